@@ -1,0 +1,41 @@
+package warmwire.contracts;
+
+/**
+ * NAME
+ *   Topics - every Kafka topic Warmwire reads or writes, named once.
+ * DESCRIPTION
+ *   {@code mail.submit}, {@code mail.submit.dlq} and {@code mail.events} are public contracts
+ *   (DESIGN.md); the others are internal hops. Each service maps its channels to these names in
+ *   application.properties, where an operator may rename them.
+ *
+ *   submit -> (queue-service) -> route -> (delivery-service) -> deliver -> (tls-session-service)
+ *   -> outcome -> (queue-service) -> events
+ */
+public final class Topics {
+    /** Intake: {@link warmwire.contracts.mail.Submission} JSON, written by users. */
+    public static final String SUBMIT = "mail.submit";
+    /** Records that failed validation, with the reason in headers. */
+    public static final String SUBMIT_DLQ = "mail.submit.dlq";
+    /** One {@link warmwire.contracts.outcome.DeliveryEvent} per recipient per state change. */
+    public static final String EVENTS = "mail.events";
+    /** Accepted mail waiting for routing: {@link warmwire.contracts.mail.QueuedMessage}. */
+    public static final String ROUTE = "mail.route";
+    /** Delivery jobs keyed by site: {@link warmwire.contracts.route.DeliveryJob}. The partition is the shard. */
+    public static final String DELIVER = "mail.deliver";
+    /** Per-recipient results of routing and delivery: {@link warmwire.contracts.outcome.DeliveryOutcome}. */
+    public static final String OUTCOME = "mail.outcome";
+
+    /** Header on a DLQ record: why it was rejected. */
+    public static final String HEADER_REJECT_REASON = "warmwire-reject-reason";
+
+    /** Largest message body accepted by default (10 MiB), before transfer encoding. */
+    public static final int DEFAULT_MAX_MESSAGE_BYTES = 10 * 1024 * 1024;
+    /**
+     * Largest Kafka record the topics must carry: a 10 MiB message travels base64-encoded
+     * (4/3) inside JSON with its envelope, so topics and clients allow 16 MiB.
+     */
+    public static final int MAX_RECORD_BYTES = 16 * 1024 * 1024;
+
+    private Topics() {
+    }
+}

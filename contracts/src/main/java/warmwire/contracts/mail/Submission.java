@@ -1,0 +1,23 @@
+package warmwire.contracts.mail;
+
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import com.fasterxml.jackson.annotation.JsonInclude;
+import java.util.List;
+
+/**
+ * A record on {@code mail.submit}, as users write it (DESIGN.md "Intake"; JSON Schema in
+ * {@code contracts/src/main/resources/schema/submission.schema.json}). Validation lives in
+ * queue-service's intake: this type only carries the fields.
+ *
+ * @param id            optional client id, unique; used to drop duplicate submissions
+ * @param from          envelope sender, {@code ""} for the null sender
+ * @param to            envelope recipients, at least one
+ * @param content       the RFC 5322 message as text (exactly one of content/contentBase64)
+ * @param contentBase64 the message as base64, for 8-bit or binary messages
+ * @param tls           optional per-message TLS policy; cannot go below the configured floor
+ */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+@JsonIgnoreProperties(ignoreUnknown = false)
+public record Submission(String id, String from, List<String> to, String content, String contentBase64,
+                         String tls, String tenant, String campaign, Dsn dsn) {
+}

@@ -1,0 +1,43 @@
+package warmwire.contracts.route;
+
+import java.util.List;
+import java.util.Locale;
+import java.util.TreeSet;
+import warmwire.contracts.mail.TlsLevel;
+
+/**
+ * A site: the set of hosts that receive mail for one or more domains, at one port, under one TLS
+ * level (DESIGN.md principle 5). Domains whose MX sets are equal share a site and so share
+ * connections, as long as their TLS level is the same. The {@link #key()} is the Kafka record key
+ * of every delivery job for the site, so {@link ShardHash} of the key is its shard.
+ *
+ * @param hosts sorted, lower-case host names (MX targets, or the static route's host)
+ * @param port  the TCP port the hosts are reached on
+ * @param tls   the TLS level every job of this site is delivered under
+ */
+public record Site(List<String> hosts, int port, TlsLevel tls) {
+
+    public Site {
+        TreeSet<String> sorted = new TreeSet<>();
+        for (String h : hosts) {
+            sorted.add(normalise(h));
+        }
+        if (sorted.isEmpty()) {
+            throw new IllegalArgumentException("a site needs at least one host");
+        }
+        if (port < 1 || port > 65535) {
+            throw new IllegalArgumentException("port out of range: " + port);
+        }
+        hosts = List.copyOf(sorted);
+    }
+
+    /** The site key: {@code host1,host2:port/tls}, for instance {@code mx1.example.com,mx2.example.com:25/may}. */
+    public String key() {
+        return String.join(",", hosts) + ":" + port + "/" + tls.wireName();
+    }
+
+    private static String normalise(String host) {
+        String h = host.trim().toLowerCase(Locale.ROOT);
+        return h.endsWith(".") ? h.substring(0, h.length() - 1) : h;
+    }
+}

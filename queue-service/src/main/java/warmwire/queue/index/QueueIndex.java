@@ -1,0 +1,100 @@
+package warmwire.queue.index;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.quarkus.infinispan.client.Remote;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import java.time.Instant;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import org.infinispan.client.hotrod.RemoteCache;
+import org.jboss.logging.Logger;
+import warmwire.contracts.mail.QueuedMessage;
+import warmwire.contracts.outcome.DeliveryEvent;
+import warmwire.queue.QueueConfig;
+
+/**
+ * NAME
+ *   QueueIndex - per-message and per-recipient state in Infinispan, for admin queries.
+ * DESCRIPTION
+ *   Derived state (DESIGN.md principle 2): Kafka holds the mail, this index only tells an
+ *   operator where each message stands, from any instance. Two kinds of entries in the cache
+ *   {@code warmwire-queue-index}, both JSON text: {@code m:<id>} holds the envelope (sender,
+ *   recipients, size, TLS level, submission time); {@code r:<id>:<recipient>} holds the latest
+ *   event of that recipient. One writer per key at a time (events of one recipient are
+ *   sequential), so plain puts suffice and no read-modify-write races exist.
+ *   Writes are asynchronous and best effort: an unreachable Infinispan is logged and never
+ *   stops or delays mail. Entries expire after {@code warmwire.index.lifespan}.
+ */
+@ApplicationScoped
+public class QueueIndex {
+    private static final Logger LOG = Logger.getLogger(QueueIndex.class);
+    public static final String CACHE = "warmwire-queue-index";
+
+    private final RemoteCache<String, String> cache;
+    private final ObjectMapper mapper;
+    private final long lifespanSeconds;
+
+    @Inject
+    public QueueIndex(@Remote(CACHE) RemoteCache<String, String> cache, ObjectMapper mapper, QueueConfig config) {
+        this.cache = cache;
+        this.mapper = mapper;
+        this.lifespanSeconds = config.indexLifespan().toSeconds();
+    }
+
+    /** Records a message accepted by intake. */
+    public void accepted(QueuedMessage m) {
+        ObjectNode n = mapper.createObjectNode();
+        n.put("id", m.id());
+        n.put("from", m.from());
+        n.set("recipients", mapper.valueToTree(m.recipients()));
+        n.put("size", m.contentBase64().length() / 4 * 3);
+        n.put("tls", m.tls().wireName());
+        n.put("submittedAt", m.submittedAt().toString());
+        put("m:" + m.id(), n.toString());
+    }
+
+    /** Records a recipient's latest event. */
+    public void recipientEvent(DeliveryEvent e) {
+        try {
+            put("r:" + e.id() + ":" + e.recipient(), mapper.writeValueAsString(e));
+        } catch (Exception ex) {
+            LOG.warnf("queue index: cannot encode event of %s: %s", e.id(), ex.toString());
+        }
+    }
+
+    /** The message's envelope and each recipient's latest event, if the index knows the message. */
+    public Optional<ObjectNode> message(String id) throws Exception {
+        String m = cache.get("m:" + id);
+        if (m == null) {
+            return Optional.empty();
+        }
+        ObjectNode n = (ObjectNode) mapper.readTree(m);
+        ObjectNode states = mapper.createObjectNode();
+        for (var r : n.path("recipients")) {
+            String ev = cache.get("r:" + id + ":" + r.asText());
+            states.set(r.asText(), ev == null ? mapper.createObjectNode().put("status", "queued") : mapper.readTree(ev));
+        }
+        n.set("state", states);
+        return Optional.of(n);
+    }
+
+    private void put(String key, String value) {
+        try {
+            cache.putAsync(key, value, lifespanSeconds, TimeUnit.SECONDS).whenComplete((v, ex) -> {
+                if (ex != null) {
+                    LOG.warnf("queue index: write of %s failed (mail unaffected): %s", key, ex.toString());
+                }
+            });
+        } catch (RuntimeException ex) {
+            LOG.warnf("queue index: write of %s failed (mail unaffected): %s", key, ex.toString());
+        }
+    }
+
+    /** For tests and status lines: when the index last answered. */
+    public Instant ping() {
+        cache.size();
+        return Instant.now();
+    }
+}

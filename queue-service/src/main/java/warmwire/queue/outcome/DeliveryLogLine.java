@@ -1,0 +1,81 @@
+package warmwire.queue.outcome;
+
+import java.util.Locale;
+import warmwire.contracts.outcome.DeliveryEvent;
+import warmwire.contracts.outcome.Delays;
+import warmwire.contracts.outcome.SmtpReply;
+import warmwire.contracts.outcome.Status;
+
+/**
+ * NAME
+ *   DeliveryLogLine - one log line per recipient result, in Postfix smtp(8)'s shape.
+ * SYNOPSIS
+ *   {@code <id>: to=<alice@example.com>, relay=mx1.example.com[192.0.2.1]:25, conn_use=3,
+ *   delays=0.01/0/0.02/0.03, dsn=2.0.0, status=sent (250 2.0.0 Ok: queued as 4Xyz)}
+ * DESCRIPTION
+ *   Status words are Postfix's: sent, deferred, bounced, expired, rejected. {@code conn_use} is
+ *   printed only when the connection carried an earlier delivery, as Postfix does. The dsn is
+ *   the server's enhanced code, or the class default (2.0.0, 4.0.0, 5.0.0). Delays print with at
+ *   most two decimals, trailing zeros dropped.
+ */
+public final class DeliveryLogLine {
+    private DeliveryLogLine() {
+    }
+
+    public static String format(DeliveryEvent e) {
+        StringBuilder b = new StringBuilder(160);
+        b.append(e.id()).append(": to=<").append(e.recipient() == null ? "" : e.recipient()).append('>');
+        if (e.relay() != null) {
+            b.append(", relay=").append(e.relay());
+        }
+        if (e.connectionUse() != null && e.connectionUse() > 1) {
+            b.append(", conn_use=").append(e.connectionUse());
+        }
+        Delays d = e.delays();
+        if (d != null) {
+            double total = d.queue() + d.route() + d.connect() + d.transmit();
+            b.append(", delay=").append(seconds(total)).append(", delays=").append(seconds(d.queue())).append('/')
+                    .append(seconds(d.route())).append('/').append(seconds(d.connect())).append('/')
+                    .append(seconds(d.transmit()));
+        }
+        b.append(", dsn=").append(dsn(e)).append(", status=").append(word(e.status())).append(" (");
+        SmtpReply r = e.smtp();
+        if (e.status() == Status.DELIVERED && r != null) {
+            b.append(r.code());
+            if (r.enhanced() != null) {
+                b.append(' ').append(r.enhanced());
+            }
+            b.append(' ').append(r.text());
+        } else {
+            b.append(e.reason() != null ? e.reason() : r != null ? r.code() + " " + r.text() : "no reason given");
+        }
+        return b.append(')').toString();
+    }
+
+    static String dsn(DeliveryEvent e) {
+        if (e.smtp() != null && e.smtp().enhanced() != null) {
+            return e.smtp().enhanced();
+        }
+        return switch (e.status()) {
+            case DELIVERED -> "2.0.0";
+            case DEFERRED -> "4.0.0";
+            default -> "5.0.0";
+        };
+    }
+
+    static String word(Status s) {
+        return switch (s) {
+            case DELIVERED -> "sent";
+            default -> s.wireName();
+        };
+    }
+
+    static String seconds(double s) {
+        if (s < 0.005) {
+            return "0";
+        }
+        String v = String.format(Locale.ROOT, "%.2f", s);
+        v = v.replaceAll("0+$", "");
+        return v.endsWith(".") ? v.substring(0, v.length() - 1) : v;
+    }
+}

@@ -1,0 +1,116 @@
+package warmwire.queue.intake;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.Base64;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import warmwire.contracts.mail.QueuedMessage;
+import warmwire.contracts.mail.TlsLevel;
+
+class SubmissionValidatorTest {
+    private final SubmissionValidator v = new SubmissionValidator(new ObjectMapper().registerModule(new JavaTimeModule()),
+            1000, 5, TlsLevel.MAY);
+    private static final Instant NOW = Instant.parse("2026-11-28T10:00:00Z");
+
+    private QueuedMessage accepted(String json) {
+        Verdict verdict = v.judge(json, "assigned", NOW);
+        return assertInstanceOf(Verdict.Accepted.class, verdict, () -> verdict.toString()).message();
+    }
+
+    private Verdict.Rejected rejected(String json) {
+        Verdict verdict = v.judge(json, "assigned", NOW);
+        return assertInstanceOf(Verdict.Rejected.class, verdict, () -> verdict.toString());
+    }
+
+    @Test
+    void acceptsTextContentAndEncodesIt() {
+        QueuedMessage m = accepted("""
+                {"id":"m1","from":"bounces@sender.example","to":["alice@example.com","bob@example.net"],
+                 "content":"Subject: hi\\r\\n\\r\\nbody\\r\\n","tenant":"t","campaign":"c",
+                 "dsn":{"notify":["FAILURE","DELAY"],"ret":"HDRS","envid":"e1"}}""");
+        assertEquals("m1", m.id());
+        assertEquals(List.of("alice@example.com", "bob@example.net"), m.recipients());
+        assertEquals("Subject: hi\r\n\r\nbody\r\n",
+                new String(Base64.getDecoder().decode(m.contentBase64()), StandardCharsets.UTF_8));
+        assertEquals(TlsLevel.MAY, m.tls());
+        assertEquals(1, m.attempt());
+        assertEquals(NOW, m.submittedAt());
+        assertEquals(List.of("FAILURE", "DELAY"), m.dsn().notifyOn());
+    }
+
+    @Test
+    void nullSenderBase64AndAssignedId() {
+        byte[] binary = {0, (byte) 0xff, 'a', '\n'};
+        QueuedMessage m = accepted("{\"from\":\"\",\"to\":[\"a@b.example\"],\"contentBase64\":\""
+                + Base64.getEncoder().encodeToString(binary) + "\"}");
+        assertEquals("", m.from());
+        assertEquals("assigned", m.id());
+        assertEquals(Base64.getEncoder().encodeToString(binary), m.contentBase64());
+    }
+
+    @Test
+    void tlsIsRaisedToTheFloorNeverLowered() {
+        SubmissionValidator strict = new SubmissionValidator(new ObjectMapper(), 1000, 5, TlsLevel.ENCRYPT);
+        Verdict verdict = strict.judge("{\"from\":\"a@b.c\",\"to\":[\"d@e.f\"],\"content\":\"x\",\"tls\":\"none\"}", "i", NOW);
+        assertEquals(TlsLevel.ENCRYPT, ((Verdict.Accepted) verdict).message().tls());
+        assertEquals(TlsLevel.VERIFY,
+                accepted("{\"from\":\"a@b.c\",\"to\":[\"d@e.f\"],\"content\":\"x\",\"tls\":\"verify\"}").tls());
+    }
+
+    @Test
+    void foldsDuplicateRecipients() {
+        assertEquals(List.of("a@example.com", "A@example.com"),
+                accepted("{\"from\":\"\",\"to\":[\"a@example.com\",\"a@EXAMPLE.com\",\"A@example.com\"],\"content\":\"x\"}")
+                        .recipients());
+    }
+
+    @Test
+    void rejectsWithReasons() {
+        assertTrue(rejected("not json").reason().startsWith("malformed JSON"));
+        assertTrue(rejected("").reason().startsWith("empty record"));
+        assertTrue(rejected("[1,2]").reason().startsWith("malformed"));
+        assertTrue(rejected("{\"from\":\"a@b.c\",\"to\":[\"d@e.f\"],\"content\":\"x\",\"bcc\":1}").reason()
+                .contains("unknown field 'bcc'"));
+        assertTrue(rejected("{\"to\":[\"d@e.f\"],\"content\":\"x\"}").reason().startsWith("missing 'from'"));
+        assertTrue(rejected("{\"from\":\"a@b.c\",\"to\":[],\"content\":\"x\"}").reason().startsWith("no recipients"));
+        assertTrue(rejected("{\"from\":\"a@b.c\",\"content\":\"x\"}").reason().startsWith("no recipients"));
+        assertTrue(rejected("{\"from\":\"a@b.c\",\"to\":\"d@e.f\",\"content\":\"x\"}").reason().startsWith("malformed"));
+        assertTrue(rejected("{\"from\":\"a@b.c\",\"to\":[\"a\",\"b\",\"c\",\"d\",\"e\",\"f\"],\"content\":\"x\"}").reason()
+                .startsWith("too many recipients"));
+        assertTrue(rejected("{\"from\":\"bad sender@x\",\"to\":[\"d@e.f\"],\"content\":\"x\"}").reason()
+                .startsWith("invalid sender"));
+        assertTrue(rejected("{\"from\":\"a@b.c\",\"to\":[\"d@e.f\",\"nope\"],\"content\":\"x\"}").reason()
+                .startsWith("invalid recipient <nope>"));
+        assertTrue(rejected("{\"from\":\"a@b.c\",\"to\":[\"d@e.f\"]}").reason().startsWith("exactly one of"));
+        assertTrue(rejected("{\"from\":\"a@b.c\",\"to\":[\"d@e.f\"],\"content\":\"x\",\"contentBase64\":\"eA==\"}")
+                .reason().startsWith("exactly one of"));
+        assertTrue(rejected("{\"from\":\"a@b.c\",\"to\":[\"d@e.f\"],\"contentBase64\":\"@@@\"}").reason()
+                .contains("not valid base64"));
+        assertTrue(rejected("{\"from\":\"a@b.c\",\"to\":[\"d@e.f\"],\"content\":\"" + "x".repeat(1001) + "\"}")
+                .reason().contains("exceeds the limit of 1000 bytes"));
+        assertTrue(rejected("{\"from\":\"a@b.c\",\"to\":[\"d@e.f\"],\"content\":\"x\",\"tls\":\"dane\"}").reason()
+                .contains("unknown TLS level"));
+        assertTrue(rejected("{\"from\":\"a@b.c\",\"to\":[\"d@e.f\"],\"content\":\"x\",\"dsn\":{\"notify\":[\"NEVER\",\"DELAY\"]}}")
+                .reason().startsWith("dsn.notify"));
+        assertTrue(rejected("{\"from\":\"a@b.c\",\"to\":[\"d@e.f\"],\"content\":\"x\",\"id\":\"has space\"}").reason()
+                .startsWith("id must be"));
+    }
+
+    @Test
+    void rejectionKeepsReadableIdAndRecipients() {
+        Verdict.Rejected r = rejected("{\"id\":\"c-7\",\"from\":\"a@b.c\",\"to\":[\"ok@e.f\",\"bad\"],\"content\":\"x\"}");
+        assertEquals("c-7", r.id());
+        assertEquals(List.of("ok@e.f", "bad"), r.recipients());
+        Verdict.Rejected unknownField = rejected("{\"id\":\"c-8\",\"to\":[\"x@y.z\"],\"oops\":true}");
+        assertEquals("c-8", unknownField.id());
+        assertEquals(List.of("x@y.z"), unknownField.recipients());
+        assertEquals("assigned", rejected("{{{").id());
+    }
+}

@@ -1,0 +1,54 @@
+package warmwire.queue.outcome;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.time.Instant;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import warmwire.contracts.outcome.Delays;
+import warmwire.contracts.outcome.DeliveryEvent;
+import warmwire.contracts.outcome.DeliveryOutcome;
+import warmwire.contracts.outcome.RecipientResult;
+import warmwire.contracts.outcome.SmtpReply;
+import warmwire.contracts.outcome.Status;
+import warmwire.contracts.outcome.TlsInfo;
+
+class DeliveryLogLineTest {
+    private static final Instant T = Instant.parse("2026-11-28T10:00:00Z");
+
+    @Test
+    void sentLineInPostfixShape() {
+        DeliveryEvent e = new DeliveryEvent("m1", "alice@example.com", Status.DELIVERED, 1, "mx1.example.com:25/may",
+                "mx1.example.com[192.0.2.1]:25", new SmtpReply(250, "2.0.0", "Ok: queued as 4Xyz"),
+                new TlsInfo("TLSv1.3", "TLS_AES_256_GCM_SHA384", false, false), 3, new Delays(0.01, 0.002, 0, 0.0345),
+                T, null);
+        assertEquals("m1: to=<alice@example.com>, relay=mx1.example.com[192.0.2.1]:25, conn_use=3, delay=0.05, "
+                + "delays=0.01/0/0/0.03, dsn=2.0.0, status=sent (250 2.0.0 Ok: queued as 4Xyz)", DeliveryLogLine.format(e));
+    }
+
+    @Test
+    void bouncedAndDeferredUseReasonAndDefaultDsn() {
+        DeliveryEvent bounced = new DeliveryEvent("m2", "bob@example.net", Status.BOUNCED, 1, null, "none", null, null, 0,
+                Delays.NONE, T, "Host or domain name not found");
+        assertEquals("m2: to=<bob@example.net>, relay=none, delay=0, delays=0/0/0/0, dsn=5.0.0, "
+                + "status=bounced (Host or domain name not found)", DeliveryLogLine.format(bounced));
+        DeliveryEvent deferred = new DeliveryEvent("m3", "c@d.e", Status.DEFERRED, 2, null, "h[1.2.3.4]:25",
+                new SmtpReply(450, "4.2.1", "try again later"), null, 1, null, T, "host h said: 450 4.2.1 try again later");
+        assertEquals("m3: to=<c@d.e>, relay=h[1.2.3.4]:25, dsn=4.2.1, status=deferred (host h said: 450 4.2.1 try again later)",
+                DeliveryLogLine.format(deferred));
+    }
+
+    @Test
+    void everyResultBecomesOneEvent() {
+        DeliveryOutcome o = new DeliveryOutcome("m4", "m4/1/s", 1, "s", "r", List.of(
+                new RecipientResult("a@x.y", Status.DELIVERED, new SmtpReply(250, null, "ok"), null),
+                new RecipientResult("b@x.y", Status.BOUNCED, new SmtpReply(550, "5.1.1", "no"), "no such user")),
+                null, 1, Delays.NONE, T);
+        List<DeliveryEvent> events = OutcomeReporter.toEvents(o);
+        assertEquals(2, events.size());
+        assertEquals(Status.DELIVERED, events.get(0).status());
+        assertEquals(null, events.get(0).reason());
+        assertEquals("no such user", events.get(1).reason());
+        assertEquals("m4", events.get(1).id());
+    }
+}
