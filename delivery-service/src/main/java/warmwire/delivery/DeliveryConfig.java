@@ -1,0 +1,71 @@
+package warmwire.delivery;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import warmwire.contracts.mail.TlsLevel;
+
+/**
+ * NAME
+ *   DeliveryConfig - delivery-service settings, prefix {@code warmwire}.
+ * DESCRIPTION
+ *   Every key is documented in application.properties and can be given as an environment
+ *   variable by Quarkus' usual mapping ({@code warmwire.routes-file} = {@code WARMWIRE_ROUTES_FILE},
+ *   {@code warmwire.dns.servers} = {@code WARMWIRE_DNS_SERVERS}). Optional keys may be left unset
+ *   (or set to an empty string).
+ */
+@ConfigMapping(prefix = "warmwire")
+public interface DeliveryConfig {
+
+    /** Postfix transport-style file of static routes; consulted before DNS. */
+    Optional<String> routesFile();
+
+    /** How often the routes file is checked for changes; 0 = read only at startup. */
+    @WithDefault("5s")
+    Duration routesReloadInterval();
+
+    Dns dns();
+
+    Smtp smtp();
+
+    Tls tls();
+
+    Routing routing();
+
+    interface Dns {
+        /** Resolvers, {@code host[:port]} (port 53 by default); unset = nameservers of /etc/resolv.conf. */
+        Optional<List<String>> servers();
+
+        /** How long one query waits for one server before the next server is asked. */
+        @WithDefault("5s")
+        Duration timeout();
+
+        /** How long answers (records and NXDOMAIN) are reused; 0 = no cache. */
+        @WithDefault("60s")
+        Duration cacheTtl();
+
+        /** Most cached answers; beyond it expired ones are dropped, then all. */
+        @WithDefault("10000")
+        int cacheSize();
+    }
+
+    interface Smtp {
+        /** Port of MX hosts and of routes that name none. */
+        @WithDefault("25")
+        int port();
+    }
+
+    interface Tls {
+        /** Level for a queued message that carries none (queue-service normally sets one). */
+        @WithDefault("may")
+        TlsLevel level();
+    }
+
+    interface Routing {
+        /** Queued messages routed at once (DNS lookups of one message run in parallel too). */
+        @WithDefault("32")
+        int concurrency();
+    }
+}

@@ -1,0 +1,92 @@
+package warmwire.delivery.dispatch;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import warmwire.contracts.mail.QueuedMessage;
+import warmwire.contracts.mail.TlsLevel;
+import warmwire.contracts.outcome.Delays;
+import warmwire.contracts.outcome.DeliveryOutcome;
+import warmwire.contracts.outcome.RecipientResult;
+import warmwire.contracts.route.DeliveryJob;
+import warmwire.contracts.route.Endpoint;
+import warmwire.contracts.route.Site;
+import warmwire.delivery.mx.Route;
+
+/**
+ * NAME
+ *   RoutePlanner - groups a message's recipients by site; the unroutable ones into an outcome.
+ * DESCRIPTION
+ *   The site of a routed recipient is its destination's host set and port with the message's
+ *   TLS level (warmwire.tls.level when the message has none), so domains whose MX sets are
+ *   equal share a site and a job, and the same hosts under another TLS level are another site.
+ *   A shared site's endpoints are those of the first of its domains. The job id is
+ *   {@code <message id>/<attempt>/<site key>}.
+ *
+ *   Unroutable recipients go into one {@link DeliveryOutcome} (no job, no site, relay "none",
+ *   connection use 0) with delays queue/route filled in.
+ */
+public final class RoutePlanner {
+    private static final Route.Failure BAD_ADDRESS = Route.Failure.bounce("5.1.3", "bad recipient address syntax");
+
+    private RoutePlanner() {
+    }
+
+    /** The recipient's domain, lower case, or null if the address has none. */
+    public static String domainOf(String recipient) {
+        int at = recipient == null ? -1 : recipient.lastIndexOf('@');
+        if (at < 0 || at == recipient.length() - 1) {
+            return null;
+        }
+        String d = recipient.substring(at + 1).toLowerCase(Locale.ROOT);
+        return d.endsWith(".") ? d.substring(0, d.length() - 1) : d;
+    }
+
+    /**
+     * @param routes    the route of every recipient domain (by {@link #domainOf})
+     * @param startedAt when routing of this message began
+     * @param routedAt  when it ended
+     */
+    public static Plan plan(QueuedMessage m, Map<String, Route> routes, TlsLevel defaultTls, Instant startedAt,
+                            Instant routedAt) {
+        TlsLevel tls = m.tls() != null ? m.tls() : defaultTls;
+        double routeSeconds = seconds(startedAt, routedAt);
+        Map<Site, List<String>> recipients = new LinkedHashMap<>();
+        Map<Site, List<Endpoint>> endpoints = new LinkedHashMap<>();
+        List<RecipientResult> failed = new ArrayList<>();
+        for (String rcpt : m.recipients()) {
+            String domain = domainOf(rcpt);
+            Route r = domain == null ? BAD_ADDRESS : routes.get(domain);
+            if (r == null) {
+                r = Route.Failure.defer("no route was computed for " + domain);
+            }
+            if (r instanceof Route.Destination d) {
+                Site site = new Site(d.hosts(), d.port(), tls);
+                recipients.computeIfAbsent(site, s -> new ArrayList<>()).add(rcpt);
+                endpoints.putIfAbsent(site, d.endpoints());
+            } else {
+                Route.Failure f = (Route.Failure) r;
+                failed.add(new RecipientResult(rcpt, f.status(), f.reply(), f.reason()));
+            }
+        }
+        List<DeliveryJob> jobs = new ArrayList<>();
+        recipients.forEach((site, rcpts) -> jobs.add(new DeliveryJob(m.id() + "/" + m.attempt() + "/" + site.key(),
+                m.id(), site, endpoints.get(site), m.from(), List.copyOf(rcpts), m.contentBase64(), tls,
+                m.attempt(), m.submittedAt(), routedAt, routeSeconds)));
+        DeliveryOutcome outcome = null;
+        if (!failed.isEmpty()) {
+            double queued = m.submittedAt() == null ? 0 : Math.max(0, seconds(m.submittedAt(), startedAt));
+            outcome = new DeliveryOutcome(m.id(), null, m.attempt(), null, "none", List.copyOf(failed), null, 0,
+                    new Delays(queued, routeSeconds, 0, 0), routedAt);
+        }
+        return new Plan(List.copyOf(jobs), outcome);
+    }
+
+    private static double seconds(Instant from, Instant to) {
+        return Duration.between(from, to).toNanos() / 1e9;
+    }
+}

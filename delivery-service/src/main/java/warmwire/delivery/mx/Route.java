@@ -1,0 +1,55 @@
+package warmwire.delivery.mx;
+
+import java.util.List;
+import warmwire.contracts.outcome.SmtpReply;
+import warmwire.contracts.outcome.Status;
+import warmwire.contracts.route.Endpoint;
+
+/**
+ * NAME
+ *   Route - where one domain's mail goes: a destination, or why it cannot go anywhere.
+ */
+public sealed interface Route permits Route.Destination, Route.Failure {
+
+    /**
+     * Hosts that accept the domain's mail.
+     *
+     * @param hosts     every MX host (or the static route's host): the site's host set, whether
+     *                  or not each host had an address
+     * @param port      TCP port
+     * @param endpoints addresses to try, best MX preference first, A before AAAA per host
+     */
+    record Destination(List<String> hosts, int port, List<Endpoint> endpoints) implements Route {
+        public Destination {
+            hosts = List.copyOf(hosts);
+            endpoints = List.copyOf(endpoints);
+        }
+    }
+
+    /**
+     * No destination: {@link Status#BOUNCED} (NXDOMAIN, null MX, no address) or
+     * {@link Status#DEFERRED} (timeout, SERVFAIL, REFUSED).
+     *
+     * @param enhanced the RFC 3463 code: 5.1.2, 5.1.10, 5.4.4 or 4.4.3
+     * @param reason   Postfix-style explanation
+     */
+    record Failure(Status status, String enhanced, String reason) implements Route {
+
+        public static Failure bounce(String enhanced, String reason) {
+            return new Failure(Status.BOUNCED, enhanced, reason);
+        }
+
+        public static Failure defer(String reason) {
+            return new Failure(Status.DEFERRED, "4.4.3", reason);
+        }
+
+        /**
+         * A synthetic reply that carries the enhanced code through the outcome contract (which has
+         * no other place for it): 550 for a bounce, 451 for a deferral. No server sent it; the
+         * outcome's relay "none" says so.
+         */
+        public SmtpReply reply() {
+            return new SmtpReply(status == Status.BOUNCED ? 550 : 451, enhanced, reason);
+        }
+    }
+}

@@ -1,0 +1,119 @@
+package warmwire.delivery.dispatch;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import warmwire.contracts.mail.QueuedMessage;
+import warmwire.contracts.mail.TlsLevel;
+import warmwire.contracts.outcome.DeliveryOutcome;
+import warmwire.contracts.outcome.RecipientResult;
+import warmwire.contracts.outcome.Status;
+import warmwire.contracts.route.DeliveryJob;
+import warmwire.contracts.route.Endpoint;
+import warmwire.delivery.mx.Route;
+
+class RoutePlannerTest {
+    private static final Instant SUBMITTED = Instant.parse("2026-11-28T10:00:00Z");
+    private static final Instant STARTED = Instant.parse("2026-11-28T10:00:01Z");
+    private static final Instant ROUTED = Instant.parse("2026-11-28T10:00:01.250Z");
+
+    private static final Route SHARED_A = new Route.Destination(List.of("mx2.hoster.test", "MX1.hoster.test."), 25,
+            List.of(new Endpoint("mx1.hoster.test", "192.0.2.1", 25, 10),
+                    new Endpoint("mx2.hoster.test", "192.0.2.2", 25, 20)));
+    private static final Route SHARED_B = new Route.Destination(List.of("mx1.hoster.test", "mx2.hoster.test"), 25,
+            List.of(new Endpoint("mx2.hoster.test", "192.0.2.2", 25, 5)));
+    private static final Route OTHER = new Route.Destination(List.of("127.0.0.1"), 2525,
+            List.of(new Endpoint("127.0.0.1", "127.0.0.1", 2525, 0)));
+
+    private static QueuedMessage message(TlsLevel tls, String... rcpts) {
+        return new QueuedMessage("m1", "sender@src.test", List.of(rcpts), "SGk=", tls, null, null, null, 2, SUBMITTED);
+    }
+
+    private static Plan plan(QueuedMessage m, Map<String, Route> routes) {
+        return RoutePlanner.plan(m, routes, TlsLevel.MAY, STARTED, ROUTED);
+    }
+
+    @Test
+    void domainsSharingAnMxSetShareOneJob() {
+        Plan p = plan(message(TlsLevel.ENCRYPT, "a@one.test", "b@other.test", "c@two.test", "d@ONE.test"),
+                Map.of("one.test", SHARED_A, "two.test", SHARED_B, "other.test", OTHER));
+        assertEquals(2, p.jobs().size());
+        DeliveryJob shared = p.jobs().get(0);
+        assertEquals("mx1.hoster.test,mx2.hoster.test:25/encrypt", shared.site().key());
+        assertEquals("m1/2/mx1.hoster.test,mx2.hoster.test:25/encrypt", shared.jobId());
+        assertEquals(List.of("a@one.test", "c@two.test", "d@ONE.test"), shared.recipients());
+        assertEquals(((Route.Destination) SHARED_A).endpoints(), shared.endpoints());
+        assertEquals(TlsLevel.ENCRYPT, shared.tls());
+        assertEquals("m1", shared.messageId());
+        assertEquals("sender@src.test", shared.from());
+        assertEquals("SGk=", shared.contentBase64());
+        assertEquals(2, shared.attempt());
+        assertEquals(SUBMITTED, shared.submittedAt());
+        assertEquals(ROUTED, shared.routedAt());
+        assertEquals(0.25, shared.routeSeconds(), 1e-9);
+        DeliveryJob other = p.jobs().get(1);
+        assertEquals("127.0.0.1:2525/encrypt", other.site().key());
+        assertEquals(List.of("b@other.test"), other.recipients());
+        assertNull(p.outcome());
+    }
+
+    @Test
+    void anotherTlsLevelIsAnotherSite() {
+        Map<String, Route> routes = Map.of("one.test", SHARED_A);
+        String may = plan(message(TlsLevel.MAY, "a@one.test"), routes).jobs().get(0).site().key();
+        String verify = plan(message(TlsLevel.VERIFY, "a@one.test"), routes).jobs().get(0).site().key();
+        assertEquals("mx1.hoster.test,mx2.hoster.test:25/may", may);
+        assertEquals("mx1.hoster.test,mx2.hoster.test:25/verify", verify);
+        assertNotEquals(may, verify);
+    }
+
+    @Test
+    void messageWithoutTlsLevelGetsTheDefault() {
+        Plan p = RoutePlanner.plan(message(null, "a@one.test"), Map.of("one.test", SHARED_A), TlsLevel.NONE,
+                STARTED, ROUTED);
+        assertEquals(TlsLevel.NONE, p.jobs().get(0).tls());
+        assertEquals(TlsLevel.NONE, p.jobs().get(0).site().tls());
+    }
+
+    @Test
+    void unroutableRecipientsGoToOneOutcome() {
+        Plan p = plan(message(TlsLevel.MAY, "a@one.test", "x@gone.test", "y@slow.test", "noatsign"),
+                Map.of("one.test", SHARED_A,
+                        "gone.test", Route.Failure.bounce("5.1.2", "Host or domain name not found"),
+                        "slow.test", Route.Failure.defer("try again")));
+        assertEquals(1, p.jobs().size());
+        DeliveryOutcome o = p.outcome();
+        assertEquals("m1", o.messageId());
+        assertNull(o.jobId());
+        assertNull(o.site());
+        assertEquals("none", o.relay());
+        assertEquals(0, o.connectionUse());
+        assertEquals(2, o.attempt());
+        assertEquals(1.0, o.delays().queue(), 1e-9);
+        assertEquals(0.25, o.delays().route(), 1e-9);
+        assertEquals(ROUTED, o.timestamp());
+        List<RecipientResult> r = o.results();
+        assertEquals(3, r.size());
+        assertEquals("x@gone.test", r.get(0).recipient());
+        assertEquals(Status.BOUNCED, r.get(0).status());
+        assertEquals("5.1.2", r.get(0).smtp().enhanced());
+        assertEquals("Host or domain name not found", r.get(0).reason());
+        assertEquals(Status.DEFERRED, r.get(1).status());
+        assertEquals("4.4.3", r.get(1).smtp().enhanced());
+        assertEquals(Status.BOUNCED, r.get(2).status());
+        assertEquals("5.1.3", r.get(2).smtp().enhanced());
+    }
+
+    @Test
+    void domainOfIsLowerCaseAfterTheLastAt() {
+        assertEquals("example.com", RoutePlanner.domainOf("\"a@b\"@Example.COM"));
+        assertEquals("[192.0.2.1]", RoutePlanner.domainOf("a@[192.0.2.1]"));
+        assertNull(RoutePlanner.domainOf("a@"));
+        assertNull(RoutePlanner.domainOf("postmaster"));
+    }
+}

@@ -1,0 +1,54 @@
+package warmwire.delivery.dispatch;
+
+import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
+import io.smallrye.reactive.messaging.memory.InMemoryConnector;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+import warmwire.delivery.mx.TestDnsServer;
+
+/**
+ * NAME
+ *   RoutingTestResource - in-memory channels, a routes file and a loopback DNS server.
+ * DESCRIPTION
+ *   Routes: {@code local.test} to {@code [127.0.0.1]:2525}. DNS: {@code dns.test} MX 10
+ *   {@code mx1.dns.test} (127.0.0.2); every other name NXDOMAIN.
+ */
+public class RoutingTestResource implements QuarkusTestResourceLifecycleManager {
+    private TestDnsServer dns;
+    private Path routes;
+
+    @Override
+    public Map<String, String> start() {
+        try {
+            dns = new TestDnsServer().mx("dns.test", 10, "mx1.dns.test").a("mx1.dns.test", "127.0.0.2");
+            routes = Files.createTempFile("warmwire-routes", ".txt");
+            Files.writeString(routes, "# test routes\nlocal.test   [127.0.0.1]:2525\n");
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+        Map<String, String> config = new HashMap<>();
+        config.putAll(InMemoryConnector.switchIncomingChannelsToInMemory("route"));
+        config.putAll(InMemoryConnector.switchOutgoingChannelsToInMemory("deliver", "outcome"));
+        config.put("warmwire.routes-file", routes.toString());
+        config.put("warmwire.dns.servers", dns.address());
+        config.put("warmwire.dns.timeout", "2s");
+        return config;
+    }
+
+    @Override
+    public void stop() {
+        InMemoryConnector.clear();
+        if (dns != null) {
+            dns.close();
+        }
+        try {
+            if (routes != null) {
+                Files.deleteIfExists(routes);
+            }
+        } catch (Exception e) {
+            // temp file; nothing to do
+        }
+    }
+}
