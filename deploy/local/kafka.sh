@@ -27,8 +27,8 @@
 #   mail.outcome with WARMWIRE_PARTITIONS partitions, mail.deliver with
 #   WARMWIRE_DELIVER_PARTITIONS; all with max.message.bytes=16777216
 #   (a 10 MiB message travels base64 in JSON). The broker allows the same
-#   size (message.max.bytes, replica.fetch.max.bytes) and auto-creates other
-#   topics with WARMWIRE_PARTITIONS partitions.
+#   size (message.max.bytes, replica.fetch.max.bytes) and never auto-creates
+#   topics: a mistyped name fails loudly.
 # ENVIRONMENT
 #   WARMWIRE_KAFKA_PORT             client port (9092)
 #   WARMWIRE_KAFKA_CONTROLLER_PORT  KRaft controller port (9093)
@@ -140,9 +140,9 @@ message.max.bytes=$MAX_MESSAGE_BYTES
 replica.fetch.max.bytes=$MAX_MESSAGE_BYTES
 socket.request.max.bytes=104857600
 
-# Topics other than the ones kafka.sh creates (e.g. retry tiers) may be
-# auto-created, with the same partition count.
-auto.create.topics.enable=true
+# Every topic is created by kafka.sh with its size limit; a mistyped topic
+# name in a service must fail loudly, not create a new topic.
+auto.create.topics.enable=false
 num.partitions=$PARTITIONS
 EOF
 }
