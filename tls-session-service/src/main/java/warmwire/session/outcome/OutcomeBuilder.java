@@ -1,0 +1,115 @@
+package warmwire.session.outcome;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import warmwire.contracts.outcome.Delays;
+import warmwire.contracts.outcome.DeliveryOutcome;
+import warmwire.contracts.outcome.SmtpReply;
+import warmwire.contracts.outcome.Status;
+import warmwire.contracts.outcome.TlsInfo;
+import warmwire.contracts.route.DeliveryJob;
+import warmwire.session.conn.DeliveryAttempt;
+import warmwire.session.smtp.Reply;
+import warmwire.session.smtp.SmtpFailure;
+import warmwire.session.smtp.TlsDetails;
+import warmwire.session.smtp.TransactionResult;
+
+/**
+ * NAME
+ *   OutcomeBuilder - the DeliveryOutcome of a job from its {@link DeliveryAttempt}.
+ * DESCRIPTION
+ *   Per recipient, first decision wins:
+ *   no session (every endpoint failed): deferred, reason = the last endpoint's error;
+ *   MAIL refused: every recipient by the MAIL reply;
+ *   RCPT 4xx deferred, 5xx bounced (with the reply);
+ *   accepted recipients: by the DATA reply when it was not 354, else by the end-of-data
+ *   reply, 2xx delivered, 4xx deferred, 5xx bounced;
+ *   anything still open when the connection broke: deferred with the failure's message.
+ *   An unexpected reply class (3xx where 2xx was due) counts as deferred. Reasons use
+ *   Postfix's wording: "host mx[192.0.2.1]:25 said: 550 5.1.1 ... (in reply to RCPT TO command)".
+ *   Delays: queue = routedAt - submittedAt - route, route = the job's routeSeconds, connect
+ *   and transmit from the attempt; all clamped at zero.
+ */
+public final class OutcomeBuilder {
+    private OutcomeBuilder() {
+    }
+
+    public static DeliveryOutcome build(DeliveryJob job, DeliveryAttempt a, Instant now) {
+        OutcomeCollector c = new OutcomeCollector(job.recipients());
+        String relay = a.relay() == null ? "none" : a.relay().relay();
+        TransactionResult t = a.result();
+        if (t == null) {
+            SmtpFailure f = a.lastFailure();
+            Reply r = f == null ? null : f.reply();
+            c.markRemaining(Status.DEFERRED, contract(r), f == null ? "delivery not attempted" : f.getMessage());
+        } else {
+            mark(c, t, relay);
+        }
+        List<?> unused = c.unmarked();
+        if (!unused.isEmpty()) {
+            throw new IllegalStateException("recipients left without a result: " + unused);
+        }
+        TlsDetails d = a.tls();
+        TlsInfo tls = d == null ? null : new TlsInfo(d.protocol(), d.cipher(), d.resumed(), d.verified());
+        return new DeliveryOutcome(job.messageId(), job.jobId(), job.attempt(),
+                job.site() == null ? null : job.site().key(), relay, c.results(), tls, a.connectionUse(),
+                delays(job, a), now);
+    }
+
+    /** The per-recipient rules over one transaction's replies. */
+    static void mark(OutcomeCollector c, TransactionResult t, String relay) {
+        Reply mail = t.mail();
+        if (mail != null && !mail.positive()) {
+            c.markRemaining(status(mail), contract(mail), said(relay, mail, "MAIL FROM"));
+        }
+        for (int i = 0; i < c.size() && i < t.recipients(); i++) {
+            Reply r = t.rcpt(i);
+            if (r == null || c.marked(i)) {
+                continue;
+            }
+            if (!r.positive()) {
+                c.mark(i, status(r), contract(r), said(relay, r, "RCPT TO"));
+                continue;
+            }
+            Reply data = t.data();
+            if (data != null && data.code() != 354) {
+                c.mark(i, status(data), contract(data), said(relay, data, "DATA"));
+                continue;
+            }
+            Reply done = t.dataDone();
+            if (done != null) {
+                Status s = status(done);
+                c.mark(i, s, contract(done), s == Status.DELIVERED ? null : said(relay, done, "end of DATA"));
+            }
+        }
+        SmtpFailure f = t.failure();
+        c.markRemaining(Status.DEFERRED, null, f != null ? f.getMessage()
+                : "transaction with " + relay + " ended without a reply for this recipient");
+    }
+
+    static Status status(Reply r) {
+        return switch (r.code() / 100) {
+            case 2 -> Status.DELIVERED;
+            case 5 -> Status.BOUNCED;
+            default -> Status.DEFERRED;
+        };
+    }
+
+    static SmtpReply contract(Reply r) {
+        return r == null ? null : new SmtpReply(r.code(), r.enhanced(), r.text());
+    }
+
+    static String said(String relay, Reply r, String command) {
+        return "host " + relay + " said: " + r + " (in reply to " + command + " command)";
+    }
+
+    static Delays delays(DeliveryJob job, DeliveryAttempt a) {
+        double route = Math.max(0, job.routeSeconds());
+        double queue = 0;
+        if (job.submittedAt() != null && job.routedAt() != null) {
+            queue = Math.max(0, Duration.between(job.submittedAt(), job.routedAt()).toNanos() / 1e9 - route);
+        }
+        return new Delays(queue, route, Math.max(0, a.connectNanos() / 1e9), Math.max(0, a.transmitNanos() / 1e9));
+    }
+}

@@ -1,0 +1,92 @@
+package warmwire.session.smtp;
+
+import io.vertx.core.buffer.Buffer;
+
+/**
+ * NAME
+ *   DotStuffer - encodes a message body for the SMTP DATA phase, chunk by chunk.
+ * DESCRIPTION
+ *   RFC 5321 sections 2.3.8 and 4.5.2: every line ends with CR LF, so a bare LF or a bare CR
+ *   becomes CR LF (a CR LF pair stays one line break); a line that starts with '.' gets
+ *   another '.' in front. {@link #finish} ends the last line if the body did not, and adds the
+ *   terminator, so the stream always ends with CR LF '.' CR LF.
+ *   The encoder keeps its state (start of line, pending CR) between chunks, so a body is
+ *   encoded in bounded memory; runs of ordinary bytes are copied in bulk.
+ *   An instance encodes one body.
+ */
+public final class DotStuffer {
+    private static final byte CR = '\r';
+    private static final byte LF = '\n';
+    private static final byte DOT = '.';
+    private static final byte[] CRLF = {CR, LF};
+
+    private boolean lineStart = true;
+    private boolean pendingCr;
+    private boolean finished;
+
+    /** Encodes {@code len} bytes of {@code in} from {@code off}, appending to {@code out}. */
+    public void write(byte[] in, int off, int len, Buffer out) {
+        if (finished) {
+            throw new IllegalStateException("body already finished");
+        }
+        int run = off;
+        int end = off + len;
+        for (int i = off; i < end; i++) {
+            byte b = in[i];
+            if (pendingCr) {
+                pendingCr = false;
+                out.appendBytes(CRLF);
+                lineStart = true;
+                if (b == LF) {
+                    run = i + 1;
+                    continue;
+                }
+                run = i;
+            }
+            if (b == CR || b == LF) {
+                out.appendBytes(in, run, i - run);
+                if (b == CR) {
+                    pendingCr = true;
+                } else {
+                    out.appendBytes(CRLF);
+                    lineStart = true;
+                }
+                run = i + 1;
+            } else {
+                if (lineStart && b == DOT) {
+                    out.appendBytes(in, run, i - run);
+                    out.appendByte(DOT);
+                    run = i;
+                }
+                lineStart = false;
+            }
+        }
+        out.appendBytes(in, run, end - run);
+    }
+
+    /** Ends the last line if needed and appends the terminating {@code .CRLF}. */
+    public void finish(Buffer out) {
+        if (finished) {
+            throw new IllegalStateException("body already finished");
+        }
+        finished = true;
+        if (pendingCr) {
+            pendingCr = false;
+            out.appendBytes(CRLF);
+            lineStart = true;
+        }
+        if (!lineStart) {
+            out.appendBytes(CRLF);
+        }
+        out.appendBytes(new byte[] {DOT, CR, LF});
+    }
+
+    /** Encodes a whole body at once, terminator included. */
+    public static byte[] encode(byte[] body) {
+        Buffer out = Buffer.buffer(body.length + body.length / 32 + 8);
+        DotStuffer s = new DotStuffer();
+        s.write(body, 0, body.length, out);
+        s.finish(out);
+        return out.getBytes();
+    }
+}

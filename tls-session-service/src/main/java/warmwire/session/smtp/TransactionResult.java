@@ -1,0 +1,102 @@
+package warmwire.session.smtp;
+
+import java.util.Arrays;
+
+/**
+ * NAME
+ *   TransactionResult - the replies one mail transaction collected.
+ * DESCRIPTION
+ *   {@code mail} is the reply to MAIL FROM; {@code rcpt[i]} the reply to the RCPT TO of
+ *   recipient i; {@code data} the reply to DATA; {@code dataDone} the reply to the end of data.
+ *   A reply the session never received is null. {@code failure} is set when the connection
+ *   failed (timeout, lost, protocol error) before the transaction completed; the replies
+ *   received until then still count (a recipient rejected at RCPT stays rejected).
+ *   Turning replies into per-recipient results is the caller's job (outcome package).
+ */
+public final class TransactionResult {
+    private final Reply[] rcpt;
+    private Reply mail;
+    private Reply data;
+    private Reply dataDone;
+    private SmtpFailure failure;
+    private boolean pipelined;
+
+    TransactionResult(int recipients) {
+        this.rcpt = new Reply[recipients];
+    }
+
+    public Reply mail() {
+        return mail;
+    }
+
+    public Reply rcpt(int i) {
+        return rcpt[i];
+    }
+
+    public int recipients() {
+        return rcpt.length;
+    }
+
+    public Reply data() {
+        return data;
+    }
+
+    public Reply dataDone() {
+        return dataDone;
+    }
+
+    public SmtpFailure failure() {
+        return failure;
+    }
+
+    /** Whether MAIL, RCPT and DATA went out in one write (RFC 2920). */
+    public boolean pipelined() {
+        return pipelined;
+    }
+
+    /** How many recipients the server accepted at RCPT. */
+    public int accepted() {
+        if (mail == null || !mail.positive()) {
+            return 0;
+        }
+        int n = 0;
+        for (Reply r : rcpt) {
+            if (r != null && r.positive()) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    void mail(Reply r) {
+        mail = r;
+    }
+
+    void rcpt(int i, Reply r) {
+        rcpt[i] = r;
+    }
+
+    void data(Reply r) {
+        data = r;
+    }
+
+    void dataDone(Reply r) {
+        dataDone = r;
+    }
+
+    void failure(SmtpFailure f) {
+        if (failure == null) {
+            failure = f;
+        }
+    }
+
+    void pipelined(boolean p) {
+        pipelined = p;
+    }
+
+    @Override
+    public String toString() {
+        return "mail=" + mail + " rcpt=" + Arrays.toString(rcpt) + " data=" + data + " dataDone=" + dataDone
+                + (failure != null ? " failure=" + failure.getMessage() : "");
+    }
+}

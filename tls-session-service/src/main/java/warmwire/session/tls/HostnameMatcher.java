@@ -1,0 +1,87 @@
+package warmwire.session.tls;
+
+import java.security.cert.CertificateParsingException;
+import java.security.cert.X509Certificate;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Locale;
+import javax.naming.InvalidNameException;
+import javax.naming.ldap.LdapName;
+import javax.naming.ldap.Rdn;
+
+/**
+ * NAME
+ *   HostnameMatcher - does a server certificate name the host we connected to?
+ * DESCRIPTION
+ *   RFC 6125: the DNS names of the subjectAltName extension are compared case-insensitively,
+ *   trailing dots ignored; a wildcard is allowed only as the whole leftmost label and matches
+ *   exactly one label. Only when the certificate has no DNS name does the subject's CN count.
+ *   An IP-literal host matches an iPAddress entry.
+ */
+public final class HostnameMatcher {
+    private HostnameMatcher() {
+    }
+
+    public static boolean matches(X509Certificate cert, String host) {
+        String h = normalise(host);
+        List<String> dns = new ArrayList<>();
+        List<String> ips = new ArrayList<>();
+        try {
+            Collection<List<?>> sans = cert.getSubjectAlternativeNames();
+            if (sans != null) {
+                for (List<?> san : sans) {
+                    Integer type = (Integer) san.get(0);
+                    if (type == 2) {
+                        dns.add(String.valueOf(san.get(1)));
+                    } else if (type == 7) {
+                        ips.add(String.valueOf(san.get(1)));
+                    }
+                }
+            }
+        } catch (CertificateParsingException e) {
+            return false;
+        }
+        if (h.matches("[0-9.]+") || h.contains(":")) {
+            return ips.contains(h);
+        }
+        if (dns.isEmpty()) {
+            String cn = commonName(cert);
+            return cn != null && nameMatches(normalise(cn), h);
+        }
+        for (String d : dns) {
+            if (nameMatches(normalise(d), h)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    static boolean nameMatches(String pattern, String host) {
+        if (pattern.startsWith("*.")) {
+            String suffix = pattern.substring(1); // ".example.com"
+            int dot = host.indexOf('.');
+            return dot > 0 && host.substring(dot).equals(suffix) && suffix.indexOf('.', 1) > 0;
+        }
+        return pattern.equals(host);
+    }
+
+    private static String normalise(String s) {
+        String v = s.trim().toLowerCase(Locale.ROOT);
+        return v.endsWith(".") ? v.substring(0, v.length() - 1) : v;
+    }
+
+    private static String commonName(X509Certificate cert) {
+        try {
+            LdapName name = new LdapName(cert.getSubjectX500Principal().getName());
+            for (Rdn rdn : name.getRdns()) {
+                if (rdn.getType().equalsIgnoreCase("CN")) {
+                    return String.valueOf(rdn.getValue());
+                }
+            }
+        } catch (InvalidNameException e) {
+            return null;
+        }
+        return null;
+    }
+}

@@ -1,0 +1,98 @@
+package warmwire.session.tls;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.KeyStore;
+import java.security.cert.Certificate;
+import java.security.cert.CertificateException;
+import java.security.cert.CertificateFactory;
+import java.security.cert.X509Certificate;
+import java.util.Collection;
+import java.util.List;
+import javax.net.ssl.TrustManager;
+import javax.net.ssl.TrustManagerFactory;
+import javax.net.ssl.X509TrustManager;
+import warmwire.session.smtp.PeerVerifier;
+
+/**
+ * NAME
+ *   TrustFileVerifier - verifies a server chain against a PEM CA bundle and the host name.
+ * DESCRIPTION
+ *   {@link #fromTrustFile} loads every certificate of the PEM file as a trust anchor (PKIX);
+ *   without a file, the JDK's default CA store is used. {@link #problem} returns null when
+ *   the chain leads to an anchor and the leaf names the host ({@link HostnameMatcher}),
+ *   else what is wrong. A self-signed server certificate is trusted only when it is itself in
+ *   the bundle.
+ */
+public final class TrustFileVerifier implements PeerVerifier {
+    private final X509TrustManager trust;
+    private final String source;
+
+    private TrustFileVerifier(X509TrustManager trust, String source) {
+        this.trust = trust;
+        this.source = source;
+    }
+
+    /** From a PEM bundle, or the JDK default store when {@code pemFile} is null. */
+    public static TrustFileVerifier fromTrustFile(Path pemFile) {
+        try {
+            TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+            if (pemFile == null) {
+                tmf.init((KeyStore) null);
+                return new TrustFileVerifier(x509(tmf.getTrustManagers()), "the JDK CA store");
+            }
+            KeyStore ks = KeyStore.getInstance("PKCS12");
+            ks.load(null, null);
+            Collection<? extends Certificate> certs;
+            try (InputStream in = Files.newInputStream(pemFile)) {
+                certs = CertificateFactory.getInstance("X.509").generateCertificates(in);
+            }
+            if (certs.isEmpty()) {
+                throw new IllegalArgumentException("no certificate in trust file " + pemFile);
+            }
+            int i = 0;
+            for (Certificate c : certs) {
+                ks.setCertificateEntry("anchor-" + i++, c);
+            }
+            tmf.init(ks);
+            return new TrustFileVerifier(x509(tmf.getTrustManagers()), pemFile.toString());
+        } catch (IOException | GeneralSecurityException e) {
+            throw new IllegalArgumentException("cannot load trust file " + pemFile + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static X509TrustManager x509(TrustManager[] tms) {
+        for (TrustManager tm : tms) {
+            if (tm instanceof X509TrustManager x) {
+                return x;
+            }
+        }
+        throw new IllegalStateException("no X509TrustManager");
+    }
+
+    @Override
+    public String problem(List<Certificate> chain, String host) {
+        X509Certificate[] x = new X509Certificate[chain.size()];
+        for (int i = 0; i < x.length; i++) {
+            if (!(chain.get(i) instanceof X509Certificate c)) {
+                return "not an X.509 certificate chain";
+            }
+            x[i] = c;
+        }
+        if (x.length == 0) {
+            return "no server certificate";
+        }
+        try {
+            trust.checkServerTrusted(x, "UNKNOWN");
+        } catch (CertificateException | IllegalArgumentException e) {
+            return "untrusted issuer " + x[0].getIssuerX500Principal().getName() + " (not in " + source + ")";
+        }
+        if (!HostnameMatcher.matches(x[0], host)) {
+            return "certificate does not match host name " + host;
+        }
+        return null;
+    }
+}

@@ -1,0 +1,264 @@
+package warmwire.session.testing;
+
+import java.io.BufferedInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Function;
+import javax.net.ssl.ExtendedSSLSession;
+import javax.net.ssl.SNIHostName;
+import javax.net.ssl.SNIServerName;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLSocket;
+
+/**
+ * NAME
+ *   ScriptedSmtpServer - a small SMTP server on loopback whose answers a test scripts.
+ * DESCRIPTION
+ *   Blocking sockets, one thread per connection. Records every command line, each message
+ *   body as received on the wire (dot-stuffed, terminator excluded), the TLS protocol and the
+ *   SNI names of a STARTTLS session, and whether the client had already sent more commands
+ *   when the MAIL reply was due (that is, pipelined).
+ */
+public final class ScriptedSmtpServer implements AutoCloseable {
+    // ---- the script; set before the client connects
+    public volatile String greeting = "220 test.local ESMTP scripted";
+    /** Send nothing at all after accepting. */
+    public volatile boolean silent;
+    public volatile List<String> extensions = List.of("PIPELINING", "8BITMIME", "SIZE 10485760", "ENHANCEDSTATUSCODES");
+    public volatile String ehloReply; // e.g. "502 5.5.1 no EHLO", overrides the normal one
+    public volatile SSLContext tls; // non-null: STARTTLS offered and honoured
+    /** Protocols the server enables for TLS; null = the JDK's defaults. */
+    public volatile String[] tlsEnabledProtocols;
+    public volatile Function<String, String> rcptReply = r -> "250 2.1.5 Ok";
+    public volatile String dataDoneReply = "250 2.0.0 Ok: queued as 4XYZ";
+    /** Close the connection after this many body bytes. -1 never. */
+    public volatile int closeAfterBodyBytes = -1;
+
+    // ---- what happened
+    public final List<String> commands = new CopyOnWriteArrayList<>();
+    public final List<byte[]> bodies = new CopyOnWriteArrayList<>();
+    public final List<String> tlsProtocols = new CopyOnWriteArrayList<>();
+    public final List<String> sniNames = new CopyOnWriteArrayList<>();
+    public volatile boolean pipelinedMail;
+    public volatile int connections;
+
+    private final ServerSocket server;
+    private final List<Socket> open = Collections.synchronizedList(new ArrayList<>());
+    private volatile boolean closed;
+
+    public ScriptedSmtpServer() throws IOException {
+        server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+        Thread t = new Thread(this::acceptLoop, "scripted-smtp-accept");
+        t.setDaemon(true);
+        t.start();
+    }
+
+    public int port() {
+        return server.getLocalPort();
+    }
+
+    public boolean received(String verbPrefix) {
+        for (String c : commands) {
+            if (c.toUpperCase(Locale.ROOT).startsWith(verbPrefix.toUpperCase(Locale.ROOT))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private void acceptLoop() {
+        while (!closed) {
+            try {
+                Socket s = server.accept();
+                connections++;
+                open.add(s);
+                Thread t = new Thread(() -> serve(s), "scripted-smtp-conn");
+                t.setDaemon(true);
+                t.start();
+            } catch (IOException e) {
+                return;
+            }
+        }
+    }
+
+    private void serve(Socket s) {
+        try (s) {
+            if (silent) {
+                s.getInputStream().read(); // hold the connection open until the client gives up
+                return;
+            }
+            InputStream in = new BufferedInputStream(s.getInputStream());
+            OutputStream out = s.getOutputStream();
+            Socket sock = s;
+            send(out, greeting);
+            if (!greeting.startsWith("220")) {
+                // keep answering so the client can QUIT
+            }
+            boolean mailOk = false;
+            int accepted = 0;
+            while (true) {
+                String line = readLine(in);
+                if (line == null) {
+                    return;
+                }
+                commands.add(line);
+                String verb = line.length() >= 4 ? line.substring(0, 4).toUpperCase(Locale.ROOT) : line.toUpperCase(Locale.ROOT);
+                switch (verb) {
+                    case "EHLO" -> {
+                        if (ehloReply != null) {
+                            send(out, ehloReply);
+                            break;
+                        }
+                        List<String> ext = new ArrayList<>(extensions);
+                        if (tls != null && !(sock instanceof SSLSocket)) {
+                            ext.add("STARTTLS");
+                        }
+                        StringBuilder b = new StringBuilder();
+                        b.append(ext.isEmpty() ? "250 " : "250-").append("test.local hello\r\n");
+                        for (int i = 0; i < ext.size(); i++) {
+                            b.append(i == ext.size() - 1 ? "250 " : "250-").append(ext.get(i)).append("\r\n");
+                        }
+                        out.write(b.toString().getBytes(StandardCharsets.US_ASCII));
+                        out.flush();
+                    }
+                    case "HELO" -> send(out, "250 test.local");
+                    case "STAR" -> {
+                        if (tls == null || sock instanceof SSLSocket) {
+                            send(out, "502 5.5.1 no STARTTLS here");
+                            break;
+                        }
+                        send(out, "220 2.0.0 Ready to start TLS");
+                        SSLSocket ssl = (SSLSocket) tls.getSocketFactory().createSocket(sock, null, sock.getPort(), false);
+                        ssl.setUseClientMode(false);
+                        if (tlsEnabledProtocols != null) {
+                            ssl.setEnabledProtocols(tlsEnabledProtocols);
+                        }
+                        ssl.startHandshake();
+                        tlsProtocols.add(ssl.getSession().getProtocol());
+                        if (ssl.getSession() instanceof ExtendedSSLSession ex) {
+                            for (SNIServerName n : ex.getRequestedServerNames()) {
+                                if (n instanceof SNIHostName h) {
+                                    sniNames.add(h.getAsciiName());
+                                }
+                            }
+                        }
+                        sock = ssl;
+                        in = new BufferedInputStream(ssl.getInputStream());
+                        out = ssl.getOutputStream();
+                        mailOk = false;
+                    }
+                    case "MAIL" -> {
+                        Thread.sleep(150);
+                        if (in.available() > 0) {
+                            pipelinedMail = true;
+                        }
+                        mailOk = true;
+                        accepted = 0;
+                        send(out, "250 2.1.0 Ok");
+                    }
+                    case "RCPT" -> {
+                        if (!mailOk) {
+                            send(out, "503 5.5.1 need MAIL");
+                            break;
+                        }
+                        String addr = line.substring(line.indexOf('<') + 1, line.lastIndexOf('>'));
+                        String r = rcptReply.apply(addr);
+                        if (r.startsWith("2")) {
+                            accepted++;
+                        }
+                        send(out, r);
+                    }
+                    case "DATA" -> {
+                        if (accepted == 0) {
+                            send(out, "554 5.5.1 no valid recipients");
+                            break;
+                        }
+                        send(out, "354 End data with <CR><LF>.<CR><LF>");
+                        ByteArrayOutputStream body = new ByteArrayOutputStream();
+                        while (true) {
+                            byte[] l = readRaw(in);
+                            if (l == null) {
+                                return;
+                            }
+                            if (l.length == 3 && l[0] == '.' && l[1] == '\r' && l[2] == '\n') {
+                                break;
+                            }
+                            body.write(l);
+                            if (closeAfterBodyBytes >= 0 && body.size() >= closeAfterBodyBytes) {
+                                sock.close();
+                                return;
+                            }
+                        }
+                        bodies.add(body.toByteArray());
+                        send(out, dataDoneReply);
+                        mailOk = false;
+                    }
+                    case "RSET" -> {
+                        mailOk = false;
+                        send(out, "250 2.0.0 Ok");
+                    }
+                    case "QUIT" -> {
+                        send(out, "221 2.0.0 Bye");
+                        return;
+                    }
+                    default -> send(out, "502 5.5.2 Error: command not recognized");
+                }
+            }
+        } catch (Exception e) {
+            // connection ended; the test looks at what was recorded
+        }
+    }
+
+    private static void send(OutputStream out, String reply) throws IOException {
+        out.write((reply + "\r\n").getBytes(StandardCharsets.UTF_8));
+        out.flush();
+    }
+
+    /** A line including its CR LF, bytes as received; null at end of stream. */
+    private static byte[] readRaw(InputStream in) throws IOException {
+        ByteArrayOutputStream b = new ByteArrayOutputStream();
+        int c;
+        while ((c = in.read()) >= 0) {
+            b.write(c);
+            if (c == '\n') {
+                return b.toByteArray();
+            }
+        }
+        return b.size() == 0 ? null : b.toByteArray();
+    }
+
+    private static String readLine(InputStream in) throws IOException {
+        byte[] raw = readRaw(in);
+        if (raw == null) {
+            return null;
+        }
+        String s = new String(raw, StandardCharsets.UTF_8);
+        return s.replaceAll("\r?\n$", "");
+    }
+
+    @Override
+    public void close() throws IOException {
+        closed = true;
+        server.close();
+        synchronized (open) {
+            for (Socket s : open) {
+                try {
+                    s.close();
+                } catch (IOException ignored) {
+                    // closing anyway
+                }
+            }
+        }
+    }
+}
