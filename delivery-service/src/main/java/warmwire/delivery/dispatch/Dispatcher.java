@@ -160,7 +160,7 @@ public class Dispatcher {
         if (o != null) {
             for (RecipientResult r : o.results()) {
                 LOG.infof("%s: to=<%s>, relay=none, dsn=%s, status=%s (%s)", o.messageId(), r.recipient(),
-                        r.smtp().enhanced(), r.status().wireName(), r.reason());
+                        r.dsn(), r.status().wireName(), r.reason());
             }
             sends.add(Uni.createFrom().deferred(() -> outcome.sendMessage(Message.of(json(o)).addMetadata(
                     OutgoingKafkaRecordMetadata.<String>builder().withKey(o.messageId()).build()))));

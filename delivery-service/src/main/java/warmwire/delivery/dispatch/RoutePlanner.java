@@ -70,7 +70,7 @@ public final class RoutePlanner {
                 endpoints.putIfAbsent(site, d.endpoints());
             } else {
                 Route.Failure f = (Route.Failure) r;
-                failed.add(new RecipientResult(rcpt, f.status(), f.reply(), f.reason()));
+                failed.add(new RecipientResult(rcpt, f.status(), null, f.enhanced(), f.reason()));
             }
         }
         List<DeliveryJob> jobs = new ArrayList<>();

@@ -1,7 +1,6 @@
 package warmwire.delivery.mx;
 
 import java.util.List;
-import warmwire.contracts.outcome.SmtpReply;
 import warmwire.contracts.outcome.Status;
 import warmwire.contracts.route.Endpoint;
 
@@ -41,15 +40,6 @@ public sealed interface Route permits Route.Destination, Route.Failure {
 
         public static Failure defer(String reason) {
             return new Failure(Status.DEFERRED, "4.4.3", reason);
-        }
-
-        /**
-         * A synthetic reply that carries the enhanced code through the outcome contract (which has
-         * no other place for it): 550 for a bounce, 451 for a deferral. No server sent it; the
-         * outcome's relay "none" says so.
-         */
-        public SmtpReply reply() {
-            return new SmtpReply(status == Status.BOUNCED ? 550 : 451, enhanced, reason);
         }
     }
 }

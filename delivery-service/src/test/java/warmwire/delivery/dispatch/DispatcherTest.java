@@ -116,7 +116,8 @@ class DispatcherTest {
         RecipientResult r = o.results().get(0);
         assertEquals("c@nowhere.test", r.recipient());
         assertEquals(Status.BOUNCED, r.status());
-        assertEquals("5.1.2", r.smtp().enhanced());
+        assertEquals("5.1.2", r.dsn());
+        assertEquals(null, r.smtp(), "no server spoke");
         assertTrue(r.reason().contains("name=nowhere.test type=MX: Host not found"), r.reason());
     }
 

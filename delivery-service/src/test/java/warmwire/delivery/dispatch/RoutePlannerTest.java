@@ -101,12 +101,12 @@ class RoutePlannerTest {
         assertEquals(3, r.size());
         assertEquals("x@gone.test", r.get(0).recipient());
         assertEquals(Status.BOUNCED, r.get(0).status());
-        assertEquals("5.1.2", r.get(0).smtp().enhanced());
+        assertEquals("5.1.2", r.get(0).dsn());
         assertEquals("Host or domain name not found", r.get(0).reason());
         assertEquals(Status.DEFERRED, r.get(1).status());
-        assertEquals("4.4.3", r.get(1).smtp().enhanced());
+        assertEquals("4.4.3", r.get(1).dsn());
         assertEquals(Status.BOUNCED, r.get(2).status());
-        assertEquals("5.1.3", r.get(2).smtp().enhanced());
+        assertEquals("5.1.3", r.get(2).dsn());
     }
 
     @Test

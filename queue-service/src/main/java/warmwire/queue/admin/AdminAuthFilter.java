@@ -1,6 +1,7 @@
 package warmwire.queue.admin;
 
 import jakarta.inject.Inject;
+import jakarta.inject.Provider;
 import jakarta.ws.rs.container.ContainerRequestContext;
 import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
@@ -20,8 +21,9 @@ import warmwire.queue.QueueConfig;
  *   forgotten setting fails closed. Tokens are compared in constant time.
  */
 public class AdminAuthFilter {
+    /** Looked up per request: filters are built at static init, before runtime configuration exists. */
     @Inject
-    QueueConfig config;
+    Provider<QueueConfig> config;
 
     @ServerRequestFilter
     public Response authenticate(ContainerRequestContext ctx) {
@@ -29,7 +31,7 @@ public class AdminAuthFilter {
             return null;
         }
         String header = ctx.getHeaderString(HttpHeaders.AUTHORIZATION);
-        String expected = config.admin().token().orElse(null);
+        String expected = config.get().admin().token().orElse(null);
         if (expected != null && !expected.isEmpty() && header != null && header.startsWith("Bearer ")
                 && MessageDigest.isEqual(expected.getBytes(StandardCharsets.UTF_8),
                         header.substring(7).trim().getBytes(StandardCharsets.UTF_8))) {

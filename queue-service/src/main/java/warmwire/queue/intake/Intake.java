@@ -113,7 +113,7 @@ public class Intake {
                 .addMetadata(OutgoingKafkaRecordMetadata.builder().withKey(key).withHeaders(headers).build())));
         List<String> rcpts = r.recipients().isEmpty() ? java.util.Collections.singletonList(null) : r.recipients();
         for (String rcpt : rcpts) {
-            DeliveryEvent e = new DeliveryEvent(r.id(), rcpt, Status.REJECTED, 0, null, null, null, null, null,
+            DeliveryEvent e = new DeliveryEvent(r.id(), rcpt, Status.REJECTED, 0, null, null, null, "5.6.0", null, null,
                     null, Instant.now(), r.reason());
             sends.add(events.sendMessage(Message.of(mapper.writeValueAsString(e))
                     .addMetadata(OutgoingKafkaRecordMetadata.<String>builder().withKey(r.id()).build())));

@@ -3,6 +3,7 @@ package warmwire.queue.outcome;
 import java.util.Locale;
 import warmwire.contracts.outcome.DeliveryEvent;
 import warmwire.contracts.outcome.Delays;
+import warmwire.contracts.outcome.RecipientResult;
 import warmwire.contracts.outcome.SmtpReply;
 import warmwire.contracts.outcome.Status;
 
@@ -15,7 +16,8 @@ import warmwire.contracts.outcome.Status;
  * DESCRIPTION
  *   Status words are Postfix's: sent, deferred, bounced, expired, rejected. {@code conn_use} is
  *   printed only when the connection carried an earlier delivery, as Postfix does. The dsn is
- *   the server's enhanced code, or the class default (2.0.0, 4.0.0, 5.0.0). Delays print with at
+ *   event's RFC 3463 code (the server's, or Warmwire's own for local failures), else the class
+ *   default (2.0.0, 4.0.0, 5.0.0). Delays print with at
  *   most two decimals, trailing zeros dropped.
  */
 public final class DeliveryLogLine {
@@ -53,14 +55,7 @@ public final class DeliveryLogLine {
     }
 
     static String dsn(DeliveryEvent e) {
-        if (e.smtp() != null && e.smtp().enhanced() != null) {
-            return e.smtp().enhanced();
-        }
-        return switch (e.status()) {
-            case DELIVERED -> "2.0.0";
-            case DEFERRED -> "4.0.0";
-            default -> "5.0.0";
-        };
+        return e.dsn() != null ? e.dsn() : RecipientResult.dsnOf(e.status(), e.smtp(), null);
     }
 
     static String word(Status s) {

@@ -85,7 +85,7 @@ public class OutcomeReporter {
         List<DeliveryEvent> out = new ArrayList<>(o.results().size());
         for (RecipientResult r : o.results()) {
             out.add(new DeliveryEvent(o.messageId(), r.recipient(), r.status(), o.attempt(), o.site(), o.relay(),
-                    r.smtp(), o.tls(), o.connectionUse(), o.delays(), o.timestamp(),
+                    r.smtp(), r.dsn() != null ? r.dsn() : RecipientResult.dsnOf(r.status(), r.smtp(), null), o.tls(), o.connectionUse(), o.delays(), o.timestamp(),
                     r.status() == warmwire.contracts.outcome.Status.DELIVERED ? null : r.reason()));
         }
         return out;

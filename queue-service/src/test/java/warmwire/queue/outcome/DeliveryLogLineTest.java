@@ -19,7 +19,7 @@ class DeliveryLogLineTest {
     @Test
     void sentLineInPostfixShape() {
         DeliveryEvent e = new DeliveryEvent("m1", "alice@example.com", Status.DELIVERED, 1, "mx1.example.com:25/may",
-                "mx1.example.com[192.0.2.1]:25", new SmtpReply(250, "2.0.0", "Ok: queued as 4Xyz"),
+                "mx1.example.com[192.0.2.1]:25", new SmtpReply(250, "2.0.0", "Ok: queued as 4Xyz"), "2.0.0",
                 new TlsInfo("TLSv1.3", "TLS_AES_256_GCM_SHA384", false, false), 3, new Delays(0.01, 0.002, 0, 0.0345),
                 T, null);
         assertEquals("m1: to=<alice@example.com>, relay=mx1.example.com[192.0.2.1]:25, conn_use=3, delay=0.05, "
@@ -28,12 +28,12 @@ class DeliveryLogLineTest {
 
     @Test
     void bouncedAndDeferredUseReasonAndDefaultDsn() {
-        DeliveryEvent bounced = new DeliveryEvent("m2", "bob@example.net", Status.BOUNCED, 1, null, "none", null, null, 0,
+        DeliveryEvent bounced = new DeliveryEvent("m2", "bob@example.net", Status.BOUNCED, 1, null, "none", null, "5.1.2", null, 0,
                 Delays.NONE, T, "Host or domain name not found");
-        assertEquals("m2: to=<bob@example.net>, relay=none, delay=0, delays=0/0/0/0, dsn=5.0.0, "
+        assertEquals("m2: to=<bob@example.net>, relay=none, delay=0, delays=0/0/0/0, dsn=5.1.2, "
                 + "status=bounced (Host or domain name not found)", DeliveryLogLine.format(bounced));
         DeliveryEvent deferred = new DeliveryEvent("m3", "c@d.e", Status.DEFERRED, 2, null, "h[1.2.3.4]:25",
-                new SmtpReply(450, "4.2.1", "try again later"), null, 1, null, T, "host h said: 450 4.2.1 try again later");
+                new SmtpReply(450, "4.2.1", "try again later"), null, null, 1, null, T, "host h said: 450 4.2.1 try again later");
         assertEquals("m3: to=<c@d.e>, relay=h[1.2.3.4]:25, dsn=4.2.1, status=deferred (host h said: 450 4.2.1 try again later)",
                 DeliveryLogLine.format(deferred));
     }
@@ -41,8 +41,8 @@ class DeliveryLogLineTest {
     @Test
     void everyResultBecomesOneEvent() {
         DeliveryOutcome o = new DeliveryOutcome("m4", "m4/1/s", 1, "s", "r", List.of(
-                new RecipientResult("a@x.y", Status.DELIVERED, new SmtpReply(250, null, "ok"), null),
-                new RecipientResult("b@x.y", Status.BOUNCED, new SmtpReply(550, "5.1.1", "no"), "no such user")),
+                new RecipientResult("a@x.y", Status.DELIVERED, new SmtpReply(250, null, "ok"), null, null),
+                new RecipientResult("b@x.y", Status.BOUNCED, new SmtpReply(550, "5.1.1", "no"), "5.1.1", "no such user")),
                 null, 1, Delays.NONE, T);
         List<DeliveryEvent> events = OutcomeReporter.toEvents(o);
         assertEquals(2, events.size());
@@ -50,5 +50,7 @@ class DeliveryLogLineTest {
         assertEquals(null, events.get(0).reason());
         assertEquals("no such user", events.get(1).reason());
         assertEquals("m4", events.get(1).id());
+        assertEquals("2.0.0", events.get(0).dsn(), "class default when neither server nor Warmwire gave a code");
+        assertEquals("5.1.1", events.get(1).dsn());
     }
 }

@@ -42,7 +42,8 @@ public final class OutcomeBuilder {
         if (t == null) {
             SmtpFailure f = a.lastFailure();
             Reply r = f == null ? null : f.reply();
-            c.markRemaining(Status.DEFERRED, contract(r), f == null ? "delivery not attempted" : f.getMessage());
+            c.markRemaining(Status.DEFERRED, contract(r), f == null ? "4.4.0" : f.enhanced(),
+                    f == null ? "delivery not attempted" : f.getMessage());
         } else {
             mark(c, t, relay);
         }
@@ -84,7 +85,7 @@ public final class OutcomeBuilder {
             }
         }
         SmtpFailure f = t.failure();
-        c.markRemaining(Status.DEFERRED, null, f != null ? f.getMessage()
+        c.markRemaining(Status.DEFERRED, null, f != null ? f.enhanced() : "4.4.2", f != null ? f.getMessage()
                 : "transaction with " + relay + " ended without a reply for this recipient");
     }
 

@@ -38,20 +38,31 @@ public final class OutcomeCollector {
         return results[i] != null;
     }
 
-    /** Decides slot i, unless already decided. */
+    /** Decides slot i, unless already decided; the enhanced code is the server's or the class default. */
     public void mark(int i, Status status, SmtpReply smtp, String reason) {
+        mark(i, status, smtp, null, reason);
+    }
+
+    /** Decides slot i, unless already decided; {@code dsn} is Warmwire's own code where the server gave none. */
+    public void mark(int i, Status status, SmtpReply smtp, String dsn, String reason) {
         if (results[i] == null) {
             if (status != Status.DELIVERED && (reason == null || reason.isBlank())) {
                 reason = "no reason given";
             }
-            results[i] = new RecipientResult(recipients.get(i), status, smtp, reason);
+            results[i] = new RecipientResult(recipients.get(i), status, smtp,
+                    RecipientResult.dsnOf(status, smtp, dsn), reason);
         }
     }
 
     /** Decides every slot still open. */
     public void markRemaining(Status status, SmtpReply smtp, String reason) {
+        markRemaining(status, smtp, null, reason);
+    }
+
+    /** Decides every slot still open, with Warmwire's own enhanced code where the server gave none. */
+    public void markRemaining(Status status, SmtpReply smtp, String dsn, String reason) {
         for (int i = 0; i < results.length; i++) {
-            mark(i, status, smtp, reason);
+            mark(i, status, smtp, dsn, reason);
         }
     }
 

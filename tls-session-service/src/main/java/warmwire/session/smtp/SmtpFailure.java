@@ -56,6 +56,26 @@ public final class SmtpFailure extends RuntimeException {
         return reply;
     }
 
+    /**
+     * The RFC 3463 enhanced code for this failure when the server's reply carries none, as
+     * Postfix's smtp(8) assigns them: 4.4.1 no answer, 4.4.2 connection broken or timed out,
+     * 4.5.0 protocol error, 4.7.4 TLS required but not offered, 4.7.5 TLS failure or
+     * certificate not verified; a refusal takes the class of the server's reply code.
+     */
+    public String enhanced() {
+        if (reply != null && reply.enhanced() != null) {
+            return reply.enhanced();
+        }
+        return switch (kind) {
+            case CONNECT -> "4.4.1";
+            case TIMEOUT, LOST -> "4.4.2";
+            case PROTOCOL -> "4.5.0";
+            case REJECTED -> reply != null && reply.code() / 100 == 5 ? "5.0.0" : "4.0.0";
+            case TLS_REQUIRED -> "4.7.4";
+            case TLS_FAILED, TLS_NOT_VERIFIED -> "4.7.5";
+        };
+    }
+
     /** Whether a TCP connection had been established. */
     public boolean connected() {
         return kind != Kind.CONNECT;
