@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# NAME
+#   install-deps.sh - install the Debian packages the local test peers need
+# DESCRIPTION
+#   Idempotent, non-interactive, run as root on a Debian machine. Installs
+#   postfix (preseeded "No configuration": no /etc/postfix/main.cf is written,
+#   so the system's default instance is not configured and not started),
+#   openssl, dnsmasq-base (no service, binary only), bind9-dnsutils (dig),
+#   iproute2 (ss) and python3 (SMTP probes in postfix-peer.sh).
+#   Runs `apt-get update` only when a package is missing. Never starts,
+#   stops or reconfigures the system postfix; an already installed and
+#   configured postfix is left exactly as it is.
+set -euo pipefail
+
+PACKAGES=(postfix openssl dnsmasq-base bind9-dnsutils iproute2 python3)
+
+if [[ $(id -u) -ne 0 ]]; then
+    echo "install-deps.sh: must run as root (apt-get install)" >&2
+    exit 1
+fi
+
+installed() {
+    dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q '^install ok installed$'
+}
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+    if installed "$p"; then
+        echo "install-deps.sh: already installed: $p"
+    else
+        missing+=("$p")
+    fi
+done
+
+if [[ ${#missing[@]} -eq 0 ]]; then
+    echo "install-deps.sh: nothing to install"
+    exit 0
+fi
+
+export DEBIAN_FRONTEND=noninteractive
+if [[ " ${missing[*]} " == *" postfix "* ]]; then
+    # "No configuration": the package installs binaries only; the default
+    # instance stays unconfigured (postfix-peer.sh runs its own instances).
+    echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections
+fi
+
+echo "install-deps.sh: installing: ${missing[*]}"
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+for p in "${missing[@]}"; do
+    if installed "$p"; then
+        echo "install-deps.sh: installed: $p $(dpkg-query -W -f='${Version}' "$p")"
+    else
+        echo "install-deps.sh: FAILED to install: $p" >&2
+        exit 1
+    fi
+done
