@@ -1,0 +1,115 @@
+package warmwire.it;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Predicate;
+import java.util.stream.Collectors;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.PartitionInfo;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.serialization.StringDeserializer;
+
+/**
+ * NAME
+ *   Events - reads mail.events and mail.submit.dlq as a plain Kafka client would.
+ * DESCRIPTION
+ *   Assigned to every partition and positioned at the end when the mesh starts, so a test sees
+ *   only what its own submissions caused. Tests wait on {@link #awaitEvents} with a deadline.
+ */
+public final class Events implements AutoCloseable {
+    /** A DLQ record: its value and its reason header. */
+    public record DeadLetter(String key, String value, String reason) {
+    }
+
+    private final List<JsonNode> events = new CopyOnWriteArrayList<>();
+    private final List<DeadLetter> deadLetters = new CopyOnWriteArrayList<>();
+    private final Map<String, Object> monitor = new ConcurrentHashMap<>();
+    private final Thread poller;
+    private volatile boolean running = true;
+
+    Events(String bootstrap, ObjectMapper json) {
+        Properties p = new Properties();
+        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+        p.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, 16 * 1024 * 1024);
+        KafkaConsumer<String, String> consumer = new KafkaConsumer<>(p, new StringDeserializer(), new StringDeserializer());
+        List<TopicPartition> parts = new ArrayList<>();
+        for (String topic : List.of("mail.events", "mail.submit.dlq")) {
+            for (PartitionInfo pi : consumer.partitionsFor(topic, Duration.ofSeconds(30))) {
+                parts.add(new TopicPartition(topic, pi.partition()));
+            }
+        }
+        consumer.assign(parts);
+        consumer.seekToEnd(parts);
+        parts.forEach(consumer::position); // resolve the end offsets now, before any test submits
+        poller = new Thread(() -> {
+            try (consumer) {
+                while (running) {
+                    for (ConsumerRecord<String, String> r : consumer.poll(Duration.ofMillis(200))) {
+                        if (r.topic().equals("mail.events")) {
+                            try {
+                                events.add(json.readTree(r.value()));
+                            } catch (Exception e) {
+                                events.add(json.createObjectNode().put("unparseable", r.value()));
+                            }
+                        } else {
+                            Header h = r.headers().lastHeader("warmwire-reject-reason");
+                            deadLetters.add(new DeadLetter(r.key(), r.value(),
+                                    h == null ? null : new String(h.value(), StandardCharsets.UTF_8)));
+                        }
+                    }
+                }
+            }
+        }, "it-events");
+        poller.setDaemon(true);
+        poller.start();
+    }
+
+    /** Waits until {@code count} events with message id {@code id} have arrived; returns them all. */
+    public List<JsonNode> awaitEvents(String id, int count, Duration timeout) throws InterruptedException {
+        return awaitEvents(e -> id.equals(e.path("id").asText()), count, timeout);
+    }
+
+    public List<JsonNode> awaitEvents(Predicate<JsonNode> which, int count, Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (true) {
+            List<JsonNode> got = events.stream().filter(which).collect(Collectors.toList());
+            if (got.size() >= count) {
+                return got;
+            }
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("expected " + count + " events, got " + got.size() + ": " + got);
+            }
+            Thread.sleep(100);
+        }
+    }
+
+    public DeadLetter awaitDeadLetter(Predicate<DeadLetter> which, Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < deadline) {
+            for (DeadLetter d : deadLetters) {
+                if (which.test(d)) {
+                    return d;
+                }
+            }
+            Thread.sleep(100);
+        }
+        throw new AssertionError("no matching record on mail.submit.dlq; saw " + deadLetters);
+    }
+
+    @Override
+    public void close() {
+        running = false;
+    }
+}

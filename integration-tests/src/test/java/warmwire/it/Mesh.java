@@ -1,0 +1,163 @@
+package warmwire.it;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.StringSerializer;
+
+/**
+ * NAME
+ *   Mesh - the whole of Warmwire on loopback, once per test JVM.
+ * DESCRIPTION
+ *   Runs {@code deploy/local/mesh.sh start} - the README's run command - with its own state
+ *   folder ({@code .run/it}) and ports, so it never collides with a developer's mesh: a real
+ *   Kafka broker (KRaft), a real Infinispan Server, a real Postfix smtpd peer with STARTTLS and a
+ *   self-signed certificate (TLS listener and a listener without STARTTLS), and the three packaged
+ *   services. Test domains are routed by a routes file: {@code tls.test} to the TLS listener,
+ *   {@code plain.test} to the clear-text one. Stopped by {@code mesh.sh stop} when the JVM exits.
+ *   When {@code WARMWIRE_IT_KEEP=1}, the mesh is left running for inspection.
+ */
+public final class Mesh {
+    public static final int KAFKA_PORT = 19092;
+    public static final int INFINISPAN_PORT = 11322;
+    public static final int QUEUE_PORT = 18081;
+    public static final int PEER_TLS_PORT = 12525;
+    public static final int PEER_PLAIN_PORT = 12526;
+    public static final String ADMIN_TOKEN = "it-" + UUID.randomUUID();
+
+    private static Mesh instance;
+
+    public final Path root;
+    public final Path state;
+    public final String bootstrap;
+    public final Events events;
+    public final KafkaProducer<String, String> producer;
+    public final ObjectMapper json = new ObjectMapper();
+    private final Map<String, String> env = new HashMap<>();
+
+    public static synchronized Mesh get() {
+        if (instance == null) {
+            try {
+                instance = new Mesh();
+            } catch (Exception e) {
+                throw new IllegalStateException("mesh did not start: " + e.getMessage(), e);
+            }
+        }
+        return instance;
+    }
+
+    private Mesh() throws Exception {
+        root = Path.of(System.getProperty("warmwire.root", "..")).toAbsolutePath().normalize();
+        state = root.resolve(".run/it");
+        Files.createDirectories(state);
+        bootstrap = "127.0.0.1:" + KAFKA_PORT;
+        env.put("WARMWIRE_STATE_DIR", state.toString());
+        env.put("WARMWIRE_KAFKA_PORT", String.valueOf(KAFKA_PORT));
+        env.put("WARMWIRE_KAFKA_CONTROLLER_PORT", String.valueOf(KAFKA_PORT + 1));
+        env.put("WARMWIRE_INFINISPAN_PORT", String.valueOf(INFINISPAN_PORT));
+        env.put("WARMWIRE_QUEUE_PORT", String.valueOf(QUEUE_PORT));
+        env.put("WARMWIRE_DELIVERY_PORT", String.valueOf(QUEUE_PORT + 1));
+        env.put("WARMWIRE_SESSION_PORT", String.valueOf(QUEUE_PORT + 2));
+        env.put("WARMWIRE_PEER_TLS_PORT", String.valueOf(PEER_TLS_PORT));
+        env.put("WARMWIRE_PEER_PLAIN_PORT", String.valueOf(PEER_PLAIN_PORT));
+        env.put("WARMWIRE_ADMIN_TOKEN", ADMIN_TOKEN);
+        // short SMTP timeouts keep failure scenarios quick; RFC 5321 values are the defaults
+        env.put("WARMWIRE_SMTP_TIMEOUTS_CONNECT", "10s");
+        Runtime.getRuntime().addShutdownHook(new Thread(this::stop));
+        run(Duration.ofMinutes(8), "deploy/local/mesh.sh", "start");
+        Properties p = new Properties();
+        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        p.put(ProducerConfig.ACKS_CONFIG, "all");
+        p.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, 16 * 1024 * 1024);
+        producer = new KafkaProducer<>(p, new StringSerializer(), new StringSerializer());
+        events = new Events(bootstrap, json);
+    }
+
+    /** Writes one record to mail.submit and waits for the broker's acknowledgement. */
+    public void submit(String key, String value) {
+        try {
+            producer.send(new ProducerRecord<>("mail.submit", key, value)).get(30, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            throw new IllegalStateException("submit failed", e);
+        }
+    }
+
+    /** The Postfix peer's mail log. */
+    public String peerLog() throws IOException, InterruptedException {
+        Path log = Path.of(run(Duration.ofSeconds(30), "deploy/local/postfix-peer.sh", "log-path", "demo").trim());
+        return Files.readString(log, StandardCharsets.ISO_8859_1);
+    }
+
+    /** GET on queue-service's admin API; returns status code and body. */
+    public HttpResponse<String> admin(String path, String token) throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + QUEUE_PORT + path))
+                .timeout(Duration.ofSeconds(10));
+        if (token != null) {
+            b.header("Authorization", "Bearer " + token);
+        }
+        return HttpClient.newHttpClient().send(b.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    public JsonNode parse(String s) {
+        try {
+            return json.readTree(s);
+        } catch (IOException e) {
+            throw new IllegalArgumentException(s, e);
+        }
+    }
+
+    private void stop() {
+        if ("1".equals(System.getenv("WARMWIRE_IT_KEEP"))) {
+            return;
+        }
+        try {
+            if (events != null) {
+                events.close();
+            }
+            run(Duration.ofMinutes(2), "deploy/local/mesh.sh", "stop");
+        } catch (Exception e) {
+            System.err.println("mesh stop failed: " + e.getMessage());
+        }
+    }
+
+    /** Runs a project script from the repository root with the mesh's environment; fails on non-zero exit. */
+    String run(Duration timeout, String... command) throws IOException, InterruptedException {
+        List<String> cmd = new ArrayList<>(List.of("bash"));
+        cmd.addAll(List.of(command));
+        ProcessBuilder pb = new ProcessBuilder(cmd).directory(root.toFile()).redirectErrorStream(true);
+        pb.environment().putAll(env);
+        Path out = Files.createTempFile(state, "script", ".log");
+        pb.redirectOutput(out.toFile());
+        Process p = pb.start();
+        if (!p.waitFor(timeout.toSeconds(), TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            throw new IOException(String.join(" ", command) + " timed out; output:\n" + Files.readString(out));
+        }
+        String output = Files.readString(out);
+        Files.deleteIfExists(out);
+        System.out.print(output.lines().filter(l -> !command[command.length - 1].equals("log-path"))
+                .map(l -> "[" + command[0] + "] " + l + "\n").reduce("", String::concat));
+        if (p.exitValue() != 0) {
+            throw new IOException(String.join(" ", command) + " exited " + p.exitValue() + ":\n" + output);
+        }
+        return output;
+    }
+}
