@@ -9,7 +9,7 @@
 #   file. Every function is prefixed ww_; nothing runs on load except the
 #   variable set-up below.
 #
-#   A process started by ww_start_java carries -Dwarmwire.local=<name> on its
+#   A process started by ww_start_java carries -Dwwlocal=<name> on its
 #   command line; ww_pid_of checks that marker, so a stale pid file whose
 #   number was reused by another process is never mistaken for the server.
 #
@@ -116,7 +116,7 @@ ww_pid_of() {
     pid=$(<"$pidfile")
     [[ $pid =~ ^[0-9]+$ ]] || return 1
     [[ -r /proc/$pid/cmdline ]] || return 1
-    tr '\0' '\n' <"/proc/$pid/cmdline" 2>/dev/null | grep -qxF -- "-Dwarmwire.local=$name" || return 1
+    tr '\0' '\n' <"/proc/$pid/cmdline" 2>/dev/null | grep -qxF -- "-Dwwlocal=$name" || return 1
     echo "$pid"
 }
 
@@ -158,14 +158,14 @@ ww_rotate_log() {
 }
 
 # ww_start_java NAME PIDFILE LOGFILE JAVA-ARGS... - start java in the background
-#   with -Dwarmwire.local=NAME, output appended to LOGFILE, pid into PIDFILE.
+#   with -Dwwlocal=NAME, output appended to LOGFILE, pid into PIDFILE.
 #   Detached from the terminal (nohup, stdin /dev/null), lock fd 9 closed,
 #   working directory the pid file's folder (where a JVM crash file lands).
 ww_start_java() {
     local name=$1 pidfile=$2 log=$3
     shift 3
     (cd "$(dirname "$pidfile")" &&
-        exec nohup "$WW_JAVA" "-Dwarmwire.local=$name" "$@" </dev/null >>"$log" 2>&1 9>&-) &
+        exec nohup "$WW_JAVA" "-Dwwlocal=$name" "$@" </dev/null >>"$log" 2>&1 9>&-) &
     echo $! >"$pidfile"
 }
 
