@@ -32,7 +32,8 @@ import org.apache.kafka.common.serialization.StringSerializer;
  *   Kafka broker (KRaft), a real Infinispan Server, a real Postfix smtpd peer with STARTTLS and a
  *   self-signed certificate (TLS listener and a listener without STARTTLS), and the three packaged
  *   services. Test domains are routed by a routes file: {@code tls.test} to the TLS listener,
- *   {@code plain.test} to the clear-text one. Stopped by {@code mesh.sh stop} when the JVM exits.
+ *   {@code plain.test} to the clear-text one; every other domain goes through real DNS, a dnsmasq
+ *   on loopback started by {@code deploy/local/dns-peer.sh}. Stopped by {@code mesh.sh stop} when the JVM exits.
  *   When {@code WARMWIRE_IT_KEEP=1}, the mesh is left running for inspection.
  */
 public final class Mesh {
@@ -41,6 +42,7 @@ public final class Mesh {
     public static final int QUEUE_PORT = 18081;
     public static final int PEER_TLS_PORT = 12525;
     public static final int PEER_PLAIN_PORT = 12526;
+    public static final int DNS_PORT = 15453;
     public static final String ADMIN_TOKEN = "it-" + UUID.randomUUID();
 
     private static Mesh instance;
@@ -81,7 +83,25 @@ public final class Mesh {
         env.put("WARMWIRE_ADMIN_TOKEN", ADMIN_TOKEN);
         // short SMTP timeouts keep failure scenarios quick; RFC 5321 values are the defaults
         env.put("WARMWIRE_SMTP_TIMEOUTS_CONNECT", "10s");
+        // Real DNS for every domain the routes file does not name: a dnsmasq on loopback
+        // (see DnsRoutingIT); MX hosts are reached on the peer's STARTTLS port.
+        Path zone = state.resolve("dns-records.conf");
+        Files.writeString(zone, String.join("\n",
+                "mx-host=mx.test,mail.mx.test,10",
+                "host-record=mail.mx.test,127.0.0.1",
+                "mx-host=fallback.test,dead.mx.test,10",
+                "mx-host=fallback.test,mail.mx.test,20",
+                "host-record=dead.mx.test,127.0.0.3",
+                "mx-host=nohost.test,ghost.mx.test,10",
+                "server=/timeout.test/127.0.0.1#9", ""));
+        env.put("DNS_PORT", String.valueOf(DNS_PORT));
+        env.put("DNS_CONFIG", zone.toString());
+        env.put("WARMWIRE_DNS_SERVERS", "127.0.0.1:" + DNS_PORT);
+        env.put("WARMWIRE_DNS_TIMEOUT", "2s");
+        env.put("WARMWIRE_SMTP_PORT", String.valueOf(PEER_TLS_PORT));
+        env.put("PEER_DOMAINS", "tls.test plain.test mx.test fallback.test");
         Runtime.getRuntime().addShutdownHook(new Thread(this::stop));
+        run(Duration.ofMinutes(1), "deploy/local/dns-peer.sh", "start", "it");
         run(Duration.ofMinutes(8), "deploy/local/mesh.sh", "start");
         Properties p = new Properties();
         p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
@@ -133,6 +153,7 @@ public final class Mesh {
                 events.close();
             }
             run(Duration.ofMinutes(2), "deploy/local/mesh.sh", "stop");
+            run(Duration.ofMinutes(1), "deploy/local/dns-peer.sh", "stop", "it");
         } catch (Exception e) {
             System.err.println("mesh stop failed: " + e.getMessage());
         }
@@ -153,8 +174,9 @@ public final class Mesh {
         }
         String output = Files.readString(out);
         Files.deleteIfExists(out);
-        System.out.print(output.lines().filter(l -> !command[command.length - 1].equals("log-path"))
-                .map(l -> "[" + command[0] + "] " + l + "\n").reduce("", String::concat));
+        if (!List.of(command).contains("log-path")) {
+            output.lines().forEach(l -> System.out.println("[" + command[0] + "] " + l));
+        }
         if (p.exitValue() != 0) {
             throw new IOException(String.join(" ", command) + " exited " + p.exitValue() + ":\n" + output);
         }
