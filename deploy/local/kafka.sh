@@ -26,7 +26,8 @@
 #   Topics: mail.submit, mail.submit.dlq, mail.events, mail.route,
 #   mail.outcome with WARMWIRE_PARTITIONS partitions, mail.deliver with
 #   WARMWIRE_DELIVER_PARTITIONS; all with max.message.bytes=16777216
-#   (a 10 MiB message travels base64 in JSON). The broker allows the same
+#   (a 10 MiB message travels base64 in JSON), but mail.submit with 1 MiB
+#   less, so that every record it holds fits the DLQ with reason headers. The broker allows the same
 #   size (message.max.bytes, replica.fetch.max.bytes) and never auto-creates
 #   topics: a mistyped name fails loudly.
 # ENVIRONMENT
@@ -63,8 +64,12 @@ PROPS=$DIR/server.properties
 BOOTSTRAP=127.0.0.1:$PORT
 STARTED_PATTERN='Kafka Server started'
 
+# mail.submit allows 1 MiB less than every other topic, so that any record it holds still fits
+# mail.submit.dlq with the rejection headers added (a 10 MiB message needs under 14 MiB as JSON).
+SUBMIT_MAX_BYTES=$((MAX_MESSAGE_BYTES - 1048576))
+
 topic_specs() {
-    echo "mail.submit:$PARTITIONS mail.submit.dlq:$PARTITIONS mail.events:$PARTITIONS" \
+    echo "mail.submit.dlq:$PARTITIONS mail.events:$PARTITIONS" \
         "mail.route:$PARTITIONS mail.deliver:$DELIVER_PARTITIONS mail.outcome:$PARTITIONS"
 }
 
@@ -106,6 +111,9 @@ tool() {
 # ensure_topics WAIT_MS [PID] - create / fix the topics and print them
 ensure_topics() {
     local wait_ms=$1 pid=${2:-}
+    # shellcheck disable=SC2046
+    tool "${TOPICS_CMD[@]}" ensure --bootstrap "$BOOTSTRAP" --wait-ms "$wait_ms" \
+        ${pid:+--pid "$pid"} --config "max.message.bytes=$SUBMIT_MAX_BYTES" "mail.submit:$PARTITIONS"
     # shellcheck disable=SC2046
     tool "${TOPICS_CMD[@]}" ensure --bootstrap "$BOOTSTRAP" --wait-ms "$wait_ms" \
         ${pid:+--pid "$pid"} --config "max.message.bytes=$MAX_MESSAGE_BYTES" $(topic_specs)

@@ -24,6 +24,24 @@ final class Mail {
                 + "\nMessage-ID: <" + messageId + ">\n\nHello from Warmwire.\n.leading dot line\nBye.\n");
     }
 
+    /** Pads the body to exactly {@code bytes} octets (ASCII lines of 76 characters). */
+    Mail size(int bytes) {
+        String head = node.path("content").asText();
+        StringBuilder b = new StringBuilder(bytes).append(head);
+        String line = "x".repeat(76) + "\n";
+        while (b.length() + line.length() <= bytes) {
+            b.append(line);
+        }
+        while (b.length() < bytes - 1) {
+            b.append('y');
+        }
+        if (b.length() < bytes) {
+            b.append('\n');
+        }
+        node.put("content", b.toString());
+        return this;
+    }
+
     Mail tls(String level) {
         node.put("tls", level);
         return this;
