@@ -28,25 +28,17 @@
 #   running, 1 error, 2 usage, 3 stopped (status).
 set -euo pipefail
 
-PROG=dns-peer.sh
-SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-REPO_DIR=$(cd "$SCRIPT_DIR/../.." && pwd)
-
-die() { echo "$PROG: $*" >&2; exit 1; }
+WW_PROG=dns-peer.sh
+# shellcheck source=lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+PROG=$WW_PROG
+die() { ww_die "$@"; }
 say() { echo "$PROG: $*"; }
-usage() {
-    echo "usage: $PROG start|stop|status|log-path NAME" >&2
-    exit 2
-}
 
-[[ $# -eq 2 ]] || usage
-CMD=$1
-NAME=$2
-[[ $NAME =~ ^[A-Za-z0-9][A-Za-z0-9_-]{0,40}$ ]] || die "bad instance name '$NAME' (letters, digits, - and _)"
-
-STATE_DIR=${WARMWIRE_STATE_DIR:-$REPO_DIR/.run}
-mkdir -p "$STATE_DIR"
-STATE_DIR=$(cd "$STATE_DIR" && pwd)
+ww_instance_args "start|stop|status|log-path" "$@"
+CMD=$WW_CMD
+NAME=$WW_NAME
+STATE_DIR=$WW_STATE
 BASE=$STATE_DIR/dns-peer/$NAME
 PIDFILE=$BASE/dnsmasq.pid
 LOG=$BASE/dnsmasq.log
@@ -171,5 +163,5 @@ start) cmd_start ;;
 stop) cmd_stop ;;
 status) cmd_status ;;
 log-path) echo "$LOG" ;;
-*) usage ;;
+*) echo "usage: $PROG start|stop|status|log-path NAME" >&2; exit 2 ;;
 esac

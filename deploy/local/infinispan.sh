@@ -173,17 +173,7 @@ cmd_stop() {
 }
 
 cmd_status() {
-    local pid
-    if ! pid=$(ww_pid_of "$PIDFILE" infinispan); then
-        echo "infinispan: stopped"
-        return 3
-    fi
-    if is_ready; then
-        echo "infinispan: running (pid $pid) on 127.0.0.1:$PORT"
-        return 0
-    fi
-    echo "infinispan: running (pid $pid) but not ready on 127.0.0.1:$PORT"
-    return 1
+    ww_status infinispan "$PIDFILE" "127.0.0.1:$PORT" is_ready
 }
 
 cmd_env() {

@@ -235,17 +235,7 @@ cmd_stop() {
 }
 
 cmd_status() {
-    local pid
-    if ! pid=$(ww_pid_of "$PIDFILE" kafka); then
-        echo "kafka: stopped"
-        return 3
-    fi
-    if is_ready; then
-        echo "kafka: running (pid $pid) on $BOOTSTRAP"
-        return 0
-    fi
-    echo "kafka: running (pid $pid) but not ready on $BOOTSTRAP"
-    return 1
+    ww_status kafka "$PIDFILE" "$BOOTSTRAP" is_ready
 }
 
 cmd_topics() {

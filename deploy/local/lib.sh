@@ -217,6 +217,41 @@ ww_startup_failed() {
     ww_die "$name did not start ($reason); full log: $log"
 }
 
+# ww_instance_args USAGE-WORDS ARGS... - for scripts that run named instances
+#   (postfix-peer.sh, dns-peer.sh): exactly COMMAND NAME, else usage (exit 2); NAME of
+#   letters, digits, - and _. Sets WW_CMD, WW_NAME and WW_STATE (made absolute, created).
+ww_instance_args() {
+    local words=$1
+    shift
+    if [[ $# -ne 2 ]]; then
+        echo "usage: $WW_PROG $words NAME" >&2
+        exit 2
+    fi
+    WW_CMD=$1
+    WW_NAME=$2
+    [[ $WW_NAME =~ ^[A-Za-z0-9][A-Za-z0-9_-]{0,40}$ ]] ||
+        ww_die "bad instance name '$WW_NAME' (letters, digits, - and _)"
+    mkdir -p "$WW_STATE"
+    WW_STATE=$(cd "$WW_STATE" && pwd)
+}
+
+# ww_status NAME PIDFILE WHERE READY-COMMAND... - one status line for a server started by
+#   ww_start_java. Returns 0 running and ready, 1 running but not ready, 3 stopped.
+ww_status() {
+    local name=$1 pidfile=$2 where=$3 pid
+    shift 3
+    if ! pid=$(ww_pid_of "$pidfile" "$name"); then
+        echo "$name: stopped"
+        return 3
+    fi
+    if "$@"; then
+        echo "$name: running (pid $pid) on $where"
+        return 0
+    fi
+    echo "$name: running (pid $pid) but not ready on $where"
+    return 1
+}
+
 # ww_stop_pid NAME PIDFILE - TERM, wait up to WARMWIRE_STOP_TIMEOUT, then KILL.
 #   Removes PIDFILE. Idempotent: prints whether anything was stopped.
 ww_stop_pid() {

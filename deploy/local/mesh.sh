@@ -155,19 +155,14 @@ cmd_stop() {
 }
 
 cmd_status() {
-    local rc=0 s pid
+    local rc=0 s
     bash "$HERE/kafka.sh" status || rc=3
     bash "$HERE/infinispan.sh" status || rc=3
     if peer_enabled; then
         bash "$HERE/postfix-peer.sh" status demo || rc=3
     fi
     for s in "${SERVICES[@]}"; do
-        if pid=$(ww_pid_of "$SVC_DIR/$s.pid" "$s") && ready "$(port_of "$s")"; then
-            echo "$s: running (pid $pid), http://127.0.0.1:$(port_of "$s")"
-        else
-            echo "$s: stopped"
-            rc=3
-        fi
+        ww_status "$s" "$SVC_DIR/$s.pid" "http://127.0.0.1:$(port_of "$s")" ready "$(port_of "$s")" || rc=3
     done
     return $rc
 }

@@ -31,25 +31,17 @@
 #   Exit status: 0 ok / running, 1 error, 2 usage, 3 stopped (status).
 set -euo pipefail
 
-PROG=postfix-peer.sh
-SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-REPO_DIR=$(cd "$SCRIPT_DIR/../.." && pwd)
-
-die() { echo "$PROG: $*" >&2; exit 1; }
+WW_PROG=postfix-peer.sh
+# shellcheck source=lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+PROG=$WW_PROG
+die() { ww_die "$@"; }
 say() { echo "$PROG: $*"; }
-usage() {
-    echo "usage: $PROG start|stop|status|log-path|cert-path|conf-dir|clean NAME" >&2
-    exit 2
-}
 
-[[ $# -eq 2 ]] || usage
-CMD=$1
-NAME=$2
-[[ $NAME =~ ^[A-Za-z0-9][A-Za-z0-9_-]{0,40}$ ]] || die "bad instance name '$NAME' (letters, digits, - and _)"
-
-STATE_DIR=${WARMWIRE_STATE_DIR:-$REPO_DIR/.run}
-mkdir -p "$STATE_DIR"
-STATE_DIR=$(cd "$STATE_DIR" && pwd)
+ww_instance_args "start|stop|status|log-path|cert-path|conf-dir|clean" "$@"
+CMD=$WW_CMD
+NAME=$WW_NAME
+STATE_DIR=$WW_STATE
 [[ $STATE_DIR =~ ^[A-Za-z0-9/._+-]+$ ]] \
     || die "WARMWIRE_STATE_DIR '$STATE_DIR' must not contain spaces, commas or other special characters (Postfix lists)"
 PEERS_DIR=$STATE_DIR/postfix-peer
@@ -480,5 +472,5 @@ log-path) echo "$MAILLOG" ;;
 cert-path) echo "$CA_DIR/ca.pem" ;;
 conf-dir) echo "$ETC" ;;
 clean) cmd_clean ;;
-*) usage ;;
+*) echo "usage: $PROG start|stop|status|log-path|cert-path|conf-dir|clean NAME" >&2; exit 2 ;;
 esac
