@@ -8,6 +8,12 @@ import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import java.util.Map;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.enums.SecuritySchemeType;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
+import org.eclipse.microprofile.openapi.annotations.security.SecurityRequirement;
+import org.eclipse.microprofile.openapi.annotations.security.SecurityScheme;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 import warmwire.queue.index.QueueIndex;
 
 /**
@@ -20,12 +26,21 @@ import warmwire.queue.index.QueueIndex;
  */
 @Path("/admin/v1/messages")
 @Produces(MediaType.APPLICATION_JSON)
+@SecurityScheme(securitySchemeName = "bearer", type = SecuritySchemeType.HTTP, scheme = "bearer",
+        description = "warmwire.admin.token (WARMWIRE_ADMIN_TOKEN)")
+@SecurityRequirement(name = "bearer")
+@Tag(name = "messages", description = "Per-message state from the queue index")
 public class MessageResource {
     @Inject
     QueueIndex index;
 
     @GET
     @Path("{id}")
+    @Operation(summary = "One message: envelope and each recipient's latest event")
+    @APIResponse(responseCode = "200", description = "the message")
+    @APIResponse(responseCode = "401", description = "missing or wrong bearer token")
+    @APIResponse(responseCode = "404", description = "unknown message id")
+    @APIResponse(responseCode = "503", description = "queue index (Infinispan) unreachable")
     public Response get(@PathParam("id") String id) {
         try {
             return index.message(id).map(n -> Response.ok(n).build())
