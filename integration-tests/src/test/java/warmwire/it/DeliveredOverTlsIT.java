@@ -31,7 +31,7 @@ class DeliveredOverTlsIT {
             assertTrue(e.path("tls").path("version").asText().startsWith("TLSv1."), e.toString());
             assertFalse(e.path("tls").path("cipher").asText().isEmpty(), e.toString());
             assertTrue(e.path("relay").asText().endsWith("[127.0.0.1]:" + Mesh.PEER_TLS_PORT), e.toString());
-            assertEquals(1, e.path("connectionUse").asInt(), e.toString());
+            assertTrue(e.path("connectionUse").asInt() >= 1, e.toString()); // warm connections count up
             assertEquals(1, e.path("attempt").asInt());
         }
         assertEquals(List.of("alice@tls.test", "bob@tls.test"),
@@ -63,7 +63,13 @@ class DeliveredOverTlsIT {
         }
         assertTrue(state != null, "admin query found the message");
         assertEquals("delivered", state.path("state").path("alice@tls.test").path("status").asText(), state.toString());
-        assertEquals(404, mesh.admin("/admin/v1/messages/no-such-id", Mesh.ADMIN_TOKEN).statusCode());
+        var missing = mesh.admin("/admin/v1/messages/no-such-id", Mesh.ADMIN_TOKEN);
+        assertEquals(404, missing.statusCode());
+        assertTrue(missing.body().contains("unknown message id"), missing.body());
+        // the admin API is documented (OpenAPI, served without credentials, naming the bearer scheme)
+        var openapi = mesh.admin("/q/openapi", null);
+        assertEquals(200, openapi.statusCode());
+        assertTrue(openapi.body().contains("/admin/v1/messages/{id}") && openapi.body().contains("bearer"), openapi.body());
     }
 
     @Test

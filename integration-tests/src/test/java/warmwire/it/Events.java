@@ -95,6 +95,11 @@ public final class Events implements AutoCloseable {
         }
     }
 
+    /** The events of message {@code id} that have arrived so far, without waiting. */
+    public List<JsonNode> seen(String id) {
+        return events.stream().filter(e -> id.equals(e.path("id").asText())).collect(Collectors.toList());
+    }
+
     public DeadLetter awaitDeadLetter(Predicate<DeadLetter> which, Duration timeout) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (System.nanoTime() < deadline) {

@@ -43,6 +43,8 @@ public final class Mesh {
     public static final int PEER_TLS_PORT = 12525;
     public static final int PEER_PLAIN_PORT = 12526;
     public static final int DNS_PORT = 15453;
+    /** A slow SMTP server a test may start in its own JVM (TarpitIT); tarpit.test is routed to it. */
+    public static final int TARPIT_PORT = 12599;
     public static final String ADMIN_TOKEN = "it-" + UUID.randomUUID();
 
     private static Mesh instance;
@@ -100,6 +102,15 @@ public final class Mesh {
         env.put("WARMWIRE_DNS_TIMEOUT", "2s");
         env.put("WARMWIRE_SMTP_PORT", String.valueOf(PEER_TLS_PORT));
         env.put("PEER_DOMAINS", "tls.test plain.test mx.test fallback.test");
+        // Our own routes file (mesh.sh honours WARMWIRE_ROUTES_FILE): mesh.sh's two demo routes
+        // plus tarpit.test to a port where TarpitIT runs a slow server of its own.
+        Path routes = state.resolve("it-routes");
+        Files.writeString(routes, String.join("\n",
+                "# written by integration-tests Mesh.java",
+                "tls.test     [127.0.0.1]:" + PEER_TLS_PORT,
+                "plain.test   [127.0.0.1]:" + PEER_PLAIN_PORT,
+                "tarpit.test  [127.0.0.1]:" + TARPIT_PORT, ""));
+        env.put("WARMWIRE_ROUTES_FILE", routes.toString());
         Runtime.getRuntime().addShutdownHook(new Thread(this::stop));
         run(Duration.ofMinutes(1), "deploy/local/dns-peer.sh", "start", "it");
         run(Duration.ofMinutes(8), "deploy/local/mesh.sh", "start");
@@ -124,6 +135,12 @@ public final class Mesh {
     public String peerLog() throws IOException, InterruptedException {
         Path log = Path.of(run(Duration.ofSeconds(30), "deploy/local/postfix-peer.sh", "log-path", "demo").trim());
         return Files.readString(log, StandardCharsets.ISO_8859_1);
+    }
+
+    /** The Postfix peer's mail log from character {@code offset} on (see {@link #peerLog()}'s length). */
+    public String peerLogSince(int offset) throws IOException, InterruptedException {
+        String log = peerLog();
+        return offset >= log.length() ? "" : log.substring(offset);
     }
 
     /** GET on queue-service's admin API; returns status code and body. */

@@ -4,6 +4,7 @@ import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 import io.smallrye.config.WithName;
 import java.time.Duration;
+import java.util.Map;
 import java.util.Optional;
 import warmwire.contracts.mail.TlsLevel;
 
@@ -86,9 +87,91 @@ public interface SessionConfig {
     }
 
     interface Session {
-        /** Jobs delivered at once by this instance. */
+        /** Jobs taken from mail.deliver and not yet finished (waiting in a site queue or being delivered). */
         @WithName("max-in-flight")
-        @WithDefault("64")
+        @WithDefault("4096")
         int maxInFlight();
+
+        /** Sum of the record sizes (characters of JSON) of the jobs in flight; one job is always admitted. */
+        @WithName("max-in-flight-bytes")
+        @WithDefault("33554432")
+        long maxInFlightBytes();
+
+        /** Keep connections for reuse (false = a fresh connection per job, QUIT after it). */
+        @WithName("connection-cache")
+        @WithDefault("true")
+        boolean connectionCache();
+
+        /** Live connections per site at most. */
+        @WithName("max-connections")
+        @WithDefault("20")
+        int maxConnections();
+
+        /** Transactions per connection before QUIT. */
+        @WithName("max-deliveries-per-connection")
+        @WithDefault("1000")
+        int maxDeliveriesPerConnection();
+
+        /** An idle cached connection is closed (QUIT) after this. */
+        @WithName("idle-timeout")
+        @WithDefault("30s")
+        Duration idleTimeout();
+
+        /** A connection this old is not reused any more (QUIT). */
+        @WithName("max-connection-age")
+        @WithDefault("300s")
+        Duration maxConnectionAge();
+
+        /** RCPT TO per transaction at most; more recipients go in further transactions on the same connection. */
+        @WithName("recipients-per-transaction")
+        @WithDefault("50")
+        int recipientsPerTransaction();
+
+        /** Slow start: a site begins with this many connections at most. */
+        @WithName("initial-concurrency")
+        @WithDefault("2")
+        int initialConcurrency();
+
+        /** Another connection is opened only when more than this many jobs wait per busy connection. */
+        @WithName("backlog-per-connection")
+        @WithDefault("4")
+        int backlogPerConnection();
+
+        /** Jobs queued or running for one site; beyond it a job is deferred at once. */
+        @WithName("max-waiting-per-site")
+        @WithDefault("1024")
+        int maxWaitingPerSite();
+
+        /** How long stopping waits for the QUITs of cached connections. */
+        @WithName("shutdown-timeout")
+        @WithDefault("10s")
+        Duration shutdownTimeout();
+
+        /** Overrides per site key ("mx1.example.com,mx2.example.com:25/may") or per MX host name. */
+        Map<String, SiteLimits> site();
+    }
+
+    /** Per-site overrides of the connection limits; unset = the global value. */
+    interface SiteLimits {
+        @WithName("max-connections")
+        Optional<Integer> maxConnections();
+
+        @WithName("max-deliveries-per-connection")
+        Optional<Integer> maxDeliveriesPerConnection();
+
+        @WithName("idle-timeout")
+        Optional<Duration> idleTimeout();
+
+        @WithName("max-connection-age")
+        Optional<Duration> maxConnectionAge();
+
+        @WithName("recipients-per-transaction")
+        Optional<Integer> recipientsPerTransaction();
+
+        @WithName("initial-concurrency")
+        Optional<Integer> initialConcurrency();
+
+        @WithName("max-waiting-per-site")
+        Optional<Integer> maxWaitingPerSite();
     }
 }

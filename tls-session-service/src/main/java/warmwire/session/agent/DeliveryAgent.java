@@ -4,7 +4,13 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.net.NetClient;
 import io.quarkus.runtime.Startup;
+import io.quarkus.runtime.ShutdownEvent;
 import jakarta.annotation.PreDestroy;
+import jakarta.enterprise.event.Observes;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import warmwire.session.conn.ConnectionLimits;
+import warmwire.session.readyq.ConnectionCache;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.net.InetAddress;
@@ -39,7 +45,10 @@ import warmwire.session.tls.TrustFileVerifier;
  *   service with a clear error). The job's TLS level is raised to the configured floor.
  *   A job whose content is not valid base64 or whose addresses cannot be put on the wire
  *   is bounced without connecting; an unexpected internal error defers every recipient.
- *   Each outcome is logged in one line at INFO.
+ *   Jobs go through the {@link ConnectionCache} (per-site ready queues, reused connections)
+ *   unless {@code warmwire.session.connection-cache=false}. At shutdown every cached
+ *   connection gets QUIT (bounded by {@code shutdown-timeout}).
+ *   Each outcome is logged in one line at INFO, with conn_use.
  */
 @Startup
 @ApplicationScoped
@@ -49,6 +58,7 @@ public class DeliveryAgent {
     private final SessionConfig config;
     private final EndpointWalker walker;
     private final NetClient client;
+    private final ConnectionCache cache;
 
     @Inject
     public DeliveryAgent(Vertx vertx, SessionConfig config) {
@@ -57,13 +67,67 @@ public class DeliveryAgent {
         PeerVerifier verifier = TrustFileVerifier.fromTrustFile(config.tls().trustFile().map(Path::of).orElse(null));
         this.client = EndpointWalker.createClient(vertx, settings);
         this.walker = new EndpointWalker(vertx, client, settings, verifier);
+        this.cache = config.session().connectionCache() ? new ConnectionCache(vertx, walker, key -> limits(config.session(), key)) : null;
+        SessionConfig.Session c = config.session();
+        LOG.infof("connection cache: %s, max-connections=%d, max-deliveries-per-connection=%d, idle-timeout=%s, "
+                        + "max-connection-age=%s, recipients-per-transaction=%d, initial-concurrency=%d, site overrides=%s",
+                cache != null ? "on" : "off", c.maxConnections(), c.maxDeliveriesPerConnection(), c.idleTimeout(),
+                c.maxConnectionAge(), c.recipientsPerTransaction(), c.initialConcurrency(), c.site().keySet());
         LOG.infof("SMTP client: helo=%s, tls floor=%s, trust=%s", settings.heloName(), config.tls().level().wireName(),
                 config.tls().trustFile().orElse("JDK CA store"));
     }
 
+    /** QUIT on every cached connection, bounded by shutdown-timeout, before Vert.x goes away. */
+    void onStop(@Observes ShutdownEvent ev) {
+        closeConnections();
+    }
+
     @PreDestroy
     void stop() {
+        closeConnections();
         client.close();
+    }
+
+    private synchronized void closeConnections() {
+        if (cache == null || stopped) {
+            return;
+        }
+        stopped = true;
+        Duration wait = config.session().shutdownTimeout();
+        int n = cache.connections();
+        try {
+            cache.shutdown(wait).toCompletionStage().toCompletableFuture().get(wait.toMillis() + 1000, TimeUnit.MILLISECONDS);
+        } catch (Exception e) {
+            LOG.warnf("closing cached connections: %s", e.toString());
+        }
+        LOG.infof("connection cache closed: %d connection(s) at stop, %d still open", n, cache.connections());
+    }
+
+    private boolean stopped;
+
+    /** The limits of a site: the global values, overridden by the site key's entry, else by an entry for one of its hosts. */
+    static ConnectionLimits limits(SessionConfig.Session c, String siteKey) {
+        SessionConfig.SiteLimits o = c.site().get(siteKey);
+        if (o == null && siteKey != null) {
+            int colon = siteKey.lastIndexOf(':');
+            for (String host : (colon < 0 ? siteKey : siteKey.substring(0, colon)).split(",")) {
+                o = c.site().get(host);
+                if (o != null) {
+                    break;
+                }
+            }
+        }
+        ConnectionLimits d = new ConnectionLimits(c.maxConnections(), c.maxDeliveriesPerConnection(), c.idleTimeout(),
+                c.maxConnectionAge(), c.recipientsPerTransaction(), c.initialConcurrency(), c.backlogPerConnection(),
+                c.maxWaitingPerSite());
+        if (o == null) {
+            return d;
+        }
+        return new ConnectionLimits(o.maxConnections().orElse(d.maxConnections()),
+                o.maxDeliveriesPerConnection().orElse(d.maxUses()), o.idleTimeout().orElse(d.idleTimeout()),
+                o.maxConnectionAge().orElse(d.maxAge()), o.recipientsPerTransaction().orElse(d.recipientsPerTransaction()),
+                o.initialConcurrency().orElse(d.initialConcurrency()), d.backlogPerConnection(),
+                o.maxWaitingPerSite().orElse(d.maxWaiting()));
     }
 
     public Future<DeliveryOutcome> deliver(DeliveryJob job) {
@@ -80,7 +144,10 @@ public class DeliveryAgent {
             }
             TlsLevel floor = config.tls().level();
             TlsLevel level = job.tls() == null ? floor : job.tls().atLeast(floor);
-            return walker.deliver(job.endpoints(), level, env).transform(ar -> {
+            Future<DeliveryAttempt> attempt = cache != null && job.site() != null
+                    ? cache.deliver(job.site().key(), job.endpoints(), level, env)
+                    : walker.deliver(job.endpoints(), level, env);
+            return attempt.transform(ar -> {
                 if (ar.failed()) {
                     LOG.errorf(ar.cause(), "delivery of job %s failed internally", job.jobId());
                     return Future.succeededFuture(log(local(job, Status.DEFERRED, "internal error: " + ar.cause())));
@@ -112,7 +179,7 @@ public class DeliveryAgent {
 
     private static DeliveryOutcome log(DeliveryOutcome o) {
         StringBuilder b = new StringBuilder(o.messageId()).append(": job=").append(o.jobId()).append(", relay=")
-                .append(o.relay());
+                .append(o.relay()).append(", conn_use=").append(o.connectionUse());
         if (o.tls() != null) {
             b.append(", tls=").append(o.tls().version()).append('/').append(o.tls().cipher())
                     .append(o.tls().verified() ? " verified" : " unverified");

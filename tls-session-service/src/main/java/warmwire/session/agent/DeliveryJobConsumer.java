@@ -45,7 +45,7 @@ public class DeliveryJobConsumer {
     public DeliveryJobConsumer(ObjectMapper mapper, DeliveryAgent agent, SessionConfig config) {
         this.mapper = mapper;
         this.agent = agent;
-        this.limit = new InFlightLimit(config.session().maxInFlight());
+        this.limit = new InFlightLimit(config.session().maxInFlight(), config.session().maxInFlightBytes());
     }
 
     @Incoming("deliver")
@@ -62,22 +62,23 @@ public class DeliveryJobConsumer {
             return record.ack();
         }
         CompletionStage<Void> next;
+        long size = record.getPayload().length();
         try {
-            next = limit.acquire();
+            next = limit.acquire(size);
         } catch (RuntimeException e) {
             return CompletableFuture.failedFuture(e);
         }
-        agent.deliver(job).onComplete(ar -> publish(record, job, ar.succeeded() ? ar.result()
+        agent.deliver(job).onComplete(ar -> publish(record, job, size, ar.succeeded() ? ar.result()
                 : DeliveryAgent.local(job, warmwire.contracts.outcome.Status.DEFERRED, "internal error: " + ar.cause())));
         return next;
     }
 
-    private void publish(Message<String> record, DeliveryJob job, DeliveryOutcome outcome) {
+    private void publish(Message<String> record, DeliveryJob job, long size, DeliveryOutcome outcome) {
         String json;
         try {
             json = mapper.writeValueAsString(outcome);
         } catch (Exception e) {
-            limit.release();
+            limit.release(size);
             LOG.errorf(e, "outcome of job %s not serialisable; job stays uncommitted", job.jobId());
             record.nack(e);
             return;
@@ -85,10 +86,10 @@ public class DeliveryJobConsumer {
         outcomes.sendMessage(Message.of(json)
                         .addMetadata(OutgoingKafkaRecordMetadata.<String>builder().withKey(job.messageId()).build()))
                 .subscribe().with(ok -> {
-                    limit.release();
+                    limit.release(size);
                     record.ack();
                 }, err -> {
-                    limit.release();
+                    limit.release(size);
                     LOG.errorf(err, "outcome of job %s not published; job stays uncommitted", job.jobId());
                     record.nack(err);
                 });

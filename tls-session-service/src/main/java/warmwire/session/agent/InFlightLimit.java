@@ -9,26 +9,41 @@ import java.util.concurrent.CompletionStage;
  * DESCRIPTION
  *   {@link #acquire} takes a slot for the job being started and returns a stage that completes
  *   when another job may start: at once while fewer than {@code max} are in flight, else when
- *   {@link #release} frees one. The consumer returns that stage to SmallRye, which calls it
+ *   {@link #release} frees one. A second bound counts bytes (the jobs' record sizes), since
+ *   jobs carry their content: the next job is admitted only while both are under their
+ *   limits (the job being started always runs). The consumer returns that stage to SmallRye, which calls it
  *   for the next record only when the stage completes, so at most {@code max} jobs run and a
  *   slow one delays nothing but its own record's commit. Thread-safe.
  */
 public final class InFlightLimit {
     private final int max;
+    private final long maxBytes;
     private int inFlight;
+    private long bytes;
     private CompletableFuture<Void> gate;
 
     public InFlightLimit(int max) {
-        if (max < 1) {
-            throw new IllegalArgumentException("max in flight must be at least 1: " + max);
+        this(max, Long.MAX_VALUE);
+    }
+
+    public InFlightLimit(int max, long maxBytes) {
+        if (max < 1 || maxBytes < 1) {
+            throw new IllegalArgumentException("max in flight must be at least 1: " + max + ", bytes " + maxBytes);
         }
         this.max = max;
+        this.maxBytes = maxBytes;
     }
 
     public CompletionStage<Void> acquire() {
+        return acquire(0);
+    }
+
+    /** Takes a slot for a job of {@code size} bytes. */
+    public CompletionStage<Void> acquire(long size) {
         synchronized (this) {
             inFlight++;
-            if (inFlight < max) {
+            bytes += size;
+            if (inFlight < max && bytes < maxBytes) {
                 return CompletableFuture.completedFuture(null);
             }
             if (gate == null || gate.isDone()) {
@@ -39,12 +54,18 @@ public final class InFlightLimit {
     }
 
     public void release() {
+        release(0);
+    }
+
+    /** Frees the slot of a job of {@code size} bytes. */
+    public void release(long size) {
         CompletableFuture<Void> open = null;
         synchronized (this) {
             if (inFlight > 0) {
                 inFlight--;
             }
-            if (inFlight < max && gate != null) {
+            bytes = Math.max(0, bytes - size);
+            if (inFlight < max && bytes < maxBytes && gate != null) {
                 open = gate;
                 gate = null;
             }

@@ -25,8 +25,9 @@ import warmwire.session.smtp.Envelope;
  *   a failed TLS handshake or certificate check: the endpoint is given up (with QUIT when the
  *   server is still talking) and the next is tried. Once a session is READY the transaction
  *   runs there and its result is final for this attempt, whatever it is: a failure after MAIL
- *   never moves to another endpoint. QUIT is sent after the result is known and does not
- *   delay it. The returned future never fails.
+ *   never moves to another endpoint. {@link #open} is the first half (used by the connection
+ *   cache); {@link #deliver} runs one job on a fresh connection and QUITs after the result is
+ *   known, without delaying it. The returned futures never fail.
  */
 public final class EndpointWalker {
     private final Vertx vertx;
@@ -55,19 +56,45 @@ public final class EndpointWalker {
         return vertx.createNetClient(o);
     }
 
-    public Future<DeliveryAttempt> deliver(List<Endpoint> endpoints, TlsLevel level, Envelope envelope) {
-        Promise<DeliveryAttempt> p = Promise.promise();
-        long start = System.nanoTime();
-        tryEndpoint(endpoints, 0, level, envelope, start, null, null, p);
+    /**
+     * A READY session on the first endpoint that works, or why none did: {@code session} is
+     * null when every endpoint failed, then {@code failure} is the last endpoint's error and
+     * {@code answered} the last endpoint that had a TCP connection (null if none).
+     * {@code connectNanos} covers every endpoint tried.
+     */
+    public record Opened(SmtpSession session, Endpoint endpoint, Endpoint answered, SmtpFailure failure, long connectNanos) {
+    }
+
+    /** Opens a session on the first endpoint that gets to READY; never fails. */
+    public Future<Opened> open(List<Endpoint> endpoints, TlsLevel level) {
+        Promise<Opened> p = Promise.promise();
+        tryEndpoint(endpoints, 0, level, System.nanoTime(), null, null, p);
         return p.future();
     }
 
-    private void tryEndpoint(List<Endpoint> endpoints, int i, TlsLevel level, Envelope envelope, long start,
-                             Endpoint answered, SmtpFailure last, Promise<DeliveryAttempt> p) {
+    /** One job on a fresh connection, QUIT afterwards (no cache); the future never fails. */
+    public Future<DeliveryAttempt> deliver(List<Endpoint> endpoints, TlsLevel level, Envelope envelope) {
+        return open(endpoints, level).compose(o -> {
+            if (o.session() == null) {
+                return Future.succeededFuture(new DeliveryAttempt(o.answered(), List.of(), o.failure(), null, 0,
+                        o.connectNanos(), 0));
+            }
+            SmtpSession s = o.session();
+            TlsDetails tls = s.tls();
+            return JobTransactions.run(s, envelope, false, Integer.MAX_VALUE).map(r -> {
+                s.quit();
+                return new DeliveryAttempt(o.endpoint(), r.parts(), r.failure(), tls, r.firstUse(), o.connectNanos(),
+                        r.transmitNanos());
+            });
+        });
+    }
+
+    private void tryEndpoint(List<Endpoint> endpoints, int i, TlsLevel level, long start,
+                             Endpoint answered, SmtpFailure last, Promise<Opened> p) {
         if (i >= endpoints.size()) {
             SmtpFailure f = last != null ? last : new SmtpFailure(SmtpFailure.Kind.CONNECT, SmtpState.CONNECT, null,
                     "no endpoint to deliver to");
-            p.complete(new DeliveryAttempt(answered, null, f, null, 0, System.nanoTime() - start, 0));
+            p.complete(new Opened(null, null, answered, f, System.nanoTime() - start));
             return;
         }
         Endpoint ep = endpoints.get(i);
@@ -77,17 +104,14 @@ public final class EndpointWalker {
                 SmtpFailure f = opened.cause() instanceof SmtpFailure sf ? sf
                         : new SmtpFailure(SmtpFailure.Kind.PROTOCOL, s.state(), null, String.valueOf(opened.cause()));
                 s.quit(); // QUIT when the server still talks, else just close
-                tryEndpoint(endpoints, i + 1, level, envelope, start, f.connected() ? ep : null, f, p);
+                tryEndpoint(endpoints, i + 1, level, start, f.connected() ? ep : null, f, p);
                 return;
             }
-            long connected = System.nanoTime();
-            TlsDetails tls = s.tls();
-            s.send(envelope).onComplete(sent -> {
-                long done = System.nanoTime();
-                p.complete(new DeliveryAttempt(ep, sent.result(), sent.result().failure(), tls, s.transactions(),
-                        connected - start, done - connected));
-                s.quit();
-            });
+            p.complete(new Opened(s, ep, ep, null, System.nanoTime() - start));
         });
+    }
+
+    public SmtpSettings settings() {
+        return settings;
     }
 }

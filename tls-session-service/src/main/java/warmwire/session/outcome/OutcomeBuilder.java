@@ -38,14 +38,18 @@ public final class OutcomeBuilder {
     public static DeliveryOutcome build(DeliveryJob job, DeliveryAttempt a, Instant now) {
         OutcomeCollector c = new OutcomeCollector(job.recipients());
         String relay = a.relay() == null ? "none" : a.relay().relay();
-        TransactionResult t = a.result();
-        if (t == null) {
+        if (a.parts().isEmpty()) {
             SmtpFailure f = a.lastFailure();
             Reply r = f == null ? null : f.reply();
             c.markRemaining(Status.DEFERRED, contract(r), f == null ? "4.4.0" : f.enhanced(),
                     f == null ? "delivery not attempted" : f.getMessage());
         } else {
-            mark(c, t, relay);
+            for (DeliveryAttempt.Part p : a.parts()) {
+                mark(c, p, relay);
+            }
+            SmtpFailure f = a.lastFailure();
+            c.markRemaining(Status.DEFERRED, null, f != null ? f.enhanced() : "4.4.2", f != null ? f.getMessage()
+                    : "connection to " + relay + " ended before this recipient was sent");
         }
         List<?> unused = c.unmarked();
         if (!unused.isEmpty()) {
@@ -58,15 +62,31 @@ public final class OutcomeBuilder {
                 delays(job, a), now);
     }
 
-    /** The per-recipient rules over one transaction's replies. */
+    /** The per-recipient rules over one transaction's replies, every recipient in job order. */
     static void mark(OutcomeCollector c, TransactionResult t, String relay) {
+        DeliveryAttempt.Part p = DeliveryAttempt.single(null, t, null, null, 0, 0, 0).parts().get(0);
+        mark(c, p, relay);
+    }
+
+    /** The per-recipient rules over one transaction's replies; carried recipients stay open. */
+    static void mark(OutcomeCollector c, DeliveryAttempt.Part part, String relay) {
+        TransactionResult t = part.result();
+        int[] pos = part.positions();
         Reply mail = t.mail();
-        if (mail != null && !mail.positive()) {
-            c.markRemaining(status(mail), contract(mail), said(relay, mail, "MAIL FROM"));
-        }
-        for (int i = 0; i < c.size() && i < t.recipients(); i++) {
-            Reply r = t.rcpt(i);
-            if (r == null || c.marked(i)) {
+        SmtpFailure f = t.failure();
+        for (int k = 0; k < pos.length && k < t.recipients(); k++) {
+            int i = pos[k];
+            if (c.marked(i) || part.carried().contains(k)) {
+                continue;
+            }
+            if (mail != null && !mail.positive()) {
+                c.mark(i, status(mail), contract(mail), said(relay, mail, "MAIL FROM"));
+                continue;
+            }
+            Reply r = t.rcpt(k);
+            if (r == null) {
+                c.mark(i, Status.DEFERRED, null, f != null ? f.enhanced() : "4.4.2", f != null ? f.getMessage()
+                        : "transaction with " + relay + " ended without a reply for this recipient");
                 continue;
             }
             if (!r.positive()) {
@@ -82,11 +102,11 @@ public final class OutcomeBuilder {
             if (done != null) {
                 Status s = status(done);
                 c.mark(i, s, contract(done), s == Status.DELIVERED ? null : said(relay, done, "end of DATA"));
+                continue;
             }
+            c.mark(i, Status.DEFERRED, null, f != null ? f.enhanced() : "4.4.2", f != null ? f.getMessage()
+                    : "transaction with " + relay + " ended without a reply for this recipient");
         }
-        SmtpFailure f = t.failure();
-        c.markRemaining(Status.DEFERRED, null, f != null ? f.enhanced() : "4.4.2", f != null ? f.getMessage()
-                : "transaction with " + relay + " ended without a reply for this recipient");
     }
 
     static Status status(Reply r) {

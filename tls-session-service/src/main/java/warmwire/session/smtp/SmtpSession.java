@@ -78,6 +78,7 @@ public final class SmtpSession {
     private TlsDetails tls;
     private Reply greeting;
     private int transactions;
+    private Runnable closeListener;
 
     public SmtpSession(Vertx vertx, NetClient client, SmtpSettings settings, Endpoint endpoint, TlsLevel level,
                        PeerVerifier verifier) {
@@ -236,6 +237,17 @@ public final class SmtpSession {
 
     /** Runs one mail transaction; always succeeds, see {@link TransactionResult#failure()}. */
     public Future<TransactionResult> send(Envelope env) {
+        return send(env, false);
+    }
+
+    /**
+     * Runs one mail transaction, first sending RSET when {@code rsetFirst} (a connection taken
+     * from the cache): with PIPELINING, RSET goes in the same write as MAIL, RCPT and DATA and
+     * its reply is read first; in lockstep it is sent and answered alone. A reply other than
+     * 250 to RSET drops the connection ({@link TransactionResult#rset()} keeps the reply).
+     * Always succeeds, see {@link TransactionResult#failure()}.
+     */
+    public Future<TransactionResult> send(Envelope env, boolean rsetFirst) {
         TransactionResult res = new TransactionResult(env.recipients().size());
         if (!usable()) {
             res.failure(failure != null ? failure : refusal != null ? refusal
@@ -248,14 +260,20 @@ public final class SmtpSession {
         List<String> rcpts = env.recipients();
         String mail = mailCommand(env);
         Future<Void> done;
+        Future<Void> reset = Future.succeededFuture();
+        if (rsetFirst && !pipelined) {
+            write("RSET");
+            reset = expect(SmtpState.RSET).compose(r -> checkReset(res, r));
+        }
         if (pipelined) {
-            StringBuilder batch = new StringBuilder(mail).append("\r\n");
+            StringBuilder batch = new StringBuilder(rsetFirst ? "RSET\r\n" : "").append(mail).append("\r\n");
             for (String r : rcpts) {
                 batch.append("RCPT TO:<").append(r).append(">\r\n");
             }
             batch.append("DATA");
             write(batch.toString());
-            done = expect(SmtpState.MAIL).compose(r -> {
+            Future<Void> first = rsetFirst ? expect(SmtpState.RSET).compose(r -> checkReset(res, r)) : reset;
+            done = first.compose(v -> expect(SmtpState.MAIL)).compose(r -> {
                 res.mail(r);
                 Promise<Void> p = Promise.promise();
                 rcptLoop(res, rcpts, 0, false, p);
@@ -265,8 +283,10 @@ public final class SmtpSession {
                 return afterData(env, res);
             });
         } else {
-            write(mail);
-            done = expect(SmtpState.MAIL).compose(r -> {
+            done = reset.compose(v -> {
+                write(mail);
+                return expect(SmtpState.MAIL);
+            }).compose(r -> {
                 res.mail(r);
                 if (!r.positive()) {
                     return Future.succeededFuture();
@@ -295,6 +315,15 @@ public final class SmtpSession {
             }
             return Future.succeededFuture(res);
         });
+    }
+
+    private Future<Void> checkReset(TransactionResult res, Reply r) {
+        res.rset(r);
+        if (r.code() == 250) {
+            return Future.succeededFuture();
+        }
+        return fatal(r.code() == 421 ? SmtpFailure.Kind.LOST : SmtpFailure.Kind.PROTOCOL,
+                "host " + peer + " said: " + r + " (in reply to RSET command)");
     }
 
     /** RCPT replies from index k on; iterative while replies are already buffered. */
@@ -410,6 +439,26 @@ public final class SmtpSession {
         });
     }
 
+    /**
+     * Runs {@code listener} once, on the session's event loop, when the connection ends for any
+     * reason (server close, error, timeout, {@link #close}, QUIT); at once when already closed.
+     */
+    public void onClosed(Runnable listener) {
+        if (closed) {
+            listener.run();
+        } else {
+            closeListener = listener;
+        }
+    }
+
+    private void notifyClosed() {
+        Runnable l = closeListener;
+        closeListener = null;
+        if (l != null) {
+            l.run();
+        }
+    }
+
     /** Drops the connection without QUIT. */
     public void close() {
         cancelTimer();
@@ -421,6 +470,7 @@ public final class SmtpSession {
             }
         }
         state = SmtpState.CLOSED;
+        notifyClosed();
     }
 
     // ---------------------------------------------------------------- reply plumbing
@@ -454,6 +504,10 @@ public final class SmtpSession {
             waiting = null;
             cancelTimer();
             w.complete(r);
+        } else if (state == SmtpState.READY && r.code() == 421) {
+            // RFC 5321 section 3.8: the server is closing an idle connection (e.g. its timeout)
+            fail(new SmtpFailure(SmtpFailure.Kind.LOST, state, r,
+                    "host " + peer + " closed the idle connection: " + r));
         } else {
             unread.add(r);
         }
@@ -519,6 +573,7 @@ public final class SmtpSession {
             }
         }
         state = SmtpState.CLOSED;
+        notifyClosed();
     }
 
     private <T> Future<T> fatal(SmtpFailure.Kind kind, String message) {

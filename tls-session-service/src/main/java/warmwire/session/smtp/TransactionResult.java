@@ -15,6 +15,7 @@ import java.util.Arrays;
  */
 public final class TransactionResult {
     private final Reply[] rcpt;
+    private Reply rset;
     private Reply mail;
     private Reply data;
     private Reply dataDone;
@@ -23,6 +24,11 @@ public final class TransactionResult {
 
     TransactionResult(int recipients) {
         this.rcpt = new Reply[recipients];
+    }
+
+    /** The reply to the RSET sent before this transaction on a reused connection, or null. */
+    public Reply rset() {
+        return rset;
     }
 
     public Reply mail() {
@@ -66,6 +72,10 @@ public final class TransactionResult {
             }
         }
         return n;
+    }
+
+    void rset(Reply r) {
+        rset = r;
     }
 
     void mail(Reply r) {

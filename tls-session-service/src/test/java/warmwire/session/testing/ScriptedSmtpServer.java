@@ -44,6 +44,16 @@ public final class ScriptedSmtpServer implements AutoCloseable {
     public volatile String dataDoneReply = "250 2.0.0 Ok: queued as 4XYZ";
     /** Close the connection after this many body bytes. -1 never. */
     public volatile int closeAfterBodyBytes = -1;
+    /** Reply to RSET. */
+    public volatile String rsetReply = "250 2.0.0 Ok";
+    /** Close the connection (no reply) right after this many messages on it were answered. -1 never. */
+    public volatile int closeAfterMessages = -1;
+    /** Send this before closing an idle connection per closeAfterMessages (e.g. "421 4.4.2 timeout"), null = just close. */
+    public volatile String closeWith;
+    /** Wait this long before every reply, the greeting included (a tarpit). */
+    public volatile long replyDelayMillis;
+    /** Answer RCPT beyond this many in one transaction with 452 4.5.3. -1 unlimited. */
+    public volatile int maxRcptPerTransaction = -1;
 
     // ---- what happened
     public final List<String> commands = new CopyOnWriteArrayList<>();
@@ -51,10 +61,14 @@ public final class ScriptedSmtpServer implements AutoCloseable {
     public final List<String> tlsProtocols = new CopyOnWriteArrayList<>();
     public final List<String> sniNames = new CopyOnWriteArrayList<>();
     public volatile boolean pipelinedMail;
+    /** MAIL arrived in the same read as RSET (pipelined reuse). */
+    public volatile boolean pipelinedRset;
     public volatile int connections;
+    public final java.util.concurrent.atomic.AtomicInteger quits = new java.util.concurrent.atomic.AtomicInteger();
+    public final java.util.concurrent.atomic.AtomicInteger open = new java.util.concurrent.atomic.AtomicInteger();
 
     private final ServerSocket server;
-    private final List<Socket> open = Collections.synchronizedList(new ArrayList<>());
+    private final List<Socket> sockets = Collections.synchronizedList(new ArrayList<>());
     private volatile boolean closed;
 
     public ScriptedSmtpServer() throws IOException {
@@ -82,7 +96,7 @@ public final class ScriptedSmtpServer implements AutoCloseable {
             try {
                 Socket s = server.accept();
                 connections++;
-                open.add(s);
+                sockets.add(s);
                 Thread t = new Thread(() -> serve(s), "scripted-smtp-conn");
                 t.setDaemon(true);
                 t.start();
@@ -93,6 +107,7 @@ public final class ScriptedSmtpServer implements AutoCloseable {
     }
 
     private void serve(Socket s) {
+        open.incrementAndGet();
         try (s) {
             if (silent) {
                 s.getInputStream().read(); // hold the connection open until the client gives up
@@ -107,6 +122,8 @@ public final class ScriptedSmtpServer implements AutoCloseable {
             }
             boolean mailOk = false;
             int accepted = 0;
+            int rcpts = 0;
+            int messages = 0;
             while (true) {
                 String line = readLine(in);
                 if (line == null) {
@@ -165,6 +182,7 @@ public final class ScriptedSmtpServer implements AutoCloseable {
                         }
                         mailOk = true;
                         accepted = 0;
+                        rcpts = 0;
                         send(out, "250 2.1.0 Ok");
                     }
                     case "RCPT" -> {
@@ -173,7 +191,9 @@ public final class ScriptedSmtpServer implements AutoCloseable {
                             break;
                         }
                         String addr = line.substring(line.indexOf('<') + 1, line.lastIndexOf('>'));
-                        String r = rcptReply.apply(addr);
+                        rcpts++;
+                        String r = maxRcptPerTransaction >= 0 && rcpts > maxRcptPerTransaction
+                                ? "452 4.5.3 Error: too many recipients" : rcptReply.apply(addr);
                         if (r.startsWith("2")) {
                             accepted++;
                         }
@@ -203,12 +223,31 @@ public final class ScriptedSmtpServer implements AutoCloseable {
                         bodies.add(body.toByteArray());
                         send(out, dataDoneReply);
                         mailOk = false;
+                        messages++;
+                        if (closeAfterMessages >= 0 && messages >= closeAfterMessages) {
+                            Thread.sleep(50);
+                            if (closeWith != null) {
+                                send(out, closeWith);
+                            }
+                            sock.close();
+                            return;
+                        }
                     }
                     case "RSET" -> {
+                        Thread.sleep(100);
+                        if (in.available() > 0) {
+                            pipelinedRset = true;
+                        }
                         mailOk = false;
-                        send(out, "250 2.0.0 Ok");
+                        String rr = rsetReply;
+                        send(out, rr);
+                        if (rr.startsWith("421")) {
+                            sock.close();
+                            return;
+                        }
                     }
                     case "QUIT" -> {
+                        quits.incrementAndGet();
                         send(out, "221 2.0.0 Bye");
                         return;
                     }
@@ -217,10 +256,20 @@ public final class ScriptedSmtpServer implements AutoCloseable {
             }
         } catch (Exception e) {
             // connection ended; the test looks at what was recorded
+        } finally {
+            open.decrementAndGet();
         }
     }
 
-    private static void send(OutputStream out, String reply) throws IOException {
+    private void send(OutputStream out, String reply) throws IOException {
+        long d = replyDelayMillis;
+        if (d > 0) {
+            try {
+                Thread.sleep(d);
+            } catch (InterruptedException e) {
+                throw new IOException(e);
+            }
+        }
         out.write((reply + "\r\n").getBytes(StandardCharsets.UTF_8));
         out.flush();
     }
@@ -251,8 +300,8 @@ public final class ScriptedSmtpServer implements AutoCloseable {
     public void close() throws IOException {
         closed = true;
         server.close();
-        synchronized (open) {
-            for (Socket s : open) {
+        synchronized (sockets) {
+            for (Socket s : sockets) {
                 try {
                     s.close();
                 } catch (IOException ignored) {

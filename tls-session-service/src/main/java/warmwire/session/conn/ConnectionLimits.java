@@ -1,0 +1,39 @@
+package warmwire.session.conn;
+
+import java.time.Duration;
+
+/**
+ * NAME
+ *   ConnectionLimits - the per-site limits of the connection cache.
+ * DESCRIPTION
+ *   {@code maxConnections}: live connections of one site at most (the ceiling of the adaptive
+ *   window). {@code maxUses}: transactions per connection before it is closed with QUIT.
+ *   {@code idleTimeout}: an idle connection is closed with QUIT after this. {@code maxAge}: a
+ *   connection is not reused once this old. {@code recipientsPerTransaction}: RCPT TO commands
+ *   in one transaction at most. {@code initialConcurrency}: the slow-start window of a site.
+ *   {@code backlogPerConnection}: another connection is opened only when more than this many
+ *   jobs wait per busy connection. {@code maxWaiting}: jobs queued or running for one site;
+ *   beyond it a job is deferred at once.
+ */
+public record ConnectionLimits(int maxConnections, int maxUses, Duration idleTimeout, Duration maxAge,
+                               int recipientsPerTransaction, int initialConcurrency, int backlogPerConnection,
+                               int maxWaiting) {
+
+    public ConnectionLimits {
+        if (maxConnections < 1 || maxUses < 1 || recipientsPerTransaction < 1 || initialConcurrency < 1
+                || backlogPerConnection < 0 || maxWaiting < 1) {
+            throw new IllegalArgumentException("connection limits must be positive: max-connections=" + maxConnections
+                    + " max-deliveries-per-connection=" + maxUses + " recipients-per-transaction=" + recipientsPerTransaction
+                    + " initial-concurrency=" + initialConcurrency + " max-waiting-per-site=" + maxWaiting);
+        }
+        if (idleTimeout == null || idleTimeout.isNegative() || idleTimeout.isZero()
+                || maxAge == null || maxAge.isNegative() || maxAge.isZero()) {
+            throw new IllegalArgumentException("idle timeout and max age must be positive");
+        }
+    }
+
+    /** The defaults: 20 connections, 1000 uses, 30 s idle, 300 s age, 50 recipients, window 2, backlog 4, 1024 waiting. */
+    public static ConnectionLimits defaults() {
+        return new ConnectionLimits(20, 1000, Duration.ofSeconds(30), Duration.ofSeconds(300), 50, 2, 4, 1024);
+    }
+}

@@ -1,0 +1,91 @@
+package warmwire.session.readyq;
+
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.impl.VertxInternal;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
+import warmwire.contracts.mail.TlsLevel;
+import warmwire.contracts.route.Endpoint;
+import warmwire.session.conn.ConnectionLimits;
+import warmwire.session.conn.DeliveryAttempt;
+import warmwire.session.conn.EndpointWalker;
+import warmwire.session.smtp.Envelope;
+
+/**
+ * NAME
+ *   ConnectionCache - delivers jobs over live connections kept per site.
+ * DESCRIPTION
+ *   {@link #deliver} hands a job to its site's {@link SiteQueue} (created on first use, on an
+ *   event loop of its own chosen round-robin) and returns the {@link DeliveryAttempt}; the
+ *   future never fails. {@code limits} maps a site key to its {@link ConnectionLimits}
+ *   (global defaults with per-site overrides). {@link #shutdown} stops taking jobs, sends QUIT
+ *   on every idle connection and on every busy one when its transaction ends, and completes
+ *   when all are closed or the bound has passed.
+ */
+public final class ConnectionCache {
+    private final Vertx vertx;
+    private final EndpointWalker walker;
+    private final Function<String, ConnectionLimits> limits;
+    private final Map<String, SiteQueue> sites = new ConcurrentHashMap<>();
+    private volatile boolean closing;
+
+    public ConnectionCache(Vertx vertx, EndpointWalker walker, Function<String, ConnectionLimits> limits) {
+        this.vertx = vertx;
+        this.walker = walker;
+        this.limits = limits;
+    }
+
+    public Future<DeliveryAttempt> deliver(String siteKey, List<Endpoint> endpoints, TlsLevel level, Envelope envelope) {
+        Promise<DeliveryAttempt> p = Promise.promise();
+        SiteQueue q = site(siteKey);
+        q.context().runOnContext(v -> q.submit(new SiteQueue.Job(endpoints, level, envelope, p)));
+        return p.future();
+    }
+
+    private SiteQueue site(String key) {
+        return sites.computeIfAbsent(key, k -> new SiteQueue(k, newContext(), vertx, walker, limits.apply(k), () -> closing));
+    }
+
+    private Context newContext() {
+        if (vertx instanceof VertxInternal vi) {
+            return vi.createEventLoopContext(); // round-robin over the event loops: sites spread over cores
+        }
+        return vertx.getOrCreateContext();
+    }
+
+    /** QUITs every connection (bounded by {@code wait}); later jobs are deferred. */
+    public Future<Void> shutdown(Duration wait) {
+        closing = true;
+        List<Future<Void>> all = new ArrayList<>();
+        for (SiteQueue q : sites.values()) {
+            Promise<Void> p = Promise.promise();
+            q.context().runOnContext(v -> q.shutdown().onComplete(p));
+            all.add(p.future());
+        }
+        Promise<Void> done = Promise.promise();
+        long timer = vertx.setTimer(Math.max(1, wait.toMillis()), id -> done.tryComplete());
+        Future.join(all).onComplete(ar -> {
+            vertx.cancelTimer(timer);
+            done.tryComplete();
+        });
+        return done.future();
+    }
+
+    /** Live connections, all sites (a snapshot for tests and health). */
+    public int connections() {
+        return sites.values().stream().mapToInt(SiteQueue::connections).sum();
+    }
+
+    /** The site's queue state, or null (tests). */
+    public SiteQueue.Snapshot snapshot(String siteKey) {
+        SiteQueue q = sites.get(siteKey);
+        return q == null ? null : q.snapshot();
+    }
+}

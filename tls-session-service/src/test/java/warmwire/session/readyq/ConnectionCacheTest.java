@@ -1,0 +1,373 @@
+package warmwire.session.readyq;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.net.NetClient;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import warmwire.contracts.mail.TlsLevel;
+import warmwire.contracts.outcome.DeliveryOutcome;
+import warmwire.contracts.outcome.RecipientResult;
+import warmwire.contracts.outcome.Status;
+import warmwire.contracts.route.DeliveryJob;
+import warmwire.contracts.route.Endpoint;
+import warmwire.contracts.route.Site;
+import warmwire.session.conn.ConnectionLimits;
+import warmwire.session.conn.DeliveryAttempt;
+import warmwire.session.conn.EndpointWalker;
+import warmwire.session.outcome.OutcomeBuilder;
+import warmwire.session.smtp.Envelope;
+import warmwire.session.smtp.SmtpSettings;
+import warmwire.session.smtp.SmtpTimeouts;
+import warmwire.session.testing.ScriptedSmtpServer;
+import warmwire.session.testing.TestCerts;
+import warmwire.session.tls.TrustFileVerifier;
+
+/**
+ * The connection cache against scripted servers on loopback: reuse with RSET (pipelined or
+ * not), connections the server dropped, limits, 452 carry-over, TLS levels in the cache key,
+ * slow start, and a tarpit site beside a fast one.
+ */
+class ConnectionCacheTest {
+    private static Vertx vertx;
+    private final List<ScriptedSmtpServer> servers = new ArrayList<>();
+    private final List<NetClient> clients = new ArrayList<>();
+    private final List<ConnectionCache> caches = new ArrayList<>();
+
+    @BeforeAll
+    static void startVertx() {
+        vertx = Vertx.vertx();
+    }
+
+    @AfterAll
+    static void stopVertx() throws Exception {
+        vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        for (ConnectionCache c : caches) {
+            c.shutdown(Duration.ofSeconds(2)).toCompletionStage().toCompletableFuture().get(5, TimeUnit.SECONDS);
+        }
+        for (NetClient c : clients) {
+            c.close();
+        }
+        for (ScriptedSmtpServer s : servers) {
+            s.close();
+        }
+    }
+
+    private ScriptedSmtpServer server() throws Exception {
+        ScriptedSmtpServer s = new ScriptedSmtpServer();
+        servers.add(s);
+        return s;
+    }
+
+    private static ConnectionLimits limits(int maxConnections, int maxUses, Duration idle, int rcpts, int initial, int backlog) {
+        return new ConnectionLimits(maxConnections, maxUses, idle, Duration.ofSeconds(300), rcpts, initial, backlog, 1024);
+    }
+
+    private ConnectionCache cache(ConnectionLimits limits) {
+        SmtpSettings settings = new SmtpSettings("client.test", SmtpTimeouts.all(Duration.ofSeconds(5)));
+        NetClient client = EndpointWalker.createClient(vertx, settings);
+        clients.add(client);
+        EndpointWalker walker = new EndpointWalker(vertx, client, settings,
+                TrustFileVerifier.fromTrustFile(TestCerts.localhost().pem));
+        ConnectionCache c = new ConnectionCache(vertx, walker, k -> limits);
+        caches.add(c);
+        return c;
+    }
+
+    private static Endpoint local(int port) {
+        return new Endpoint("localhost", "127.0.0.1", port, 10);
+    }
+
+    private static String site(int port, TlsLevel level) {
+        return new Site(List.of("localhost"), port, level).key();
+    }
+
+    private static Future<DeliveryAttempt> start(ConnectionCache c, String site, int port, TlsLevel level, String... rcpts) {
+        return c.deliver(site, List.of(local(port)), level, new Envelope("sender@example.org", List.of(rcpts),
+                "Subject: t\r\n\r\nhello\r\n".getBytes()));
+    }
+
+    private static DeliveryOutcome outcome(Future<DeliveryAttempt> f, int port, TlsLevel level, String... rcpts) throws Exception {
+        DeliveryAttempt a = f.toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+        Instant now = Instant.now();
+        DeliveryJob job = new DeliveryJob("m/1/s", "m", new Site(List.of("localhost"), port, level), List.of(local(port)),
+                "sender@example.org", List.of(rcpts), Base64.getEncoder().encodeToString("x".getBytes()), level, 1,
+                now, now, 0);
+        DeliveryOutcome o = OutcomeBuilder.build(job, a, now);
+        assertEquals(rcpts.length, o.results().size());
+        return o;
+    }
+
+    private static DeliveryOutcome deliver(ConnectionCache c, int port, TlsLevel level, String... rcpts) throws Exception {
+        return outcome(start(c, site(port, level), port, level, rcpts), port, level, rcpts);
+    }
+
+    private static void assertAll(DeliveryOutcome o, Status status) {
+        for (RecipientResult r : o.results()) {
+            assertEquals(status, r.status(), r.toString());
+        }
+    }
+
+    private static void await(BooleanSupplier cond, long millis, String what) throws InterruptedException {
+        long end = System.currentTimeMillis() + millis;
+        while (!cond.getAsBoolean()) {
+            if (System.currentTimeMillis() > end) {
+                fail("timed out waiting for " + what);
+            }
+            Thread.sleep(10);
+        }
+    }
+
+    private static long count(ScriptedSmtpServer s, String prefix) {
+        return s.commands.stream().filter(c -> c.toUpperCase().startsWith(prefix)).count();
+    }
+
+    @Test
+    void twoJobsOneConnectionWithPipelinedRset() throws Exception {
+        ScriptedSmtpServer s = server();
+        ConnectionCache c = cache(ConnectionLimits.defaults());
+        DeliveryOutcome first = deliver(c, s.port(), TlsLevel.NONE, "a@example.com");
+        DeliveryOutcome second = deliver(c, s.port(), TlsLevel.NONE, "b@example.com", "c@example.com");
+        assertAll(first, Status.DELIVERED);
+        assertAll(second, Status.DELIVERED);
+        assertEquals(1, s.connections, "one TCP connection for both jobs");
+        assertEquals(1, first.connectionUse());
+        assertEquals(2, second.connectionUse());
+        assertEquals(1, count(s, "RSET"), s.commands.toString());
+        assertTrue(s.pipelinedRset, "MAIL went in the same write as RSET");
+        assertEquals(0, s.quits.get(), () -> "the connection stays open while cached: " + s.commands);
+        assertEquals(1, c.connections());
+        c.shutdown(Duration.ofSeconds(5)).toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        await(() -> s.quits.get() == 1, 5000, "QUIT at shutdown");
+        assertEquals(0, c.connections());
+    }
+
+    @Test
+    void lockstepRsetWithoutPipelining() throws Exception {
+        ScriptedSmtpServer s = server();
+        s.extensions = List.of("8BITMIME");
+        ConnectionCache c = cache(ConnectionLimits.defaults());
+        assertAll(deliver(c, s.port(), TlsLevel.NONE, "a@example.com"), Status.DELIVERED);
+        DeliveryOutcome second = deliver(c, s.port(), TlsLevel.NONE, "b@example.com");
+        assertAll(second, Status.DELIVERED);
+        assertEquals(2, second.connectionUse());
+        assertEquals(1, s.connections);
+        assertFalse(s.pipelinedRset, "RSET alone, MAIL after its reply");
+        assertEquals(1, count(s, "RSET"));
+    }
+
+    @Test
+    void serverClosedIdleConnectionNextJobOnFreshOneWithoutDeferral() throws Exception {
+        ScriptedSmtpServer s = server();
+        s.closeAfterMessages = 1;
+        s.closeWith = "421 4.4.2 test.local Error: timeout exceeded";
+        ConnectionCache c = cache(ConnectionLimits.defaults());
+        assertAll(deliver(c, s.port(), TlsLevel.NONE, "a@example.com"), Status.DELIVERED);
+        String key = site(s.port(), TlsLevel.NONE);
+        await(() -> c.snapshot(key).connections() == 0, 5000, "the idle close to be noticed");
+        DeliveryOutcome second = deliver(c, s.port(), TlsLevel.NONE, "b@example.com");
+        assertAll(second, Status.DELIVERED);
+        assertEquals(1, second.connectionUse(), "a fresh connection");
+        assertEquals(2, s.connections);
+    }
+
+    @Test
+    void rset421GoesToAFreshConnection() throws Exception {
+        ScriptedSmtpServer s = server();
+        s.rsetReply = "421 4.3.2 Service shutting down";
+        ConnectionCache c = cache(ConnectionLimits.defaults());
+        assertAll(deliver(c, s.port(), TlsLevel.NONE, "a@example.com"), Status.DELIVERED);
+        DeliveryOutcome second = deliver(c, s.port(), TlsLevel.NONE, "b@example.com");
+        assertAll(second, Status.DELIVERED);
+        assertEquals(1, second.connectionUse());
+        assertEquals(2, s.connections);
+        assertEquals(2, s.bodies.size());
+    }
+
+    @Test
+    void useLimitQuitsAndOpensANewConnection() throws Exception {
+        ScriptedSmtpServer s = server();
+        ConnectionCache c = cache(limits(20, 2, Duration.ofSeconds(30), 50, 2, 4));
+        List<Integer> uses = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            uses.add(deliver(c, s.port(), TlsLevel.NONE, "r" + i + "@example.com").connectionUse());
+            if (i == 1) {
+                await(() -> s.quits.get() == 1, 5000, "QUIT at the use limit");
+            }
+        }
+        assertEquals(List.of(1, 2, 1), uses);
+        assertEquals(2, s.connections);
+    }
+
+    @Test
+    void idleTimeoutQuits() throws Exception {
+        ScriptedSmtpServer s = server();
+        ConnectionCache c = cache(limits(20, 1000, Duration.ofMillis(300), 50, 2, 4));
+        assertAll(deliver(c, s.port(), TlsLevel.NONE, "a@example.com"), Status.DELIVERED);
+        assertEquals(1, c.connections());
+        await(() -> s.quits.get() == 1, 3000, "QUIT after the idle timeout");
+        await(() -> c.connections() == 0, 3000, "the connection to leave the cache");
+    }
+
+    @Test
+    void tooManyRecipientsCarriedToTheNextTransaction() throws Exception {
+        ScriptedSmtpServer s = server();
+        s.maxRcptPerTransaction = 2;
+        ConnectionCache c = cache(ConnectionLimits.defaults());
+        DeliveryOutcome o = deliver(c, s.port(), TlsLevel.NONE, "a@x.com", "b@x.com", "c@x.com", "d@x.com", "e@x.com");
+        assertAll(o, Status.DELIVERED);
+        assertEquals(3, s.bodies.size(), "2 + 2 + 1 recipients");
+        assertEquals(1, s.connections);
+        assertEquals(1, o.connectionUse());
+    }
+
+    @Test
+    void recipientsPerTransactionLimit() throws Exception {
+        ScriptedSmtpServer s = server();
+        ConnectionCache c = cache(limits(20, 1000, Duration.ofSeconds(30), 2, 2, 4));
+        DeliveryOutcome o = deliver(c, s.port(), TlsLevel.NONE, "a@x.com", "b@x.com", "c@x.com");
+        assertAll(o, Status.DELIVERED);
+        assertEquals(2, s.bodies.size());
+        assertEquals(3, count(s, "RCPT"), "no 452 needed: nobody sent twice");
+    }
+
+    @Test
+    void weakerLevelConnectionNeverServesAStricterJob() throws Exception {
+        ScriptedSmtpServer s = server();
+        s.tls = TestCerts.localhost().serverContext();
+        ConnectionCache c = cache(ConnectionLimits.defaults());
+        // the same site key on purpose: only the cache key keeps them apart
+        String key = site(s.port(), TlsLevel.ENCRYPT);
+        DeliveryOutcome clear = outcome(start(c, key, s.port(), TlsLevel.NONE, "a@example.com"), s.port(), TlsLevel.NONE, "a@example.com");
+        assertAll(clear, Status.DELIVERED);
+        assertNull(clear.tls());
+        DeliveryOutcome strict = outcome(start(c, key, s.port(), TlsLevel.ENCRYPT, "b@example.com"), s.port(), TlsLevel.ENCRYPT, "b@example.com");
+        assertAll(strict, Status.DELIVERED);
+        assertNotNull(strict.tls(), "delivered over TLS");
+        assertEquals(1, strict.connectionUse(), "a new connection");
+        assertEquals(2, s.connections);
+        // and the TLS one is reused by the next encrypt job
+        DeliveryOutcome again = outcome(start(c, key, s.port(), TlsLevel.ENCRYPT, "c@example.com"), s.port(), TlsLevel.ENCRYPT, "c@example.com");
+        assertEquals(2, again.connectionUse());
+        assertNotNull(again.tls());
+        assertEquals(2, s.connections);
+    }
+
+    @Test
+    void slowStartWindowGrowsWithSuccessesAndHalvesOnFailure() throws Exception {
+        ScriptedSmtpServer s = server();
+        ConnectionCache c = cache(limits(20, 1000, Duration.ofSeconds(30), 50, 2, 4));
+        String key = site(s.port(), TlsLevel.NONE);
+        for (int i = 0; i < 9; i++) {
+            deliver(c, s.port(), TlsLevel.NONE, "r" + i + "@example.com");
+        }
+        assertEquals(5, c.snapshot(key).window(), "2 -> 3 after 2, -> 4 after 3, -> 5 after 4 successes");
+        assertEquals(1, c.snapshot(key).opened(), "sequential jobs need one connection");
+
+        int dead;
+        try (ServerSocket probe = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            dead = probe.getLocalPort();
+        }
+        ConnectionCache d = cache(limits(20, 1000, Duration.ofSeconds(30), 50, 8, 4));
+        String deadKey = site(dead, TlsLevel.NONE);
+        assertAll(deliver(d, dead, TlsLevel.NONE, "a@example.com"), Status.DEFERRED);
+        assertEquals(4, d.snapshot(deadKey).window());
+        assertAll(deliver(d, dead, TlsLevel.NONE, "a@example.com"), Status.DEFERRED);
+        assertEquals(2, d.snapshot(deadKey).window());
+    }
+
+    @Test
+    void noNewConnectionMerelyBecauseMailIsWaiting() throws Exception {
+        ScriptedSmtpServer s = server();
+        s.replyDelayMillis = 5;
+        // a huge backlog factor: one connection keeps up with everything
+        ConnectionCache c = cache(limits(20, 1000, Duration.ofSeconds(30), 50, 10, 1000));
+        List<Future<DeliveryAttempt>> all = IntStream.range(0, 10)
+                .mapToObj(i -> start(c, site(s.port(), TlsLevel.NONE), s.port(), TlsLevel.NONE, "r" + i + "@example.com"))
+                .collect(Collectors.toList());
+        List<Integer> uses = new ArrayList<>();
+        for (Future<DeliveryAttempt> f : all) {
+            DeliveryOutcome o = outcome(f, s.port(), TlsLevel.NONE, "x@example.com");
+            assertAll(o, Status.DELIVERED);
+            uses.add(o.connectionUse());
+        }
+        assertEquals(1, s.connections, "one connection served all ten");
+        assertEquals(List.of(1, 2, 3, 4, 5, 6, 7, 8, 9, 10), uses.stream().sorted().toList());
+
+        // with a small factor and window 2, a burst gets a second connection, never more than the window
+        ScriptedSmtpServer t = server();
+        t.replyDelayMillis = 5;
+        ConnectionCache d = cache(limits(2, 1000, Duration.ofSeconds(30), 50, 2, 1));
+        List<Future<DeliveryAttempt>> burst = IntStream.range(0, 10)
+                .mapToObj(i -> start(d, site(t.port(), TlsLevel.NONE), t.port(), TlsLevel.NONE, "r" + i + "@example.com"))
+                .collect(Collectors.toList());
+        for (Future<DeliveryAttempt> f : burst) {
+            assertAll(outcome(f, t.port(), TlsLevel.NONE, "x@example.com"), Status.DELIVERED);
+        }
+        assertEquals(2, t.connections);
+    }
+
+    @Test
+    void deadSiteDefersEveryWaitingJobAtOnce() throws Exception {
+        int dead;
+        try (ServerSocket probe = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            dead = probe.getLocalPort();
+        }
+        ConnectionCache c = cache(limits(20, 1000, Duration.ofSeconds(30), 50, 1, 4));
+        List<Future<DeliveryAttempt>> all = IntStream.range(0, 5)
+                .mapToObj(i -> start(c, site(dead, TlsLevel.NONE), dead, TlsLevel.NONE, "r" + i + "@example.com"))
+                .collect(Collectors.toList());
+        for (Future<DeliveryAttempt> f : all) {
+            DeliveryOutcome o = outcome(f, dead, TlsLevel.NONE, "x@example.com");
+            assertAll(o, Status.DEFERRED);
+            assertTrue(o.results().get(0).reason().contains("Connection refused"), o.results().get(0).reason());
+        }
+    }
+
+    @Test
+    void tarpitSiteDoesNotDelayAnotherSite() throws Exception {
+        ScriptedSmtpServer tarpit = server();
+        tarpit.replyDelayMillis = 4000; // every reply, the greeting included
+        ScriptedSmtpServer fast = server();
+        ConnectionCache c = cache(ConnectionLimits.defaults());
+        List<Future<DeliveryAttempt>> slow = IntStream.range(0, 4)
+                .mapToObj(i -> start(c, site(tarpit.port(), TlsLevel.NONE), tarpit.port(), TlsLevel.NONE, "t" + i + "@slow.example"))
+                .collect(Collectors.toList());
+        long t0 = System.nanoTime();
+        for (int i = 0; i < 5; i++) {
+            assertAll(deliver(c, fast.port(), TlsLevel.NONE, "f" + i + "@fast.example"), Status.DELIVERED);
+        }
+        long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
+        assertTrue(ms < 3500, "five jobs of the fast site took " + ms + " ms while the tarpit held its jobs");
+        assertFalse(slow.get(0).isComplete(), () -> "the tarpit job is still in its greeting: " + slow.get(0).result());
+        assertEquals(1, fast.connections);
+        tarpit.close(); // end the tarpit's sessions: its jobs end deferred, nothing hangs
+        for (Future<DeliveryAttempt> f : slow) {
+            assertAll(outcome(f, tarpit.port(), TlsLevel.NONE, "x@slow.example"), Status.DEFERRED);
+        }
+    }
+}
