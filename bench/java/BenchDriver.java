@@ -1,0 +1,226 @@
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.PartitionInfo;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+
+/**
+ * NAME
+ *   BenchDriver - Kafka side of the Warmwire benchmark: submit load, watch outcomes
+ * DESCRIPTION
+ *   submit BOOTSTRAP RUNID N SIZE DOMAINS TLS SUFFIX
+ *     writes N submissions of about SIZE bytes to mail.submit as fast as the broker acks them
+ *     (acks=all, at most 2,000 in flight), recipient u<i>@d<(i mod DOMAINS)+1>.<SUFFIX>, id RUNID-i;
+ *     prints one JSON line: first send and last ack (epoch ms).
+ *   watch BOOTSTRAP RUNID N TIMEOUT_S OUTFILE
+ *     reads mail.events from its current end (prints READY once positioned), counts the final
+ *     state of the N messages of RUNID, and writes a JSON summary to OUTFILE when all N are final
+ *     or at the timeout: counts per status, first/10 %/last delivered (epoch ms, receive time),
+ *     how many outcomes said connectionUse=1 and tls.resumed=true. Exit 0 when all N delivered.
+ *   end-offsets BOOTSTRAP TOPIC
+ *     prints the sum of TOPIC's end offsets.
+ */
+public final class BenchDriver {
+    private static final Pattern ID = Pattern.compile("\"id\"\\s*:\\s*\"([^\"]*)\"");
+    private static final Pattern STATUS = Pattern.compile("\"status\"\\s*:\\s*\"([a-z]+)\"");
+    private static final Pattern USE = Pattern.compile("\"connectionUse\"\\s*:\\s*(\\d+)");
+    private static final Pattern RESUMED = Pattern.compile("\"resumed\"\\s*:\\s*true");
+    private static final Pattern REASON = Pattern.compile("\"(?:reason|text)\"\\s*:\\s*\"([^\"]{0,200})");
+
+    public static void main(String[] a) throws Exception {
+        switch (a.length > 0 ? a[0] : "") {
+            case "submit" -> submit(a[1], a[2], Integer.parseInt(a[3]), Integer.parseInt(a[4]),
+                    Integer.parseInt(a[5]), a[6], a[7]);
+            case "watch" -> System.exit(watch(a[1], a[2], Integer.parseInt(a[3]), Integer.parseInt(a[4]), Path.of(a[5])));
+            case "end-offsets" -> System.out.println(endOffsets(a[1], a[2]));
+            default -> {
+                System.err.println("usage: BenchDriver submit|watch|end-offsets ...");
+                System.exit(2);
+            }
+        }
+    }
+
+    static String body(int size) {
+        StringBuilder b = new StringBuilder(size + 100);
+        String line = "The quick brown fox jumps over the lazy dog; warmwire benchmark filler 0123456789.\r\n";
+        while (b.length() < size) {
+            b.append(line);
+        }
+        b.setLength(size);
+        return b.toString();
+    }
+
+    static String json(String s) {
+        StringBuilder b = new StringBuilder(s.length() + 16);
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            switch (c) {
+                case '"' -> b.append("\\\"");
+                case '\\' -> b.append("\\\\");
+                case '\r' -> b.append("\\r");
+                case '\n' -> b.append("\\n");
+                default -> b.append(c);
+            }
+        }
+        return b.toString();
+    }
+
+    static void submit(String bootstrap, String run, int n, int size, int domains, String tls, String suffix)
+            throws Exception {
+        Properties p = new Properties();
+        p.put("bootstrap.servers", bootstrap);
+        p.put("acks", "all");
+        p.put("linger.ms", "5");
+        p.put("batch.size", "262144");
+        p.put("max.request.size", "16777216");
+        p.put("compression.type", "none");
+        String filler = json(body(Math.max(0, size - 200)));
+        Semaphore window = new Semaphore(2000);
+        AtomicLong lastAck = new AtomicLong();
+        AtomicReference<Exception> failure = new AtomicReference<>();
+        long first;
+        try (KafkaProducer<String, String> prod = new KafkaProducer<>(p, new StringSerializer(), new StringSerializer())) {
+            prod.partitionsFor("mail.submit");
+            first = System.currentTimeMillis();
+            for (int i = 0; i < n; i++) {
+                String id = run + "-" + i;
+                String rcpt = "u" + i + "@d" + (i % domains + 1) + "." + suffix;
+                String content = "From: <bench@sender.bench>\\r\\nTo: <" + rcpt + ">\\r\\nSubject: bench " + id
+                        + "\\r\\nMessage-ID: <" + id + "@sender.bench>\\r\\n\\r\\n" + filler;
+                String v = "{\"id\":\"" + id + "\",\"from\":\"bench@sender.bench\",\"to\":[\"" + rcpt
+                        + "\"],\"content\":\"" + content + "\"" + (tls.isEmpty() ? "" : ",\"tls\":\"" + tls + "\"") + "}";
+                window.acquire();
+                prod.send(new ProducerRecord<>("mail.submit", id, v), (md, e) -> {
+                    if (e != null) {
+                        failure.compareAndSet(null, e);
+                    }
+                    lastAck.accumulateAndGet(System.currentTimeMillis(), Math::max);
+                    window.release();
+                });
+            }
+            prod.flush();
+        }
+        if (failure.get() != null) {
+            throw failure.get();
+        }
+        System.out.printf("{\"first_send_ms\":%d,\"last_ack_ms\":%d,\"n\":%d}%n", first, lastAck.get(), n);
+    }
+
+    static KafkaConsumer<String, String> consumer(String bootstrap) {
+        Properties p = new Properties();
+        p.put("bootstrap.servers", bootstrap);
+        p.put("enable.auto.commit", "false");
+        p.put("max.partition.fetch.bytes", "16777216");
+        p.put("fetch.max.wait.ms", "20");
+        p.put("max.poll.records", "5000");
+        return new KafkaConsumer<>(p, new StringDeserializer(), new StringDeserializer());
+    }
+
+    static List<TopicPartition> partitions(KafkaConsumer<?, ?> c, String topic) {
+        List<PartitionInfo> infos = c.partitionsFor(topic, Duration.ofSeconds(30));
+        return infos.stream().map(i -> new TopicPartition(topic, i.partition())).collect(Collectors.toList());
+    }
+
+    static long endOffsets(String bootstrap, String topic) {
+        try (KafkaConsumer<String, String> c = consumer(bootstrap)) {
+            return c.endOffsets(partitions(c, topic), Duration.ofSeconds(30)).values().stream()
+                    .mapToLong(Long::longValue).sum();
+        }
+    }
+
+    static int watch(String bootstrap, String run, int n, int timeoutS, Path out) throws IOException {
+        String prefix = run + "-";
+        Map<String, String> finalState = new HashMap<>();
+        Map<String, Integer> counts = new HashMap<>();
+        Set<String> delivered = new HashSet<>();
+        List<String> samples = new ArrayList<>();
+        long firstDelivered = 0, tenth = 0, lastDelivered = 0, fresh = 0, resumed = 0, deferredEvents = 0;
+        int tenthAt = Math.max(1, n / 10);
+        long deadline = System.currentTimeMillis() + timeoutS * 1000L;
+        try (KafkaConsumer<String, String> c = consumer(bootstrap)) {
+            List<TopicPartition> tps = partitions(c, "mail.events");
+            c.assign(tps);
+            c.seekToEnd(tps);
+            for (TopicPartition tp : tps) {
+                c.position(tp);
+            }
+            System.out.println("READY");
+            System.out.flush();
+            while (finalState.size() < n && System.currentTimeMillis() < deadline) {
+                for (ConsumerRecord<String, String> r : c.poll(Duration.ofMillis(50))) {
+                    String v = r.value();
+                    Matcher m = ID.matcher(v);
+                    if (!m.find() || !m.group(1).startsWith(prefix)) {
+                        continue;
+                    }
+                    String id = m.group(1);
+                    Matcher s = STATUS.matcher(v);
+                    String status = s.find() ? s.group(1) : "unknown";
+                    long now = System.currentTimeMillis();
+                    if (status.equals("deferred")) {
+                        deferredEvents++;
+                        if (samples.size() < 5) {
+                            samples.add(v.length() > 600 ? v.substring(0, 600) : v);
+                        }
+                        continue;
+                    }
+                    if (finalState.putIfAbsent(id, status) != null) {
+                        continue;
+                    }
+                    counts.merge(status, 1, Integer::sum);
+                    if (status.equals("delivered")) {
+                        delivered.add(id);
+                        if (firstDelivered == 0) {
+                            firstDelivered = now;
+                        }
+                        if (delivered.size() == tenthAt) {
+                            tenth = now;
+                        }
+                        lastDelivered = now;
+                        Matcher u = USE.matcher(v);
+                        if (u.find() && u.group(1).equals("1")) {
+                            fresh++;
+                        }
+                        if (RESUMED.matcher(v).find()) {
+                            resumed++;
+                        }
+                    } else if (samples.size() < 5) {
+                        samples.add(v.length() > 600 ? v.substring(0, 600) : v);
+                    }
+                }
+            }
+        }
+        String countsJson = counts.entrySet().stream().map(e -> "\"" + e.getKey() + "\":" + e.getValue())
+                .collect(Collectors.joining(",", "{", "}"));
+        String samplesJson = samples.stream().map(s -> "\"" + json(s) + "\"").collect(Collectors.joining(",", "[", "]"));
+        String res = String.format("{\"n\":%d,\"final\":%d,\"counts\":%s,\"deferred_events\":%d,"
+                        + "\"first_delivered_ms\":%d,\"tenth_delivered_ms\":%d,\"last_delivered_ms\":%d,"
+                        + "\"conn_use_1\":%d,\"tls_resumed\":%d,\"timed_out\":%b,\"samples\":%s}%n",
+                n, finalState.size(), countsJson, deferredEvents, firstDelivered, tenth, lastDelivered, fresh, resumed,
+                finalState.size() < n, samplesJson);
+        Files.writeString(out, res, StandardCharsets.UTF_8);
+        return delivered.size() == n ? 0 : 1;
+    }
+}

@@ -1,0 +1,279 @@
+#!/usr/bin/env python3
+"""NAME
+    tools.py - helpers of bench/run.sh: SMTP injection, receiver log watching and counting,
+    CPU and memory of processes, the summary table
+DESCRIPTION
+    inject PORT N SIZE DOMAINS SUFFIX RUNID [THREADS]
+        sends N messages by plain SMTP to 127.0.0.1:PORT (the Postfix sender's own smtpd), THREADS
+        connections in parallel, many messages per connection; same recipients and sizes as
+        BenchDriver submit.
+    logwatch LOG OFFSET N TIMEOUT_S OUT
+        follows LOG from byte OFFSET, polling every 10 ms, until N "status=sent (discarded)" lines
+        have appeared; writes to OUT (JSON) the epoch ms at which the first, the 10 %-th and the
+        N-th were seen. Exit 1 at the timeout.
+    logcount LOG START END [TENTH]
+        counts in LOG bytes [START, END): connections ("connect from"), TLS handshakes
+        ("TLS connection established from"), resumed ones ("Reusing old session"), discarded
+        messages; and the same counts after the TENTH-th accepted message (cleanup's
+        "message-id=" line), i.e. with the warm-up excluded.
+    pf-cpu QUEUE_DIR
+        CPU ticks of a Postfix instance: master utime+stime+cutime+cstime plus live children's
+        utime+stime+cutime+cstime (reaped children are in the master's cutime/cstime).
+    pids-cpu PID...        CPU ticks (utime+stime) summed over the PIDs.
+    pids-cpu-each PID...   CPU ticks per PID, JSON.
+    pids-hwm PID...        VmHWM kB per PID, JSON.
+    summary RESULTS.json   prints the table and ratios.
+"""
+import concurrent.futures
+import json
+import os
+import re
+import smtplib
+import sys
+import time
+
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+def now_ms():
+    return int(time.time() * 1000)
+
+
+def body(size):
+    line = "The quick brown fox jumps over the lazy dog; warmwire benchmark filler 0123456789.\r\n"
+    b = (line * (size // len(line) + 1))[:size]
+    return b
+
+
+def inject(port, n, size, domains, suffix, run, threads=8):
+    n, size, domains, port, threads = int(n), int(size), int(domains), int(port), int(threads)
+    filler = body(max(0, size - 200))
+
+    def worker(k):
+        s = smtplib.SMTP("127.0.0.1", port, timeout=60)
+        s.ehlo("inject.bench")
+        sent = 0
+        for i in range(k, n, threads):
+            mid = f"{run}-{i}"
+            rcpt = f"u{i}@d{i % domains + 1}.{suffix}"
+            msg = (f"From: <bench@sender.bench>\r\nTo: <{rcpt}>\r\nSubject: bench {mid}\r\n"
+                   f"Message-ID: <{mid}@sender.bench>\r\n\r\n{filler}")
+            s.sendmail("bench@sender.bench", [rcpt], msg)
+            sent += 1
+        s.quit()
+        return sent
+
+    t0 = now_ms()
+    with concurrent.futures.ThreadPoolExecutor(threads) as ex:
+        total = sum(ex.map(worker, range(threads)))
+    print(json.dumps({"injected": total, "first_ms": t0, "last_ms": now_ms()}))
+
+
+DISCARD = "status=sent (discarded)"
+
+
+def logwatch(log, offset, n, timeout, out):
+    offset, n, timeout = int(offset), int(n), float(timeout)
+    seen, first, tenth, last = 0, 0, 0, 0
+    tenth_at = max(1, n // 10)
+    deadline = time.time() + timeout
+    buf = b""
+    with open(log, "rb") as f:
+        f.seek(offset)
+        while seen < n and time.time() < deadline:
+            chunk = f.read()
+            if not chunk:
+                time.sleep(0.01)
+                continue
+            t = now_ms()
+            buf += chunk
+            lines = buf.split(b"\n")
+            buf = lines.pop()
+            for line in lines:
+                if b"status=sent (discarded)" in line:
+                    seen += 1
+                    if seen == 1:
+                        first = t
+                    if seen == tenth_at:
+                        tenth = t
+                    if seen == n:
+                        last = t
+    res = {"n": n, "seen": seen, "first_ms": first, "tenth_ms": tenth, "last_ms": last, "timed_out": seen < n}
+    with open(out, "w") as f:
+        json.dump(res, f)
+    sys.exit(0 if seen >= n else 1)
+
+
+def logcount(log, start, end, tenth=0):
+    start, end, tenth = int(start), int(end), int(tenth)
+    with open(log, "rb") as f:
+        f.seek(start)
+        data = f.read(end - start).decode("latin-1")
+    c = {"connections": 0, "handshakes": 0, "resumed": 0, "discarded": 0,
+         "connections_after_warmup": 0, "handshakes_after_warmup": 0, "resumed_after_warmup": 0}
+    discarded = accepted = 0
+    for line in data.splitlines():
+        # warm-up ends with the TENTH-th message accepted by the receiver: cleanup's message-id
+        # line is written while the message is received, just before smtpd's 250 (the discard
+        # line comes later, after the receiver's own queue manager)
+        warm = tenth > 0 and accepted >= tenth
+        if "/cleanup[" in line and ": message-id=" in line:
+            accepted += 1
+        if "/smtpd[" in line:
+            if ": connect from " in line:
+                c["connections"] += 1
+                if warm:
+                    c["connections_after_warmup"] += 1
+            elif "TLS connection established from" in line:
+                c["handshakes"] += 1
+                if warm:
+                    c["handshakes_after_warmup"] += 1
+            elif "Reusing old session" in line:
+                c["resumed"] += 1
+                if warm:
+                    c["resumed_after_warmup"] += 1
+        elif DISCARD in line:
+            discarded += 1
+    c["discarded"] = discarded
+    print(json.dumps(c))
+
+
+def stat_fields(pid):
+    with open(f"/proc/{pid}/stat") as f:
+        s = f.read()
+    rest = s[s.rindex(")") + 2:].split()
+    # rest[0] = state (field 3); utime = field 14 -> rest[11]
+    return rest
+
+
+def ticks(pid, children=True):
+    try:
+        r = stat_fields(pid)
+    except (FileNotFoundError, ProcessLookupError):
+        return 0
+    t = int(r[11]) + int(r[12])
+    if children:
+        t += int(r[13]) + int(r[14])
+    return t
+
+
+def pf_cpu(queue_dir):
+    with open(os.path.join(queue_dir, "pid", "master.pid")) as f:
+        master = int(f.read().strip())
+    total = ticks(master)
+    for p in os.listdir("/proc"):
+        if not p.isdigit():
+            continue
+        try:
+            r = stat_fields(p)
+        except (FileNotFoundError, ProcessLookupError, ValueError):
+            continue
+        if int(r[1]) == master:
+            total += ticks(p)
+    print(total)
+
+
+def pids_cpu(*pids):
+    print(sum(ticks(p, children=False) for p in pids))
+
+
+def pids_cpu_each(*pids):
+    print(json.dumps({p: ticks(p, children=False) for p in pids}))
+
+
+def pids_hwm(*pids):
+    out = {}
+    for p in pids:
+        try:
+            with open(f"/proc/{p}/status") as f:
+                for line in f:
+                    if line.startswith("VmHWM:") or line.startswith("VmRSS:"):
+                        out.setdefault(p, {})[line.split(":")[0]] = int(line.split()[1])
+        except FileNotFoundError:
+            pass
+    print(json.dumps(out))
+
+
+def fmt(v, unit=""):
+    if v is None:
+        return "-"
+    if isinstance(v, float):
+        return f"{v:.3g}{unit}" if v < 10 else f"{v:.1f}{unit}"
+    return f"{v}{unit}"
+
+
+def summary(path):
+    with open(path) as f:
+        res = json.load(f)
+    phases = res["phases"]
+    rows = [
+        ("messages delivered", "delivered"),
+        ("not delivered", "other"),
+        ("wall s (release -> last)", "wall_s"),
+        ("wall s (first -> last delivery)", "active_s"),
+        ("msgs/s (release -> last)", "rate"),
+        ("sender CPU ms/msg (delivery)", "sender_cpu_ms"),
+        ("sender CPU ms/msg (incl. intake)", "sender_cpu_total_ms"),
+        ("receiver CPU ms/msg", "receiver_cpu_ms"),
+        ("TCP connections", "connections"),
+        ("connections/msg", "conn_per_msg"),
+        ("TLS handshakes (full/resumed)", "handshakes_txt"),
+        ("handshakes/msg", "hs_per_msg"),
+        ("after warm-up: connections/msg", "conn_per_msg_warm"),
+        ("after warm-up: handshakes/msg", "hs_per_msg_warm"),
+        ("peak RSS of sender MB", "peak_rss_mb"),
+        ("mesh events: conn_use=1 / resumed", "mesh_view"),
+    ]
+    for p in phases:
+        ev = p.get("events")
+        if ev:
+            p["mesh_view"] = f"{ev.get('conn_use_1')}/{ev.get('tls_resumed')}"
+        cpu = p.get("delivery_cpu_ms_per_msg_by_process")
+    names = [p["name"] for p in phases]
+    w = max(len(r[0]) for r in rows) + 2
+    print()
+    print(f"{'':{w}}" + "".join(f"{n:>22}" for n in names))
+    for label, key in rows:
+        print(f"{label:{w}}" + "".join(f"{fmt(p.get(key)):>22}" for p in phases))
+    for p in phases:
+        cpu = p.get("delivery_cpu_ms_per_msg_by_process")
+        if cpu:
+            print(f"{p['name']}: delivery CPU ms/msg by process: "
+                  + ", ".join(f"{k} {v}" for k, v in cpu.items()))
+    mesh = next((p for p in phases if p["name"].startswith("mesh")), None)
+    if mesh:
+        print()
+        for p in phases:
+            if p is mesh:
+                continue
+            def ratio(k, inv=False):
+                a, b = mesh.get(k), p.get(k)
+                if not a or not b:
+                    return "-"
+                return f"{(a / b):.2f}x"
+            print(f"mesh vs {p['name']}: msgs/s {ratio('rate')}, sender CPU/msg {ratio('sender_cpu_ms')}, "
+                  f"receiver CPU/msg {ratio('receiver_cpu_ms')}, connections/msg {ratio('conn_per_msg')}, "
+                  f"handshakes/msg {ratio('hs_per_msg')}, after warm-up connections/msg {ratio('conn_per_msg_warm')}")
+        yes = next((p for p in phases if p["name"] == "postfix-reuse-yes"), None)
+        if yes:
+            def check(ok, text):
+                print(f"  [{'met' if ok else 'MISSED'}] {text}")
+            print("issue 3 targets (mesh vs postfix-reuse-yes, same run):")
+            cw, hw = mesh.get("conn_per_msg_warm"), mesh.get("hs_per_msg_warm")
+            check(cw is not None and hw is not None and cw <= 0.01 and hw <= 0.01,
+                  f"after warm-up <= 0.01 connections and handshakes per message: {fmt(cw)} / {fmt(hw)}")
+            a, b = mesh.get("sender_cpu_ms"), yes.get("sender_cpu_ms")
+            check(a is not None and b and a <= b / 2,
+                  f"mesh CPU/msg <= half of Postfix-reuse's: {fmt(a)} ms vs {fmt(b)} ms "
+                  f"(target {fmt(b / 2 if b else None)} ms; {fmt(a / (b / 2) if a and b else None)}x the target)")
+            a, b = mesh.get("rate"), yes.get("rate")
+            check(a and b and a >= 1.5 * b,
+                  f"throughput >= 1.5 x Postfix-reuse: {fmt(a)} vs {fmt(b)} msgs/s "
+                  f"(target {fmt(1.5 * b if b else None)}; reached {fmt(a / (1.5 * b) if a and b else None)} of it)")
+    print()
+
+
+if __name__ == "__main__":
+    cmd, args = sys.argv[1], sys.argv[2:]
+    {"inject": inject, "logwatch": logwatch, "logcount": logcount, "pf-cpu": pf_cpu,
+     "pids-cpu": pids_cpu, "pids-cpu-each": pids_cpu_each, "pids-hwm": pids_hwm, "summary": summary}[cmd](*args)
