@@ -134,7 +134,7 @@ public interface SessionConfig {
 
         /** Another connection is opened only when more than this many jobs wait per busy connection. */
         @WithName("backlog-per-connection")
-        @WithDefault("4")
+        @WithDefault("40")
         int backlogPerConnection();
 
         /** Jobs queued or running for one site; beyond it a job is deferred at once. */

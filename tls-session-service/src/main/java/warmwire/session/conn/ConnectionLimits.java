@@ -32,8 +32,8 @@ public record ConnectionLimits(int maxConnections, int maxUses, Duration idleTim
         }
     }
 
-    /** The defaults: 20 connections, 1000 uses, 30 s idle, 300 s age, 50 recipients, window 2, backlog 4, 1024 waiting. */
+    /** The defaults: 20 connections, 1000 uses, 30 s idle, 300 s age, 50 recipients, window 2, backlog 40, 1024 waiting. */
     public static ConnectionLimits defaults() {
-        return new ConnectionLimits(20, 1000, Duration.ofSeconds(30), Duration.ofSeconds(300), 50, 2, 4, 1024);
+        return new ConnectionLimits(20, 1000, Duration.ofSeconds(30), Duration.ofSeconds(300), 50, 2, 40, 1024);
     }
 }

@@ -49,7 +49,8 @@ import warmwire.contracts.route.Endpoint;
  *   {@link #send} never fails: the {@link TransactionResult} carries the replies and, when the
  *   connection broke, the failure.
  * BUGS
- *   TLS session resumption is not attempted or detected (tickets come with a later issue).
+ *   TLS sessions resume only within one process, through the JDK's client session cache of the
+ *   shared NetClient; sharing tickets across instances comes with a later issue.
  */
 public final class SmtpSession {
     private static final int BODY_CHUNK = 64 * 1024;
@@ -201,6 +202,7 @@ public final class SmtpSession {
         handshaking = true;
         state = SmtpState.TLS_HANDSHAKE;
         armTimer(SmtpState.TLS_HANDSHAKE);
+        long handshakeStarted = System.currentTimeMillis();
         return socket.upgradeToSsl(endpoint.host()).transform(ar -> {
             handshaking = false;
             cancelTimer();
@@ -224,7 +226,7 @@ public final class SmtpSession {
                 problem = "certificate check failed: " + describe(e);
             }
             tls = new TlsDetails(ss == null ? "unknown" : ss.getProtocol(), ss == null ? "unknown" : ss.getCipherSuite(),
-                    false, problem);
+                    resumed(ss, handshakeStarted), problem);
             if (level == TlsLevel.VERIFY && problem != null) {
                 return refuse(SmtpFailure.Kind.TLS_NOT_VERIFIED, null,
                         "Server certificate not verified: " + peer + ": " + problem);
@@ -585,6 +587,16 @@ public final class SmtpSession {
     private <T> Future<T> refuse(SmtpFailure.Kind kind, Reply reply, String message) {
         refusal = new SmtpFailure(kind, state, reply, message);
         return Future.failedFuture(refusal);
+    }
+
+    /**
+     * Whether the handshake resumed an earlier session. The JDK has no API for it, but a resumed
+     * session (TLS 1.2 session id or ticket, TLS 1.3 PSK) keeps the creation time of the session
+     * it resumes, while a full handshake creates its session after the handshake began (checked
+     * against Postfix smtpd's "Reusing old session" log line).
+     */
+    static boolean resumed(SSLSession ss, long handshakeStartedMillis) {
+        return ss != null && ss.getCreationTime() < handshakeStartedMillis;
     }
 
     static String describe(Throwable t) {

@@ -127,6 +127,30 @@ class SmtpDeliveryTest {
     }
 
     @Test
+    void secondConnectionOfOneClientResumesTheTlsSession() throws Exception {
+        ScriptedSmtpServer s = server();
+        s.tls = TestCerts.localhost().serverContext();
+        SmtpSettings settings = new SmtpSettings("client.test", timeouts);
+        NetClient client = EndpointWalker.createClient(vertx, settings);
+        try {
+            EndpointWalker walker = new EndpointWalker(vertx, client, settings, verifier);
+            Envelope env = new Envelope("sender@example.org", List.of("a@example.com"), "Subject: t\r\n\r\nx\r\n".getBytes());
+            DeliveryAttempt first = walker.deliver(List.of(local(s.port())), TlsLevel.ENCRYPT, env)
+                    .toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+            Thread.sleep(20); // a full handshake's session is created after this instant
+            DeliveryAttempt second = walker.deliver(List.of(local(s.port())), TlsLevel.ENCRYPT, env)
+                    .toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+            assertNotNull(first.tls());
+            assertNotNull(second.tls());
+            assertFalse(first.tls().resumed(), "the first handshake is a full one");
+            assertTrue(second.tls().resumed(), "the same client resumes its session: " + second.tls());
+        } finally {
+            Thread.sleep(50);
+            client.close();
+        }
+    }
+
+    @Test
     void deliveredOverStartTlsWithVersionAndCipher() throws Exception {
         ScriptedSmtpServer s = server();
         s.tls = TestCerts.localhost().serverContext();
