@@ -39,25 +39,6 @@ LEVEL=${SENDER_TLS_LEVEL:-encrypt}
 
 pf() { /usr/sbin/postfix -c "$ETC" "$@"; }
 
-master_pid() {
-    local pid
-    [[ -r $QUEUE/pid/master.pid ]] || return 1
-    pid=$(tr -dc '0-9' <"$QUEUE/pid/master.pid")
-    [[ -n $pid ]] && kill -0 "$pid" 2>/dev/null || return 1
-    [[ $(readlink "/proc/$pid/cwd" 2>/dev/null) == "$QUEUE" ]] || return 1
-    echo "$pid"
-}
-
-instance_pids() {
-    local link pid
-    find /proc -mindepth 2 -maxdepth 2 -name cwd -lname "$QUEUE" 2>/dev/null | while read -r link; do
-        pid=${link#/proc/}
-        pid=${pid%/cwd}
-        [[ $(readlink "/proc/$pid/exe" 2>/dev/null) == /usr/lib/postfix/sbin/* ]] && echo "$pid"
-    done
-    return 0
-}
-
 write_config() {
     [[ -f ${SENDER_TRANSPORT_FILE:-} ]] || ww_die "SENDER_TRANSPORT_FILE must name a transport map"
     [[ $REUSE == yes || $REUSE == no ]] || ww_die "SENDER_REUSE must be yes or no"
@@ -148,21 +129,7 @@ cmd_start() {
 }
 
 cmd_stop() {
-    local pid pids
-    if pid=$(master_pid); then
-        kill -TERM "$pid" 2>/dev/null || true
-        for _ in $(seq 100); do
-            kill -0 "$pid" 2>/dev/null || break
-            sleep 0.05
-        done
-    fi
-    mapfile -t pids < <(instance_pids)
-    if ((${#pids[@]})); then
-        kill -TERM "${pids[@]}" 2>/dev/null || true
-        sleep 0.5
-        mapfile -t pids < <(instance_pids)
-        ((${#pids[@]} == 0)) || kill -KILL "${pids[@]}" 2>/dev/null || true
-    fi
+    ww_postfix_stop "$QUEUE" "$ETC"
     echo "postfix-sender $NAME: stopped"
 }
 

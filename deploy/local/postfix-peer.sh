@@ -53,7 +53,6 @@ DATA=$BASE/data
 LOG_DIR=$BASE/log
 MAILLOG=$LOG_DIR/maillog
 TLS_DIR=$BASE/tls
-PIDFILE=$QUEUE/pid/master.pid
 
 PEER_DOMAINS=${PEER_DOMAINS:-tls.test plain.test}
 TLS_PORT=${PEER_TLS_PORT:-12525}
@@ -82,37 +81,7 @@ need_postfix() {
 
 pf() { /usr/sbin/postfix -c "$ETC" "$@"; }
 
-master_pid() {
-    # Prints the master's pid when this instance's master runs.
-    local pid
-    [[ -r $PIDFILE ]] || return 1
-    pid=$(tr -dc '0-9' <"$PIDFILE")
-    [[ -n $pid ]] && kill -0 "$pid" 2>/dev/null || return 1
-    # The pid must be a Postfix master whose working directory is our queue.
-    [[ $(readlink "/proc/$pid/cwd" 2>/dev/null) == "$QUEUE" ]] || return 1
-    echo "$pid"
-}
-
-alive() {
-    # True while process $1 exists and is not a zombie (whoever reaps the
-    # detached master may take its time).
-    local stat
-    stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
-    stat=${stat##*) }
-    [[ ${stat:0:1} != Z ]]
-}
-
-instance_pids() {
-    # Every process of THIS instance: Postfix daemons chdir to the queue
-    # directory, so /proc/PID/cwd identifies them (and exe names a Postfix daemon).
-    local link pid
-    find /proc -mindepth 2 -maxdepth 2 -name cwd -lname "$QUEUE" 2>/dev/null | while read -r link; do
-        pid=${link#/proc/}
-        pid=${pid%/cwd}
-        [[ $(readlink "/proc/$pid/exe" 2>/dev/null) == /usr/lib/postfix/sbin/* ]] && echo "$pid"
-    done
-    return 0
-}
+master_pid() { ww_postfix_master "$QUEUE"; }
 
 listen_specs() {
     # One "address:port" per line for every listener of this instance.
@@ -401,7 +370,7 @@ cmd_start() {
         fi
     else
         # Leftovers of a crashed run of THIS instance would hold the ports.
-        kill_leftovers
+        ww_postfix_stop "$QUEUE" "$ETC"
         while read -r spec; do
             port=${spec##*:}
             if port_in_use "${spec%:*}" "$port"; then
@@ -425,36 +394,12 @@ cmd_start() {
     say "$NAME ready in $(elapsed "$t0")s: $(listen_specs | tr '\n' ' ')log $MAILLOG"
 }
 
-kill_leftovers() {
-    local pids
-    mapfile -t pids < <(instance_pids)
-    [[ ${#pids[@]} -gt 0 ]] || return 0
-    kill -TERM "${pids[@]}" 2>/dev/null || true
-    for _ in $(seq 50); do
-        mapfile -t pids < <(instance_pids)
-        [[ ${#pids[@]} -gt 0 ]] || return 0
-        sleep 0.1
-    done
-    kill -KILL "${pids[@]}" 2>/dev/null || true
-}
-
 cmd_stop() {
-    local pid
     if [[ ! -f $ETC/main.cf ]]; then
         say "$NAME not set up (nothing to stop)"
         return 0
     fi
-    if pid=$(master_pid); then
-        # What "postfix -c DIR stop" does (SIGTERM to this master, which
-        # stops its children), without its 1 s polling steps.
-        kill -TERM "$pid" 2>/dev/null || true
-        for _ in $(seq 100); do
-            alive "$pid" || break
-            sleep 0.05
-        done
-        alive "$pid" && { pf stop >/dev/null 2>&1 || true; }
-    fi
-    kill_leftovers
+    ww_postfix_stop "$QUEUE" "$ETC"
     say "$NAME stopped"
 }
 
