@@ -100,6 +100,19 @@ public final class SmtpSession {
             return Future.failedFuture(new IllegalStateException("session already opened"));
         }
         Promise<Void> opened = Promise.promise();
+        if (Vertx.currentContext() == null) {
+            // Connect from a Vert.x context, so that the connect callback (which attaches the
+            // reply handler) runs on the socket's event loop before any read: called from another
+            // thread, the callback is dispatched later and a fast greeting could arrive first,
+            // find no handler and be dropped - the session would then time out at GREETING.
+            vertx.getOrCreateContext().runOnContext(v -> connect(opened));
+        } else {
+            connect(opened);
+        }
+        return opened.future();
+    }
+
+    private void connect(Promise<Void> opened) {
         String address = endpoint.address() == null || endpoint.address().isBlank() ? endpoint.host() : endpoint.address();
         client.connect(endpoint.port(), address).onComplete(ar -> {
             if (ar.failed()) {
@@ -113,7 +126,6 @@ public final class SmtpSession {
             attach(ar.result());
             greet().onComplete(opened);
         });
-        return opened.future();
     }
 
     private void attach(NetSocket s) {
