@@ -282,6 +282,32 @@ ww_postfix_stop() {
     kill -KILL "${pids[@]}" 2>/dev/null || true
 }
 
+# ww_postfix_internal_services - the master.cf lines of the internal services every private
+#   Postfix instance here needs (queue manager, cleanup, bounce, TLS manager, connection
+#   cache, discard/error transports, postlogd for maillog_file), chroot off. Listeners and
+#   delivery agents are each instance's own.
+ww_postfix_internal_services() {
+    cat <<'EOF'
+cleanup   unix  n       -       n       -       0       cleanup
+qmgr      unix  n       -       n       300     1       qmgr
+tlsmgr    unix  -       -       n       1000?   1       tlsmgr
+rewrite   unix  -       -       n       -       -       trivial-rewrite
+bounce    unix  -       -       n       -       0       bounce
+defer     unix  -       -       n       -       0       bounce
+trace     unix  -       -       n       -       0       bounce
+verify    unix  -       -       n       -       1       verify
+flush     unix  n       -       n       1000?   0       flush
+proxymap  unix  -       -       n       -       -       proxymap
+proxywrite unix -       -       n       -       1       proxymap
+anvil     unix  -       -       n       -       1       anvil
+scache    unix  -       -       n       -       1       scache
+discard   unix  -       -       n       -       -       discard
+error     unix  -       -       n       -       -       error
+retry     unix  -       -       n       -       -       error
+postlog   unix-dgram n  -       n       -       1       postlogd
+EOF
+}
+
 # ww_status NAME PIDFILE WHERE READY-COMMAND... - one status line for a server started by
 #   ww_start_java. Returns 0 running and ready, 1 running but not ready, 3 stopped.
 ww_status() {
