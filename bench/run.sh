@@ -24,6 +24,10 @@
 #       connections the tls-session-service keeps open and reports its heap (jcmd GC.run +
 #       GC.heap_info) and RSS. Exits 3 "PENDING" when connections are not kept (no connection cache).
 #   --keep  leave the mesh and the receiver running afterwards (the next run reuses them).
+#   --warmup W  before the measured mesh phase, deliver W messages through the mesh (same
+#       receiver, not measured), then wait until the cache's idle timeout has closed every
+#       connection: the JVMs are warm (JIT-compiled, as in a long-running MTA) but the measured
+#       phase starts without a single open connection, like Postfix. Default 0 (cold mesh).
 #   Defaults: N=5000 S=5120 D=50 (idle: N=10000).
 #   Results: .run/bench/results/<time>-<mode>.{json,txt}; the table is printed at the end.
 # ENVIRONMENT
@@ -37,12 +41,15 @@ LOCAL=$ROOT/deploy/local
 
 MODE=postfix-compare
 KEEP=0
+WARMUP=0
 ARGS=()
 while (($#)); do
     case $1 in
     --mode) MODE=$2; shift 2 ;;
     --mode=*) MODE=${1#--mode=}; shift ;;
     --keep) KEEP=1; shift ;;
+    --warmup) WARMUP=$2; shift 2 ;;
+    --warmup=*) WARMUP=${1#--warmup=}; shift ;;
     -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
     *) ARGS+=("$1"); shift ;;
     esac
@@ -53,6 +60,7 @@ S=${ARGS[1]:-5120}
 D=${ARGS[2]:-50}
 [[ $N =~ ^[0-9]+$ && $S =~ ^[0-9]+$ && $D =~ ^[0-9]+$ && $N -gt 0 && $D -gt 0 && $D -le 250 ]] ||
     { echo "run.sh: N S D must be positive integers, D <= 250" >&2; exit 2; }
+[[ $WARMUP =~ ^[0-9]+$ ]] || { echo "run.sh: --warmup W must be a number" >&2; exit 2; }
 PHASE_TIMEOUT=${BENCH_PHASE_TIMEOUT:-$((120 + N / 10))}
 
 export WARMWIRE_STATE_DIR=$ROOT/.run/bench
@@ -452,6 +460,27 @@ idle_mode() {
     } | tee "$OUT.txt"
 }
 
+# warm_mesh SUFFIX - W messages through the running mesh (not paused, not measured), then wait
+# until the connection cache has closed every connection (idle timeout + 3 s)
+warm_mesh() {
+    local suffix=$1 run="b$STAMP-warmup" idle
+    ((WARMUP > 0)) || return 0
+    log "[warmup] $WARMUP messages through the mesh (not measured)"
+    "${DRIVER[@]}" watch "$BOOT" "$run" "$WARMUP" "$PHASE_TIMEOUT" "$OUT.warmup.events.json" \
+        >"$OUT.warmup.watch.out" 2>"$OUT.warmup.watch.err" &
+    local wpid=$!
+    BG_PIDS+=("$wpid")
+    for _ in $(seq 600); do grep -q READY "$OUT.warmup.watch.out" 2>/dev/null && break; sleep 0.1; done
+    grep -q READY "$OUT.warmup.watch.out" || die "warm-up watcher not ready: $(cat "$OUT.warmup.watch.err")"
+    "${DRIVER[@]}" submit "$BOOT" "$run" "$WARMUP" "$S" "$D" encrypt "$suffix" >/dev/null || die "warm-up submit failed"
+    wait "$wpid" || log "[warmup] WARNING: not all $WARMUP warm-up messages were delivered in time"
+    idle=${WARMWIRE_SESSION_IDLE_TIMEOUT:-30s}
+    idle=${idle%s}
+    [[ $idle =~ ^[0-9]+$ ]] || idle=30
+    log "[warmup] done; waiting $((idle + 3)) s for the idle timeout to close every connection"
+    sleep $((idle + 3))
+}
+
 # ------------------------------------------------------------------ main
 log "mode $MODE, N=$N S=$S D=$D, state $STATE, results $OUT.*"
 if [[ $MODE == idle ]]; then
@@ -468,7 +497,7 @@ start_receiver
 start_mesh
 {
     echo "date: $(date -Is)"
-    echo "command: bench/run.sh --mode $MODE $N $S $D"
+    echo "command: bench/run.sh --mode $MODE --warmup $WARMUP $N $S $D"
     echo "machine: nproc=$(nproc), $(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //'), memory $(free -g | awk '/Mem:/{print $2}') GiB, load $(cut -d' ' -f1-3 /proc/loadavg)"
     echo "git $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null)$(git -C "$ROOT" status --porcelain 2>/dev/null | grep -q . && echo ' (uncommitted changes)');" \
         "tls-session-service jar built $(date -r "$ROOT/tls-session-service/target/quarkus-app/quarkus-run.jar" -Is 2>/dev/null)," \
@@ -477,18 +506,21 @@ start_mesh
 } >"$OUT.machine.txt"
 case $MODE in
 postfix-compare)
+    warm_mesh bench
     mesh_phase mesh bench postfix
     postfix_phase postfix-reuse-no no
     postfix_phase postfix-reuse-yes yes
     PHASES=(mesh postfix-reuse-no postfix-reuse-yes)
     ;;
 mesh)
+    warm_mesh bench
     mesh_phase mesh bench postfix
     PHASES=(mesh)
     ;;
 sink)
     for ((i = 1; i <= D; i++)); do addr_of $i; done >"$STATE/sink-addresses"
     start_sink "$STATE/sink-addresses"
+    warm_mesh sink
     mesh_phase mesh-sink sink sink
     PHASES=(mesh-sink)
     ;;

@@ -132,10 +132,23 @@ public interface SessionConfig {
         @WithDefault("2")
         int initialConcurrency();
 
-        /** Another connection is opened only when more than this many jobs wait per busy connection. */
-        @WithName("backlog-per-connection")
-        @WithDefault("40")
-        int backlogPerConnection();
+        /**
+         * Another connection to a site is opened only when its waiting jobs would wait longer than
+         * this behind the connections it has (at their measured pace) and the host's CPU is not
+         * saturated (see {@code growth-cpu-limit}).
+         */
+        @WithName("queue-delay")
+        @WithDefault("10s")
+        Duration queueDelay();
+
+        /**
+         * Host CPU load (0..1, recent average as the JVM reports it, container-aware) at or above
+         * which no site gets an additional connection: a CPU-bound sender is not made faster by
+         * more connections, only by fewer handshakes. 1 turns the guard off.
+         */
+        @WithName("growth-cpu-limit")
+        @WithDefault("0.85")
+        double growthCpuLimit();
 
         /** Jobs queued or running for one site; beyond it a job is deferred at once. */
         @WithName("max-waiting-per-site")
@@ -170,6 +183,9 @@ public interface SessionConfig {
 
         @WithName("initial-concurrency")
         Optional<Integer> initialConcurrency();
+
+        @WithName("queue-delay")
+        Optional<Duration> queueDelay();
 
         @WithName("max-waiting-per-site")
         Optional<Integer> maxWaitingPerSite();

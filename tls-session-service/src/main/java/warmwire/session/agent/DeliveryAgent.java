@@ -67,12 +67,15 @@ public class DeliveryAgent {
         PeerVerifier verifier = TrustFileVerifier.fromTrustFile(config.tls().trustFile().map(Path::of).orElse(null));
         this.client = EndpointWalker.createClient(vertx, settings);
         this.walker = new EndpointWalker(vertx, client, settings, verifier);
-        this.cache = config.session().connectionCache() ? new ConnectionCache(vertx, walker, key -> limits(config.session(), key)) : null;
+        this.cache = config.session().connectionCache() ? new ConnectionCache(vertx, walker, key -> limits(config.session(), key),
+                new warmwire.session.readyq.HostLoad(vertx, config.session().growthCpuLimit())) : null;
         SessionConfig.Session c = config.session();
         LOG.infof("connection cache: %s, max-connections=%d, max-deliveries-per-connection=%d, idle-timeout=%s, "
-                        + "max-connection-age=%s, recipients-per-transaction=%d, initial-concurrency=%d, site overrides=%s",
+                        + "max-connection-age=%s, recipients-per-transaction=%d, initial-concurrency=%d, queue-delay=%s, "
+                        + "growth-cpu-limit=%.2f, site overrides=%s",
                 cache != null ? "on" : "off", c.maxConnections(), c.maxDeliveriesPerConnection(), c.idleTimeout(),
-                c.maxConnectionAge(), c.recipientsPerTransaction(), c.initialConcurrency(), c.site().keySet());
+                c.maxConnectionAge(), c.recipientsPerTransaction(), c.initialConcurrency(), c.queueDelay(),
+                c.growthCpuLimit(), c.site().keySet());
         LOG.infof("SMTP client: helo=%s, tls floor=%s, trust=%s", settings.heloName(), config.tls().level().wireName(),
                 config.tls().trustFile().orElse("JDK CA store"));
     }
@@ -118,7 +121,7 @@ public class DeliveryAgent {
             }
         }
         ConnectionLimits d = new ConnectionLimits(c.maxConnections(), c.maxDeliveriesPerConnection(), c.idleTimeout(),
-                c.maxConnectionAge(), c.recipientsPerTransaction(), c.initialConcurrency(), c.backlogPerConnection(),
+                c.maxConnectionAge(), c.recipientsPerTransaction(), c.initialConcurrency(), c.queueDelay(),
                 c.maxWaitingPerSite());
         if (o == null) {
             return d;
@@ -126,7 +129,7 @@ public class DeliveryAgent {
         return new ConnectionLimits(o.maxConnections().orElse(d.maxConnections()),
                 o.maxDeliveriesPerConnection().orElse(d.maxUses()), o.idleTimeout().orElse(d.idleTimeout()),
                 o.maxConnectionAge().orElse(d.maxAge()), o.recipientsPerTransaction().orElse(d.recipientsPerTransaction()),
-                o.initialConcurrency().orElse(d.initialConcurrency()), d.backlogPerConnection(),
+                o.initialConcurrency().orElse(d.initialConcurrency()), o.queueDelay().orElse(d.queueDelay()),
                 o.maxWaitingPerSite().orElse(d.maxWaiting()));
     }
 

@@ -11,17 +11,18 @@ import java.time.Duration;
  *   {@code idleTimeout}: an idle connection is closed with QUIT after this. {@code maxAge}: a
  *   connection is not reused once this old. {@code recipientsPerTransaction}: RCPT TO commands
  *   in one transaction at most. {@code initialConcurrency}: the slow-start window of a site.
- *   {@code backlogPerConnection}: another connection is opened only when more than this many
- *   jobs wait per busy connection. {@code maxWaiting}: jobs queued or running for one site;
- *   beyond it a job is deferred at once.
+ *   {@code queueDelay}: another connection is opened only when the jobs waiting for the site
+ *   would wait longer than this behind the connections it has, at their measured pace (and the
+ *   host has CPU to spare, see {@code SiteQueue}). {@code maxWaiting}: jobs queued or running
+ *   for one site; beyond it a job is deferred at once.
  */
 public record ConnectionLimits(int maxConnections, int maxUses, Duration idleTimeout, Duration maxAge,
-                               int recipientsPerTransaction, int initialConcurrency, int backlogPerConnection,
+                               int recipientsPerTransaction, int initialConcurrency, Duration queueDelay,
                                int maxWaiting) {
 
     public ConnectionLimits {
         if (maxConnections < 1 || maxUses < 1 || recipientsPerTransaction < 1 || initialConcurrency < 1
-                || backlogPerConnection < 0 || maxWaiting < 1) {
+                || queueDelay == null || queueDelay.isNegative() || maxWaiting < 1) {
             throw new IllegalArgumentException("connection limits must be positive: max-connections=" + maxConnections
                     + " max-deliveries-per-connection=" + maxUses + " recipients-per-transaction=" + recipientsPerTransaction
                     + " initial-concurrency=" + initialConcurrency + " max-waiting-per-site=" + maxWaiting);
@@ -32,8 +33,9 @@ public record ConnectionLimits(int maxConnections, int maxUses, Duration idleTim
         }
     }
 
-    /** The defaults: 20 connections, 1000 uses, 30 s idle, 300 s age, 50 recipients, window 2, backlog 40, 1024 waiting. */
+    /** The defaults: 20 connections, 1000 uses, 30 s idle, 300 s age, 50 recipients, window 2, 10 s queue delay, 1024 waiting. */
     public static ConnectionLimits defaults() {
-        return new ConnectionLimits(20, 1000, Duration.ofSeconds(30), Duration.ofSeconds(300), 50, 2, 40, 1024);
+        return new ConnectionLimits(20, 1000, Duration.ofSeconds(30), Duration.ofSeconds(300), 50, 2,
+                Duration.ofSeconds(10), 1024);
     }
 }

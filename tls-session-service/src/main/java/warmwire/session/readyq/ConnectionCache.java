@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.BooleanSupplier;
 import java.util.function.Function;
 import warmwire.contracts.mail.TlsLevel;
 import warmwire.contracts.route.Endpoint;
@@ -25,7 +26,10 @@ import warmwire.session.smtp.Envelope;
  *   {@link #deliver} hands a job to its site's {@link SiteQueue} (created on first use, on an
  *   event loop of its own chosen round-robin) and returns the {@link DeliveryAttempt}; the
  *   future never fails. {@code limits} maps a site key to its {@link ConnectionLimits}
- *   (global defaults with per-site overrides). {@link #shutdown} stops taking jobs, sends QUIT
+ *   (global defaults with per-site overrides). {@code saturated} tells whether the host's CPU
+ *   is saturated (then no site grows beyond what it has; see {@link HostLoad}). A site's queue
+ *   retires after a quiet idle timeout and is made again by its next job. {@link #shutdown}
+ *   stops taking jobs, sends QUIT
  *   on every idle connection and on every busy one when its transaction ends, and completes
  *   when all are closed or the bound has passed.
  */
@@ -33,24 +37,41 @@ public final class ConnectionCache {
     private final Vertx vertx;
     private final EndpointWalker walker;
     private final Function<String, ConnectionLimits> limits;
+    private final BooleanSupplier saturated;
     private final Map<String, SiteQueue> sites = new ConcurrentHashMap<>();
     private volatile boolean closing;
 
-    public ConnectionCache(Vertx vertx, EndpointWalker walker, Function<String, ConnectionLimits> limits) {
+    public ConnectionCache(Vertx vertx, EndpointWalker walker, Function<String, ConnectionLimits> limits,
+                           BooleanSupplier saturated) {
         this.vertx = vertx;
         this.walker = walker;
         this.limits = limits;
+        this.saturated = saturated;
     }
 
     public Future<DeliveryAttempt> deliver(String siteKey, List<Endpoint> endpoints, TlsLevel level, Envelope envelope) {
         Promise<DeliveryAttempt> p = Promise.promise();
-        SiteQueue q = site(siteKey);
-        q.context().runOnContext(v -> q.submit(new SiteQueue.Job(endpoints, level, envelope, p)));
+        submit(siteKey, new SiteQueue.Job(endpoints, level, envelope, p));
         return p.future();
     }
 
+    private void submit(String siteKey, SiteQueue.Job job) {
+        SiteQueue q = site(siteKey);
+        q.context().runOnContext(v -> q.submit(job));
+    }
+
     private SiteQueue site(String key) {
-        return sites.computeIfAbsent(key, k -> new SiteQueue(k, newContext(), vertx, walker, limits.apply(k), () -> closing));
+        return sites.computeIfAbsent(key, k -> {
+            SiteQueue[] self = new SiteQueue[1];
+            self[0] = new SiteQueue(k, newContext(), vertx, walker, limits.apply(k), () -> closing, saturated,
+                    () -> sites.remove(k, self[0]), job -> submit(k, job));
+            return self[0];
+        });
+    }
+
+    /** Site queues in memory (tests: quiet sites retire). */
+    public int sites() {
+        return sites.size();
     }
 
     private Context newContext() {

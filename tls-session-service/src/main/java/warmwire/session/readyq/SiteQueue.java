@@ -29,8 +29,12 @@ import warmwire.session.smtp.TransactionResult;
  *   A job takes the most recently used idle connection whose {@link CacheKey} matches one of
  *   its endpoints (in endpoint order; surplus connections so idle out). With none idle, a new
  *   connection is opened for it only while the site is under its window and either has no
- *   connection yet or more than {@code backlogPerConnection} jobs wait per busy or opening
- *   connection; otherwise the job waits for a connection to come back.
+ *   connection yet or the ones it has cannot keep up: none is still opening, the waiting jobs
+ *   would wait longer than {@code queueDelay} behind them (waiting jobs x the measured time
+ *   per job, an exponentially weighted average, / live connections), and the host is not
+ *   CPU-saturated ({@code saturated}: more connections make a CPU-bound sender no faster, they
+ *   only add handshakes). Otherwise the job waits for a connection to come back - mail waiting
+ *   is not by itself a reason to open a connection.
  *
  *   Slow start (Postfix's destination concurrency feedback): the window starts at
  *   {@code initialConcurrency}, grows by one after {@code window} successful transactions
@@ -46,6 +50,10 @@ import warmwire.session.smtp.TransactionResult;
  *   closes while idle (EOF, 421) leaves the idle set at once. A reused connection found dead
  *   at RSET or MAIL ({@link JobTransactions.Result#stale()}) is dropped and the job runs on
  *   a fresh connection (outside the window: it replaces the dead one), without a deferral.
+ *
+ *   A queue with no connection and no job for {@code idleTimeout} retires ({@code onRetire}
+ *   removes it from the cache); a job that reaches a retired queue is handed back to the cache
+ *   ({@code resubmit}), which makes a new one. So a site costs nothing once it is quiet.
  */
 public final class SiteQueue {
 
@@ -68,6 +76,9 @@ public final class SiteQueue {
     private final ConnectionLimits limits;
     private final BooleanSupplier closing;
     private final String helo;
+    private final BooleanSupplier saturated;
+    private final Runnable onRetire;
+    private final java.util.function.Consumer<Job> resubmit;
 
     private final ArrayDeque<Job> waiting = new ArrayDeque<>();
     private final ArrayList<CachedConnection> idle = new ArrayList<>();
@@ -78,10 +89,14 @@ public final class SiteQueue {
     private int successes;
     private long opened;
     private Promise<Void> drained;
+    private long serviceNanos; // EWMA of the time a job holds a connection; 0 = not measured yet
+    private long retireTimer = -1;
+    private boolean retired;
     private volatile Snapshot snapshot;
 
     SiteQueue(String key, Context context, Vertx vertx, EndpointWalker walker, ConnectionLimits limits,
-              BooleanSupplier closing) {
+              BooleanSupplier closing, BooleanSupplier saturated, Runnable onRetire,
+              java.util.function.Consumer<Job> resubmit) {
         this.key = key;
         this.context = context;
         this.vertx = vertx;
@@ -89,6 +104,9 @@ public final class SiteQueue {
         this.limits = limits;
         this.closing = closing;
         this.helo = walker.settings().heloName();
+        this.saturated = saturated;
+        this.onRetire = onRetire;
+        this.resubmit = resubmit;
         this.window = Math.min(limits.initialConcurrency(), limits.maxConnections());
         publish();
     }
@@ -98,6 +116,10 @@ public final class SiteQueue {
     }
 
     void submit(Job job) {
+        if (retired) {
+            resubmit.accept(job); // raced with retirement: the cache makes a new queue
+            return;
+        }
         if (closing.getAsBoolean()) {
             job.promise().complete(local(new SmtpFailure(SmtpFailure.Kind.CONNECT, SmtpState.CONNECT, null,
                     "delivery to " + key + " deferred: the service is shutting down")));
@@ -121,13 +143,44 @@ public final class SiteQueue {
                 run(c, job, true, 0);
                 continue;
             }
-            if (!shouldOpen()) {
+            if (!shouldOpen(job)) {
+                if (opening == 0 && matching(job) == 0 && !idle.isEmpty()) {
+                    // the window is full of connections that cannot serve this job (another
+                    // endpoint or TLS level): make room by closing the longest-idle one
+                    CachedConnection oldest = idle.remove(0);
+                    oldest.idle = false;
+                    if (oldest.idleTimer >= 0) {
+                        vertx.cancelTimer(oldest.idleTimer);
+                        oldest.idleTimer = -1;
+                    }
+                    oldest.session.quit(); // closed() pumps again
+                }
                 break;
             }
             waiting.poll();
             open(job);
         }
         publish();
+        maybeRetire();
+    }
+
+    private boolean quiet() {
+        return live.isEmpty() && waiting.isEmpty() && opening == 0 && busy == 0;
+    }
+
+    private void maybeRetire() {
+        if (retired || retireTimer >= 0 || !quiet() || drained != null) {
+            return;
+        }
+        retireTimer = vertx.setTimer(Math.max(1, limits.idleTimeout().toMillis()), id -> {
+            retireTimer = -1;
+            if (quiet() && !retired) {
+                retired = true;
+                onRetire.run();
+            } else {
+                maybeRetire();
+            }
+        });
     }
 
     private CachedConnection takeIdle(Job job) {
@@ -149,7 +202,7 @@ public final class SiteQueue {
         return null;
     }
 
-    private boolean shouldOpen() {
+    private boolean shouldOpen(Job job) {
         int total = live.size() + opening;
         if (total >= Math.min(window, limits.maxConnections())) {
             return false;
@@ -157,7 +210,35 @@ public final class SiteQueue {
         if (total == 0) {
             return true;
         }
-        return waiting.size() > (long) (busy + opening) * limits.backlogPerConnection();
+        if (opening > 0) {
+            return false; // one at a time
+        }
+        int serving = matching(job);
+        if (serving == 0) {
+            return true; // none of the live connections can take this job
+        }
+        if (serviceNanos == 0) {
+            return false; // not before the pace of the site is known
+        }
+        double delay = (double) waiting.size() * serviceNanos / serving;
+        if (delay <= limits.queueDelay().toNanos()) {
+            return false;
+        }
+        return !saturated.getAsBoolean();
+    }
+
+    /** Live connections that could serve the job (its endpoints at its TLS level). */
+    private int matching(Job job) {
+        int n = 0;
+        for (CachedConnection c : live) {
+            for (Endpoint ep : job.endpoints()) {
+                if (c.key.equals(CacheKey.of(ep, job.level(), helo))) {
+                    n++;
+                    break;
+                }
+            }
+        }
+        return n;
     }
 
     private void open(Job job) {
@@ -213,6 +294,10 @@ public final class SiteQueue {
                 return;
             }
             feedback(r);
+            if (r.failure() == null) {
+                long took = System.nanoTime() - t0;
+                serviceNanos = serviceNanos == 0 ? took : serviceNanos + (took - serviceNanos) / 5;
+            }
             publish();
             job.promise().complete(new DeliveryAttempt(c.endpoint, r.parts(), r.failure(), c.session.tls(), r.firstUse(),
                     reused ? System.nanoTime() - t0 - r.transmitNanos() : connectNanos, r.transmitNanos()));

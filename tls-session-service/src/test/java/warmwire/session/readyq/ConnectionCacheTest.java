@@ -77,23 +77,30 @@ class ConnectionCacheTest {
         }
     }
 
+    private static final Duration TEN_S = Duration.ofSeconds(10);
+
     private ScriptedSmtpServer server() throws Exception {
         ScriptedSmtpServer s = new ScriptedSmtpServer();
         servers.add(s);
         return s;
     }
 
-    private static ConnectionLimits limits(int maxConnections, int maxUses, Duration idle, int rcpts, int initial, int backlog) {
-        return new ConnectionLimits(maxConnections, maxUses, idle, Duration.ofSeconds(300), rcpts, initial, backlog, 1024);
+    private static ConnectionLimits limits(int maxConnections, int maxUses, Duration idle, int rcpts, int initial,
+                                           Duration queueDelay) {
+        return new ConnectionLimits(maxConnections, maxUses, idle, Duration.ofSeconds(300), rcpts, initial, queueDelay, 1024);
     }
 
     private ConnectionCache cache(ConnectionLimits limits) {
+        return cache(limits, () -> false);
+    }
+
+    private ConnectionCache cache(ConnectionLimits limits, java.util.function.BooleanSupplier saturated) {
         SmtpSettings settings = new SmtpSettings("client.test", SmtpTimeouts.all(Duration.ofSeconds(5)));
         NetClient client = EndpointWalker.createClient(vertx, settings);
         clients.add(client);
         EndpointWalker walker = new EndpointWalker(vertx, client, settings,
                 TrustFileVerifier.fromTrustFile(TestCerts.localhost().pem));
-        ConnectionCache c = new ConnectionCache(vertx, walker, k -> limits);
+        ConnectionCache c = new ConnectionCache(vertx, walker, k -> limits, saturated);
         caches.add(c);
         return c;
     }
@@ -211,7 +218,7 @@ class ConnectionCacheTest {
     @Test
     void useLimitQuitsAndOpensANewConnection() throws Exception {
         ScriptedSmtpServer s = server();
-        ConnectionCache c = cache(limits(20, 2, Duration.ofSeconds(30), 50, 2, 4));
+        ConnectionCache c = cache(limits(20, 2, Duration.ofSeconds(30), 50, 2, TEN_S));
         List<Integer> uses = new ArrayList<>();
         for (int i = 0; i < 3; i++) {
             uses.add(deliver(c, s.port(), TlsLevel.NONE, "r" + i + "@example.com").connectionUse());
@@ -226,7 +233,7 @@ class ConnectionCacheTest {
     @Test
     void idleTimeoutQuits() throws Exception {
         ScriptedSmtpServer s = server();
-        ConnectionCache c = cache(limits(20, 1000, Duration.ofMillis(300), 50, 2, 4));
+        ConnectionCache c = cache(limits(20, 1000, Duration.ofMillis(300), 50, 2, TEN_S));
         assertAll(deliver(c, s.port(), TlsLevel.NONE, "a@example.com"), Status.DELIVERED);
         assertEquals(1, c.connections());
         await(() -> s.quits.get() == 1, 3000, "QUIT after the idle timeout");
@@ -248,7 +255,7 @@ class ConnectionCacheTest {
     @Test
     void recipientsPerTransactionLimit() throws Exception {
         ScriptedSmtpServer s = server();
-        ConnectionCache c = cache(limits(20, 1000, Duration.ofSeconds(30), 2, 2, 4));
+        ConnectionCache c = cache(limits(20, 1000, Duration.ofSeconds(30), 2, 2, TEN_S));
         DeliveryOutcome o = deliver(c, s.port(), TlsLevel.NONE, "a@x.com", "b@x.com", "c@x.com");
         assertAll(o, Status.DELIVERED);
         assertEquals(2, s.bodies.size());
@@ -280,7 +287,7 @@ class ConnectionCacheTest {
     @Test
     void slowStartWindowGrowsWithSuccessesAndHalvesOnFailure() throws Exception {
         ScriptedSmtpServer s = server();
-        ConnectionCache c = cache(limits(20, 1000, Duration.ofSeconds(30), 50, 2, 4));
+        ConnectionCache c = cache(limits(20, 1000, Duration.ofSeconds(30), 50, 2, TEN_S));
         String key = site(s.port(), TlsLevel.NONE);
         for (int i = 0; i < 9; i++) {
             deliver(c, s.port(), TlsLevel.NONE, "r" + i + "@example.com");
@@ -292,7 +299,7 @@ class ConnectionCacheTest {
         try (ServerSocket probe = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             dead = probe.getLocalPort();
         }
-        ConnectionCache d = cache(limits(20, 1000, Duration.ofSeconds(30), 50, 8, 4));
+        ConnectionCache d = cache(limits(20, 1000, Duration.ofSeconds(30), 50, 8, TEN_S));
         String deadKey = site(dead, TlsLevel.NONE);
         assertAll(deliver(d, dead, TlsLevel.NONE, "a@example.com"), Status.DEFERRED);
         assertEquals(4, d.snapshot(deadKey).window());
@@ -304,8 +311,8 @@ class ConnectionCacheTest {
     void noNewConnectionMerelyBecauseMailIsWaiting() throws Exception {
         ScriptedSmtpServer s = server();
         s.replyDelayMillis = 5;
-        // a huge backlog factor: one connection keeps up with everything
-        ConnectionCache c = cache(limits(20, 1000, Duration.ofSeconds(30), 50, 10, 1000));
+        // a long queue-delay: one connection keeps up with everything
+        ConnectionCache c = cache(limits(20, 1000, Duration.ofSeconds(30), 50, 10, Duration.ofHours(1)));
         List<Future<DeliveryAttempt>> all = IntStream.range(0, 10)
                 .mapToObj(i -> start(c, site(s.port(), TlsLevel.NONE), s.port(), TlsLevel.NONE, "r" + i + "@example.com"))
                 .collect(Collectors.toList());
@@ -318,10 +325,10 @@ class ConnectionCacheTest {
         assertEquals(1, s.connections, "one connection served all ten");
         assertEquals(List.of(1, 2, 3, 4, 5, 6, 7, 8, 9, 10), uses.stream().sorted().toList());
 
-        // with a small factor and window 2, a burst gets a second connection, never more than the window
+        // with a 1 ms queue-delay and window 2, a burst gets a second connection, never more than the window
         ScriptedSmtpServer t = server();
         t.replyDelayMillis = 5;
-        ConnectionCache d = cache(limits(2, 1000, Duration.ofSeconds(30), 50, 2, 1));
+        ConnectionCache d = cache(limits(2, 1000, Duration.ofSeconds(30), 50, 2, Duration.ofMillis(1)));
         List<Future<DeliveryAttempt>> burst = IntStream.range(0, 10)
                 .mapToObj(i -> start(d, site(t.port(), TlsLevel.NONE), t.port(), TlsLevel.NONE, "r" + i + "@example.com"))
                 .collect(Collectors.toList());
@@ -329,6 +336,33 @@ class ConnectionCacheTest {
             assertAll(outcome(f, t.port(), TlsLevel.NONE, "x@example.com"), Status.DELIVERED);
         }
         assertEquals(2, t.connections);
+
+        // the same burst on a CPU-saturated host: the site keeps the one connection it has
+        ScriptedSmtpServer u = server();
+        u.replyDelayMillis = 5;
+        ConnectionCache e = cache(limits(5, 1000, Duration.ofSeconds(30), 50, 5, Duration.ofMillis(1)), () -> true);
+        List<Future<DeliveryAttempt>> busy = IntStream.range(0, 10)
+                .mapToObj(i -> start(e, site(u.port(), TlsLevel.NONE), u.port(), TlsLevel.NONE, "r" + i + "@example.com"))
+                .collect(Collectors.toList());
+        for (Future<DeliveryAttempt> f : busy) {
+            assertAll(outcome(f, u.port(), TlsLevel.NONE, "x@example.com"), Status.DELIVERED);
+        }
+        assertEquals(1, u.connections, "no growth while the host is saturated");
+    }
+
+    @Test
+    void quietSiteRetiresAndComesBackOnItsNextJob() throws Exception {
+        ScriptedSmtpServer s = server();
+        ConnectionCache c = cache(limits(20, 1000, Duration.ofMillis(200), 50, 2, TEN_S));
+        String key = site(s.port(), TlsLevel.NONE);
+        assertAll(deliver(c, s.port(), TlsLevel.NONE, "a@example.com"), Status.DELIVERED);
+        assertEquals(1, c.sites());
+        // idle timeout QUITs the connection, one more idle timeout retires the queue
+        await(() -> c.sites() == 0, 5000, "the quiet site's queue retires");
+        assertNull(c.snapshot(key));
+        assertAll(deliver(c, s.port(), TlsLevel.NONE, "b@example.com"), Status.DELIVERED);
+        assertEquals(1, c.sites());
+        assertEquals(2, s.connections);
     }
 
     @Test
@@ -337,7 +371,7 @@ class ConnectionCacheTest {
         try (ServerSocket probe = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             dead = probe.getLocalPort();
         }
-        ConnectionCache c = cache(limits(20, 1000, Duration.ofSeconds(30), 50, 1, 4));
+        ConnectionCache c = cache(limits(20, 1000, Duration.ofSeconds(30), 50, 1, TEN_S));
         List<Future<DeliveryAttempt>> all = IntStream.range(0, 5)
                 .mapToObj(i -> start(c, site(dead, TlsLevel.NONE), dead, TlsLevel.NONE, "r" + i + "@example.com"))
                 .collect(Collectors.toList());
