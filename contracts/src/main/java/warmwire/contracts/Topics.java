@@ -25,6 +25,25 @@ public final class Topics {
     /** Per-recipient results of routing and delivery: {@link warmwire.contracts.outcome.DeliveryOutcome}. */
     public static final String OUTCOME = "mail.outcome";
 
+    /**
+     * Retry tiers {@code mail.retry.1} .. {@code mail.retry.}{@value #RETRY_TIERS}: deferred mail
+     * ({@link warmwire.contracts.mail.QueuedMessage} with {@code notBefore}) waiting for its next
+     * attempt. Tier i holds the waits of the i-th backoff step (queue-service sets their lengths);
+     * within a tier records come due in offset order.
+     */
+    public static final String RETRY_PREFIX = "mail.retry.";
+    public static final int RETRY_TIERS = 5;
+    /**
+     * Operator actions (delete, hold, release, retry now, suspend and resume a site), compacted,
+     * keyed by what they act on: the durable source of truth every instance follows.
+     */
+    public static final String CONTROL = "mail.control";
+
+    /** The topic of retry tier {@code tier} (1-based; larger values clamp to the last tier). */
+    public static String retry(int tier) {
+        return RETRY_PREFIX + Math.max(1, Math.min(RETRY_TIERS, tier));
+    }
+
     /** Header on a DLQ record: why it was rejected. */
     public static final String HEADER_REJECT_REASON = "warmwire-reject-reason";
 

@@ -3,6 +3,7 @@ package warmwire.contracts.outcome;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import java.time.Instant;
 import java.util.List;
+import warmwire.contracts.mail.QueuedMessage;
 
 /**
  * A record on {@code mail.outcome}, key = message id: what happened to every recipient of one
@@ -15,9 +16,28 @@ import java.util.List;
  * @param results       one entry per recipient of the job; never fewer
  * @param tls           null when the session was not encrypted
  * @param connectionUse deliveries on the connection, 1 for a fresh one, 0 when none was made
+ * @param pending       the message (body included) for the recipients of this outcome that were not
+ *                      delivered, so that queue-service can schedule their retry or return a DSN;
+ *                      null when all were delivered
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record DeliveryOutcome(String messageId, String jobId, int attempt, String site, String relay,
                               List<RecipientResult> results, TlsInfo tls, int connectionUse, Delays delays,
-                              Instant timestamp) {
+                              Instant timestamp, QueuedMessage pending) {
+
+    /** An outcome without the pending message (all delivered, or tests). */
+    public DeliveryOutcome(String messageId, String jobId, int attempt, String site, String relay,
+                           List<RecipientResult> results, TlsInfo tls, int connectionUse, Delays delays,
+                           Instant timestamp) {
+        this(messageId, jobId, attempt, site, relay, results, tls, connectionUse, delays, timestamp, null);
+    }
+
+    /** The same outcome carrying the message for its undelivered recipients (null when there are none). */
+    public DeliveryOutcome withPending(QueuedMessage message) {
+        List<String> open = results.stream().filter(r -> r.status() != Status.DELIVERED)
+                .map(RecipientResult::recipient).toList();
+        return new DeliveryOutcome(messageId, jobId, attempt, site, relay, results, tls, connectionUse, delays,
+                timestamp, open.isEmpty() || message == null ? null
+                        : message.retry(open, message.attempt(), message.notBefore(), message.delayNotified()));
+    }
 }

@@ -15,7 +15,9 @@ public enum Status {
     /** Still deferred when the queue lifetime ran out. */
     EXPIRED,
     /** The submission failed validation and was never queued. */
-    REJECTED;
+    REJECTED,
+    /** An operator deleted the message before this recipient reached another final state. */
+    DELETED;
 
     /** Whether no further attempt will be made. */
     public boolean isFinal() {

@@ -74,14 +74,13 @@ public final class RoutePlanner {
             }
         }
         List<DeliveryJob> jobs = new ArrayList<>();
-        recipients.forEach((site, rcpts) -> jobs.add(new DeliveryJob(m.id() + "/" + m.attempt() + "/" + site.key(),
-                m.id(), site, endpoints.get(site), m.from(), List.copyOf(rcpts), m.contentBase64(), tls,
-                m.attempt(), m.submittedAt(), routedAt, routeSeconds)));
+        recipients.forEach((site, rcpts) -> jobs.add(DeliveryJob.of(m, site, endpoints.get(site), List.copyOf(rcpts),
+                routedAt, routeSeconds)));
         DeliveryOutcome outcome = null;
         if (!failed.isEmpty()) {
             double queued = m.submittedAt() == null ? 0 : Math.max(0, seconds(m.submittedAt(), startedAt));
             outcome = new DeliveryOutcome(m.id(), null, m.attempt(), null, "none", List.copyOf(failed), null, 0,
-                    new Delays(queued, routeSeconds, 0, 0), routedAt);
+                    new Delays(queued, routeSeconds, 0, 0), routedAt).withPending(m);
         }
         return new Plan(List.copyOf(jobs), outcome);
     }

@@ -177,7 +177,8 @@ public class DeliveryAgent {
         OutcomeCollector c = new OutcomeCollector(job.recipients() == null ? List.of() : job.recipients());
         c.markRemaining(status, null, reason);
         return new DeliveryOutcome(job.messageId(), job.jobId(), job.attempt(), job.site() == null ? null : job.site().key(),
-                "none", c.results(), null, 0, warmwire.contracts.outcome.Delays.NONE, Instant.now());
+                "none", c.results(), null, 0, warmwire.contracts.outcome.Delays.NONE, Instant.now())
+                .withPending(job.recipients() == null ? null : job.message(job.recipients()));
     }
 
     private static DeliveryOutcome log(DeliveryOutcome o) {

@@ -59,7 +59,7 @@ public final class OutcomeBuilder {
         TlsInfo tls = d == null ? null : new TlsInfo(d.protocol(), d.cipher(), d.resumed(), d.verified());
         return new DeliveryOutcome(job.messageId(), job.jobId(), job.attempt(),
                 job.site() == null ? null : job.site().key(), relay, c.results(), tls, a.connectionUse(),
-                delays(job, a), now);
+                delays(job, a), now).withPending(job.message(job.recipients()));
     }
 
     /** The per-recipient rules over one transaction's replies, every recipient in job order. */
