@@ -24,7 +24,8 @@
 #                   --bootstrap-server 127.0.0.1:9092 --describe
 #
 #   Topics: mail.submit, mail.submit.dlq, mail.events, mail.route,
-#   mail.outcome with WARMWIRE_PARTITIONS partitions, mail.deliver with
+#   mail.outcome, the retry tiers mail.retry.1..5 and mail.control (compacted)
+#   with WARMWIRE_PARTITIONS partitions, mail.deliver with
 #   WARMWIRE_DELIVER_PARTITIONS; all with max.message.bytes=16777216
 #   (a 10 MiB message travels base64 in JSON), but mail.submit with 1 MiB
 #   less, so that every record it holds fits the DLQ with reason headers. The broker allows the same
@@ -70,7 +71,9 @@ SUBMIT_MAX_BYTES=$((MAX_MESSAGE_BYTES - 1048576))
 
 topic_specs() {
     echo "mail.submit.dlq:$PARTITIONS mail.events:$PARTITIONS" \
-        "mail.route:$PARTITIONS mail.deliver:$DELIVER_PARTITIONS mail.outcome:$PARTITIONS"
+        "mail.route:$PARTITIONS mail.deliver:$DELIVER_PARTITIONS mail.outcome:$PARTITIONS" \
+        "mail.retry.1:$PARTITIONS mail.retry.2:$PARTITIONS mail.retry.3:$PARTITIONS" \
+        "mail.retry.4:$PARTITIONS mail.retry.5:$PARTITIONS"
 }
 
 check_settings() {
@@ -117,6 +120,9 @@ ensure_topics() {
     # shellcheck disable=SC2046
     tool "${TOPICS_CMD[@]}" ensure --bootstrap "$BOOTSTRAP" --wait-ms "$wait_ms" \
         ${pid:+--pid "$pid"} --config "max.message.bytes=$MAX_MESSAGE_BYTES" $(topic_specs)
+    # operator actions: compacted, keyed by message id or site; small records
+    tool "${TOPICS_CMD[@]}" ensure --bootstrap "$BOOTSTRAP" --wait-ms "$wait_ms" \
+        ${pid:+--pid "$pid"} --config "cleanup.policy=compact" "mail.control:$PARTITIONS"
 }
 
 write_properties() {
