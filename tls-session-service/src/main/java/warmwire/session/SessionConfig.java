@@ -155,6 +155,29 @@ public interface SessionConfig {
         @WithDefault("1024")
         int maxWaitingPerSite();
 
+        /**
+         * A site whose whole cohort of connection attempts failed is dead for this long (doubling
+         * with each verdict in a row up to dead-site-max-backoff): its jobs are deferred without
+         * connecting. 0 turns dead-site memory off.
+         */
+        @WithName("dead-site-min-backoff")
+        @WithDefault("300s")
+        Duration deadSiteMinBackoff();
+
+        @WithName("dead-site-max-backoff")
+        @WithDefault("4000s")
+        Duration deadSiteMaxBackoff();
+
+        /** Follow the operator decisions on control-topic (false: no site is ever suspended; unit tests). */
+        @WithName("follow-control")
+        @WithDefault("true")
+        boolean followControl();
+
+        /** The compacted topic of operator decisions (suspended sites). */
+        @WithName("control-topic")
+        @WithDefault("mail.control")
+        String controlTopic();
+
         /** How long stopping waits for the QUITs of cached connections. */
         @WithName("shutdown-timeout")
         @WithDefault("10s")

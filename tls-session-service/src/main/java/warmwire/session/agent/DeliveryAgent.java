@@ -61,14 +61,15 @@ public class DeliveryAgent {
     private final ConnectionCache cache;
 
     @Inject
-    public DeliveryAgent(Vertx vertx, SessionConfig config) {
+    public DeliveryAgent(Vertx vertx, SessionConfig config, warmwire.session.control.SuspendedSites suspended) {
         this.config = config;
         SmtpSettings settings = new SmtpSettings(heloName(config), timeouts(config.smtp().timeouts()));
         PeerVerifier verifier = TrustFileVerifier.fromTrustFile(config.tls().trustFile().map(Path::of).orElse(null));
         this.client = EndpointWalker.createClient(vertx, settings);
         this.walker = new EndpointWalker(vertx, client, settings, verifier);
         this.cache = config.session().connectionCache() ? new ConnectionCache(vertx, walker, key -> limits(config.session(), key),
-                new warmwire.session.readyq.HostLoad(vertx, config.session().growthCpuLimit())) : null;
+                new warmwire.session.readyq.HostLoad(vertx, config.session().growthCpuLimit()),
+                deadSites(config.session()), suspended) : null;
         SessionConfig.Session c = config.session();
         LOG.infof("connection cache: %s, max-connections=%d, max-deliveries-per-connection=%d, idle-timeout=%s, "
                         + "max-connection-age=%s, recipients-per-transaction=%d, initial-concurrency=%d, queue-delay=%s, "
@@ -109,6 +110,19 @@ public class DeliveryAgent {
     private boolean stopped;
 
     /** The limits of a site: the global values, overridden by the site key's entry, else by an entry for one of its hosts. */
+    /** Failed cohorts make a site dead for a while; logged here (the admin listing comes from the same verdicts). */
+    static warmwire.session.readyq.DeadSites deadSites(SessionConfig.Session c) {
+        return new warmwire.session.readyq.DeadSites(c.deadSiteMinBackoff(), c.deadSiteMaxBackoff(), java.time.Clock.systemUTC(),
+                v -> {
+                    if (v.count() > 0) {
+                        LOG.warnf("site %s is dead until %s (%d failed attempt(s) in a row; jobs deferred without connecting): %s",
+                                v.site(), v.until(), v.count(), v.failure().getMessage());
+                    } else {
+                        LOG.infof("site %s is alive again (dead since %s)", v.site(), v.since());
+                    }
+                });
+    }
+
     static ConnectionLimits limits(SessionConfig.Session c, String siteKey) {
         SessionConfig.SiteLimits o = c.site().get(siteKey);
         if (o == null && siteKey != null) {

@@ -18,6 +18,8 @@ import warmwire.session.conn.ConnectionLimits;
 import warmwire.session.conn.DeliveryAttempt;
 import warmwire.session.conn.EndpointWalker;
 import warmwire.session.smtp.Envelope;
+import warmwire.session.smtp.SmtpFailure;
+import warmwire.session.smtp.SmtpState;
 
 /**
  * NAME
@@ -28,7 +30,9 @@ import warmwire.session.smtp.Envelope;
  *   future never fails. {@code limits} maps a site key to its {@link ConnectionLimits}
  *   (global defaults with per-site overrides). {@code saturated} tells whether the host's CPU
  *   is saturated (then no site grows beyond what it has; see {@link HostLoad}). A site's queue
- *   retires after a quiet idle timeout and is made again by its next job. {@link #shutdown}
+ *   retires after a quiet idle timeout and is made again by its next job. A job of a site
+ *   that {@link DeadSites} holds dead, or that the operator suspended, is deferred at once
+ *   without a connection. {@link #shutdown}
  *   stops taking jobs, sends QUIT
  *   on every idle connection and on every busy one when its transaction ends, and completes
  *   when all are closed or the bound has passed.
@@ -38,18 +42,44 @@ public final class ConnectionCache {
     private final EndpointWalker walker;
     private final Function<String, ConnectionLimits> limits;
     private final BooleanSupplier saturated;
+    private final DeadSites dead;
+    private final Function<String, String> suspended;
     private final Map<String, SiteQueue> sites = new ConcurrentHashMap<>();
     private volatile boolean closing;
 
     public ConnectionCache(Vertx vertx, EndpointWalker walker, Function<String, ConnectionLimits> limits,
                            BooleanSupplier saturated) {
+        this(vertx, walker, limits, saturated, DeadSites.off(), site -> null);
+    }
+
+    /**
+     * @param dead      the dead-site verdicts (failed cohorts) this cache reports and honours
+     * @param suspended the operator's reason when a site is suspended, else null
+     */
+    public ConnectionCache(Vertx vertx, EndpointWalker walker, Function<String, ConnectionLimits> limits,
+                           BooleanSupplier saturated, DeadSites dead, Function<String, String> suspended) {
         this.vertx = vertx;
         this.walker = walker;
         this.limits = limits;
         this.saturated = saturated;
+        this.dead = dead;
+        this.suspended = suspended;
     }
 
     public Future<DeliveryAttempt> deliver(String siteKey, List<Endpoint> endpoints, TlsLevel level, Envelope envelope) {
+        String why = suspended.apply(siteKey);
+        if (why != null) {
+            return Future.succeededFuture(new DeliveryAttempt(null, List.of(), new SmtpFailure(SmtpFailure.Kind.SUSPENDED,
+                    SmtpState.CONNECT, null, "site " + siteKey + " suspended by the operator" + (why.isEmpty() ? "" : ": " + why)),
+                    null, 0, 0, 0));
+        }
+        DeadSites.Verdict v = dead.check(siteKey);
+        if (v != null) {
+            SmtpFailure f = v.failure();
+            return Future.succeededFuture(new DeliveryAttempt(null, List.of(), new SmtpFailure(f.kind(), f.state(), f.reply(),
+                    "site " + siteKey + " is dead until " + v.until() + " (" + v.count() + " failed attempt(s) in a row,"
+                            + " not tried now); last error: " + f.getMessage()), null, 0, 0, 0));
+        }
         Promise<DeliveryAttempt> p = Promise.promise();
         submit(siteKey, new SiteQueue.Job(endpoints, level, envelope, p));
         return p.future();
@@ -64,7 +94,7 @@ public final class ConnectionCache {
         return sites.computeIfAbsent(key, k -> {
             SiteQueue[] self = new SiteQueue[1];
             self[0] = new SiteQueue(k, newContext(), vertx, walker, limits.apply(k), () -> closing, saturated,
-                    () -> sites.remove(k, self[0]), job -> submit(k, job));
+                    () -> sites.remove(k, self[0]), job -> submit(k, job), dead);
             return self[0];
         });
     }

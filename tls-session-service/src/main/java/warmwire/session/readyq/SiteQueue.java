@@ -40,8 +40,9 @@ import warmwire.session.smtp.TransactionResult;
  *   {@code initialConcurrency}, grows by one after {@code window} successful transactions
  *   in a row, up to {@code maxConnections}; a failed connect/greeting/TLS setup or a 421
  *   halves it (at least 1). When opening fails and the site has no other connection, the
- *   job and every job waiting behind it are deferred with that error (the site is dead now;
- *   trying each in turn would hold them for connect timeouts). When other connections are
+ *   job and every job waiting behind it are deferred with that error, and {@link DeadSites}
+ *   hears that the site is dead (the cache defers its next jobs without connecting until the
+ *   dead-site backoff has passed; trying each in turn would hold them for connect timeouts). When other connections are
  *   live the job goes back to the head of the queue (at most 3 times) to be served by them.
  *
  *   After a job, its connection goes back to the idle set unless broken, at its use limit,
@@ -79,6 +80,7 @@ public final class SiteQueue {
     private final BooleanSupplier saturated;
     private final Runnable onRetire;
     private final java.util.function.Consumer<Job> resubmit;
+    private final DeadSites dead;
 
     private final ArrayDeque<Job> waiting = new ArrayDeque<>();
     private final ArrayList<CachedConnection> idle = new ArrayList<>();
@@ -96,7 +98,7 @@ public final class SiteQueue {
 
     SiteQueue(String key, Context context, Vertx vertx, EndpointWalker walker, ConnectionLimits limits,
               BooleanSupplier closing, BooleanSupplier saturated, Runnable onRetire,
-              java.util.function.Consumer<Job> resubmit) {
+              java.util.function.Consumer<Job> resubmit, DeadSites dead) {
         this.key = key;
         this.context = context;
         this.vertx = vertx;
@@ -107,6 +109,7 @@ public final class SiteQueue {
         this.saturated = saturated;
         this.onRetire = onRetire;
         this.resubmit = resubmit;
+        this.dead = dead;
         this.window = Math.min(limits.initialConcurrency(), limits.maxConnections());
         publish();
     }
@@ -258,6 +261,7 @@ public final class SiteQueue {
                             o.connectNanos(), 0);
                     job.promise().complete(failed);
                     if (live.isEmpty() && opening == 0) {
+                        dead.dead(key, o.failure()); // the whole cohort failed
                         while (!waiting.isEmpty()) { // dead site: the same error for everyone waiting
                             waiting.poll().promise().complete(failed);
                         }
@@ -266,6 +270,7 @@ public final class SiteQueue {
                 pump();
                 return;
             }
+            dead.alive(key);
             CachedConnection c = new CachedConnection(o.session(), CacheKey.of(o.endpoint(), job.level(), helo),
                     o.endpoint(), System.nanoTime());
             live.add(c);

@@ -28,7 +28,9 @@ public final class SmtpFailure extends RuntimeException {
         /** The TLS handshake failed. */
         TLS_FAILED,
         /** Under verify: the certificate chain or name did not check out. */
-        TLS_NOT_VERIFIED
+        TLS_NOT_VERIFIED,
+        /** Not tried: the operator suspended the site. */
+        SUSPENDED
     }
 
     private final Kind kind;
@@ -60,7 +62,8 @@ public final class SmtpFailure extends RuntimeException {
      * The RFC 3463 enhanced code for this failure when the server's reply carries none, as
      * Postfix's smtp(8) assigns them: 4.4.1 no answer, 4.4.2 connection broken or timed out,
      * 4.5.0 protocol error, 4.7.4 TLS required but not offered, 4.7.5 TLS failure or
-     * certificate not verified; a refusal takes the class of the server's reply code.
+     * certificate not verified; a refusal takes the class of the server's reply code; a site
+     * suspended by the operator 4.3.2 ("system not accepting network messages": here, our side).
      */
     public String enhanced() {
         if (reply != null && reply.enhanced() != null) {
@@ -73,11 +76,12 @@ public final class SmtpFailure extends RuntimeException {
             case REJECTED -> reply != null && reply.code() / 100 == 5 ? "5.0.0" : "4.0.0";
             case TLS_REQUIRED -> "4.7.4";
             case TLS_FAILED, TLS_NOT_VERIFIED -> "4.7.5";
+            case SUSPENDED -> "4.3.2";
         };
     }
 
     /** Whether a TCP connection had been established. */
     public boolean connected() {
-        return kind != Kind.CONNECT;
+        return kind != Kind.CONNECT && kind != Kind.SUSPENDED;
     }
 }

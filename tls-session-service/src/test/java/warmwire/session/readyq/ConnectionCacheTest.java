@@ -383,6 +383,62 @@ class ConnectionCacheTest {
     }
 
     @Test
+    void deadSiteIsNotTriedUntilItsBackoffHasPassedThenProbed() throws Exception {
+        ScriptedSmtpServer s = server();
+        s.greeting = "421 4.3.2 try later";
+        List<DeadSites.Verdict> heard = new java.util.concurrent.CopyOnWriteArrayList<>();
+        DeadSites dead = new DeadSites(Duration.ofMillis(700), Duration.ofSeconds(5), java.time.Clock.systemUTC(), heard::add);
+        SmtpSettings settings = new SmtpSettings("client.test", SmtpTimeouts.all(Duration.ofSeconds(5)));
+        NetClient client = EndpointWalker.createClient(vertx, settings);
+        clients.add(client);
+        EndpointWalker walker = new EndpointWalker(vertx, client, settings, TrustFileVerifier.fromTrustFile(TestCerts.localhost().pem));
+        ConnectionLimits l = limits(20, 1000, Duration.ofSeconds(30), 50, 2, TEN_S);
+        ConnectionCache c = new ConnectionCache(vertx, walker, k -> l, () -> false, dead, k -> null);
+        caches.add(c);
+        String key = site(s.port(), TlsLevel.NONE);
+
+        DeliveryOutcome first = deliver(c, s.port(), TlsLevel.NONE, "a@example.com");
+        assertAll(first, Status.DEFERRED);
+        assertEquals(1, s.connections);
+        assertNotNull(dead.check(key), "the failed cohort makes the site dead");
+        assertEquals(1, heard.size());
+
+        DeliveryOutcome second = deliver(c, s.port(), TlsLevel.NONE, "b@example.com");
+        assertAll(second, Status.DEFERRED);
+        assertEquals(1, s.connections, "a dead site is not tried");
+        assertTrue(second.results().get(0).reason().contains("is dead until"), second.results().get(0).reason());
+        assertEquals("4.3.2", second.results().get(0).dsn(), "the last error's code");
+
+        Thread.sleep(800); // the backoff has passed: the next job probes, and the server is back
+        s.greeting = "220 test.local ESMTP back";
+        assertAll(deliver(c, s.port(), TlsLevel.NONE, "c@example.com"), Status.DELIVERED);
+        assertEquals(2, s.connections);
+        assertNull(dead.check(key), "a connection that opens clears the verdict");
+    }
+
+    @Test
+    void suspendedSiteIsDeferredWithoutConnecting() throws Exception {
+        ScriptedSmtpServer s = server();
+        SmtpSettings settings = new SmtpSettings("client.test", SmtpTimeouts.all(Duration.ofSeconds(5)));
+        NetClient client = EndpointWalker.createClient(vertx, settings);
+        clients.add(client);
+        EndpointWalker walker = new EndpointWalker(vertx, client, settings, TrustFileVerifier.fromTrustFile(TestCerts.localhost().pem));
+        java.util.Map<String, String> suspended = new java.util.concurrent.ConcurrentHashMap<>();
+        String key = site(s.port(), TlsLevel.NONE);
+        suspended.put(key, "maintenance");
+        ConnectionLimits l = limits(20, 1000, Duration.ofSeconds(30), 50, 2, TEN_S);
+        ConnectionCache c = new ConnectionCache(vertx, walker, k -> l, () -> false, DeadSites.off(), suspended::get);
+        caches.add(c);
+        DeliveryOutcome o = deliver(c, s.port(), TlsLevel.NONE, "a@example.com");
+        assertAll(o, Status.DEFERRED);
+        assertTrue(o.results().get(0).reason().contains("suspended by the operator: maintenance"), o.results().get(0).reason());
+        assertEquals(0, s.connections);
+        suspended.clear();
+        assertAll(deliver(c, s.port(), TlsLevel.NONE, "b@example.com"), Status.DELIVERED);
+        assertEquals(1, s.connections);
+    }
+
+    @Test
     void tarpitSiteDoesNotDelayAnotherSite() throws Exception {
         ScriptedSmtpServer tarpit = server();
         tarpit.replyDelayMillis = 4000; // every reply, the greeting included
