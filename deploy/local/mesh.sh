@@ -27,6 +27,10 @@
 #   WARMWIRE_QUEUE_PORT (8081), WARMWIRE_DELIVERY_PORT (8082), WARMWIRE_SESSION_PORT (8083): HTTP ports
 #   WARMWIRE_PEER (1), WARMWIRE_PEER_TLS_PORT (2525), WARMWIRE_PEER_PLAIN_PORT (2526)
 #   WARMWIRE_SERVICE_HEAP (256m): -Xmx of each service
+#   WARMWIRE_CONFIG_DIR     a folder of <service>.properties files (e.g. tls-session-service.properties
+#                           with per-site limits, whose quoted keys no environment variable can
+#                           carry): a service that has one reads it on top of its packaged
+#                           application.properties (quarkus.config.locations)
 #   Every other WARMWIRE_* variable (WARMWIRE_TLS_LEVEL, WARMWIRE_DNS_SERVERS, ...) reaches the
 #   services unchanged, as do KAFKA_* and QUARKUS_* variables.
 set -euo pipefail
@@ -86,8 +90,12 @@ start_service() {
     ww_require_port_free "$port" "$s HTTP"
     ww_rotate_log "$SVC_DIR/$s.log"
     t0=$(ww_now_ms)
+    local extra=()
+    if [[ -n ${WARMWIRE_CONFIG_DIR:-} && -f $WARMWIRE_CONFIG_DIR/$s.properties ]]; then
+        extra=("-Dquarkus.config.locations=$WARMWIRE_CONFIG_DIR/$s.properties")
+    fi
     QUARKUS_HTTP_PORT=$port ww_start_java "$s" "$SVC_DIR/$s.pid" "$SVC_DIR/$s.log" \
-        "-Xmx$HEAP" -XX:+UseSerialGC -XX:+ExitOnOutOfMemoryError \
+        "-Xmx$HEAP" -XX:+UseSerialGC -XX:+ExitOnOutOfMemoryError "${extra[@]}" \
         -jar "$WW_ROOT/$s/target/quarkus-app/quarkus-run.jar"
     pid=$(<"$SVC_DIR/$s.pid")
     deadline=$(($(ww_now) + WW_START_TIMEOUT))

@@ -45,6 +45,10 @@ public final class Mesh {
     public static final int DNS_PORT = 15453;
     /** A slow SMTP server a test may start in its own JVM (TarpitIT); tarpit.test is routed to it. */
     public static final int TARPIT_PORT = 12599;
+    /** limits.test's MX host (127.0.0.1 in the DNS peer) and its per-site limits (ConnectionLimitsIT). */
+    public static final String LIMITS_MX = "limits.mx.test";
+    public static final int LIMITS_USES = 2;
+    public static final Duration LIMITS_IDLE = Duration.ofSeconds(3);
     public static final String ADMIN_TOKEN = "it-" + UUID.randomUUID();
 
     private static Mesh instance;
@@ -85,6 +89,10 @@ public final class Mesh {
         env.put("WARMWIRE_ADMIN_TOKEN", ADMIN_TOKEN);
         // short SMTP timeouts keep failure scenarios quick; RFC 5321 values are the defaults
         env.put("WARMWIRE_SMTP_TIMEOUTS_CONNECT", "10s");
+        // a site whose connections all failed stays dead only briefly here, so that tests that
+        // reach the same failing site one after another each see their own attempt
+        env.put("WARMWIRE_SESSION_DEAD_SITE_MIN_BACKOFF", "2s");
+        env.put("WARMWIRE_SESSION_DEAD_SITE_MAX_BACKOFF", "4s");
         // Real DNS for every domain the routes file does not name: a dnsmasq on loopback
         // (see DnsRoutingIT); MX hosts are reached on the peer's STARTTLS port.
         Path zone = state.resolve("dns-records.conf");
@@ -94,6 +102,7 @@ public final class Mesh {
                 "mx-host=fallback.test,dead.mx.test,10",
                 "mx-host=fallback.test,mail.mx.test,20",
                 "host-record=dead.mx.test,127.0.0.3",
+                "host-record=limits.mx.test,127.0.0.1",
                 "mx-host=nohost.test,ghost.mx.test,10",
                 "server=/timeout.test/127.0.0.1#9", ""));
         env.put("DNS_PORT", String.valueOf(DNS_PORT));
@@ -101,7 +110,7 @@ public final class Mesh {
         env.put("WARMWIRE_DNS_SERVERS", "127.0.0.1:" + DNS_PORT);
         env.put("WARMWIRE_DNS_TIMEOUT", "2s");
         env.put("WARMWIRE_SMTP_PORT", String.valueOf(PEER_TLS_PORT));
-        env.put("PEER_DOMAINS", "tls.test plain.test mx.test fallback.test");
+        env.put("PEER_DOMAINS", "tls.test plain.test mx.test fallback.test limits.test");
         // Our own routes file (mesh.sh honours WARMWIRE_ROUTES_FILE): mesh.sh's two demo routes
         // plus tarpit.test to a port where TarpitIT runs a slow server of its own.
         Path routes = state.resolve("it-routes");
@@ -109,8 +118,17 @@ public final class Mesh {
                 "# written by integration-tests Mesh.java",
                 "tls.test     [127.0.0.1]:" + PEER_TLS_PORT,
                 "plain.test   [127.0.0.1]:" + PEER_PLAIN_PORT,
-                "tarpit.test  [127.0.0.1]:" + TARPIT_PORT, ""));
+                "tarpit.test  [127.0.0.1]:" + TARPIT_PORT,
+                "limits.test  [limits.mx.test]:" + PEER_TLS_PORT, ""));
         env.put("WARMWIRE_ROUTES_FILE", routes.toString());
+        // Per-site limits for ConnectionLimitsIT: quoted map keys need a properties file.
+        Path config = state.resolve("config");
+        Files.createDirectories(config);
+        Files.writeString(config.resolve("tls-session-service.properties"), String.join("\n",
+                "# written by integration-tests Mesh.java",
+                "warmwire.session.site.\"" + LIMITS_MX + "\".max-deliveries-per-connection=" + LIMITS_USES,
+                "warmwire.session.site.\"" + LIMITS_MX + "\".idle-timeout=" + LIMITS_IDLE.toSeconds() + "s", ""));
+        env.put("WARMWIRE_CONFIG_DIR", config.toString());
         Runtime.getRuntime().addShutdownHook(new Thread(this::stop));
         run(Duration.ofMinutes(1), "deploy/local/dns-peer.sh", "start", "it");
         run(Duration.ofMinutes(8), "deploy/local/mesh.sh", "start");
