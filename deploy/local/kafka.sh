@@ -35,6 +35,7 @@
 #   WARMWIRE_KAFKA_PORT             client port (9092)
 #   WARMWIRE_KAFKA_CONTROLLER_PORT  KRaft controller port (9093)
 #   WARMWIRE_KAFKA_XMX              broker heap (512m)
+#   WARMWIRE_KAFKA_THREADS          network and I/O threads of the broker (2)
 #   WARMWIRE_PARTITIONS             partitions of the topics (6)
 #   WARMWIRE_DELIVER_PARTITIONS     partitions of mail.deliver (12)
 #   WARMWIRE_STATE_DIR, WARMWIRE_START_TIMEOUT, WARMWIRE_STOP_TIMEOUT,
@@ -52,6 +53,7 @@ PORT=${WARMWIRE_KAFKA_PORT:-9092}
 CONTROLLER_PORT=${WARMWIRE_KAFKA_CONTROLLER_PORT:-9093}
 XMX=${WARMWIRE_KAFKA_XMX:-512m}
 PARTITIONS=${WARMWIRE_PARTITIONS:-6}
+THREADS=${WARMWIRE_KAFKA_THREADS:-2}
 DELIVER_PARTITIONS=${WARMWIRE_DELIVER_PARTITIONS:-12}
 MAX_MESSAGE_BYTES=16777216
 
@@ -80,6 +82,7 @@ check_settings() {
     ww_require_int WARMWIRE_KAFKA_PORT "$PORT"
     ww_require_int WARMWIRE_KAFKA_CONTROLLER_PORT "$CONTROLLER_PORT"
     ww_require_int WARMWIRE_PARTITIONS "$PARTITIONS"
+    ww_require_int WARMWIRE_KAFKA_THREADS "$THREADS"
     ww_require_int WARMWIRE_DELIVER_PARTITIONS "$DELIVER_PARTITIONS"
     ww_require_int WARMWIRE_START_TIMEOUT "$WW_START_TIMEOUT"
     [[ $PORT != "$CONTROLLER_PORT" ]] || ww_die "WARMWIRE_KAFKA_PORT and WARMWIRE_KAFKA_CONTROLLER_PORT must differ"
@@ -147,6 +150,14 @@ share.coordinator.state.topic.min.isr=1
 min.insync.replicas=1
 default.replication.factor=1
 group.initial.rebalance.delay.ms=0
+# Internal topics sized for one local node (defaults are 50 partitions each: slow first use).
+offsets.topic.num.partitions=10
+transaction.state.log.num.partitions=5
+
+# Threads sized for a small box (defaults 3 network + 8 I/O threads): fewer context switches on
+# 2 cores; raise them with the core count (WARMWIRE_KAFKA_THREADS).
+num.network.threads=$THREADS
+num.io.threads=$THREADS
 
 # Records up to 16 MiB (a 10 MiB message, base64 in JSON). Topic-level
 # max.message.bytes is set to the same by kafka.sh.
