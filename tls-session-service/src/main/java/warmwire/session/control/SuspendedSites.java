@@ -7,19 +7,11 @@ import io.smallrye.common.annotation.Identifier;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
-import java.time.Duration;
-import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.errors.WakeupException;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.jboss.logging.Logger;
+import warmwire.contracts.control.ControlFollower;
 import warmwire.contracts.control.ControlState;
 import warmwire.session.SessionConfig;
 
@@ -27,8 +19,7 @@ import warmwire.session.SessionConfig;
  * NAME
  *   SuspendedSites - the sites an operator suspended, followed from mail.control.
  * DESCRIPTION
- *   Reads the compacted {@code mail.control} topic from the beginning, every partition, without
- *   a consumer group, on a thread of its own, and keeps the {@code site:<key>} decisions whose
+ *   Reads the compacted {@code mail.control} topic with a {@link ControlFollower} and keeps the {@code site:<key>} decisions whose
  *   {@code suspended} is set. {@link #apply} answers a site key with the operator's reason (""
  *   when none was given) or null; a decision may name the whole site key or one of its MX hosts.
  *   Until the topic has been read to its end once, nothing counts as suspended (mail is never
@@ -42,10 +33,8 @@ public class SuspendedSites implements Function<String, String> {
     private final ObjectMapper mapper;
     private final Map<String, Object> kafka;
     private final String topic;
-    private volatile KafkaConsumer<String, String> consumer;
-    private volatile boolean stopping;
     private final boolean enabled;
-    private Thread thread;
+    private ControlFollower follower;
 
     @Inject
     public SuspendedSites(ObjectMapper mapper, @Identifier("default-kafka-broker") Map<String, Object> kafka,
@@ -65,16 +54,12 @@ public class SuspendedSites implements Function<String, String> {
             LOG.info("operator decisions on mail.control are not followed (warmwire.session.follow-control=false)");
             return;
         }
-        thread = new Thread(this::follow, "warmwire-control-follower");
-        thread.setDaemon(true);
-        thread.start();
+        follower = new ControlFollower(kafka, topic, "warmwire-session-control", this::apply).start();
     }
 
     void onStop(@Observes ShutdownEvent ev) {
-        stopping = true;
-        KafkaConsumer<String, String> c = consumer;
-        if (c != null) {
-            c.wakeup();
+        if (follower != null) {
+            follower.close();
         }
     }
 
@@ -126,37 +111,4 @@ public class SuspendedSites implements Function<String, String> {
         }
     }
 
-    private void follow() {
-        Map<String, Object> props = new HashMap<>(kafka);
-        props.keySet().removeIf(k -> !k.contains(".") || k.startsWith("key.") || k.startsWith("value.")
-                || k.equals(ConsumerConfig.GROUP_ID_CONFIG));
-        props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
-        props.put(ConsumerConfig.CLIENT_ID_CONFIG, "warmwire-control-follower");
-        while (!stopping) {
-            try (KafkaConsumer<String, String> c = new KafkaConsumer<>(props, new StringDeserializer(), new StringDeserializer())) {
-                consumer = c;
-                List<TopicPartition> parts = c.partitionsFor(topic, Duration.ofSeconds(30)).stream()
-                        .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
-                c.assign(parts);
-                c.seekToBeginning(parts);
-                while (!stopping) {
-                    for (ConsumerRecord<String, String> r : c.poll(Duration.ofSeconds(1))) {
-                        apply(r.key(), r.value());
-                    }
-                }
-            } catch (WakeupException e) {
-                return;
-            } catch (Exception e) {
-                if (stopping) {
-                    return;
-                }
-                LOG.warnf("following %s failed (%s); again in 5 s", topic, e.toString());
-                try {
-                    Thread.sleep(5000);
-                } catch (InterruptedException ie) {
-                    return;
-                }
-            }
-        }
-    }
 }
