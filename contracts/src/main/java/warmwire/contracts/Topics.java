@@ -44,6 +44,9 @@ public final class Topics {
         return RETRY_PREFIX + Math.max(1, Math.min(RETRY_TIERS, tier));
     }
 
+    /** Header on a retry tier record: the site key of the attempt that deferred it (site-wide retry now). */
+    public static final String HEADER_SITE = "warmwire-site";
+
     /** Header on a DLQ record: why it was rejected. */
     public static final String HEADER_REJECT_REASON = "warmwire-reject-reason";
 

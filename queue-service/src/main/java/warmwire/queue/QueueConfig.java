@@ -23,6 +23,46 @@ public interface QueueConfig {
 
     Admin admin();
 
+    Queue queue();
+
+    /** Retries, expiry and notifications (Postfix's names and defaults). */
+    interface Queue {
+        /** Wait after the first failed attempt; doubles per attempt (retry tier i waits min * 2^(i-1)). */
+        @WithName("minimal-backoff")
+        @WithDefault("300s")
+        Duration minimalBackoff();
+
+        /** Longest wait between attempts. */
+        @WithName("maximal-backoff")
+        @WithDefault("4000s")
+        Duration maximalBackoff();
+
+        /** A recipient still failing temporarily after this long in the queue expires (bounce). */
+        @WithName("maximal-queue-lifetime")
+        @WithDefault("5d")
+        Duration maximalQueueLifetime();
+
+        /** A DELAY notice goes to senders who asked for one (NOTIFY=DELAY) once mail waited this long. */
+        @WithName("delay-warning-time")
+        @WithDefault("4h")
+        Duration delayWarningTime();
+
+        /** Run the retry scheduler in this instance (false: unit tests). */
+        @WithName("retry-scheduler")
+        @WithDefault("true")
+        boolean retryScheduler();
+
+        /** The reporting MTA's host name in DSNs (Reporting-MTA, MAILER-DAEMON@...). */
+        @WithName("hostname")
+        @WithDefault("localhost")
+        String hostname();
+
+        /** Messages larger than this are returned in DSNs with their headers only. */
+        @WithName("dsn-return-size-limit")
+        @WithDefault("1048576")
+        int dsnReturnSizeLimit();
+    }
+
     interface Intake {
         /** Largest message body accepted, in bytes after base64 decoding. */
         @WithDefault("10485760")
