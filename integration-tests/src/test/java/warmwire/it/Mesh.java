@@ -93,6 +93,12 @@ public final class Mesh {
         // reach the same failing site one after another each see their own attempt
         env.put("WARMWIRE_SESSION_DEAD_SITE_MIN_BACKOFF", "2s");
         env.put("WARMWIRE_SESSION_DEAD_SITE_MAX_BACKOFF", "4s");
+        // retries within seconds, and a queue lifetime a test can outwait (Postfix-like defaults
+        // are 300 s / 4000 s / 5 d)
+        env.put("WARMWIRE_QUEUE_MINIMAL_BACKOFF", "2s");
+        env.put("WARMWIRE_QUEUE_MAXIMAL_BACKOFF", "8s");
+        env.put("WARMWIRE_QUEUE_MAXIMAL_QUEUE_LIFETIME", "40s");
+        env.put("WARMWIRE_QUEUE_HOSTNAME", "mx.warmwire.test");
         // Real DNS for every domain the routes file does not name: a dnsmasq on loopback
         // (see DnsRoutingIT); MX hosts are reached on the peer's STARTTLS port.
         Path zone = state.resolve("dns-records.conf");

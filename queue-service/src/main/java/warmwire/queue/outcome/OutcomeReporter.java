@@ -19,6 +19,14 @@ import warmwire.contracts.outcome.DeliveryOutcome;
 import warmwire.contracts.outcome.RecipientResult;
 import warmwire.queue.QueueConfig;
 import warmwire.queue.index.QueueIndex;
+import warmwire.queue.dsn.DsnWriter;
+import warmwire.queue.retry.Backoff;
+import warmwire.queue.retry.OutcomePlan;
+import warmwire.contracts.Topics;
+import warmwire.contracts.mail.QueuedMessage;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import org.apache.kafka.common.header.internals.RecordHeaders;
 
 /**
  * NAME
@@ -30,9 +38,10 @@ import warmwire.queue.index.QueueIndex;
  *   all its events are acknowledged by the broker.
  *   An outcome record that is not valid JSON cannot come from Warmwire's own services; it is
  *   logged with its offset and skipped, since no recipient can be read from it.
- * BUGS
- *   Deferred recipients are reported but not yet retried: retry tiers come with the queue
- *   semantics issue.
+ *   What else an outcome causes is decided by {@link OutcomePlan}: deferred recipients go to a
+ *   retry tier (channel {@code retry}, topic per record) or expire at the queue lifetime;
+ *   bounced and expired ones are reported to the sender with a DSN written to mail.route
+ *   (channel {@code route}). The outcome is acknowledged after every one of those records is.
  */
 @ApplicationScoped
 public class OutcomeReporter {
@@ -48,10 +57,23 @@ public class OutcomeReporter {
     MutinyEmitter<String> events;
 
     @Inject
+    @Channel("retry")
+    MutinyEmitter<String> retries;
+
+    @Inject
+    @Channel("route")
+    MutinyEmitter<String> route;
+
+    private final Backoff backoff;
+    private final DsnWriter dsn;
+
+    @Inject
     public OutcomeReporter(ObjectMapper mapper, QueueIndex index, QueueConfig config) {
         this.mapper = mapper;
         this.index = index;
         this.config = config;
+        this.backoff = new Backoff(config.queue().minimalBackoff(), config.queue().maximalBackoff());
+        this.dsn = new DsnWriter(config.queue().hostname(), config.queue().dsnReturnSizeLimit());
     }
 
     @Incoming("outcome")
@@ -65,8 +87,28 @@ public class OutcomeReporter {
             return record.ack();
         }
         try {
+            OutcomePlan plan = OutcomePlan.of(o, toEvents(o), backoff, config.queue().maximalQueueLifetime(),
+                    config.queue().delayWarningTime(), dsn, Instant.now());
+            if (plan.problem() != null) {
+                LOG.error(plan.problem());
+            }
             List<Uni<Void>> sends = new ArrayList<>();
-            for (DeliveryEvent e : toEvents(o)) {
+            if (plan.retry() != null) {
+                OutcomePlan.Retry r = plan.retry();
+                RecordHeaders headers = new RecordHeaders();
+                if (r.site() != null) {
+                    headers.add(Topics.HEADER_SITE, r.site().getBytes(StandardCharsets.UTF_8));
+                }
+                sends.add(retries.sendMessage(Message.of(mapper.writeValueAsString(r.message()))
+                        .addMetadata(OutgoingKafkaRecordMetadata.<String>builder().withTopic(r.topic())
+                                .withKey(r.message().id()).withHeaders(headers).build())));
+            }
+            for (QueuedMessage notice : plan.notices()) {
+                LOG.infof("%s: sender non-delivery notification: %s", o.messageId(), notice.id());
+                sends.add(route.sendMessage(Message.of(mapper.writeValueAsString(notice))
+                        .addMetadata(OutgoingKafkaRecordMetadata.<String>builder().withKey(notice.id()).build())));
+            }
+            for (DeliveryEvent e : plan.events()) {
                 DELIVERY_LOG.info(DeliveryLogLine.format(e));
                 index.recipientEvent(e);
                 sends.add(events.sendMessage(Message.of(mapper.writeValueAsString(e))
