@@ -47,6 +47,11 @@ public interface QueueConfig {
         @WithDefault("4h")
         Duration delayWarningTime();
 
+        /** Follow the operators' decisions on mail.control (false: unit tests; admin actions then answer 503). */
+        @WithName("follow-control")
+        @WithDefault("true")
+        boolean followControl();
+
         /** Run the retry scheduler in this instance (false: unit tests). */
         @WithName("retry-scheduler")
         @WithDefault("true")

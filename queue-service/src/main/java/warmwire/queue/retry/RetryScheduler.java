@@ -97,11 +97,13 @@ public class RetryScheduler {
     }
 
     void onStart(@Observes StartupEvent ev) {
+        if (config.queue().followControl()) {
+            follower = new ControlFollower(kafka, Topics.CONTROL, "warmwire-queue-control", this::onControl).start();
+        }
         if (!config.queue().retryScheduler()) {
             LOG.info("retry scheduler off in this instance (warmwire.queue.retry-scheduler=false)");
             return;
         }
-        follower = new ControlFollower(kafka, Topics.CONTROL, "warmwire-queue-retry-control", this::onControl).start();
         thread = new Thread(this::run, "warmwire-retry-scheduler");
         thread.setDaemon(true);
         thread.start();
@@ -130,6 +132,11 @@ public class RetryScheduler {
     /** The operator's decision in force for a key of mail.control, or null. */
     public ControlState control(String key) {
         return control.get(key);
+    }
+
+    /** The keys with a decision in force. */
+    public java.util.Set<String> controlKeys() {
+        return java.util.Set.copyOf(control.keySet());
     }
 
     /** Whether every decision on mail.control at start has been read. */

@@ -1,0 +1,130 @@
+package warmwire.queue.index;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.quarkus.infinispan.client.Remote;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import org.infinispan.client.hotrod.RemoteCache;
+import org.infinispan.client.hotrod.RemoteCacheManager;
+import org.infinispan.commons.util.CloseableIterator;
+import warmwire.contracts.outcome.Status;
+
+/**
+ * NAME
+ *   IndexQueries - cluster-wide questions answered from the queue index: the queue summary and
+ *   the dead sites tls-session-service published.
+ * DESCRIPTION
+ *   {@link #summary} walks the index (entries {@code m:<id>} and {@code r:<id>:<recipient>},
+ *   see {@link QueueIndex}) up to {@code SCAN_LIMIT} entries and counts recipients by their
+ *   latest status and, for the ones not final, by site; a message's recipients without an event
+ *   count as {@code queued}. The oldest age is that of the oldest message with a recipient not
+ *   final. {@code truncated} says when the limit cut the walk. {@link #deadSites} reads the
+ *   cache {@code warmwire-sites} (site key -> JSON verdict) when it exists.
+ */
+@ApplicationScoped
+public class IndexQueries {
+    static final int SCAN_LIMIT = 200_000;
+    public static final String SITES_CACHE = "warmwire-sites";
+
+    private final RemoteCache<String, String> cache;
+    private final RemoteCacheManager manager;
+    private final ObjectMapper mapper;
+
+    @Inject
+    public IndexQueries(@Remote(QueueIndex.CACHE) RemoteCache<String, String> cache, RemoteCacheManager manager,
+                        ObjectMapper mapper) {
+        this.cache = cache;
+        this.manager = manager;
+        this.mapper = mapper;
+    }
+
+    public Map<String, Object> summary(Instant now) throws Exception {
+        Map<String, Instant> submitted = new HashMap<>();
+        Map<String, Integer> rcptCount = new HashMap<>();
+        Map<String, Integer> byStatus = new TreeMap<>();
+        Map<String, Integer> bySite = new TreeMap<>();
+        Map<String, Integer> withEvent = new HashMap<>();
+        Set<String> open = new HashSet<>();
+        int seen = 0;
+        boolean truncated = false;
+        try (CloseableIterator<Map.Entry<Object, Object>> it = cache.retrieveEntries(null, 1000)) {
+            while (it.hasNext()) {
+                if (++seen > SCAN_LIMIT) {
+                    truncated = true;
+                    break;
+                }
+                Map.Entry<Object, Object> e = it.next();
+                String k = String.valueOf(e.getKey());
+                JsonNode v = mapper.readTree(String.valueOf(e.getValue()));
+                if (k.startsWith("m:")) {
+                    String id = k.substring(2);
+                    if (v.hasNonNull("submittedAt")) {
+                        submitted.put(id, Instant.parse(v.get("submittedAt").asText()));
+                    }
+                    rcptCount.put(id, v.path("recipients").size());
+                } else if (k.startsWith("r:")) {
+                    String id = v.path("id").asText();
+                    String status = v.path("status").asText("queued");
+                    byStatus.merge(status, 1, Integer::sum);
+                    withEvent.merge(id, 1, Integer::sum);
+                    boolean fin;
+                    try {
+                        fin = Status.parse(status).isFinal();
+                    } catch (IllegalArgumentException ex) {
+                        fin = false;
+                    }
+                    if (!fin) {
+                        open.add(id);
+                        bySite.merge(v.path("site").asText("(unrouted)"), 1, Integer::sum);
+                    }
+                }
+            }
+        }
+        rcptCount.forEach((id, n) -> {
+            int queued = n - withEvent.getOrDefault(id, 0);
+            if (queued > 0) {
+                byStatus.merge("queued", queued, Integer::sum);
+                bySite.merge("(not yet attempted)", queued, Integer::sum);
+                open.add(id);
+            }
+        });
+        Instant oldest = open.stream().map(submitted::get).filter(t -> t != null).min(Instant::compareTo).orElse(null);
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("messages", rcptCount.size());
+        out.put("messagesNotFinal", open.size());
+        out.put("recipientsByStatus", byStatus);
+        out.put("recipientsNotFinalBySite", bySite);
+        out.put("oldestNotFinalAgeSeconds", oldest == null ? null : Duration.between(oldest, now).toSeconds());
+        out.put("truncated", truncated);
+        return out;
+    }
+
+    public List<JsonNode> deadSites() throws Exception {
+        RemoteCache<String, String> sites = manager.getCache(SITES_CACHE);
+        List<JsonNode> out = new ArrayList<>();
+        if (sites == null) {
+            return out;
+        }
+        Instant now = Instant.now();
+        try (CloseableIterator<Map.Entry<Object, Object>> it = sites.retrieveEntries(null, 1000)) {
+            while (it.hasNext()) {
+                JsonNode v = mapper.readTree(String.valueOf(it.next().getValue()));
+                if (v.path("dead").asBoolean(false) && (!v.hasNonNull("until") || Instant.parse(v.get("until").asText()).isAfter(now))) {
+                    out.add(v);
+                }
+            }
+        }
+        return out;
+    }
+}
