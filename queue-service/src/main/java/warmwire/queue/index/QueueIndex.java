@@ -6,6 +6,8 @@ import io.quarkus.infinispan.client.Remote;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.time.Instant;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.infinispan.client.hotrod.RemoteCache;
@@ -45,6 +47,10 @@ public class QueueIndex {
 
     /** Records a message accepted by intake. */
     public void accepted(QueuedMessage m) {
+        put("m:" + m.id(), envelope(m));
+    }
+
+    private String envelope(QueuedMessage m) {
         ObjectNode n = mapper.createObjectNode();
         n.put("id", m.id());
         n.put("from", m.from());
@@ -52,15 +58,27 @@ public class QueueIndex {
         n.put("size", m.contentBase64().length() / 4 * 3);
         n.put("tls", m.tls().wireName());
         n.put("submittedAt", m.submittedAt().toString());
-        put("m:" + m.id(), n.toString());
+        return n.toString();
     }
 
     /** Records a recipient's latest event. */
     public void recipientEvent(DeliveryEvent e) {
+        String v = eventValue(e);
+        if (v != null) {
+            put(eventKey(e), v);
+        }
+    }
+
+    private static String eventKey(DeliveryEvent e) {
+        return "r:" + e.id() + ":" + e.recipient();
+    }
+
+    private String eventValue(DeliveryEvent e) {
         try {
-            put("r:" + e.id() + ":" + e.recipient(), mapper.writeValueAsString(e));
+            return mapper.writeValueAsString(e);
         } catch (Exception ex) {
             LOG.warnf("queue index: cannot encode event of %s: %s", e.id(), ex.toString());
+            return null;
         }
     }
 
@@ -78,6 +96,57 @@ public class QueueIndex {
         }
         n.set("state", states);
         return Optional.of(n);
+    }
+
+    /** Collects the writes caused by one poll; {@link Batch#flush()} sends them in one call. */
+    public Batch batch() {
+        return new Batch();
+    }
+
+    /**
+     * The index writes of one consumed batch, sent with one {@code putAllAsync} (same lifespan,
+     * same best-effort rule). A later write of a key in the same batch replaces the earlier one,
+     * as consecutive puts would. Not thread safe: one per batch.
+     */
+    public final class Batch {
+        private final Map<String, String> entries = new HashMap<>();
+
+        private Batch() {
+        }
+
+        public void accepted(QueuedMessage m) {
+            entries.put("m:" + m.id(), envelope(m));
+        }
+
+        public void recipientEvent(DeliveryEvent e) {
+            String v = eventValue(e);
+            if (v != null) {
+                entries.put(eventKey(e), v);
+            }
+        }
+
+        public int size() {
+            return entries.size();
+        }
+
+        /** Sends the collected writes (asynchronously, failures only logged) and forgets them. */
+        public void flush() {
+            if (entries.isEmpty()) {
+                return;
+            }
+            Map<String, String> out = Map.copyOf(entries);
+            entries.clear();
+            try {
+                cache.putAllAsync(out, lifespanSeconds, TimeUnit.SECONDS).whenComplete((v, ex) -> {
+                    if (ex != null) {
+                        LOG.warnf("queue index: write of %d entries failed (mail unaffected): %s", out.size(),
+                                ex.toString());
+                    }
+                });
+            } catch (RuntimeException ex) {
+                LOG.warnf("queue index: write of %d entries failed (mail unaffected): %s", out.size(), ex.toString());
+            }
+        }
     }
 
     private void put(String key, String value) {

@@ -2,122 +2,137 @@ package warmwire.queue.intake;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.ObjectWriter;
 import io.smallrye.reactive.messaging.annotations.Blocking;
-import io.smallrye.mutiny.Uni;
-import io.smallrye.reactive.messaging.MutinyEmitter;
-import io.smallrye.reactive.messaging.kafka.api.IncomingKafkaRecordMetadata;
-import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
+import io.smallrye.reactive.messaging.kafka.KafkaRecordBatch;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
-import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.header.internals.RecordHeaders;
-import org.eclipse.microprofile.reactive.messaging.Channel;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
-import org.eclipse.microprofile.reactive.messaging.Message;
 import org.jboss.logging.Logger;
 import warmwire.contracts.Topics;
 import warmwire.contracts.outcome.DeliveryEvent;
 import warmwire.contracts.outcome.Status;
 import warmwire.queue.QueueConfig;
 import warmwire.queue.index.QueueIndex;
+import warmwire.queue.kafka.Batches;
+import warmwire.queue.kafka.QueueProducer;
 
 /**
  * NAME
  *   Intake - consumes mail.submit; forwards valid mail to mail.route, dead-letters the rest.
  * DESCRIPTION
- *   Channels: {@code submit} (in, mail.submit), {@code route} (out, mail.route, key = message id),
- *   {@code submit-dlq} (out, mail.submit.dlq: the original record with the reason in the
- *   {@value Topics#HEADER_REJECT_REASON} header) and {@code events} (out, mail.events).
- *   The incoming record is acknowledged - and so its offset becomes committable - only after
- *   every record it caused is acknowledged by the broker (DESIGN.md principle 1); a failed send
- *   nacks it and the channel's failure strategy stops consumption rather than lose it.
- *   Records are judged on worker threads, several at once; the throttled commit strategy
- *   commits up to the lowest unfinished offset.
+ *   Channel {@code submit} (in, mail.submit) is consumed in batches (one poll each). Each
+ *   record is judged by {@link SubmissionValidator}, one after the other: an accepted message
+ *   goes to mail.route (key = message id); a rejected record goes unchanged to mail.submit.dlq
+ *   (same key, the reason in the {@value Topics#HEADER_REJECT_REASON} header and its origin
+ *   {@code <topic>/<partition>/<offset>} in {@code warmwire-source}) with one {@code rejected}
+ *   event per readable recipient on mail.events.
+ *   All records of the batch go out through the one {@link QueueProducer} together; the batch
+ *   is acknowledged - and so its offsets become committable - only after the broker
+ *   acknowledged every one of them (DESIGN.md principle 1); a failed send nacks it and the
+ *   channel's failure strategy stops consumption rather than lose it. Batches of different
+ *   polls may be judged at the same time on the {@code intake} worker pool; the throttled
+ *   commit strategy commits up to the lowest unfinished offset.
  *   A message without a client id gets {@code <base36 record time>.<partition>.<offset>}, which
  *   is the same on every redelivery of that record.
  */
 @ApplicationScoped
 public class Intake {
     private static final Logger LOG = Logger.getLogger(Intake.class);
+    private static final byte[] NO_REASON = new byte[0];
 
-    private final ObjectMapper mapper;
+    private final ObjectWriter writer;
     private final SubmissionValidator validator;
-    private final QueueConfig config;
     private final QueueIndex index;
+    private final QueueProducer producer;
 
     @Inject
-    @Channel("route")
-    MutinyEmitter<String> route;
-
-    @Inject
-    @Channel("submit-dlq")
-    MutinyEmitter<String> dlq;
-
-    @Inject
-    @Channel("events")
-    MutinyEmitter<String> events;
-
-    @Inject
-    public Intake(ObjectMapper mapper, QueueConfig config, QueueIndex index) {
-        this.mapper = mapper;
-        this.config = config;
+    public Intake(ObjectMapper mapper, QueueConfig config, QueueIndex index, QueueProducer producer) {
+        this.writer = mapper.writer();
         this.index = index;
+        this.producer = producer;
         this.validator = new SubmissionValidator(mapper, config.intake().maxMessageSize(),
                 config.intake().maxRecipients(), config.tls().level());
     }
 
     @Incoming("submit")
     @Blocking(value = "intake", ordered = false)
-    public CompletionStage<Void> onSubmit(Message<String> record) {
-        Instant now = Instant.now();
-        Optional<IncomingKafkaRecordMetadata> meta = record.getMetadata(IncomingKafkaRecordMetadata.class);
-        String assignedId = meta.map(m -> Long.toString(m.getTimestamp().toEpochMilli(), 36) + "."
-                + m.getPartition() + "." + m.getOffset()).orElseGet(() -> Long.toString(now.toEpochMilli(), 36)
-                        + "." + System.nanoTime());
-        try {
-            Verdict verdict = validator.judge(record.getPayload(), assignedId, now);
-            Uni<Void> sent = verdict instanceof Verdict.Accepted a ? accept(a)
-                    : reject((Verdict.Rejected) verdict, record, meta);
-            sent.await().atMost(config.intake().sendTimeout());
-            return record.ack();
-        } catch (RuntimeException | JsonProcessingException e) {
-            LOG.errorf(e, "intake could not forward record %s; it stays uncommitted", assignedId);
-            return record.nack(e);
-        }
+    public CompletionStage<Void> onSubmit(KafkaRecordBatch<String, String> batch) {
+        return Batches.settle(batch, publish(Batches.records(batch)));
     }
 
-    private Uni<Void> accept(Verdict.Accepted a) throws JsonProcessingException {
+    /**
+     * Publishes what the submissions cause; the result completes when the broker has
+     * acknowledged all of it, or fails (nothing of the batch may then be acknowledged).
+     */
+    CompletableFuture<Void> publish(Iterable<ConsumerRecord<String, String>> batch) {
+        List<ProducerRecord<String, String>> out;
+        QueueIndex.Batch writes = index.batch();
+        try {
+            out = records(batch, writes, Instant.now());
+        } catch (Exception e) {
+            LOG.errorf(e, "intake batch not forwarded; it stays uncommitted");
+            return CompletableFuture.failedFuture(e);
+        }
+        writes.flush();
+        return producer.sendAll(out);
+    }
+
+    /** The records a batch of submissions causes, in input order; index writes go to {@code writes}. */
+    List<ProducerRecord<String, String>> records(Iterable<ConsumerRecord<String, String>> batch,
+                                                 QueueIndex.Batch writes, Instant now) throws JsonProcessingException {
+        List<ProducerRecord<String, String>> out = new ArrayList<>();
+        for (ConsumerRecord<String, String> r : batch) {
+            String assignedId = assignedId(r);
+            Verdict verdict = validator.judge(r.value(), assignedId, now);
+            if (verdict instanceof Verdict.Accepted a) {
+                accept(a, out, writes);
+            } else {
+                reject((Verdict.Rejected) verdict, r, now, out);
+            }
+        }
+        return out;
+    }
+
+    /** {@code <base36 record timestamp>.<partition>.<offset>}: the same on every redelivery. */
+    static String assignedId(ConsumerRecord<?, ?> r) {
+        return Long.toString(r.timestamp(), 36) + "." + r.partition() + "." + r.offset();
+    }
+
+    private void accept(Verdict.Accepted a, List<ProducerRecord<String, String>> out, QueueIndex.Batch writes)
+            throws JsonProcessingException {
         var m = a.message();
         LOG.infof("%s: from=<%s>, nrcpt=%d, size=%d, tls=%s (queue active)", m.id(), m.from(),
                 m.recipients().size(), m.contentBase64().length() * 3 / 4, m.tls().wireName());
-        index.accepted(m);
-        return route.sendMessage(Message.of(mapper.writeValueAsString(m))
-                .addMetadata(OutgoingKafkaRecordMetadata.<String>builder().withKey(m.id()).build()));
+        writes.accepted(m);
+        out.add(new ProducerRecord<>(Topics.ROUTE, m.id(), writer.writeValueAsString(m)));
     }
 
-    private Uni<Void> reject(Verdict.Rejected r, Message<String> record, Optional<IncomingKafkaRecordMetadata> meta)
-            throws JsonProcessingException {
+    private void reject(Verdict.Rejected r, ConsumerRecord<String, String> in, Instant now,
+                        List<ProducerRecord<String, String>> out) throws JsonProcessingException {
         LOG.warnf("%s: reject: %s", r.id(), r.reason());
         RecordHeaders headers = new RecordHeaders();
-        headers.add(Topics.HEADER_REJECT_REASON, r.reason().getBytes(StandardCharsets.UTF_8));
-        meta.ifPresent(m -> headers.add("warmwire-source",
-                (m.getTopic() + "/" + m.getPartition() + "/" + m.getOffset()).getBytes(StandardCharsets.UTF_8)));
-        Object key = meta.map(IncomingKafkaRecordMetadata::getKey).orElse(null);
-        List<Uni<Void>> sends = new ArrayList<>();
-        sends.add(dlq.sendMessage(Message.of(record.getPayload() == null ? "" : record.getPayload())
-                .addMetadata(OutgoingKafkaRecordMetadata.builder().withKey(key).withHeaders(headers).build())));
-        List<String> rcpts = r.recipients().isEmpty() ? java.util.Collections.singletonList(null) : r.recipients();
+        headers.add(Topics.HEADER_REJECT_REASON, r.reason() == null ? NO_REASON
+                : r.reason().getBytes(StandardCharsets.UTF_8));
+        headers.add("warmwire-source",
+                (in.topic() + "/" + in.partition() + "/" + in.offset()).getBytes(StandardCharsets.UTF_8));
+        out.add(new ProducerRecord<>(Topics.SUBMIT_DLQ, null, in.key(), in.value() == null ? "" : in.value(),
+                headers));
+        List<String> rcpts = r.recipients().isEmpty() ? Collections.singletonList(null) : r.recipients();
         for (String rcpt : rcpts) {
             DeliveryEvent e = new DeliveryEvent(r.id(), rcpt, Status.REJECTED, 0, null, null, null, "5.6.0", null, null,
-                    null, Instant.now(), r.reason());
-            sends.add(events.sendMessage(Message.of(mapper.writeValueAsString(e))
-                    .addMetadata(OutgoingKafkaRecordMetadata.<String>builder().withKey(r.id()).build())));
+                    null, now, r.reason());
+            out.add(new ProducerRecord<>(Topics.EVENTS, r.id(), writer.writeValueAsString(e)));
         }
-        return Uni.join().all(sends).andFailFast().replaceWithVoid();
     }
 }

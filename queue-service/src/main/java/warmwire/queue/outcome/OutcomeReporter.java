@@ -1,124 +1,148 @@
 package warmwire.queue.outcome;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.ObjectReader;
+import com.fasterxml.jackson.databind.ObjectWriter;
 import io.smallrye.reactive.messaging.annotations.Blocking;
-import io.smallrye.mutiny.Uni;
-import io.smallrye.reactive.messaging.MutinyEmitter;
-import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
+import io.smallrye.reactive.messaging.kafka.KafkaRecordBatch;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
-import org.eclipse.microprofile.reactive.messaging.Channel;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
-import org.eclipse.microprofile.reactive.messaging.Message;
 import org.jboss.logging.Logger;
+import warmwire.contracts.Topics;
+import warmwire.contracts.mail.QueuedMessage;
 import warmwire.contracts.outcome.DeliveryEvent;
 import warmwire.contracts.outcome.DeliveryOutcome;
 import warmwire.contracts.outcome.RecipientResult;
 import warmwire.queue.QueueConfig;
-import warmwire.queue.index.QueueIndex;
 import warmwire.queue.dsn.DsnWriter;
+import warmwire.queue.index.QueueIndex;
+import warmwire.queue.kafka.Batches;
+import warmwire.queue.kafka.QueueProducer;
 import warmwire.queue.retry.Backoff;
 import warmwire.queue.retry.OutcomePlan;
-import warmwire.contracts.Topics;
-import warmwire.contracts.mail.QueuedMessage;
-import java.nio.charset.StandardCharsets;
-import java.time.Instant;
-import org.apache.kafka.common.header.internals.RecordHeaders;
 
 /**
  * NAME
  *   OutcomeReporter - turns mail.outcome records into mail.events records and log lines.
  * DESCRIPTION
- *   Channels: {@code outcome} (in, mail.outcome) and {@code events} (out, mail.events, key =
- *   message id). One event per recipient result, and one {@link DeliveryLogLine} each, logged
- *   under the category {@code warmwire.delivery}. The outcome record is acknowledged only after
- *   all its events are acknowledged by the broker.
+ *   Channel {@code outcome} (in, mail.outcome) is consumed in batches (one poll each). Every
+ *   outcome record of a batch becomes one mail.events record (key = message id) and one
+ *   {@link DeliveryLogLine} (category {@code warmwire.delivery}) per recipient result, plus what
+ *   {@link OutcomePlan} decides: deferred recipients go to a retry tier (mail.retry.N, key =
+ *   message id, header {@value Topics#HEADER_SITE}) or expire at the queue lifetime; bounced and
+ *   expired ones are reported to the sender with a DSN written to mail.route.
+ *   All records of the batch go out through the one {@link QueueProducer} together; the batch
+ *   is acknowledged only after the broker acknowledged every one of them (acks=all), and a
+ *   failed send nacks it (the channel's failure strategy stops rather than lose an outcome).
  *   An outcome record that is not valid JSON cannot come from Warmwire's own services; it is
  *   logged with its offset and skipped, since no recipient can be read from it.
- *   What else an outcome causes is decided by {@link OutcomePlan}: deferred recipients go to a
- *   retry tier (channel {@code retry}, topic per record) or expire at the queue lifetime;
- *   bounced and expired ones are reported to the sender with a DSN written to mail.route
- *   (channel {@code route}). The outcome is acknowledged after every one of those records is.
+ *   Queue-index writes of the batch go to Infinispan in one asynchronous call, best effort.
  */
 @ApplicationScoped
 public class OutcomeReporter {
     private static final Logger LOG = Logger.getLogger(OutcomeReporter.class);
     private static final Logger DELIVERY_LOG = Logger.getLogger("warmwire.delivery");
 
-    private final ObjectMapper mapper;
+    private final ObjectReader outcomeReader;
+    private final ObjectWriter writer;
     private final QueueIndex index;
     private final QueueConfig config;
-
-    @Inject
-    @Channel("events")
-    MutinyEmitter<String> events;
-
-    @Inject
-    @Channel("retry")
-    MutinyEmitter<String> retries;
-
-    @Inject
-    @Channel("route")
-    MutinyEmitter<String> route;
-
+    private final QueueProducer producer;
     private final Backoff backoff;
     private final DsnWriter dsn;
 
     @Inject
-    public OutcomeReporter(ObjectMapper mapper, QueueIndex index, QueueConfig config) {
-        this.mapper = mapper;
+    public OutcomeReporter(ObjectMapper mapper, QueueIndex index, QueueConfig config, QueueProducer producer) {
+        this.outcomeReader = mapper.readerFor(DeliveryOutcome.class);
+        this.writer = mapper.writer();
         this.index = index;
         this.config = config;
+        this.producer = producer;
         this.backoff = new Backoff(config.queue().minimalBackoff(), config.queue().maximalBackoff());
         this.dsn = new DsnWriter(config.queue().hostname(), config.queue().dsnReturnSizeLimit());
     }
 
     @Incoming("outcome")
     @Blocking(value = "outcome", ordered = false)
-    public CompletionStage<Void> onOutcome(Message<String> record) {
-        DeliveryOutcome o;
+    public CompletionStage<Void> onOutcomes(KafkaRecordBatch<String, String> batch) {
+        return Batches.settle(batch, publish(Batches.records(batch)));
+    }
+
+    /**
+     * Publishes what the outcome records cause; the result completes when the broker has
+     * acknowledged all of it, or fails (nothing of the batch may then be acknowledged).
+     */
+    CompletableFuture<Void> publish(Iterable<ConsumerRecord<String, String>> batch) {
+        List<ProducerRecord<String, String>> out;
+        QueueIndex.Batch writes = index.batch();
         try {
-            o = mapper.readValue(record.getPayload(), DeliveryOutcome.class);
+            out = records(batch, writes, Instant.now());
         } catch (Exception e) {
-            LOG.errorf("unreadable record on mail.outcome skipped: %s (%s)", e.getMessage(), record.getMetadata());
-            return record.ack();
+            LOG.errorf(e, "outcome batch not published; it stays uncommitted");
+            return CompletableFuture.failedFuture(e);
         }
-        try {
-            OutcomePlan plan = OutcomePlan.of(o, toEvents(o), backoff, config.queue().maximalQueueLifetime(),
-                    config.queue().delayWarningTime(), dsn, Instant.now());
-            if (plan.problem() != null) {
-                LOG.error(plan.problem());
+        writes.flush();
+        return producer.sendAll(out);
+    }
+
+    /** The records a batch of outcomes causes, in input order; index writes go to {@code writes}. */
+    List<ProducerRecord<String, String>> records(Iterable<ConsumerRecord<String, String>> batch,
+                                                 QueueIndex.Batch writes, Instant now) throws JsonProcessingException {
+        List<ProducerRecord<String, String>> out = new ArrayList<>();
+        for (ConsumerRecord<String, String> r : batch) {
+            DeliveryOutcome o;
+            try {
+                o = outcomeReader.readValue(r.value());
+            } catch (Exception e) {
+                LOG.errorf("unreadable record on %s skipped: partition %d, offset %d: %s", r.topic(), r.partition(),
+                        r.offset(), e.getMessage());
+                continue;
             }
-            List<Uni<Void>> sends = new ArrayList<>();
-            if (plan.retry() != null) {
-                OutcomePlan.Retry r = plan.retry();
-                RecordHeaders headers = new RecordHeaders();
-                if (r.site() != null) {
-                    headers.add(Topics.HEADER_SITE, r.site().getBytes(StandardCharsets.UTF_8));
-                }
-                sends.add(retries.sendMessage(Message.of(mapper.writeValueAsString(r.message()))
-                        .addMetadata(OutgoingKafkaRecordMetadata.<String>builder().withTopic(r.topic())
-                                .withKey(r.message().id()).withHeaders(headers).build())));
+            if (o == null || o.results() == null) {
+                LOG.errorf("unreadable record on %s skipped: partition %d, offset %d: no results", r.topic(),
+                        r.partition(), r.offset());
+                continue;
             }
-            for (QueuedMessage notice : plan.notices()) {
-                LOG.infof("%s: sender non-delivery notification: %s", o.messageId(), notice.id());
-                sends.add(route.sendMessage(Message.of(mapper.writeValueAsString(notice))
-                        .addMetadata(OutgoingKafkaRecordMetadata.<String>builder().withKey(notice.id()).build())));
+            append(o, now, out, writes);
+        }
+        return out;
+    }
+
+    private void append(DeliveryOutcome o, Instant now, List<ProducerRecord<String, String>> out,
+                        QueueIndex.Batch writes) throws JsonProcessingException {
+        OutcomePlan plan = OutcomePlan.of(o, toEvents(o), backoff, config.queue().maximalQueueLifetime(),
+                config.queue().delayWarningTime(), dsn, now);
+        if (plan.problem() != null) {
+            LOG.error(plan.problem());
+        }
+        if (plan.retry() != null) {
+            OutcomePlan.Retry r = plan.retry();
+            RecordHeaders headers = new RecordHeaders();
+            if (r.site() != null) {
+                headers.add(Topics.HEADER_SITE, r.site().getBytes(StandardCharsets.UTF_8));
             }
-            for (DeliveryEvent e : plan.events()) {
-                DELIVERY_LOG.info(DeliveryLogLine.format(e));
-                index.recipientEvent(e);
-                sends.add(events.sendMessage(Message.of(mapper.writeValueAsString(e))
-                        .addMetadata(OutgoingKafkaRecordMetadata.<String>builder().withKey(e.id()).build())));
-            }
-            Uni.join().all(sends).andFailFast().await().atMost(config.intake().sendTimeout());
-            return record.ack();
-        } catch (Exception e) {
-            LOG.errorf(e, "events of %s not published; outcome stays uncommitted", o.messageId());
-            return record.nack(e);
+            out.add(new ProducerRecord<>(r.topic(), null, r.message().id(), writer.writeValueAsString(r.message()),
+                    headers));
+        }
+        for (QueuedMessage notice : plan.notices()) {
+            LOG.infof("%s: sender non-delivery notification: %s", o.messageId(), notice.id());
+            out.add(new ProducerRecord<>(Topics.ROUTE, notice.id(), writer.writeValueAsString(notice)));
+        }
+        for (DeliveryEvent e : plan.events()) {
+            DELIVERY_LOG.info(DeliveryLogLine.format(e));
+            writes.recipientEvent(e);
+            out.add(new ProducerRecord<>(Topics.EVENTS, e.id(), writer.writeValueAsString(e)));
         }
     }
 

@@ -1,0 +1,111 @@
+package warmwire.queue.intake;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.MockProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.errors.NotLeaderOrFollowerException;
+import org.junit.jupiter.api.Test;
+import warmwire.contracts.Topics;
+import warmwire.contracts.mail.QueuedMessage;
+import warmwire.queue.kafka.Batches;
+import warmwire.queue.kafka.Fixtures;
+import warmwire.queue.kafka.QueueProducer;
+
+class IntakeTest {
+    private static final long T = 1_764_324_000_000L;
+    private final ObjectMapper mapper = Fixtures.mapper();
+
+    private static ConsumerRecord<String, String> in(int partition, long offset, String key, String value) {
+        return Fixtures.record(Topics.SUBMIT, partition, offset, T, key, value);
+    }
+
+    private static String header(ProducerRecord<String, String> r, String name) {
+        return new String(r.headers().lastHeader(name).value(), StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void aBatchForwardsValidMailAndDeadLettersTheRest() throws Exception {
+        MockProducer<String, String> kafka = Fixtures.producer();
+        Fixtures.Cache cache = new Fixtures.Cache(false);
+        Intake intake = new Intake(mapper, Fixtures.config(), cache.index(), new QueueProducer(kafka));
+        Fixtures.Acks batch = new Fixtures.Acks();
+        CompletableFuture<Void> settled = Batches.settle(batch.message, intake.publish(List.of(
+                in(3, 40, "k1", "{\"id\":\"c-1\",\"from\":\"a@b.test\",\"to\":[\"d@e.test\"],\"content\":\"x\"}"),
+                in(3, 41, "k2", "{not json"),
+                in(3, 42, null, "{\"from\":\"a@b.test\",\"to\":[\"d@e.test\",\"f@e.test\"],\"content\":\"y\"}"),
+                in(3, 43, "k4", "{\"id\":\"c-4\",\"from\":\"a@b.test\",\"to\":[\"ok@e.test\",\"bad\"],\"content\":\"x\"}"))))
+                .toCompletableFuture();
+
+        List<ProducerRecord<String, String>> sent = kafka.history();
+        // in input order: route c-1; dlq + 1 event for the unreadable record; route for the
+        // id-less message; dlq + 2 events for c-4
+        assertEquals(List.of(Topics.ROUTE, Topics.SUBMIT_DLQ, Topics.EVENTS, Topics.ROUTE, Topics.SUBMIT_DLQ,
+                Topics.EVENTS, Topics.EVENTS), sent.stream().map(ProducerRecord::topic).toList());
+
+        assertEquals("c-1", sent.get(0).key());
+        assertEquals("c-1", mapper.readValue(sent.get(0).value(), QueuedMessage.class).id());
+
+        String assigned = Long.toString(T, 36) + ".3.42";
+        assertEquals(assigned, Intake.assignedId(in(3, 42, null, "")));
+        assertEquals(assigned, sent.get(3).key());
+        QueuedMessage m = mapper.readValue(sent.get(3).value(), QueuedMessage.class);
+        assertEquals(assigned, m.id());
+        assertEquals(List.of("d@e.test", "f@e.test"), m.recipients());
+
+        ProducerRecord<String, String> dlq = sent.get(1);
+        assertEquals("k2", dlq.key());
+        assertEquals("{not json", dlq.value());
+        assertTrue(header(dlq, Topics.HEADER_REJECT_REASON).startsWith("malformed JSON"), header(dlq, Topics.HEADER_REJECT_REASON));
+        assertEquals("mail.submit/3/41", header(dlq, "warmwire-source"));
+        JsonNode unreadable = mapper.readTree(sent.get(2).value());
+        assertEquals("rejected", unreadable.path("status").asText());
+        assertTrue(unreadable.path("recipient").isMissingNode() || unreadable.path("recipient").isNull());
+
+        ProducerRecord<String, String> dlq4 = sent.get(4);
+        assertEquals("k4", dlq4.key());
+        assertEquals("mail.submit/3/43", header(dlq4, "warmwire-source"));
+        JsonNode e1 = mapper.readTree(sent.get(5).value());
+        JsonNode e2 = mapper.readTree(sent.get(6).value());
+        assertEquals("c-4", sent.get(5).key());
+        assertEquals("ok@e.test", e1.path("recipient").asText());
+        assertEquals("bad", e2.path("recipient").asText());
+        assertEquals("5.6.0", e2.path("dsn").asText());
+        assertEquals(header(dlq4, Topics.HEADER_REJECT_REASON), e2.path("reason").asText());
+
+        assertEquals(1, cache.putAlls.size());
+        assertEquals(java.util.Set.of("m:c-1", "m:" + assigned), cache.putAlls.get(0).keySet());
+
+        for (int i = 1; i < sent.size(); i++) {
+            assertTrue(kafka.completeNext());
+            assertEquals(0, batch.acks.get(), "acked before all sends were acknowledged");
+        }
+        assertTrue(kafka.completeNext());
+        settled.join();
+        assertEquals(1, batch.acks.get());
+        assertEquals(0, batch.nacks.get());
+    }
+
+    @Test
+    void aFailedSendNacksTheBatchAndNothingIsAcked() {
+        MockProducer<String, String> kafka = Fixtures.producer();
+        Intake intake = new Intake(mapper, Fixtures.config(), new Fixtures.Cache(true).index(), new QueueProducer(kafka));
+        Fixtures.Acks batch = new Fixtures.Acks();
+        CompletableFuture<Void> settled = Batches.settle(batch.message, intake.publish(List.of(
+                in(0, 1, null, "{\"from\":\"a@b.test\",\"to\":[\"d@e.test\"],\"content\":\"x\"}"),
+                in(0, 2, null, "{\"from\":\"a@b.test\",\"to\":[\"d@e.test\"],\"content\":\"y\"}"))))
+                .toCompletableFuture();
+        assertTrue(kafka.errorNext(new NotLeaderOrFollowerException("moved")));
+        assertTrue(kafka.completeNext());
+        settled.join();
+        assertEquals(0, batch.acks.get());
+        assertEquals(1, batch.nacks.get());
+    }
+}
