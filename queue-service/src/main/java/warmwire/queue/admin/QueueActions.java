@@ -27,7 +27,9 @@ import java.util.TreeMap;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
 import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
+import org.eclipse.microprofile.openapi.annotations.enums.SecuritySchemeType;
 import org.eclipse.microprofile.openapi.annotations.security.SecurityRequirement;
+import org.eclipse.microprofile.openapi.annotations.security.SecurityScheme;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 import org.eclipse.microprofile.reactive.messaging.Channel;
 import org.eclipse.microprofile.reactive.messaging.Message;
@@ -41,8 +43,8 @@ import warmwire.queue.retry.RetryScheduler;
 
 /**
  * NAME
- *   QueueActions - the operator's verbs: queue summary, retry now, hold, release, delete,
- *   suspend and resume sites.
+ *   QueueActions - the admin API: queue summary, one message, and the operator's verbs (retry
+ *   now, hold, release, delete, suspend and resume sites).
  * DESCRIPTION
  *   Every decision is written as the whole new {@link ControlState} of its key to the compacted
  *   topic mail.control (channel {@code control}, acks=all) and answered 202 with that state once
@@ -55,6 +57,8 @@ import warmwire.queue.retry.RetryScheduler;
  */
 @Path("/admin/v1")
 @Produces(MediaType.APPLICATION_JSON)
+@SecurityScheme(securitySchemeName = "bearer", type = SecuritySchemeType.HTTP, scheme = "bearer",
+        description = "warmwire.admin.token (WARMWIRE_ADMIN_TOKEN)")
 @SecurityRequirement(name = "bearer")
 @Tag(name = "queue", description = "Queue summary and operator actions")
 public class QueueActions {
@@ -93,6 +97,22 @@ public class QueueActions {
     public Response summary() {
         try {
             return Response.ok(queries.summary(Instant.now())).build();
+        } catch (Exception e) {
+            return error(503, "queue index unavailable: " + e.getMessage());
+        }
+    }
+
+    @GET
+    @Path("messages/{id}")
+    @Blocking
+    @Operation(summary = "One message: envelope and each recipient's latest event")
+    @APIResponse(responseCode = "200", description = "the message")
+    @APIResponse(responseCode = "401", description = "missing or wrong bearer token")
+    @APIResponse(responseCode = "404", description = "unknown message id")
+    @APIResponse(responseCode = "503", description = "queue index (Infinispan) unreachable")
+    public Response message(@PathParam("id") String id) {
+        try {
+            return index.message(id).map(n -> Response.ok(n).build()).orElseGet(() -> error(404, "unknown message id " + id));
         } catch (Exception e) {
             return error(503, "queue index unavailable: " + e.getMessage());
         }
