@@ -3,7 +3,9 @@ package warmwire.it;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.charset.StandardCharsets;
+import java.math.BigDecimal;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -24,6 +26,8 @@ import org.apache.kafka.common.serialization.StringDeserializer;
  * NAME
  *   Events - reads mail.events and mail.submit.dlq as a plain Kafka client would.
  * DESCRIPTION
+ *   With isolation.level=read_committed, as every reader of mail.events should once
+ *   queue-service writes events in Kafka transactions: events of an aborted one never count.
  *   Assigned to every partition and positioned at the end when the mesh starts, so a test sees
  *   only what its own submissions caused. Tests wait on {@link #awaitEvents} with a deadline.
  */
@@ -42,6 +46,8 @@ public final class Events implements AutoCloseable {
         Properties p = new Properties();
         p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+        // as every reader of mail.events should: events of an aborted transaction never count
+        p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         p.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, 16 * 1024 * 1024);
         KafkaConsumer<String, String> consumer = new KafkaConsumer<>(p, new StringDeserializer(), new StringDeserializer());
         List<TopicPartition> parts = new ArrayList<>();
@@ -95,9 +101,60 @@ public final class Events implements AutoCloseable {
         }
     }
 
+    /** The events matching {@code which} that have arrived so far, without waiting. */
+    public List<JsonNode> awaitEventsNow(Predicate<JsonNode> which) {
+        return events.stream().filter(which).collect(Collectors.toList());
+    }
+
     /** The events of message {@code id} that have arrived so far, without waiting. */
     public List<JsonNode> seen(String id) {
         return events.stream().filter(e -> id.equals(e.path("id").asText())).collect(Collectors.toList());
+    }
+
+    /** Every event that has arrived so far. */
+    public List<JsonNode> all() {
+        return List.copyOf(events);
+    }
+
+    /** The events that have arrived so far and match {@code which}, without waiting. */
+    public List<JsonNode> seen(Predicate<JsonNode> which) {
+        return events.stream().filter(which).collect(Collectors.toList());
+    }
+
+    /** The DLQ records that have arrived so far. */
+    public List<DeadLetter> deadLetters() {
+        return List.copyOf(deadLetters);
+    }
+
+    /** Matches events of message {@code id} for {@code recipient} (case-insensitive address). */
+    public static Predicate<JsonNode> of(String id, String recipient) {
+        return e -> id.equals(e.path("id").asText()) && recipient.equalsIgnoreCase(e.path("recipient").asText());
+    }
+
+    /** Matches events with this status (wire name: delivered, deferred, ...). */
+    public static Predicate<JsonNode> status(String status) {
+        return e -> status.equals(e.path("status").asText());
+    }
+
+    /** Whether the event's status is final: anything but deferred. */
+    public static boolean isFinal(JsonNode e) {
+        String s = e.path("status").asText();
+        return !s.isEmpty() && !"deferred".equals(s);
+    }
+
+    /**
+     * An instant field of an event: ISO-8601 text, or a number of epoch seconds (Jackson's
+     * numeric form, fractions allowed). Null when absent.
+     */
+    public static Instant instant(JsonNode n) {
+        if (n == null || n.isMissingNode() || n.isNull()) {
+            return null;
+        }
+        if (n.isNumber()) {
+            BigDecimal s = n.decimalValue();
+            return Instant.ofEpochSecond(s.longValue(), s.remainder(BigDecimal.ONE).movePointRight(9).longValue());
+        }
+        return Instant.parse(n.asText());
     }
 
     public DeadLetter awaitDeadLetter(Predicate<DeadLetter> which, Duration timeout) throws InterruptedException {

@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalLong;
 import java.util.Properties;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
@@ -35,6 +36,19 @@ import org.apache.kafka.common.serialization.StringSerializer;
  *   {@code plain.test} to the clear-text one; every other domain goes through real DNS, a dnsmasq
  *   on loopback started by {@code deploy/local/dns-peer.sh}. Stopped by {@code mesh.sh stop} when the JVM exits.
  *   When {@code WARMWIRE_IT_KEEP=1}, the mesh is left running for inspection.
+ *
+ *   Receivers of the test JVM's own ({@link SmtpSink}) are routed too: {@code sink.test}
+ *   ({@link #SINK_PORT}: DSNs and scripted replies), {@code admin.test} ({@link #ADMIN_SINK_PORT},
+ *   AdminApiIT's site), {@code dead.test} ({@link #DEAD_PORT}, DeadSiteIT), {@code later.test}
+ *   ({@link #LATER_PORT}: closed first, opened later) and {@code nowhere.test}
+ *   ({@link #NOWHERE_PORT}: nothing ever listens). Each is a site of its own, routed to a host
+ *   name of its own (127.0.0.1 in the DNS peer), so an operator can suspend it by its MX host;
+ *   its site key is {@code <host>:<port>/may}.
+ * CRASHES
+ *   {@link #kill9} sends SIGKILL to one part (Kafka broker, Infinispan Server or one service),
+ *   found through its pid file under the state folder and checked by the {@code -Dwwlocal=}
+ *   marker on its command line, so nothing else is ever killed; {@link #restart} starts it
+ *   again with the same scripts and environment and waits until every service is ready.
  */
 public final class Mesh {
     public static final int KAFKA_PORT = 19092;
@@ -50,6 +64,49 @@ public final class Mesh {
     public static final int LIMITS_USES = 2;
     public static final Duration LIMITS_IDLE = Duration.ofSeconds(3);
     public static final String ADMIN_TOKEN = "it-" + UUID.randomUUID();
+    /** sink.test: a {@link SmtpSink} that captures mail (DSNs) and answers scripted replies. */
+    public static final int SINK_PORT = 12597;
+    /** admin.test: AdminApiIT's own site, a {@link SmtpSink}. */
+    public static final int ADMIN_SINK_PORT = 12596;
+    /** dead.test: DeadSiteIT's listener, which answers 421 at the greeting while the site is "down". */
+    public static final int DEAD_PORT = 12598;
+    /** later.test: nothing listens at first; RetryIT opens a receiver here later. */
+    public static final int LATER_PORT = 12595;
+    /** nowhere.test: nothing ever listens (connection refused: a dead site). */
+    public static final int NOWHERE_PORT = 12594;
+    /** The routes' host names of those receivers (127.0.0.1 in the DNS peer): one site each, suspendable by host. */
+    public static final String SINK_MX = "sink.mx.test";
+    public static final String ADMIN_MX = "admin.mx.test";
+    public static final String DEAD_MX = "down.mx.test";
+    public static final String LATER_MX = "later.mx.test";
+    public static final String NOWHERE_MX = "nowhere.mx.test";
+    /** The queue's host name: Reporting-MTA and MAILER-DAEMON address of DSNs. */
+    public static final String HOSTNAME = "mx.warmwire.test";
+    /** DELAY notices (NOTIFY=DELAY) once mail waited this long (ExpiryIT); the default is 4 h. */
+    public static final Duration DELAY_WARNING = Duration.ofSeconds(10);
+    /** The queue lifetime of the IT mesh (WARMWIRE_QUEUE_MAXIMAL_QUEUE_LIFETIME). */
+    public static final Duration QUEUE_LIFETIME = Duration.ofSeconds(40);
+    /** minimal and maximal backoff of the IT mesh. */
+    public static final Duration MIN_BACKOFF = Duration.ofSeconds(2);
+    public static final Duration MAX_BACKOFF = Duration.ofSeconds(8);
+    public static final int[] SERVICE_PORTS = {QUEUE_PORT, QUEUE_PORT + 1, QUEUE_PORT + 2};
+
+    /** A process of the mesh that a test may kill: its -Dwwlocal marker and pid file (under the state folder). */
+    public enum Part {
+        KAFKA("kafka", "kafka/kafka.pid"),
+        INFINISPAN("infinispan", "infinispan/infinispan.pid"),
+        QUEUE("queue-service", "services/queue-service.pid"),
+        DELIVERY("delivery-service", "services/delivery-service.pid"),
+        SESSION("tls-session-service", "services/tls-session-service.pid");
+
+        public final String marker;
+        final String pidFile;
+
+        Part(String marker, String pidFile) {
+            this.marker = marker;
+            this.pidFile = pidFile;
+        }
+    }
 
     private static Mesh instance;
 
@@ -95,10 +152,11 @@ public final class Mesh {
         env.put("WARMWIRE_SESSION_DEAD_SITE_MAX_BACKOFF", "4s");
         // retries within seconds, and a queue lifetime a test can outwait (Postfix-like defaults
         // are 300 s / 4000 s / 5 d)
-        env.put("WARMWIRE_QUEUE_MINIMAL_BACKOFF", "2s");
-        env.put("WARMWIRE_QUEUE_MAXIMAL_BACKOFF", "8s");
-        env.put("WARMWIRE_QUEUE_MAXIMAL_QUEUE_LIFETIME", "40s");
-        env.put("WARMWIRE_QUEUE_HOSTNAME", "mx.warmwire.test");
+        env.put("WARMWIRE_QUEUE_MINIMAL_BACKOFF", MIN_BACKOFF.toSeconds() + "s");
+        env.put("WARMWIRE_QUEUE_MAXIMAL_BACKOFF", MAX_BACKOFF.toSeconds() + "s");
+        env.put("WARMWIRE_QUEUE_MAXIMAL_QUEUE_LIFETIME", QUEUE_LIFETIME.toSeconds() + "s");
+        env.put("WARMWIRE_QUEUE_DELAY_WARNING_TIME", DELAY_WARNING.toSeconds() + "s");
+        env.put("WARMWIRE_QUEUE_HOSTNAME", HOSTNAME);
         // Real DNS for every domain the routes file does not name: a dnsmasq on loopback
         // (see DnsRoutingIT); MX hosts are reached on the peer's STARTTLS port.
         Path zone = state.resolve("dns-records.conf");
@@ -109,6 +167,11 @@ public final class Mesh {
                 "mx-host=fallback.test,mail.mx.test,20",
                 "host-record=dead.mx.test,127.0.0.3",
                 "host-record=limits.mx.test,127.0.0.1",
+                "host-record=" + SINK_MX + ",127.0.0.1",
+                "host-record=" + ADMIN_MX + ",127.0.0.1",
+                "host-record=" + DEAD_MX + ",127.0.0.1",
+                "host-record=" + LATER_MX + ",127.0.0.1",
+                "host-record=" + NOWHERE_MX + ",127.0.0.1",
                 "mx-host=nohost.test,ghost.mx.test,10",
                 "server=/timeout.test/127.0.0.1#9", ""));
         env.put("DNS_PORT", String.valueOf(DNS_PORT));
@@ -125,7 +188,12 @@ public final class Mesh {
                 "tls.test     [127.0.0.1]:" + PEER_TLS_PORT,
                 "plain.test   [127.0.0.1]:" + PEER_PLAIN_PORT,
                 "tarpit.test  [127.0.0.1]:" + TARPIT_PORT,
-                "limits.test  [limits.mx.test]:" + PEER_TLS_PORT, ""));
+                "limits.test  [limits.mx.test]:" + PEER_TLS_PORT,
+                "sink.test    [" + SINK_MX + "]:" + SINK_PORT,
+                "admin.test   [" + ADMIN_MX + "]:" + ADMIN_SINK_PORT,
+                "dead.test    [" + DEAD_MX + "]:" + DEAD_PORT,
+                "later.test   [" + LATER_MX + "]:" + LATER_PORT,
+                "nowhere.test [" + NOWHERE_MX + "]:" + NOWHERE_PORT, ""));
         env.put("WARMWIRE_ROUTES_FILE", routes.toString());
         // Per-site limits for ConnectionLimitsIT: quoted map keys need a properties file.
         Path config = state.resolve("config");
@@ -169,8 +237,129 @@ public final class Mesh {
 
     /** GET on queue-service's admin API; returns status code and body. */
     public HttpResponse<String> admin(String path, String token) throws Exception {
+        return http("GET", QUEUE_PORT, path, token, null);
+    }
+
+    /** POST on queue-service's admin API with the admin token and no body. */
+    public HttpResponse<String> adminPost(String path) throws Exception {
+        return http("POST", QUEUE_PORT, path, ADMIN_TOKEN, null);
+    }
+
+    /** The site key of a route to {@code host}:{@code port} at TLS level may (contracts Site.key()). */
+    public static String siteKey(String host, int port) {
+        return host + ":" + port + "/may";
+    }
+
+    /** {@code s} as one URL path segment (a site key holds ':' and '/'). */
+    public static String segment(String s) {
+        return java.net.URLEncoder.encode(s, StandardCharsets.UTF_8).replace("+", "%20");
+    }
+
+    /**
+     * Any HTTP call to a service port: {@code token} null sends no Authorization header,
+     * {@code jsonBody} null sends no body (else it goes as application/json, as it is).
+     */
+    public HttpResponse<String> http(String method, int port, String path, String token, String jsonBody) throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+                .timeout(Duration.ofSeconds(40)); // admin actions wait up to 30 s for the broker
+        if (token != null) {
+            b.header("Authorization", "Bearer " + token);
+        }
+        if (jsonBody != null) {
+            b.header("Content-Type", "application/json").method(method, HttpRequest.BodyPublishers.ofString(jsonBody));
+        } else {
+            b.method(method, HttpRequest.BodyPublishers.noBody());
+        }
+        return HttpClient.newHttpClient().send(b.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** The pid of {@code part} when it runs (pid file names a live process carrying its marker). */
+    public OptionalLong pidOf(Part part) {
+        try {
+            Path file = state.resolve(part.pidFile);
+            if (!Files.isRegularFile(file)) {
+                return OptionalLong.empty();
+            }
+            long pid = Long.parseLong(Files.readString(file).trim());
+            Path cmdline = Path.of("/proc/" + pid + "/cmdline");
+            if (!Files.isReadable(cmdline)) {
+                return OptionalLong.empty();
+            }
+            List<String> args = List.of(new String(Files.readAllBytes(cmdline), StandardCharsets.UTF_8).split("\0"));
+            return args.contains("-Dwwlocal=" + part.marker) ? OptionalLong.of(pid) : OptionalLong.empty();
+        } catch (IOException | NumberFormatException e) {
+            return OptionalLong.empty();
+        }
+    }
+
+    /** kill -9 of {@code part}; returns when the process is gone. Returns its pid. */
+    public long kill9(Part part) throws Exception {
+        long pid = pidOf(part).orElseThrow(() -> new IllegalStateException(part.marker + " is not running"));
+        ProcessHandle h = ProcessHandle.of(pid).orElseThrow(() -> new IllegalStateException(part.marker + " vanished"));
+        if (!h.destroyForcibly()) { // SIGKILL
+            throw new IllegalStateException("cannot kill " + part.marker + " (pid " + pid + ")");
+        }
+        h.onExit().get(60, TimeUnit.SECONDS);
+        System.out.println("[mesh] killed -9 " + part.marker + " (pid " + pid + ")");
+        return pid;
+    }
+
+    /**
+     * Starts {@code part} again with its own script (the broker and Infinispan) or
+     * {@code mesh.sh start} (a service: it starts what is not running), then waits until all
+     * three services answer ready. Returns the time from the call until then.
+     */
+    public Duration restart(Part part) throws Exception {
+        long t0 = System.nanoTime();
+        switch (part) {
+            case KAFKA -> run(Duration.ofMinutes(4), "deploy/local/kafka.sh", "start");
+            case INFINISPAN -> run(Duration.ofMinutes(4), "deploy/local/infinispan.sh", "start");
+            default -> {
+                // mesh.sh start refuses a port held by a service that runs but is not ready yet
+                awaitReady(Duration.ofMinutes(2), part);
+                run(Duration.ofMinutes(4), "deploy/local/mesh.sh", "start");
+            }
+        }
+        awaitReady(Duration.ofMinutes(3), null);
+        return Duration.ofNanos(System.nanoTime() - t0);
+    }
+
+    /** Waits until every service but {@code except} answers 200 on /q/health/ready. */
+    public void awaitReady(Duration timeout, Part except) throws Exception {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        Part[] services = {Part.QUEUE, Part.DELIVERY, Part.SESSION};
+        while (true) {
+            List<String> notReady = new ArrayList<>();
+            for (int i = 0; i < services.length; i++) {
+                if (services[i] == except) {
+                    continue;
+                }
+                int code;
+                try {
+                    code = http("GET", SERVICE_PORTS[i], "/q/health/ready", null, null).statusCode();
+                } catch (IOException e) {
+                    code = -1;
+                }
+                if (code != 200) {
+                    notReady.add(services[i].marker + " (" + (code < 0 ? "no answer" : "HTTP " + code) + ")");
+                }
+            }
+            if (notReady.isEmpty()) {
+                return;
+            }
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("not ready after " + timeout.toSeconds() + " s: " + notReady);
+            }
+            Thread.sleep(250);
+        }
+    }
+
+    /** POST on queue-service's admin API with a JSON body (may be null); returns status code and body. */
+    public HttpResponse<String> adminPost(String path, String token, String jsonBody) throws Exception {
         HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + QUEUE_PORT + path))
-                .timeout(Duration.ofSeconds(10));
+                .timeout(Duration.ofSeconds(40))
+                .header("Content-Type", "application/json")
+                .POST(jsonBody == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(jsonBody));
         if (token != null) {
             b.header("Authorization", "Bearer " + token);
         }

@@ -1,0 +1,68 @@
+package warmwire.it;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * NAME
+ *   PeerLog - what the Postfix peer accepted, read from its mail log.
+ * DESCRIPTION
+ *   Postfix logs one queue id per accepted copy of a message: cleanup's
+ *   {@code QUEUEID: message-id=<...>} and the discard agent's
+ *   {@code QUEUEID: to=<rcpt>, ... status=sent}. {@link #copies} joins the two: for each
+ *   Message-ID, the copies that were accepted and delivered, each with its recipients. A
+ *   message whose transfer broke off in DATA has a message-id line but no {@code status=sent}
+ *   line; it is not a copy. Two copies of one Message-ID for one recipient are a redelivery.
+ */
+final class PeerLog {
+    private static final Pattern MESSAGE_ID = Pattern.compile("\\]: ([0-9A-Za-z]+): message-id=<([^>]*)>");
+    private static final Pattern SENT = Pattern.compile("\\]: ([0-9A-Za-z]+): to=<([^>]*)>,.*status=sent");
+
+    /** One accepted copy: its queue id at the peer and the recipients it was delivered to (lower case). */
+    record Copy(String queueId, Set<String> sentTo) {
+    }
+
+    private PeerLog() {
+    }
+
+    /** Message-ID (without angle brackets) -> its delivered copies, in log order. */
+    static Map<String, List<Copy>> copies(String log) {
+        Map<String, String> messageIdOf = new HashMap<>();
+        Map<String, Set<String>> sentTo = new HashMap<>();
+        List<String> order = new ArrayList<>();
+        for (String line : log.split("\n")) {
+            Matcher m = MESSAGE_ID.matcher(line);
+            if (m.find()) {
+                if (messageIdOf.put(m.group(1), m.group(2)) == null) {
+                    order.add(m.group(1));
+                }
+                continue;
+            }
+            Matcher s = SENT.matcher(line);
+            if (s.find()) {
+                sentTo.computeIfAbsent(s.group(1), k -> new LinkedHashSet<>()).add(s.group(2).toLowerCase(Locale.ROOT));
+            }
+        }
+        Map<String, List<Copy>> out = new HashMap<>();
+        for (String qid : order) {
+            Set<String> to = sentTo.get(qid);
+            if (to != null) {
+                out.computeIfAbsent(messageIdOf.get(qid), k -> new ArrayList<>()).add(new Copy(qid, to));
+            }
+        }
+        return out;
+    }
+
+    /** How many copies of {@code messageId} were delivered to {@code rcpt}. */
+    static int copiesTo(Map<String, List<Copy>> copies, String messageId, String rcpt) {
+        String r = rcpt.toLowerCase(Locale.ROOT);
+        return (int) copies.getOrDefault(messageId, List.of()).stream().filter(c -> c.sentTo().contains(r)).count();
+    }
+}
