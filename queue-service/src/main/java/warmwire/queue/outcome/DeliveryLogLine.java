@@ -1,5 +1,7 @@
 package warmwire.queue.outcome;
 
+import java.math.BigDecimal;
+import java.math.RoundingMode;
 import java.util.Locale;
 import warmwire.contracts.outcome.DeliveryEvent;
 import warmwire.contracts.outcome.Delays;
@@ -69,8 +71,11 @@ public final class DeliveryLogLine {
         if (s < 0.005) {
             return "0";
         }
-        String v = String.format(Locale.ROOT, "%.2f", s);
-        v = v.replaceAll("0+$", "");
-        return v.endsWith(".") ? v.substring(0, v.length() - 1) : v;
+        if (!Double.isFinite(s)) {
+            return String.format(Locale.ROOT, "%.2f", s);
+        }
+        // as String.format(Locale.ROOT, "%.2f", s) without trailing zeros (the test compares both),
+        // without a Formatter and a regex per delay: five of them per log line
+        return BigDecimal.valueOf(s).setScale(2, RoundingMode.HALF_UP).stripTrailingZeros().toPlainString();
     }
 }

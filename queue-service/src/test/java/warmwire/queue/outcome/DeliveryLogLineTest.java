@@ -53,4 +53,30 @@ class DeliveryLogLineTest {
         assertEquals("2.0.0", events.get(0).dsn(), "class default when neither server nor Warmwire gave a code");
         assertEquals("5.1.1", events.get(1).dsn());
     }
+
+    /** The delay format before it was made cheap: String.format and a regex. */
+    private static String secondsByFormat(double s) {
+        if (s < 0.005) {
+            return "0";
+        }
+        String v = String.format(java.util.Locale.ROOT, "%.2f", s);
+        v = v.replaceAll("0+$", "");
+        return v.endsWith(".") ? v.substring(0, v.length() - 1) : v;
+    }
+
+    @Test
+    void delaysPrintAsStringFormatPrintedThem() {
+        java.util.Random random = new java.util.Random(42);
+        for (int i = 0; i < 200_000; i++) {
+            double[] values = {i / 1000.0, i / 100.0 + 0.005, i * 0.001 + 0.0049999, random.nextDouble() * 10,
+                    random.nextDouble() * 100_000, random.nextDouble() / 10};
+            for (double v : values) {
+                assertEquals(secondsByFormat(v), DeliveryLogLine.seconds(v), () -> "delay " + v);
+            }
+        }
+        for (double v : new double[] {0.005, 0.015, 0.125, 0.135, 1.005, 2.675, 1e9, 0.1 + 0.2,
+                Double.MAX_VALUE, Double.POSITIVE_INFINITY, Double.NaN}) {
+            assertEquals(secondsByFormat(v), DeliveryLogLine.seconds(v), () -> "delay " + v);
+        }
+    }
 }
