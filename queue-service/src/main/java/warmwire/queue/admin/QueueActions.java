@@ -187,7 +187,7 @@ public class QueueActions {
     }
 
     @POST
-    @Path("sites/{site}/retry")
+    @Path("sites/{site: .+}/retry")
     @Consumes(MediaType.WILDCARD)
     @Blocking
     @Operation(summary = "Retry now every deferred message last deferred at this site")
@@ -196,7 +196,7 @@ public class QueueActions {
     }
 
     @POST
-    @Path("sites/{site}/suspend")
+    @Path("sites/{site: .+}/suspend")
     @Consumes(MediaType.WILDCARD)
     @Blocking
     @Operation(summary = "Suspend a site (site key or MX host): its mail is deferred without connecting")
@@ -205,7 +205,7 @@ public class QueueActions {
     }
 
     @POST
-    @Path("sites/{site}/resume")
+    @Path("sites/{site: .+}/resume")
     @Consumes(MediaType.WILDCARD)
     @Blocking
     @Operation(summary = "Resume a suspended site and retry its mail now")

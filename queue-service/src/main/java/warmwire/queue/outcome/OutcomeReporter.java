@@ -11,6 +11,9 @@ import jakarta.inject.Inject;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Set;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -63,6 +66,9 @@ public class OutcomeReporter {
     private final DsnWriter dsn;
 
     @Inject
+    FinalEvents finals;
+
+    @Inject
     public OutcomeReporter(ObjectMapper mapper, QueueIndex index, QueueConfig config, QueueProducer producer) {
         this.outcomeReader = mapper.readerFor(DeliveryOutcome.class);
         this.writer = mapper.writer();
@@ -86,20 +92,36 @@ public class OutcomeReporter {
     CompletableFuture<Void> publish(Iterable<ConsumerRecord<String, String>> batch) {
         List<ProducerRecord<String, String>> out;
         QueueIndex.Batch writes = index.batch();
+        Map<String, String> marks = new HashMap<>();
         try {
-            out = records(batch, writes, Instant.now());
+            out = records(batch, writes, Instant.now(), marks);
         } catch (Exception e) {
             LOG.errorf(e, "outcome batch not published; it stays uncommitted");
             return CompletableFuture.failedFuture(e);
         }
         writes.flush();
-        return producer.sendAll(out);
+        return producer.sendAll(out).thenRun(() -> {
+            if (finals != null) {
+                finals.mark(marks);
+            }
+        });
     }
 
     /** The records a batch of outcomes causes, in input order; index writes go to {@code writes}. */
     List<ProducerRecord<String, String>> records(Iterable<ConsumerRecord<String, String>> batch,
                                                  QueueIndex.Batch writes, Instant now) throws JsonProcessingException {
-        List<ProducerRecord<String, String>> out = new ArrayList<>();
+        return records(batch, writes, now, new HashMap<>());
+    }
+
+    /**
+     * As above; final events whose recipient already has one ({@link FinalEvents}) are left out,
+     * and the final events that go out are put in {@code marks} (key -> source) for marking once
+     * the broker acknowledged them.
+     */
+    List<ProducerRecord<String, String>> records(Iterable<ConsumerRecord<String, String>> batch,
+                                                 QueueIndex.Batch writes, Instant now, Map<String, String> marks)
+            throws JsonProcessingException {
+        List<DeliveryOutcome> outcomes = new ArrayList<>();
         for (ConsumerRecord<String, String> r : batch) {
             DeliveryOutcome o;
             try {
@@ -114,13 +136,37 @@ public class OutcomeReporter {
                         r.partition(), r.offset());
                 continue;
             }
-            append(o, now, out, writes);
+            outcomes.add(o);
+        }
+        List<String> finalKeys = new ArrayList<>();
+        for (DeliveryOutcome o : outcomes) {
+            for (RecipientResult rr : o.results()) {
+                if (rr.status() != null && rr.status().isFinal()) {
+                    finalKeys.add(FinalEvents.key(o.messageId(), rr.recipient()));
+                }
+            }
+        }
+        Set<String> known = finals == null ? Set.of() : finals.known(finalKeys);
+        List<ProducerRecord<String, String>> out = new ArrayList<>();
+        for (DeliveryOutcome o : outcomes) {
+            append(o, now, out, writes, known, marks);
         }
         return out;
     }
 
     private void append(DeliveryOutcome o, Instant now, List<ProducerRecord<String, String>> out,
-                        QueueIndex.Batch writes) throws JsonProcessingException {
+                        QueueIndex.Batch writes, Set<String> known, Map<String, String> marks)
+            throws JsonProcessingException {
+        boolean allKnown = !o.results().isEmpty() && o.results().stream()
+                .allMatch(r -> r.status() != null && r.status().isFinal() && known.contains(FinalEvents.key(o.messageId(), r.recipient())));
+        if (allKnown) {
+            LOG.infof("%s: outcome of %s repeats final events already published (a redelivery after a crash); dropped",
+                    o.messageId(), o.jobId());
+            if (finals != null) {
+                finals.dropped(o.results().size());
+            }
+            return;
+        }
         OutcomePlan plan = OutcomePlan.of(o, toEvents(o), backoff, config.queue().maximalQueueLifetime(),
                 config.queue().delayWarningTime(), dsn, now);
         if (plan.problem() != null) {
@@ -140,6 +186,16 @@ public class OutcomeReporter {
             out.add(new ProducerRecord<>(Topics.ROUTE, notice.id(), writer.writeValueAsString(notice)));
         }
         for (DeliveryEvent e : plan.events()) {
+            String fk = FinalEvents.key(e.id(), e.recipient());
+            if (e.status().isFinal() && known.contains(fk)) {
+                if (finals != null) {
+                    finals.dropped(1);
+                }
+                continue;
+            }
+            if (e.status().isFinal()) {
+                marks.put(fk, o.jobId() + "@" + o.timestamp());
+            }
             DELIVERY_LOG.info(DeliveryLogLine.format(e));
             writes.recipientEvent(e);
             out.add(new ProducerRecord<>(Topics.EVENTS, e.id(), writer.writeValueAsString(e)));

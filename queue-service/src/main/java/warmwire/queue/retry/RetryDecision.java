@@ -14,7 +14,8 @@ import warmwire.contracts.mail.QueuedMessage;
  *   {@link Drop} when the message was deleted; {@link Wait} until its {@code notBefore} while it
  *   is not due; {@link Hold} when it is due but held (it goes back to the last tier);
  *   {@link Forward} (to mail.route) when it is due. A retry-now decision for the message, its
- *   site, or all mail, taken after the record was scheduled, makes it due at once.
+ *   site (by site key or one of its MX hosts), or all mail, taken after the record was
+ *   scheduled, makes it due at once.
  */
 public sealed interface RetryDecision {
 
@@ -38,7 +39,7 @@ public sealed interface RetryDecision {
         }
         Instant due = m.notBefore() != null ? m.notBefore() : scheduled;
         if (retryRequestedAfter(scheduled, mc) || retryRequestedAfter(scheduled, control.apply(ControlState.ALL))
-                || (site != null && retryRequestedAfter(scheduled, control.apply(ControlState.siteKey(site))))) {
+                || siteRetryRequestedAfter(scheduled, site, control)) {
             due = now;
         }
         if (due.isAfter(now)) {
@@ -48,6 +49,23 @@ public sealed interface RetryDecision {
             return new Hold(m);
         }
         return new Forward(m.retry(m.recipients(), m.attempt(), null, m.delayNotified()));
+    }
+
+    /** A retry-now for the site key, or for one of its MX hosts (the key is "host1,host2:port/level"). */
+    private static boolean siteRetryRequestedAfter(Instant scheduled, String site, Function<String, ControlState> control) {
+        if (site == null) {
+            return false;
+        }
+        if (retryRequestedAfter(scheduled, control.apply(ControlState.siteKey(site)))) {
+            return true;
+        }
+        int colon = site.lastIndexOf(':');
+        for (String host : (colon < 0 ? site : site.substring(0, colon)).split(",")) {
+            if (retryRequestedAfter(scheduled, control.apply(ControlState.siteKey(host)))) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static boolean retryRequestedAfter(Instant scheduled, ControlState s) {

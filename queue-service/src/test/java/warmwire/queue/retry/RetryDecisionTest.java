@@ -68,6 +68,9 @@ class RetryDecisionTest {
         control.put("site:s", ControlState.none("site:s").withRetryRequested(T0.plusSeconds(5)));
         assertInstanceOf(RetryDecision.Forward.class, decide(waiting(due), T0, "s", T0.plusSeconds(6)));
         assertInstanceOf(RetryDecision.Wait.class, decide(waiting(due), T0, "other", T0.plusSeconds(6)));
+        control.put("site:mx2.example.com", ControlState.none("site:mx2.example.com").withRetryRequested(T0.plusSeconds(5)));
+        assertInstanceOf(RetryDecision.Forward.class, decide(waiting(due), T0, "mx1.example.com,mx2.example.com:25/may",
+                T0.plusSeconds(6)), "by one of the site's MX hosts");
         control.put("all", ControlState.none("all").withRetryRequested(T0.plusSeconds(5)));
         assertInstanceOf(RetryDecision.Forward.class, decide(waiting(due), T0, "other", T0.plusSeconds(6)));
 

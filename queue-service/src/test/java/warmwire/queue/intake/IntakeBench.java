@@ -1,0 +1,18 @@
+package warmwire.queue.intake;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import warmwire.queue.index.QueueIndex;
+import warmwire.queue.kafka.Fixtures;
+import warmwire.queue.kafka.QueueProducer;
+
+/** Access for warmwire.queue.kafka.RecordPathCostBench to Intake's package-private batch path. */
+public final class IntakeBench {
+    private IntakeBench() {
+    }
+
+    public static warmwire.queue.kafka.BatchPath path(ObjectMapper mapper, QueueIndex index,
+                                                                      QueueProducer producer) {
+        Intake intake = new Intake(mapper, Fixtures.config(), index, producer);
+        return batch -> intake.publish(batch).join();
+    }
+}
