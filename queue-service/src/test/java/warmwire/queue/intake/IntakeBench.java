@@ -11,7 +11,7 @@ public final class IntakeBench {
     }
 
     public static warmwire.queue.kafka.BatchPath path(ObjectMapper mapper, QueueIndex index,
-                                                                      QueueProducer producer) {
+                                           QueueProducer producer) {
         Intake intake = new Intake(mapper, Fixtures.config(), index, producer);
         return batch -> intake.publish(batch).join();
     }

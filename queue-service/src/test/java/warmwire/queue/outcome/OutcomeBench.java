@@ -11,7 +11,7 @@ public final class OutcomeBench {
     }
 
     public static warmwire.queue.kafka.BatchPath path(ObjectMapper mapper, QueueIndex index,
-                                                                      QueueProducer producer) {
+                                           QueueProducer producer) {
         OutcomeReporter reporter = new OutcomeReporter(mapper, index, Fixtures.config(), producer);
         return batch -> reporter.publish(batch).join();
     }
