@@ -28,6 +28,7 @@ import org.junit.jupiter.api.Test;
  *   The IT mesh's backoff is 2 s doubling to 8 s, lifetime 40 s: every scenario ends well
  *   inside the lifetime.
  */
+@org.junit.jupiter.api.Disabled("issue 4 open: written ahead of the admin API; not yet run green against it")
 class AdminApiIT {
     private static final Duration WAIT = Duration.ofSeconds(60);
     private final Mesh mesh = Mesh.get();

