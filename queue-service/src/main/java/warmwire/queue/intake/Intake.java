@@ -10,6 +10,8 @@ import jakarta.inject.Inject;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -57,6 +59,9 @@ public class Intake {
     private final QueueProducer producer;
 
     @Inject
+    DuplicateIds ids;
+
+    @Inject
     public Intake(ObjectMapper mapper, QueueConfig config, QueueIndex index, QueueProducer producer) {
         this.writer = mapper.writer();
         this.index = index;
@@ -92,16 +97,56 @@ public class Intake {
     List<ProducerRecord<String, String>> records(Iterable<ConsumerRecord<String, String>> batch,
                                                  QueueIndex.Batch writes, Instant now) throws JsonProcessingException {
         List<ProducerRecord<String, String>> out = new ArrayList<>();
+        List<ConsumerRecord<String, String>> records = new ArrayList<>();
+        List<Verdict> verdicts = new ArrayList<>();
+        List<String> clientIds = new ArrayList<>();
         for (ConsumerRecord<String, String> r : batch) {
             String assignedId = assignedId(r);
             Verdict verdict = validator.judge(r.value(), assignedId, now);
+            records.add(r);
+            verdicts.add(verdict);
+            if (verdict instanceof Verdict.Accepted a && !a.message().id().equals(assignedId)) {
+                clientIds.add(a.message().id());
+            }
+        }
+        Map<String, String> seen = new HashMap<>(ids == null ? Map.of() : ids.known(clientIds));
+        Map<String, String> claims = new HashMap<>();
+        for (int i = 0; i < records.size(); i++) {
+            ConsumerRecord<String, String> r = records.get(i);
+            Verdict verdict = verdicts.get(i);
             if (verdict instanceof Verdict.Accepted a) {
+                String id = a.message().id();
+                if (!id.equals(assignedId(r))) {
+                    String source = r.topic() + "/" + r.partition() + "/" + r.offset();
+                    String first = seen.putIfAbsent(id, source);
+                    if (first != null && !first.equals(source)) {
+                        duplicate(id, first, r, out);
+                        continue;
+                    }
+                    claims.put(id, source);
+                }
                 accept(a, out, writes);
             } else {
                 reject((Verdict.Rejected) verdict, r, now, out);
             }
         }
+        if (ids != null) {
+            ids.claim(claims);
+        }
         return out;
+    }
+
+    /** A re-submission of an id accepted from another record: to the DLQ with the reason, no event. */
+    private void duplicate(String id, String first, ConsumerRecord<String, String> in, List<ProducerRecord<String, String>> out) {
+        String reason = "duplicate id " + id + " (first accepted from " + first + "); not delivered again";
+        LOG.warnf("%s: reject: %s", id, reason);
+        if (ids != null) {
+            ids.duplicate();
+        }
+        RecordHeaders headers = new RecordHeaders();
+        headers.add(Topics.HEADER_REJECT_REASON, reason.getBytes(StandardCharsets.UTF_8));
+        headers.add("warmwire-source", (in.topic() + "/" + in.partition() + "/" + in.offset()).getBytes(StandardCharsets.UTF_8));
+        out.add(new ProducerRecord<>(Topics.SUBMIT_DLQ, null, in.key(), in.value() == null ? "" : in.value(), headers));
     }
 
     /** {@code <base36 record timestamp>.<partition>.<offset>}: the same on every redelivery. */

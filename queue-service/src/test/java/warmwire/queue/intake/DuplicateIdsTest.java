@@ -1,0 +1,83 @@
+package warmwire.queue.intake;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.lang.reflect.Proxy;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.infinispan.client.hotrod.RemoteCache;
+import org.junit.jupiter.api.Test;
+import warmwire.contracts.Topics;
+import warmwire.queue.kafka.Fixtures;
+import warmwire.queue.kafka.QueueProducer;
+
+class DuplicateIdsTest {
+    private final Map<String, String> store = new HashMap<>();
+
+    @SuppressWarnings("unchecked")
+    private RemoteCache<String, String> cache() {
+        return (RemoteCache<String, String>) Proxy.newProxyInstance(getClass().getClassLoader(),
+                new Class<?>[] {RemoteCache.class}, (proxy, m, args) -> switch (m.getName()) {
+                    case "getAllAsync" -> {
+                        Map<String, String> out = new HashMap<>();
+                        for (Object k : (Set<?>) args[0]) {
+                            if (store.containsKey(k)) {
+                                out.put((String) k, store.get(k));
+                            }
+                        }
+                        yield CompletableFuture.completedFuture(out);
+                    }
+                    case "putAllAsync" -> {
+                        store.putAll((Map<String, String>) args[0]);
+                        yield CompletableFuture.completedFuture(null);
+                    }
+                    case "toString" -> "fake";
+                    default -> m.getName().endsWith("Async") ? CompletableFuture.completedFuture(null) : null;
+                });
+    }
+
+    private static String submission(String id) {
+        return "{\"id\":\"" + id + "\",\"from\":\"s@y.test\",\"to\":[\"a@x.test\"],\"content\":\"Subject: t\\r\\n\\r\\nhi\\r\\n\"}";
+    }
+
+    private static ConsumerRecord<String, String> rec(long offset, String value) {
+        return Fixtures.record(Topics.SUBMIT, 0, offset, 1_700_000_000_000L, null, value);
+    }
+
+    private static List<ProducerRecord<String, String>> to(List<ProducerRecord<String, String>> all, String topic) {
+        return all.stream().filter(r -> r.topic().equals(topic)).toList();
+    }
+
+    @Test
+    void aResubmittedIdGoesToTheDlqOnceAcceptedTheSameRecordAgainPasses() throws Exception {
+        RemoteCache<String, String> remote = cache();
+        Intake intake = new Intake(Fixtures.mapper(), Fixtures.config(), new Fixtures.Cache(false).index(),
+                new QueueProducer(Fixtures.producer()));
+        intake.ids = new DuplicateIds(remote, Fixtures.config());
+        Instant now = Instant.now();
+
+        var first = intake.records(List.of(rec(1, submission("c1")), rec(2, submission("c1"))), new Fixtures.Cache(false).index().batch(), now);
+        assertEquals(1, to(first, Topics.ROUTE).size(), "the first copy is accepted");
+        List<ProducerRecord<String, String>> dlq = to(first, Topics.SUBMIT_DLQ);
+        assertEquals(1, dlq.size(), "the second copy in the same batch is a duplicate");
+        String reason = new String(dlq.get(0).headers().lastHeader(Topics.HEADER_REJECT_REASON).value(), StandardCharsets.UTF_8);
+        assertTrue(reason.startsWith("duplicate id c1 (first accepted from mail.submit/0/1)"), reason);
+        assertEquals(0, to(first, Topics.EVENTS).size(), "no rejected event: the id's events belong to the accepted copy");
+        assertEquals("mail.submit/0/1", store.get("id:c1"));
+
+        var later = intake.records(List.of(rec(7, submission("c1"))), new Fixtures.Cache(false).index().batch(), now);
+        assertEquals(1, to(later, Topics.SUBMIT_DLQ).size(), "a later re-submission is a duplicate too");
+
+        var again = intake.records(List.of(rec(1, submission("c1"))), new Fixtures.Cache(false).index().batch(), now);
+        assertEquals(1, to(again, Topics.ROUTE).size(), "the same record read again after a crash passes");
+        assertEquals(2, intake.ids.duplicates());
+    }
+}
