@@ -259,9 +259,12 @@ public final class SiteQueue {
                 } else {
                     DeliveryAttempt failed = new DeliveryAttempt(o.answered(), List.of(), o.failure(), null, 0,
                             o.connectNanos(), 0);
+                    boolean cohortFailed = live.isEmpty() && opening == 0;
+                    if (cohortFailed) {
+                        dead.dead(key, o.failure()); // the whole cohort failed: known before anyone hears of it
+                    }
                     job.promise().complete(failed);
-                    if (live.isEmpty() && opening == 0) {
-                        dead.dead(key, o.failure()); // the whole cohort failed
+                    if (cohortFailed) {
                         while (!waiting.isEmpty()) { // dead site: the same error for everyone waiting
                             waiting.poll().promise().complete(failed);
                         }
