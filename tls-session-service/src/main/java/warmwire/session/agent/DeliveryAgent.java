@@ -48,7 +48,8 @@ import warmwire.session.tls.TrustFileVerifier;
  *   Jobs go through the {@link ConnectionCache} (per-site ready queues, reused connections)
  *   unless {@code warmwire.session.connection-cache=false}. At shutdown every cached
  *   connection gets QUIT (bounded by {@code shutdown-timeout}).
- *   Each outcome is logged in one line at INFO, with conn_use.
+ *   Each outcome is logged in one line at INFO, with conn_use. The body is base64-decoded once
+ *   per job ({@link #body}) into the Envelope.
  */
 @Startup
 @ApplicationScoped
@@ -151,8 +152,7 @@ public class DeliveryAgent {
         try {
             Envelope env;
             try {
-                byte[] content = Base64.getMimeDecoder().decode(job.contentBase64() == null ? "" : job.contentBase64());
-                env = new Envelope(job.from(), job.recipients(), content);
+                env = new Envelope(job.from(), job.recipients(), body(job.contentBase64()));
             } catch (IllegalArgumentException e) {
                 return Future.succeededFuture(log(local(job, Status.BOUNCED, "message cannot be sent: " + e.getMessage())));
             }
@@ -177,6 +177,24 @@ public class DeliveryAgent {
         }
     }
 
+    /**
+     * The job's body, decoded once: queue-service writes plain base64 without line breaks, which
+     * the basic decoder takes in one pass (about 10 times faster than the MIME decoder, which
+     * first scans the whole text to size its output). Anything else (line breaks, stray
+     * characters) goes to the MIME decoder, which skips them, as it always did. The result is
+     * the Envelope's content as is, never copied again.
+     */
+    static byte[] body(String base64) {
+        if (base64 == null || base64.isEmpty()) {
+            return new byte[0];
+        }
+        try {
+            return Base64.getDecoder().decode(base64);
+        } catch (IllegalArgumentException notPlain) {
+            return Base64.getMimeDecoder().decode(base64);
+        }
+    }
+
     private static DeliveryOutcome build(DeliveryJob job, DeliveryAttempt a) {
         try {
             return OutcomeBuilder.build(job, a, Instant.now());
@@ -195,8 +213,17 @@ public class DeliveryAgent {
                 .withPending(job.recipients() == null ? null : job.message(job.recipients()));
     }
 
+    /**
+     * One INFO line per outcome, for operators: built in one pre-sized StringBuilder, skipped
+     * when INFO is off. Written synchronously (a few microseconds; application.properties says
+     * why the async handler is not used).
+     */
     private static DeliveryOutcome log(DeliveryOutcome o) {
-        StringBuilder b = new StringBuilder(o.messageId()).append(": job=").append(o.jobId()).append(", relay=")
+        if (!LOG.isInfoEnabled()) {
+            return o;
+        }
+        StringBuilder b = new StringBuilder(160 + 48 * o.results().size());
+        b.append(o.messageId()).append(": job=").append(o.jobId()).append(", relay=")
                 .append(o.relay()).append(", conn_use=").append(o.connectionUse());
         if (o.tls() != null) {
             b.append(", tls=").append(o.tls().version()).append('/').append(o.tls().cipher())

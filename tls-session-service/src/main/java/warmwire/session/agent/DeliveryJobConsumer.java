@@ -1,17 +1,20 @@
 package warmwire.session.agent;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.smallrye.reactive.messaging.MutinyEmitter;
-import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
+import com.fasterxml.jackson.databind.ObjectReader;
+import com.fasterxml.jackson.databind.ObjectWriter;
+import io.quarkus.runtime.Startup;
+import io.vertx.core.Future;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
-import org.eclipse.microprofile.reactive.messaging.Channel;
+import java.util.function.Function;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
 import org.eclipse.microprofile.reactive.messaging.Message;
 import org.jboss.logging.Logger;
 import warmwire.contracts.outcome.DeliveryOutcome;
+import warmwire.contracts.outcome.Status;
 import warmwire.contracts.route.DeliveryJob;
 import warmwire.session.SessionConfig;
 
@@ -19,80 +22,103 @@ import warmwire.session.SessionConfig;
  * NAME
  *   DeliveryJobConsumer - mail.deliver in, SMTP delivery, mail.outcome out.
  * DESCRIPTION
- *   Channels: {@code deliver} (in, mail.deliver) and {@code outcome} (out, mail.outcome,
- *   key = message id). For each job the consumer takes an in-flight slot, starts the delivery
- *   and returns at once (or, at the bound, when a slot frees): SmallRye hands over the next
- *   record when the returned stage completes, so jobs of a slow site never block the others.
- *   The job's record is acknowledged when its outcome record is acknowledged by the broker,
- *   and nacked when that send fails; the throttled commit strategy then commits up to the
- *   lowest unfinished record of each partition.
+ *   Channel {@code deliver} (in, mail.deliver, one record at a time; the value is the job's
+ *   UTF-8 JSON, parsed from the bytes). For each job the consumer takes an in-flight slot,
+ *   starts the delivery and returns at once (or, at the bound, when a slot frees): SmallRye
+ *   hands over the next record when the returned stage completes, so jobs of a slow site never
+ *   block the others. The outcome goes to mail.outcome (key = message id) through the shared
+ *   {@link OutcomePublisher}; the job's record is acknowledged when the broker has acknowledged
+ *   the outcome (acks=all), and nacked when that send fails (the failure strategy then stops
+ *   the channel: the job stays uncommitted and is delivered again after a restart). The slot is
+ *   freed in both cases. The throttled commit strategy commits up to the lowest unfinished
+ *   record of each partition.
  *   A record that is not a readable job cannot produce an outcome (no message id): it is
- *   logged with its metadata and acknowledged.
+ *   logged with its metadata and acknowledged. Created at startup, so the outcome producer is
+ *   made (and its settings checked) before the first job, not on an event loop.
+ *   Not batch consumption: in batch mode SmallRye's throttled strategy (4.33) tracks only the
+ *   last record of each partition in a batch, so acknowledging the records one by one would
+ *   commit past jobs still in flight (package-info: WHY NOT BATCHES).
  */
+@Startup
 @ApplicationScoped
 public class DeliveryJobConsumer {
     private static final Logger LOG = Logger.getLogger(DeliveryJobConsumer.class);
 
-    private final ObjectMapper mapper;
-    private final DeliveryAgent agent;
+    private final ObjectReader jobs;
+    private final ObjectWriter outcomeJson;
+    private final Function<DeliveryJob, Future<DeliveryOutcome>> deliver;
     private final InFlightLimit limit;
+    private final OutcomePublisher outcomes;
 
     @Inject
-    @Channel("outcome")
-    MutinyEmitter<String> outcomes;
+    public DeliveryJobConsumer(ObjectMapper mapper, DeliveryAgent agent, SessionConfig config, OutcomePublisher outcomes) {
+        this(mapper, agent::deliver, new InFlightLimit(config.session().maxInFlight(), config.session().maxInFlightBytes()),
+                outcomes);
+    }
 
-    @Inject
-    public DeliveryJobConsumer(ObjectMapper mapper, DeliveryAgent agent, SessionConfig config) {
-        this.mapper = mapper;
-        this.agent = agent;
-        this.limit = new InFlightLimit(config.session().maxInFlight(), config.session().maxInFlightBytes());
+    /** The consumer over any delivery function (tests). */
+    DeliveryJobConsumer(ObjectMapper mapper, Function<DeliveryJob, Future<DeliveryOutcome>> deliver, InFlightLimit limit,
+                        OutcomePublisher outcomes) {
+        this.jobs = mapper.readerFor(DeliveryJob.class);
+        this.outcomeJson = mapper.writerFor(DeliveryOutcome.class);
+        this.deliver = deliver;
+        this.limit = limit;
+        this.outcomes = outcomes;
     }
 
     @Incoming("deliver")
-    public CompletionStage<Void> onJob(Message<String> record) {
+    public CompletionStage<Void> onJob(Message<byte[]> record) {
+        byte[] payload = record.getPayload();
         DeliveryJob job;
         try {
-            job = mapper.readValue(record.getPayload(), DeliveryJob.class);
+            job = payload == null ? null : jobs.readValue(payload);
         } catch (Exception e) {
             LOG.errorf("unreadable record on mail.deliver skipped: %s (%s)", e.getMessage(), record.getMetadata());
             return record.ack();
         }
-        if (job.messageId() == null || job.recipients() == null) {
-            LOG.errorf("job without message id or recipients skipped: %s", job.jobId());
+        if (job == null || job.messageId() == null || job.recipients() == null) {
+            LOG.errorf("job without message id or recipients skipped: %s (%s)", job == null ? "null record" : job.jobId(),
+                    record.getMetadata());
             return record.ack();
         }
+        long size = payload.length;
         CompletionStage<Void> next;
-        long size = record.getPayload().length();
         try {
             next = limit.acquire(size);
         } catch (RuntimeException e) {
             return CompletableFuture.failedFuture(e);
         }
-        agent.deliver(job).onComplete(ar -> publish(record, job, size, ar.succeeded() ? ar.result()
-                : DeliveryAgent.local(job, warmwire.contracts.outcome.Status.DEFERRED, "internal error: " + ar.cause())));
+        DeliveryJob j = job;
+        Future<DeliveryOutcome> delivery;
+        try {
+            delivery = deliver.apply(job);
+        } catch (RuntimeException e) {
+            delivery = Future.failedFuture(e);
+        }
+        delivery.onComplete(ar -> publish(record, j, size, ar.succeeded() ? ar.result()
+                : DeliveryAgent.local(j, Status.DEFERRED, "internal error: " + ar.cause())));
         return next;
     }
 
-    private void publish(Message<String> record, DeliveryJob job, long size, DeliveryOutcome outcome) {
-        String json;
+    private void publish(Message<byte[]> record, DeliveryJob job, long size, DeliveryOutcome outcome) {
+        byte[] json;
         try {
-            json = mapper.writeValueAsString(outcome);
+            json = outcomeJson.writeValueAsBytes(outcome);
         } catch (Exception e) {
             limit.release(size);
             LOG.errorf(e, "outcome of job %s not serialisable; job stays uncommitted", job.jobId());
             record.nack(e);
             return;
         }
-        outcomes.sendMessage(Message.of(json)
-                        .addMetadata(OutgoingKafkaRecordMetadata.<String>builder().withKey(job.messageId()).build()))
-                .subscribe().with(ok -> {
-                    limit.release(size);
-                    record.ack();
-                }, err -> {
-                    limit.release(size);
-                    LOG.errorf(err, "outcome of job %s not published; job stays uncommitted", job.jobId());
-                    record.nack(err);
-                });
+        outcomes.publish(job.messageId(), json, (metadata, err) -> {
+            limit.release(size);
+            if (err == null) {
+                record.ack();
+            } else {
+                LOG.errorf(err, "outcome of job %s not published; job stays uncommitted", job.jobId());
+                record.nack(err);
+            }
+        });
     }
 
     /** Jobs being delivered now (for tests and health). */

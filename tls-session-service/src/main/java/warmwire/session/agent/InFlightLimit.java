@@ -16,6 +16,9 @@ import java.util.concurrent.CompletionStage;
  *   slow one delays nothing but its own record's commit. Thread-safe.
  */
 public final class InFlightLimit {
+    /** Returned while under the bounds: one shared completed stage (read-only), nothing allocated per job. */
+    private static final CompletionStage<Void> OPEN = CompletableFuture.completedStage(null);
+
     private final int max;
     private final long maxBytes;
     private int inFlight;
@@ -44,7 +47,7 @@ public final class InFlightLimit {
             inFlight++;
             bytes += size;
             if (inFlight < max && bytes < maxBytes) {
-                return CompletableFuture.completedFuture(null);
+                return OPEN;
             }
             if (gate == null || gate.isDone()) {
                 gate = new CompletableFuture<>();

@@ -8,9 +8,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
-import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
 import io.smallrye.reactive.messaging.memory.InMemoryConnector;
-import io.smallrye.reactive.messaging.memory.InMemorySink;
 import io.smallrye.reactive.messaging.memory.InMemorySource;
 import jakarta.inject.Inject;
 import java.time.Instant;
@@ -20,6 +18,7 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.BooleanSupplier;
+import org.apache.kafka.clients.producer.ProducerRecord;
 import org.eclipse.microprofile.reactive.messaging.Message;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -31,7 +30,7 @@ import warmwire.contracts.route.Endpoint;
 import warmwire.contracts.route.Site;
 import warmwire.session.testing.ScriptedSmtpServer;
 
-/** The Quarkus app over in-memory channels: a job on {@code deliver} yields an outcome on {@code outcome}. */
+/** The Quarkus app over an in-memory deliver channel: a job yields an outcome record for mail.outcome. */
 @QuarkusTest
 @QuarkusTestResource(InMemoryChannels.class)
 class DeliveryJobConsumerTest {
@@ -47,7 +46,7 @@ class DeliveryJobConsumerTest {
 
     @BeforeEach
     void clearSink() {
-        connector.sink("outcome").clear();
+        MockOutcomePublisher.PRODUCER.clear();
         acked.clear();
     }
 
@@ -61,8 +60,8 @@ class DeliveryJobConsumerTest {
     }
 
     private void send(DeliveryJob job) throws Exception {
-        InMemorySource<Message<String>> in = connector.source("deliver");
-        in.send(Message.of(mapper.writeValueAsString(job), () -> {
+        InMemorySource<Message<byte[]>> in = connector.source("deliver");
+        in.send(Message.of(mapper.writeValueAsBytes(job), () -> {
             acked.add(job.messageId());
             return CompletableFuture.completedFuture(null);
         }));
@@ -78,8 +77,12 @@ class DeliveryJobConsumerTest {
         }
     }
 
-    private DeliveryOutcome outcome(Message<String> m) throws Exception {
-        return mapper.readValue(m.getPayload(), DeliveryOutcome.class);
+    private DeliveryOutcome outcome(ProducerRecord<String, byte[]> r) throws Exception {
+        return mapper.readValue(r.value(), DeliveryOutcome.class);
+    }
+
+    private static List<ProducerRecord<String, byte[]>> sent() {
+        return MockOutcomePublisher.PRODUCER.history();
     }
 
     @Test
@@ -87,9 +90,8 @@ class DeliveryJobConsumerTest {
         try (ScriptedSmtpServer smtp = new ScriptedSmtpServer()) {
             smtp.rcptReply = r -> r.startsWith("bad") ? "550 5.1.1 unknown user" : "250 2.1.5 Ok";
             send(job("msg-1", smtp.port(), "a@example.com", "bad@example.com"));
-            InMemorySink<String> out = connector.sink("outcome");
-            await(() -> out.received().size() == 1, 10_000, "the outcome");
-            Message<String> m = out.received().get(0);
+            await(() -> sent().size() == 1, 10_000, "the outcome");
+            ProducerRecord<String, byte[]> m = sent().get(0);
             DeliveryOutcome o = outcome(m);
             assertEquals("msg-1", o.messageId());
             assertEquals("msg-1/1/site", o.jobId());
@@ -98,8 +100,8 @@ class DeliveryJobConsumerTest {
             assertEquals(Status.BOUNCED, o.results().get(1).status());
             assertEquals("localhost[127.0.0.1]:" + smtp.port(), o.relay());
             assertEquals(1, o.connectionUse());
-            assertEquals("msg-1", m.getMetadata(OutgoingKafkaRecordMetadata.class).orElseThrow().getKey(),
-                    "outcome keyed by message id");
+            assertEquals("msg-1", m.key(), "outcome keyed by message id");
+            assertEquals("mail.outcome", m.topic());
             await(() -> acked.contains("msg-1"), 5_000, "the job's ack");
             assertTrue(smtp.commands.contains("EHLO client.test"));
         }
@@ -111,12 +113,11 @@ class DeliveryJobConsumerTest {
             tarpit.silent = true; // never greets: times out after the test's 3 s greeting timeout
             send(job("slow", tarpit.port(), "a@slow.example"));
             send(job("quick", fast.port(), "b@fast.example"));
-            InMemorySink<String> out = connector.sink("outcome");
-            await(() -> out.received().size() >= 1, 2_500, "the quick job's outcome");
-            assertEquals("quick", outcome(out.received().get(0)).messageId(), "the job behind the tarpit went first");
+            await(() -> sent().size() >= 1, 2_500, "the quick job's outcome");
+            assertEquals("quick", outcome(sent().get(0)).messageId(), "the job behind the tarpit went first");
             assertFalse(acked.contains("slow"), "the slow job is not acknowledged before its outcome");
-            await(() -> out.received().size() == 2, 10_000, "the slow job's outcome");
-            DeliveryOutcome slow = outcome(out.received().get(1));
+            await(() -> sent().size() == 2, 10_000, "the slow job's outcome");
+            DeliveryOutcome slow = outcome(sent().get(1));
             assertEquals(Status.DEFERRED, slow.results().get(0).status());
             assertTrue(slow.results().get(0).reason().contains("timed out while receiving the initial server greeting"),
                     slow.results().get(0).reason());
