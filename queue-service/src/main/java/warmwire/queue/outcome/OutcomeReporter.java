@@ -69,6 +69,9 @@ public class OutcomeReporter {
     FinalEvents finals;
 
     @Inject
+    warmwire.queue.metrics.QueueMetrics metrics;
+
+    @Inject
     public OutcomeReporter(ObjectMapper mapper, QueueIndex index, QueueConfig config, QueueProducer producer) {
         this.outcomeReader = mapper.readerFor(DeliveryOutcome.class);
         this.writer = mapper.writer();
@@ -180,6 +183,9 @@ public class OutcomeReporter {
             }
             out.add(new ProducerRecord<>(r.topic(), null, r.message().id(), writer.writeValueAsString(r.message()),
                     headers));
+            if (metrics != null) {
+                metrics.retryScheduled();
+            }
         }
         for (QueuedMessage notice : plan.notices()) {
             LOG.infof("%s: sender non-delivery notification: %s", o.messageId(), notice.id());
@@ -195,6 +201,9 @@ public class OutcomeReporter {
             }
             if (e.status().isFinal()) {
                 marks.put(fk, o.jobId() + "@" + o.timestamp());
+            }
+            if (metrics != null) {
+                metrics.event(e);
             }
             DELIVERY_LOG.info(DeliveryLogLine.format(e));
             writes.recipientEvent(e);

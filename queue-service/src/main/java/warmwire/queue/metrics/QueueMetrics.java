@@ -1,0 +1,140 @@
+package warmwire.queue.metrics;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.MultiGauge;
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.Timer;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import org.jboss.logging.Logger;
+import warmwire.contracts.outcome.DeliveryEvent;
+import warmwire.contracts.outcome.Delays;
+import warmwire.contracts.outcome.Status;
+import warmwire.queue.index.IndexQueries;
+import warmwire.queue.intake.DuplicateIds;
+import warmwire.queue.outcome.FinalEvents;
+import warmwire.queue.retry.RetryScheduler;
+
+/**
+ * NAME
+ *   QueueMetrics - queue-service's Prometheus metrics (/q/metrics).
+ * DESCRIPTION
+ *   Counted as events are published ({@link #event}): {@code warmwire_events_total{status}}
+ *   (every state change; the final ones are the messages' fates), the delivery latency
+ *   histogram {@code warmwire_delivery_latency_seconds} (submission to the remote's 250: the
+ *   event's queue + route + connect + transmit delays), {@code warmwire_connections_opened_total}
+ *   and {@code warmwire_connection_reuses_total} (a delivered event with connectionUse 1 opened
+ *   its connection, a higher one reused it), {@code warmwire_tls_handshakes_total{resumed}} (the
+ *   fresh TLS connections, full or resumed). Counted elsewhere and read here:
+ *   {@code warmwire_retries_scheduled_total} ({@link #retryScheduled}),
+ *   {@code warmwire_retries_forwarded_total} (retry scheduler), {@code warmwire_dlq_total{reason}},
+ *   {@code warmwire_duplicates_total{where}} (intake re-submissions, repeated final events),
+ *   {@code warmwire_unchecked_total{check}} (Infinispan unreachable). The queue depth by site,
+ *   {@code warmwire_queue_depth{site}}, and the oldest waiting message's age come from a walk of
+ *   the queue index at most every 30 s (on scrape).
+ */
+@ApplicationScoped
+public class QueueMetrics {
+    private static final Logger LOG = Logger.getLogger(QueueMetrics.class);
+    private static final Duration DEPTH_EVERY = Duration.ofSeconds(30);
+
+    private final MeterRegistry registry;
+    private final Map<Status, Counter> events = new ConcurrentHashMap<>();
+    private final Timer latency;
+    private final Counter opened;
+    private final Counter reused;
+    private final Counter fullHandshakes;
+    private final Counter resumedHandshakes;
+    private final Counter retries;
+    private final Counter dlqInvalid;
+    private final MultiGauge depth;
+    private final IndexQueries queries;
+    private final AtomicLong oldest = new AtomicLong();
+    private volatile Instant depthAt = Instant.EPOCH;
+
+    @Inject
+    public QueueMetrics(MeterRegistry registry, IndexQueries queries, DuplicateIds ids, FinalEvents finals,
+                        RetryScheduler scheduler) {
+        this.registry = registry;
+        this.queries = queries;
+        this.latency = Timer.builder("warmwire.delivery.latency").description("submission to the remote's 250")
+                .publishPercentileHistogram().minimumExpectedValue(Duration.ofMillis(1))
+                .maximumExpectedValue(Duration.ofDays(5)).register(registry);
+        this.opened = Counter.builder("warmwire.connections.opened").register(registry);
+        this.reused = Counter.builder("warmwire.connection.reuses").register(registry);
+        this.fullHandshakes = Counter.builder("warmwire.tls.handshakes").tag("resumed", "false").register(registry);
+        this.resumedHandshakes = Counter.builder("warmwire.tls.handshakes").tag("resumed", "true").register(registry);
+        this.retries = Counter.builder("warmwire.retries.scheduled").register(registry);
+        this.dlqInvalid = Counter.builder("warmwire.dlq").tag("reason", "invalid").register(registry);
+        FunctionCounter.builder("warmwire.dlq", ids, DuplicateIds::duplicates).tag("reason", "duplicate").register(registry);
+        FunctionCounter.builder("warmwire.duplicates", ids, DuplicateIds::duplicates).tag("where", "intake").register(registry);
+        FunctionCounter.builder("warmwire.duplicates", finals, FinalEvents::duplicatesDropped).tag("where", "final-event")
+                .register(registry);
+        FunctionCounter.builder("warmwire.unchecked", ids, DuplicateIds::unchecked).tag("check", "duplicate-id").register(registry);
+        FunctionCounter.builder("warmwire.unchecked", finals, FinalEvents::unchecked).tag("check", "final-event").register(registry);
+        FunctionCounter.builder("warmwire.retries.forwarded", scheduler, RetryScheduler::forwarded).register(registry);
+        this.depth = MultiGauge.builder("warmwire.queue.depth").description("recipients not final, by site").register(registry);
+        Gauge.builder("warmwire.queue.oldest.age.seconds", this, m -> {
+            m.refreshDepth();
+            return m.oldest.get();
+        }).register(registry);
+    }
+
+    /** One event published. */
+    public void event(DeliveryEvent e) {
+        events.computeIfAbsent(e.status(), s -> Counter.builder("warmwire.events").tag("status", s.wireName())
+                .register(registry)).increment();
+        if (e.status() == Status.REJECTED) {
+            dlqInvalid.increment();
+        }
+        if (e.status() != Status.DELIVERED) {
+            return;
+        }
+        Delays d = e.delays();
+        if (d != null) {
+            latency.record(Duration.ofNanos((long) ((d.queue() + d.route() + d.connect() + d.transmit()) * 1e9)));
+        }
+        Integer use = e.connectionUse();
+        if (use != null && use == 1) {
+            opened.increment();
+            if (e.tls() != null) {
+                (e.tls().resumed() ? resumedHandshakes : fullHandshakes).increment();
+            }
+        } else if (use != null && use > 1) {
+            reused.increment();
+        }
+    }
+
+    /** A deferred message put on a retry tier. */
+    public void retryScheduled() {
+        retries.increment();
+    }
+
+    private void refreshDepth() {
+        Instant now = Instant.now();
+        if (Duration.between(depthAt, now).compareTo(DEPTH_EVERY) < 0) {
+            return;
+        }
+        depthAt = now;
+        try {
+            Map<String, Object> s = queries.summary(now);
+            @SuppressWarnings("unchecked")
+            Map<String, Integer> bySite = (Map<String, Integer>) s.get("recipientsNotFinalBySite");
+            depth.register(bySite.entrySet().stream()
+                    .map(en -> MultiGauge.Row.of(Tags.of("site", en.getKey()), en.getValue())).toList(), true);
+            Object age = s.get("oldestNotFinalAgeSeconds");
+            oldest.set(age instanceof Number n ? n.longValue() : 0);
+        } catch (Exception e) {
+            LOG.debugf("queue depth not refreshed: %s", e.toString());
+        }
+    }
+}
