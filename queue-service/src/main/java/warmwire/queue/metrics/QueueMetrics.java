@@ -29,13 +29,14 @@ import warmwire.queue.retry.RetryScheduler;
  *   QueueMetrics - queue-service's Prometheus metrics (/q/metrics).
  * DESCRIPTION
  *   Counted as events are published ({@link #event}): {@code warmwire_events_total{status}}
- *   (every state change; the final ones are the messages' fates), the delivery latency
+ *   (every state change) and {@code warmwire_messages_final_total{status}} (recipients reaching
+ *   delivered, bounced, expired, rejected or deleted), the delivery latency
  *   histogram {@code warmwire_delivery_latency_seconds} (submission to the remote's 250: the
  *   event's queue + route + connect + transmit delays), {@code warmwire_connections_opened_total}
  *   and {@code warmwire_connection_reuses_total} (a delivered event with connectionUse 1 opened
  *   its connection, a higher one reused it), {@code warmwire_tls_handshakes_total{resumed}} (the
  *   fresh TLS connections, full or resumed). Counted elsewhere and read here:
- *   {@code warmwire_retries_scheduled_total} ({@link #retryScheduled}),
+ *   {@code warmwire_retries_total} ({@link #retryScheduled}),
  *   {@code warmwire_retries_forwarded_total} (retry scheduler), {@code warmwire_dlq_total{reason}},
  *   {@code warmwire_duplicates_total{where}} (intake re-submissions, repeated final events),
  *   {@code warmwire_unchecked_total{check}} (Infinispan unreachable). The queue depth by site,
@@ -49,6 +50,7 @@ public class QueueMetrics {
 
     private final MeterRegistry registry;
     private final Map<Status, Counter> events = new ConcurrentHashMap<>();
+    private final Map<Status, Counter> finals = new ConcurrentHashMap<>();
     private final Timer latency;
     private final Counter opened;
     private final Counter reused;
@@ -73,7 +75,7 @@ public class QueueMetrics {
         this.reused = Counter.builder("warmwire.connection.reuses").register(registry);
         this.fullHandshakes = Counter.builder("warmwire.tls.handshakes").tag("resumed", "false").register(registry);
         this.resumedHandshakes = Counter.builder("warmwire.tls.handshakes").tag("resumed", "true").register(registry);
-        this.retries = Counter.builder("warmwire.retries.scheduled").register(registry);
+        this.retries = Counter.builder("warmwire.retries").description("deferred messages put on a retry tier").register(registry);
         this.dlqInvalid = Counter.builder("warmwire.dlq").tag("reason", "invalid").register(registry);
         FunctionCounter.builder("warmwire.dlq", ids, DuplicateIds::duplicates).tag("reason", "duplicate").register(registry);
         FunctionCounter.builder("warmwire.duplicates", ids, DuplicateIds::duplicates).tag("where", "intake").register(registry);
@@ -93,6 +95,10 @@ public class QueueMetrics {
     public void event(DeliveryEvent e) {
         events.computeIfAbsent(e.status(), s -> Counter.builder("warmwire.events").tag("status", s.wireName())
                 .register(registry)).increment();
+        if (e.status().isFinal()) {
+            finals.computeIfAbsent(e.status(), s -> Counter.builder("warmwire.messages.final").tag("status", s.wireName())
+                    .description("recipients that reached a final state, by state").register(registry)).increment();
+        }
         if (e.status() == Status.REJECTED) {
             dlqInvalid.increment();
         }
