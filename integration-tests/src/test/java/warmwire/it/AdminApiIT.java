@@ -28,7 +28,6 @@ import org.junit.jupiter.api.Test;
  *   The IT mesh's backoff is 2 s doubling to 8 s, lifetime 40 s: every scenario ends well
  *   inside the lifetime.
  */
-@org.junit.jupiter.api.Disabled("issue 4 open: written ahead of the admin API; not yet run green against it")
 class AdminApiIT {
     private static final Duration WAIT = Duration.ofSeconds(60);
     private final Mesh mesh = Mesh.get();
@@ -78,6 +77,7 @@ class AdminApiIT {
         }
     }
 
+    @org.junit.jupiter.api.Disabled("issue 4 open: one malformed request still gets a 4xx without a JSON body (framework default)")
     @Test
     void unknownAndMalformedInputGetsJson4xxNever5xx() throws Exception {
         String unknown = "no-such-" + UUID.randomUUID();
@@ -272,6 +272,7 @@ class AdminApiIT {
         }
     }
 
+    @org.junit.jupiter.api.Disabled("issue 4 open: tls-session-service does not publish its dead-site verdicts to Infinispan yet")
     @Test
     void deadSiteIsListed() throws Exception {
         String u = UUID.randomUUID().toString().substring(0, 8);

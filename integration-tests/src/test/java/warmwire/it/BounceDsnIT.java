@@ -32,7 +32,6 @@ import org.junit.jupiter.api.TestInstance;
  *   A DSN is mail too: its own id ({@code <id>.dsn.<n>}) gets a delivered event.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
-@org.junit.jupiter.api.Disabled("issue 4 open: written ahead of the feature; bounce DSNs are covered by QueueSemanticsIT, DSN contents by DsnWriterTest; not yet run green")
 class BounceDsnIT {
     private static final String BOUNCE = "bounce@tls.test";
     private static final Duration WAIT = Duration.ofSeconds(90);

@@ -27,7 +27,6 @@ import org.junit.jupiter.api.Test;
  *   (the rest: the probes, and jobs that waited for a probe and share its error). Then the listener comes back (220): a probe succeeds, the verdict clears, and
  *   all 20 are delivered, each exactly once.
  */
-@org.junit.jupiter.api.Disabled("issue 4 open: written ahead of the feature; dead sites are covered by QueueSemanticsIT and ConnectionCacheTest, not yet run green")
 class DeadSiteIT {
     private final Mesh mesh = Mesh.get();
 

@@ -20,7 +20,6 @@ import org.junit.jupiter.api.Test;
  *   rejection of the message that was delivered); both repeats land on mail.submit.dlq with
  *   a reason naming the duplicate id.
  */
-@org.junit.jupiter.api.Disabled("issue 4 open: duplicate-id suppression at intake is not built yet")
 class DuplicateSubmissionIT {
     private final Mesh mesh = Mesh.get();
 

@@ -28,7 +28,6 @@ import org.junit.jupiter.api.Test;
  *   - a deferred message waiting in its retry tier survives kill -9 of queue-service: after the
  *     restart it is delivered, once.
  */
-@org.junit.jupiter.api.Disabled("issue 4 open: written ahead of the feature; retries are covered by QueueSemanticsIT, this deeper check is not yet run green")
 class RetryIT {
     private static final Duration SLACK = Duration.ofMillis(1500);
     private final Mesh mesh = Mesh.get();
@@ -108,6 +107,7 @@ class RetryIT {
         }
     }
 
+    @org.junit.jupiter.api.Disabled("issue 4 open: in its last run the scripted receiver's first 450 was not seen (the mail went out at attempt 1); to be looked at")
     @Test
     void deferredMailSurvivesKillOfQueueService() throws Exception {
         SmtpSink sink = SmtpSink.shared(Mesh.SINK_PORT);
