@@ -32,6 +32,14 @@ public interface SessionConfig {
         /** PEM CA bundle for verify; unset = the JDK's CA store. */
         @WithName("trust-file")
         Optional<String> trustFile();
+
+        /**
+         * TLS implementation of the STARTTLS client: openssl (BoringSSL through netty-tcnative;
+         * falls back to jdk where it cannot load) or jdk (the JDK's SSLEngine). Read where the
+         * client is made, see {@link warmwire.session.tls.TlsEngine#configured()}.
+         */
+        @WithDefault("openssl")
+        warmwire.session.tls.TlsEngine engine();
     }
 
     interface Smtp {

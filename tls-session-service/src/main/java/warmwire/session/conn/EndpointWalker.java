@@ -15,6 +15,7 @@ import warmwire.session.smtp.SmtpSettings;
 import warmwire.session.smtp.SmtpState;
 import warmwire.session.smtp.TlsDetails;
 import warmwire.session.smtp.Envelope;
+import warmwire.session.tls.TlsEngine;
 
 /**
  * NAME
@@ -42,18 +43,33 @@ public final class EndpointWalker {
         this.verifier = verifier;
     }
 
-    /** The NetClient sessions need: clear text at first (STARTTLS upgrades), connect timeout, any certificate accepted at handshake. */
+    /**
+     * The NetClient sessions need: clear text at first (STARTTLS upgrades), connect timeout, any
+     * certificate accepted at handshake, the TLS engine of {@code warmwire.tls.engine}
+     * ({@link TlsEngine#configured}).
+     */
     public static NetClient createClient(Vertx vertx, SmtpSettings settings) {
-        NetClientOptions o = new NetClientOptions()
+        return createClient(vertx, settings, TlsEngine.configured());
+    }
+
+    /** As above with this TLS engine ({@code openssl} falls back to {@code jdk} where it cannot load). */
+    public static NetClient createClient(Vertx vertx, SmtpSettings settings, TlsEngine engine) {
+        engine.inUse(); // says once which engine runs, or why not the one asked for
+        return vertx.createNetClient(clientOptions(settings, engine));
+    }
+
+    /** The options of {@link #createClient}; the engine actually used is {@code engine.usable()}. */
+    public static NetClientOptions clientOptions(SmtpSettings settings, TlsEngine engine) {
+        return new NetClientOptions()
                 .setConnectTimeout((int) Math.min(Integer.MAX_VALUE, settings.timeouts().millis(SmtpState.CONNECT)))
                 .setSsl(false)
                 .setTrustAll(true)
                 .setHostnameVerificationAlgorithm("")
+                .setSslEngineOptions(engine.usable().options())
                 .setSslHandshakeTimeout(settings.timeouts().millis(SmtpState.TLS_HANDSHAKE))
                 .setSslHandshakeTimeoutUnit(java.util.concurrent.TimeUnit.MILLISECONDS)
                 .setTcpNoDelay(true)
                 .setReconnectAttempts(0);
-        return vertx.createNetClient(o);
     }
 
     /**

@@ -16,6 +16,7 @@ import javax.net.ssl.SSLPeerUnverifiedException;
 import javax.net.ssl.SSLSession;
 import warmwire.contracts.mail.TlsLevel;
 import warmwire.contracts.route.Endpoint;
+import warmwire.session.tls.TlsResumption;
 
 /**
  * NAME
@@ -49,8 +50,9 @@ import warmwire.contracts.route.Endpoint;
  *   {@link #send} never fails: the {@link TransactionResult} carries the replies and, when the
  *   connection broke, the failure.
  * BUGS
- *   TLS sessions resume only within one process, through the JDK's client session cache of the
- *   shared NetClient; sharing tickets across instances comes with a later issue.
+ *   TLS sessions resume only within one process, through the TLS engine's client session cache
+ *   of the shared NetClient (warmwire.session.tls.TlsEngine); sharing tickets across instances
+ *   comes with a later issue.
  */
 public final class SmtpSession {
     private static final int BODY_CHUNK = 64 * 1024;
@@ -238,7 +240,7 @@ public final class SmtpSession {
                 problem = "certificate check failed: " + describe(e);
             }
             tls = new TlsDetails(ss == null ? "unknown" : ss.getProtocol(), ss == null ? "unknown" : ss.getCipherSuite(),
-                    resumed(ss, handshakeStarted), problem);
+                    TlsResumption.resumed(socket, ss, handshakeStarted), problem);
             if (level == TlsLevel.VERIFY && problem != null) {
                 return refuse(SmtpFailure.Kind.TLS_NOT_VERIFIED, null,
                         "Server certificate not verified: " + peer + ": " + problem);
@@ -599,16 +601,6 @@ public final class SmtpSession {
     private <T> Future<T> refuse(SmtpFailure.Kind kind, Reply reply, String message) {
         refusal = new SmtpFailure(kind, state, reply, message);
         return Future.failedFuture(refusal);
-    }
-
-    /**
-     * Whether the handshake resumed an earlier session. The JDK has no API for it, but a resumed
-     * session (TLS 1.2 session id or ticket, TLS 1.3 PSK) keeps the creation time of the session
-     * it resumes, while a full handshake creates its session after the handshake began (checked
-     * against Postfix smtpd's "Reusing old session" log line).
-     */
-    static boolean resumed(SSLSession ss, long handshakeStartedMillis) {
-        return ss != null && ss.getCreationTime() < handshakeStartedMillis;
     }
 
     static String describe(Throwable t) {
