@@ -36,6 +36,29 @@ public record Site(List<String> hosts, int port, TlsLevel tls) {
         return String.join(",", hosts) + ":" + port + "/" + tls.wireName();
     }
 
+    /**
+     * What {@code lookup} says about a site, asked by its whole key first and then by each of its
+     * MX hosts in key order (settings and operator decisions may name either); null when nothing
+     * answers. {@code siteKey} may be null.
+     */
+    public static <T> T byKeyOrHost(String siteKey, java.util.function.Function<String, T> lookup) {
+        if (siteKey == null) {
+            return null;
+        }
+        T found = lookup.apply(siteKey);
+        if (found != null) {
+            return found;
+        }
+        int colon = siteKey.lastIndexOf(':');
+        for (String host : (colon < 0 ? siteKey : siteKey.substring(0, colon)).split(",")) {
+            found = lookup.apply(host);
+            if (found != null) {
+                return found;
+            }
+        }
+        return null;
+    }
+
     private static String normalise(String host) {
         String h = host.trim().toLowerCase(Locale.ROOT);
         return h.endsWith(".") ? h.substring(0, h.length() - 1) : h;

@@ -4,6 +4,7 @@ import java.time.Instant;
 import java.util.function.Function;
 import warmwire.contracts.control.ControlState;
 import warmwire.contracts.mail.QueuedMessage;
+import warmwire.contracts.route.Site;
 
 /**
  * NAME
@@ -53,19 +54,8 @@ public sealed interface RetryDecision {
 
     /** A retry-now for the site key, or for one of its MX hosts (the key is "host1,host2:port/level"). */
     private static boolean siteRetryRequestedAfter(Instant scheduled, String site, Function<String, ControlState> control) {
-        if (site == null) {
-            return false;
-        }
-        if (retryRequestedAfter(scheduled, control.apply(ControlState.siteKey(site)))) {
-            return true;
-        }
-        int colon = site.lastIndexOf(':');
-        for (String host : (colon < 0 ? site : site.substring(0, colon)).split(",")) {
-            if (retryRequestedAfter(scheduled, control.apply(ControlState.siteKey(host)))) {
-                return true;
-            }
-        }
-        return false;
+        return Site.byKeyOrHost(site, name -> retryRequestedAfter(scheduled, control.apply(ControlState.siteKey(name)))
+                ? Boolean.TRUE : null) != null;
     }
 
     private static boolean retryRequestedAfter(Instant scheduled, ControlState s) {

@@ -125,16 +125,7 @@ public class DeliveryAgent {
     }
 
     static ConnectionLimits limits(SessionConfig.Session c, String siteKey) {
-        SessionConfig.SiteLimits o = c.site().get(siteKey);
-        if (o == null && siteKey != null) {
-            int colon = siteKey.lastIndexOf(':');
-            for (String host : (colon < 0 ? siteKey : siteKey.substring(0, colon)).split(",")) {
-                o = c.site().get(host);
-                if (o != null) {
-                    break;
-                }
-            }
-        }
+        SessionConfig.SiteLimits o = warmwire.contracts.route.Site.byKeyOrHost(siteKey, c.site()::get);
         ConnectionLimits d = new ConnectionLimits(c.maxConnections(), c.maxDeliveriesPerConnection(), c.idleTimeout(),
                 c.maxConnectionAge(), c.recipientsPerTransaction(), c.initialConcurrency(), c.queueDelay(),
                 c.maxWaitingPerSite());

@@ -13,6 +13,7 @@ import java.util.function.Function;
 import org.jboss.logging.Logger;
 import warmwire.contracts.control.ControlFollower;
 import warmwire.contracts.control.ControlState;
+import warmwire.contracts.route.Site;
 import warmwire.session.SessionConfig;
 
 /**
@@ -65,21 +66,7 @@ public class SuspendedSites implements Function<String, String> {
 
     @Override
     public String apply(String siteKey) {
-        if (suspended.isEmpty() || siteKey == null) {
-            return null;
-        }
-        String why = suspended.get(siteKey);
-        if (why != null) {
-            return why;
-        }
-        int colon = siteKey.lastIndexOf(':');
-        for (String host : (colon < 0 ? siteKey : siteKey.substring(0, colon)).split(",")) {
-            why = suspended.get(host);
-            if (why != null) {
-                return why;
-            }
-        }
-        return null;
+        return suspended.isEmpty() ? null : Site.byKeyOrHost(siteKey, suspended::get);
     }
 
     /** The suspended sites (or MX hosts) and the operators' reasons. */

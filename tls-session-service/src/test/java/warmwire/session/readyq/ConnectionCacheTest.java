@@ -95,12 +95,17 @@ class ConnectionCacheTest {
     }
 
     private ConnectionCache cache(ConnectionLimits limits, java.util.function.BooleanSupplier saturated) {
+        return cache(limits, saturated, DeadSites.off(), k -> null);
+    }
+
+    private ConnectionCache cache(ConnectionLimits limits, java.util.function.BooleanSupplier saturated, DeadSites dead,
+                                  java.util.function.Function<String, String> suspended) {
         SmtpSettings settings = new SmtpSettings("client.test", SmtpTimeouts.all(Duration.ofSeconds(5)));
         NetClient client = EndpointWalker.createClient(vertx, settings);
         clients.add(client);
         EndpointWalker walker = new EndpointWalker(vertx, client, settings,
                 TrustFileVerifier.fromTrustFile(TestCerts.localhost().pem));
-        ConnectionCache c = new ConnectionCache(vertx, walker, k -> limits, saturated);
+        ConnectionCache c = new ConnectionCache(vertx, walker, k -> limits, saturated, dead, suspended);
         caches.add(c);
         return c;
     }
@@ -388,13 +393,7 @@ class ConnectionCacheTest {
         s.greeting = "421 4.3.2 try later";
         List<DeadSites.Verdict> heard = new java.util.concurrent.CopyOnWriteArrayList<>();
         DeadSites dead = new DeadSites(Duration.ofMillis(700), Duration.ofSeconds(5), java.time.Clock.systemUTC(), heard::add);
-        SmtpSettings settings = new SmtpSettings("client.test", SmtpTimeouts.all(Duration.ofSeconds(5)));
-        NetClient client = EndpointWalker.createClient(vertx, settings);
-        clients.add(client);
-        EndpointWalker walker = new EndpointWalker(vertx, client, settings, TrustFileVerifier.fromTrustFile(TestCerts.localhost().pem));
-        ConnectionLimits l = limits(20, 1000, Duration.ofSeconds(30), 50, 2, TEN_S);
-        ConnectionCache c = new ConnectionCache(vertx, walker, k -> l, () -> false, dead, k -> null);
-        caches.add(c);
+        ConnectionCache c = cache(limits(20, 1000, Duration.ofSeconds(30), 50, 2, TEN_S), () -> false, dead, k -> null);
         String key = site(s.port(), TlsLevel.NONE);
 
         DeliveryOutcome first = deliver(c, s.port(), TlsLevel.NONE, "a@example.com");
@@ -419,16 +418,11 @@ class ConnectionCacheTest {
     @Test
     void suspendedSiteIsDeferredWithoutConnecting() throws Exception {
         ScriptedSmtpServer s = server();
-        SmtpSettings settings = new SmtpSettings("client.test", SmtpTimeouts.all(Duration.ofSeconds(5)));
-        NetClient client = EndpointWalker.createClient(vertx, settings);
-        clients.add(client);
-        EndpointWalker walker = new EndpointWalker(vertx, client, settings, TrustFileVerifier.fromTrustFile(TestCerts.localhost().pem));
         java.util.Map<String, String> suspended = new java.util.concurrent.ConcurrentHashMap<>();
         String key = site(s.port(), TlsLevel.NONE);
         suspended.put(key, "maintenance");
-        ConnectionLimits l = limits(20, 1000, Duration.ofSeconds(30), 50, 2, TEN_S);
-        ConnectionCache c = new ConnectionCache(vertx, walker, k -> l, () -> false, DeadSites.off(), suspended::get);
-        caches.add(c);
+        ConnectionCache c = cache(limits(20, 1000, Duration.ofSeconds(30), 50, 2, TEN_S), () -> false, DeadSites.off(),
+                suspended::get);
         DeliveryOutcome o = deliver(c, s.port(), TlsLevel.NONE, "a@example.com");
         assertAll(o, Status.DEFERRED);
         assertTrue(o.results().get(0).reason().contains("suspended by the operator: maintenance"), o.results().get(0).reason());
