@@ -77,7 +77,7 @@ class AdminApiIT {
         }
     }
 
-    @org.junit.jupiter.api.Disabled("issue 4 open: one malformed request still gets a 4xx without a JSON body (framework default)")
+
     @Test
     void unknownAndMalformedInputGetsJson4xxNever5xx() throws Exception {
         String unknown = "no-such-" + UUID.randomUUID();

@@ -176,6 +176,16 @@ public interface SessionConfig {
         @WithDefault("4000s")
         Duration deadSiteMaxBackoff();
 
+        /** Check each job against the done-job marks in Infinispan (false: only the in-flight check; unit tests). */
+        @WithName("done-jobs")
+        @WithDefault("true")
+        boolean doneJobs();
+
+        /** How long a finished job's mark is kept (copies made by a crash come within minutes). */
+        @WithName("done-job-lifespan")
+        @WithDefault("1h")
+        Duration doneJobLifespan();
+
         /** Follow the operator decisions on control-topic (false: no site is ever suspended; unit tests). */
         @WithName("follow-control")
         @WithDefault("true")

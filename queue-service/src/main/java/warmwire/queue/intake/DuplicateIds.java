@@ -8,7 +8,7 @@ import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 import org.infinispan.client.hotrod.RemoteCache;
 import warmwire.queue.QueueConfig;
-import warmwire.queue.index.IndexMarks;
+import warmwire.contracts.marks.IndexMarks;
 import warmwire.queue.index.QueueIndex;
 
 /**

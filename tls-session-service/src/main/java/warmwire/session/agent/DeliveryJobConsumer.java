@@ -4,7 +4,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.ObjectReader;
 import com.fasterxml.jackson.databind.ObjectWriter;
 import io.quarkus.runtime.Startup;
+import io.vertx.core.Context;
 import io.vertx.core.Future;
+import io.vertx.core.Vertx;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.util.concurrent.CompletableFuture;
@@ -49,21 +51,24 @@ public class DeliveryJobConsumer {
     private final Function<DeliveryJob, Future<DeliveryOutcome>> deliver;
     private final InFlightLimit limit;
     private final OutcomePublisher outcomes;
+    private final DoneJobs done;
 
     @Inject
-    public DeliveryJobConsumer(ObjectMapper mapper, DeliveryAgent agent, SessionConfig config, OutcomePublisher outcomes) {
+    public DeliveryJobConsumer(ObjectMapper mapper, DeliveryAgent agent, SessionConfig config, OutcomePublisher outcomes,
+                               DoneJobs done) {
         this(mapper, agent::deliver, new InFlightLimit(config.session().maxInFlight(), config.session().maxInFlightBytes()),
-                outcomes);
+                outcomes, done);
     }
 
     /** The consumer over any delivery function (tests). */
     DeliveryJobConsumer(ObjectMapper mapper, Function<DeliveryJob, Future<DeliveryOutcome>> deliver, InFlightLimit limit,
-                        OutcomePublisher outcomes) {
+                        OutcomePublisher outcomes, DoneJobs done) {
         this.jobs = mapper.readerFor(DeliveryJob.class);
         this.outcomeJson = mapper.writerFor(DeliveryOutcome.class);
         this.deliver = deliver;
         this.limit = limit;
         this.outcomes = outcomes;
+        this.done = done;
     }
 
     @Incoming("deliver")
@@ -89,23 +94,44 @@ public class DeliveryJobConsumer {
             return CompletableFuture.failedFuture(e);
         }
         DeliveryJob j = job;
+        DoneJobs.Claim claim = done.claim(job.jobId() == null ? job.messageId() + "/" + job.attempt() : job.jobId());
+        Context context = Vertx.currentContext();
+        claim.duplicate().whenComplete((dup, e) -> {
+            if (context == null || Vertx.currentContext() == context) {
+                start(record, j, size, claim, Boolean.TRUE.equals(dup));
+            } else {
+                context.runOnContext(v -> start(record, j, size, claim, Boolean.TRUE.equals(dup)));
+            }
+        });
+        return next;
+    }
+
+    /** Delivers the job, or drops it when it is a copy of one delivered already ({@link DoneJobs}). */
+    private void start(Message<byte[]> record, DeliveryJob job, long size, DoneJobs.Claim claim, boolean duplicate) {
+        if (duplicate) {
+            LOG.infof("job %s was delivered already (a redelivered copy after a crash): dropped, no second delivery",
+                    job.jobId());
+            limit.release(size);
+            record.ack();
+            return;
+        }
         Future<DeliveryOutcome> delivery;
         try {
             delivery = deliver.apply(job);
         } catch (RuntimeException e) {
             delivery = Future.failedFuture(e);
         }
-        delivery.onComplete(ar -> publish(record, j, size, ar.succeeded() ? ar.result()
-                : DeliveryAgent.local(j, Status.DEFERRED, "internal error: " + ar.cause())));
-        return next;
+        delivery.onComplete(ar -> publish(record, job, size, claim, ar.succeeded() ? ar.result()
+                : DeliveryAgent.local(job, Status.DEFERRED, "internal error: " + ar.cause())));
     }
 
-    private void publish(Message<byte[]> record, DeliveryJob job, long size, DeliveryOutcome outcome) {
+    private void publish(Message<byte[]> record, DeliveryJob job, long size, DoneJobs.Claim claim, DeliveryOutcome outcome) {
         byte[] json;
         try {
             json = outcomeJson.writeValueAsBytes(outcome);
         } catch (Exception e) {
             limit.release(size);
+            claim.release();
             LOG.errorf(e, "outcome of job %s not serialisable; job stays uncommitted", job.jobId());
             record.nack(e);
             return;
@@ -113,8 +139,10 @@ public class DeliveryJobConsumer {
         outcomes.publish(job.messageId(), json, (metadata, err) -> {
             limit.release(size);
             if (err == null) {
+                claim.done();
                 record.ack();
             } else {
+                claim.release();
                 LOG.errorf(err, "outcome of job %s not published; job stays uncommitted", job.jobId());
                 record.nack(err);
             }

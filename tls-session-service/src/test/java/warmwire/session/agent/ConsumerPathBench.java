@@ -91,7 +91,7 @@ class ConsumerPathBench {
         DeliveryJobConsumer consumer = new DeliveryJobConsumer(mapper, job -> {
             byte[] body = DeliveryAgent.body(job.contentBase64());
             return Future.succeededFuture(body.length > 0 ? done : null);
-        }, new InFlightLimit(1_000_000), publisher);
+        }, new InFlightLimit(1_000_000), publisher, new DoneJobs(null));
         Message<byte[]> msg = Message.of(record, () -> {
             acks.incrementAndGet();
             return CompletableFuture.completedFuture(null);

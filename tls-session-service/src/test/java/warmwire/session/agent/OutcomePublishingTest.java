@@ -94,7 +94,7 @@ class OutcomePublishingTest {
         return new DeliveryJobConsumer(mapper, job -> {
             delivered.incrementAndGet();
             return deliver.apply(job);
-        }, new InFlightLimit(maxInFlight), publisher);
+        }, new InFlightLimit(maxInFlight), publisher, new DoneJobs(null));
     }
 
     private DeliveryJobConsumer consumer() {
@@ -134,6 +134,29 @@ class OutcomePublishingTest {
         assertEquals(1, r.acks.get());
         assertTrue(r.nacks.isEmpty());
         assertEquals(0, c.inFlight(), "slot freed");
+    }
+
+    @Test
+    void aCopyOfAJobInFlightIsNotDeliveredAgain() throws Exception {
+        DeliveryJobConsumer c = consumer();
+        DeliveryJob job = job("m-dup");
+        Record first = record(job);
+        Record copy = record(job);
+        c.onJob(first.message);
+        c.onJob(copy.message);
+        await(() -> producer.history().size() == 1, "the outcome send");
+        assertEquals(1, delivered.get(), "delivered once");
+        assertEquals(0, copy.acks.get(), "the copy waits for the first");
+        assertTrue(producer.completeNext());
+        await(() -> copy.acks.get() == 1, "the copy's ack");
+        assertEquals(1, first.acks.get());
+        assertEquals(1, producer.history().size(), "one outcome: the copy publishes none");
+        assertEquals(1, delivered.get());
+        assertEquals(0, c.inFlight(), "both slots freed");
+
+        Record later = record(job);
+        c.onJob(later.message);
+        await(() -> producer.history().size() == 2, "without the Infinispan marks a later copy is delivered (at least once)");
     }
 
     @Test

@@ -1,0 +1,101 @@
+package warmwire.contracts.marks;
+
+import java.lang.System.Logger.Level;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.infinispan.client.hotrod.RemoteCache;
+
+/**
+ * NAME
+ *   IndexMarks - small best-effort facts in an Infinispan cache, under one key prefix.
+ * DESCRIPTION
+ *   The shared mechanics of the services' dedupe marks: queue-service's duplicate-id claims
+ *   ({@code id:}) and final-event marks ({@code f:}), tls-session-service's finished jobs
+ *   ({@code done:}). {@link #knownAsync} reads the marks of many names in one call, bounded
+ *   by 2 s; {@link #known} waits for it (worker threads only). {@link #put} writes many
+ *   asynchronously with the marks' lifespan. Infinispan unreachable: nothing is known (the
+ *   caller goes on; {@link #unchecked} counts the names), writes are logged and lost. Never
+ *   blocks an event loop, never fails mail.
+ *   In contracts because the key prefixes are contracts between instances, and the mechanics
+ *   are the same for every service; the Hot Rod client is the services' own (provided scope).
+ */
+public final class IndexMarks {
+    private static final System.Logger LOG = System.getLogger(IndexMarks.class.getName());
+    private static final long READ_TIMEOUT_MS = 2000;
+
+    private final RemoteCache<String, String> cache;
+    private final String prefix;
+    private final String what;
+    private final long lifespanSeconds;
+    private final AtomicLong unchecked = new AtomicLong();
+
+    public IndexMarks(RemoteCache<String, String> cache, String prefix, String what, long lifespanSeconds) {
+        this.cache = cache;
+        this.prefix = prefix;
+        this.what = what;
+        this.lifespanSeconds = lifespanSeconds;
+    }
+
+    /** name -> value of the names among {@code names} that are marked; waits (up to 2 s). */
+    public Map<String, String> known(Collection<String> names) {
+        return knownAsync(names).toCompletableFuture().join();
+    }
+
+    /** name -> value of the names among {@code names} that are marked; never completes exceptionally. */
+    public CompletionStage<Map<String, String>> knownAsync(Collection<String> names) {
+        if (names.isEmpty()) {
+            return CompletableFuture.completedFuture(Map.of());
+        }
+        Set<String> keys = new HashSet<>();
+        names.forEach(n -> keys.add(prefix + n));
+        CompletableFuture<Map<String, String>> read;
+        try {
+            read = cache.getAllAsync(keys).toCompletableFuture();
+        } catch (RuntimeException e) {
+            read = CompletableFuture.failedFuture(e);
+        }
+        int n = names.size();
+        return read.orTimeout(READ_TIMEOUT_MS, TimeUnit.MILLISECONDS).handle((got, ex) -> {
+            if (ex != null) {
+                unchecked.addAndGet(n);
+                LOG.log(Level.WARNING, "{0} check unavailable ({1}): {2} item(s) go on unchecked", what, ex.toString(), n);
+                return Map.of();
+            }
+            Map<String, String> out = new HashMap<>();
+            if (got != null) {
+                got.forEach((k, v) -> out.put(k.substring(prefix.length()), v));
+            }
+            return out;
+        });
+    }
+
+    /** Marks the names (name -> value), asynchronously. */
+    public void put(Map<String, String> marks) {
+        if (marks.isEmpty()) {
+            return;
+        }
+        Map<String, String> entries = new HashMap<>();
+        marks.forEach((n, v) -> entries.put(prefix + n, v));
+        try {
+            cache.putAllAsync(entries, lifespanSeconds, TimeUnit.SECONDS).whenComplete((v, ex) -> {
+                if (ex != null) {
+                    LOG.log(Level.WARNING, "{0} marks not written ({1}): {2} item(s)", what, ex.toString(), entries.size());
+                }
+            });
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "{0} marks not written ({1})", what, e.toString());
+        }
+    }
+
+    /** Names that went on unchecked because the index could not be read. */
+    public long unchecked() {
+        return unchecked.get();
+    }
+}
