@@ -58,8 +58,10 @@ public class SessionMetrics implements ConnectionEvents {
                 .register(registry);
         this.reuses = Counter.builder("warmwire.connection.reuses")
                 .description("mail transactions on a connection that had already carried one").register(registry);
-        this.fullHandshakes = Counter.builder("warmwire.tls.handshakes").tag("resumed", "false").register(registry);
-        this.resumedHandshakes = Counter.builder("warmwire.tls.handshakes").tag("resumed", "true").register(registry);
+        this.fullHandshakes = Counter.builder("warmwire.tls.handshakes").tag("resumed", "false")
+                .description("TLS handshakes completed, full or resumed").register(registry);
+        this.resumedHandshakes = Counter.builder("warmwire.tls.handshakes").tag("resumed", "true")
+                .description("TLS handshakes completed, full or resumed").register(registry);
         for (String r : RESULTS) {
             deliveries.put(r, Counter.builder("warmwire.deliveries").tag("result", r)
                     .description("delivery jobs finished, by result").register(registry));
