@@ -185,6 +185,25 @@ public interface SessionConfig {
         @WithName("done-job-lifespan")
         @WithDefault("1h")
         Duration doneJobLifespan();
+        /**
+         * Write dead-site verdicts to the Infinispan cache warmwire-sites (queue-service's admin
+         * API lists them). false: verdicts are only logged and Infinispan is never contacted (unit tests).
+         */
+        @WithName("publish-dead-sites")
+        @WithDefault("true")
+        boolean publishDeadSites();
+
+        /**
+         * How long a published verdict outlives its "until" in Infinispan (its lifespan is
+         * until - now + this), so verdicts of a stopped instance vanish on their own.
+         */
+        @WithName("dead-site-publish-margin")
+        @WithDefault("60s")
+        Duration deadSitePublishMargin();
+
+        /** This instance's name in published verdicts. Unset = host name:process id. */
+        @WithName("instance-id")
+        Optional<String> instanceId();
 
         /** Follow the operator decisions on control-topic (false: no site is ever suspended; unit tests). */
         @WithName("follow-control")

@@ -5,6 +5,7 @@
  * DESCRIPTION
  *   {@code smtp} is the protocol engine (no Kafka, no Quarkus); {@code tls} verifies
  *   certificates; {@code conn} walks a job's endpoints; {@code outcome} maps replies to
- *   per-recipient results; {@code agent} is the Kafka side with its in-flight bound.
+ *   per-recipient results; {@code agent} is the Kafka side with its in-flight bound;
+ *   {@code metrics} the Prometheus meters; {@code ops} the dead-site verdicts in Infinispan.
  */
 package warmwire.session;

@@ -35,6 +35,9 @@ import warmwire.session.smtp.SmtpSettings;
 import warmwire.session.smtp.SmtpState;
 import warmwire.session.smtp.SmtpTimeouts;
 import warmwire.session.tls.TrustFileVerifier;
+import warmwire.session.metrics.SessionMetrics;
+import warmwire.session.ops.DeadSitePublisher;
+import warmwire.session.readyq.DeadSites;
 
 /**
  * NAME
@@ -48,8 +51,10 @@ import warmwire.session.tls.TrustFileVerifier;
  *   Jobs go through the {@link ConnectionCache} (per-site ready queues, reused connections)
  *   unless {@code warmwire.session.connection-cache=false}. At shutdown every cached
  *   connection gets QUIT (bounded by {@code shutdown-timeout}).
- *   Each outcome is logged in one line at INFO, with conn_use. The body is base64-decoded once
- *   per job ({@link #body}) into the Envelope.
+ *   Each outcome is logged in one line at INFO, with conn_use, and counted
+ *   ({@link SessionMetrics}: finished jobs here; connections, handshakes and reuse through the
+ *   walker). Dead-site verdicts are logged and written to Infinispan ({@link DeadSitePublisher}).
+ *   The body is base64-decoded once per job ({@link #body}) into the Envelope.
  */
 @Startup
 @ApplicationScoped
@@ -60,17 +65,23 @@ public class DeliveryAgent {
     private final EndpointWalker walker;
     private final NetClient client;
     private final ConnectionCache cache;
+    private final SessionMetrics metrics;
 
     @Inject
-    public DeliveryAgent(Vertx vertx, SessionConfig config, warmwire.session.control.SuspendedSites suspended) {
+    public DeliveryAgent(Vertx vertx, SessionConfig config, warmwire.session.control.SuspendedSites suspended,
+                         SessionMetrics metrics, DeadSitePublisher publisher) {
         this.config = config;
+        this.metrics = metrics;
         SmtpSettings settings = new SmtpSettings(heloName(config), timeouts(config.smtp().timeouts()));
         PeerVerifier verifier = TrustFileVerifier.fromTrustFile(config.tls().trustFile().map(Path::of).orElse(null));
         this.client = EndpointWalker.createClient(vertx, settings);
-        this.walker = new EndpointWalker(vertx, client, settings, verifier);
+        this.walker = new EndpointWalker(vertx, client, settings, verifier, metrics);
+        DeadSites dead = deadSites(config.session(), publisher);
+        metrics.watchDeadSites(dead);
+        metrics.watchPublishFailures(publisher, DeadSitePublisher::failures);
         this.cache = config.session().connectionCache() ? new ConnectionCache(vertx, walker, key -> limits(config.session(), key),
                 new warmwire.session.readyq.HostLoad(vertx, config.session().growthCpuLimit()),
-                deadSites(config.session()), suspended) : null;
+                dead, suspended) : null;
         SessionConfig.Session c = config.session();
         LOG.infof("connection cache: %s, max-connections=%d, max-deliveries-per-connection=%d, idle-timeout=%s, "
                         + "max-connection-age=%s, recipients-per-transaction=%d, initial-concurrency=%d, queue-delay=%s, "
@@ -110,10 +121,12 @@ public class DeliveryAgent {
 
     private boolean stopped;
 
-    /** The limits of a site: the global values, overridden by the site key's entry, else by an entry for one of its hosts. */
-    /** Failed cohorts make a site dead for a while; logged here (the admin listing comes from the same verdicts). */
-    static warmwire.session.readyq.DeadSites deadSites(SessionConfig.Session c) {
-        return new warmwire.session.readyq.DeadSites(c.deadSiteMinBackoff(), c.deadSiteMaxBackoff(), java.time.Clock.systemUTC(),
+    /**
+     * Failed cohorts make a site dead for a while; logged here and handed to {@code publish}
+     * (the Infinispan cache warmwire-sites, which queue-service's admin API lists).
+     */
+    static DeadSites deadSites(SessionConfig.Session c, java.util.function.Consumer<DeadSites.Verdict> publish) {
+        return new DeadSites(c.deadSiteMinBackoff(), c.deadSiteMaxBackoff(), java.time.Clock.systemUTC(),
                 v -> {
                     if (v.count() > 0) {
                         LOG.warnf("site %s is dead until %s (%d failed attempt(s) in a row; jobs deferred without connecting): %s",
@@ -121,9 +134,11 @@ public class DeliveryAgent {
                     } else {
                         LOG.infof("site %s is alive again (dead since %s)", v.site(), v.since());
                     }
+                    publish.accept(v);
                 });
     }
 
+    /** The limits of a site: the global values, overridden by the site key's entry, else by an entry for one of its hosts. */
     static ConnectionLimits limits(SessionConfig.Session c, String siteKey) {
         SessionConfig.SiteLimits o = warmwire.contracts.route.Site.byKeyOrHost(siteKey, c.site()::get);
         ConnectionLimits d = new ConnectionLimits(c.maxConnections(), c.maxDeliveriesPerConnection(), c.idleTimeout(),
@@ -209,7 +224,8 @@ public class DeliveryAgent {
      * when INFO is off. Written synchronously (a few microseconds; application.properties says
      * why the async handler is not used).
      */
-    private static DeliveryOutcome log(DeliveryOutcome o) {
+    private DeliveryOutcome log(DeliveryOutcome o) {
+        metrics.finished(o);
         if (!LOG.isInfoEnabled()) {
             return o;
         }

@@ -1,17 +1,21 @@
 package warmwire.session.agent;
 
-import io.quarkus.infinispan.client.Remote;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Instance;
 import jakarta.enterprise.inject.Produces;
-import org.infinispan.client.hotrod.RemoteCache;
+import org.infinispan.client.hotrod.RemoteCacheManager;
 import warmwire.contracts.marks.IndexMarks;
 import warmwire.session.SessionConfig;
+import warmwire.session.metrics.SessionMetrics;
 
 /**
  * NAME
  *   DoneJobsSetup - the {@link DoneJobs} of this instance, over the Infinispan cache
  *   {@value #CACHE} unless {@code warmwire.session.done-jobs=false}.
+ * DESCRIPTION
+ *   The cache is opened (and created from
+ *   {@code quarkus.infinispan-client.cache.warmwire-session-jobs.configuration} when missing) at
+ *   startup, like queue-service's index: the consumer that uses it is a startup bean.
  */
 @ApplicationScoped
 public class DoneJobsSetup {
@@ -20,10 +24,11 @@ public class DoneJobsSetup {
 
     @Produces
     @ApplicationScoped
-    DoneJobs doneJobs(SessionConfig config, @Remote(CACHE) Instance<RemoteCache<String, String>> cache) {
-        if (!config.session().doneJobs()) {
-            return new DoneJobs(null);
-        }
-        return new DoneJobs(new IndexMarks(cache.get(), "done:", "done-job", config.session().doneJobLifespan().toSeconds()));
+    DoneJobs doneJobs(SessionConfig config, Instance<RemoteCacheManager> managers, SessionMetrics metrics) {
+        DoneJobs done = !config.session().doneJobs() ? new DoneJobs(null)
+                : new DoneJobs(new IndexMarks(managers.get().getCache(CACHE), "done:", "done-job",
+                        config.session().doneJobLifespan().toSeconds()));
+        metrics.watchDoneJobs(done);
+        return done;
     }
 }

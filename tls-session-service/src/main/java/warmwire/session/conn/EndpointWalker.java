@@ -16,6 +16,7 @@ import warmwire.session.smtp.SmtpState;
 import warmwire.session.smtp.TlsDetails;
 import warmwire.session.smtp.Envelope;
 import warmwire.session.tls.TlsEngine;
+import warmwire.session.metrics.ConnectionEvents;
 
 /**
  * NAME
@@ -35,12 +36,20 @@ public final class EndpointWalker {
     private final NetClient client;
     private final SmtpSettings settings;
     private final PeerVerifier verifier;
+    private final ConnectionEvents events;
 
     public EndpointWalker(Vertx vertx, NetClient client, SmtpSettings settings, PeerVerifier verifier) {
+        this(vertx, client, settings, verifier, ConnectionEvents.NONE);
+    }
+
+    /** @param events told of every TCP connection, TLS handshake and held session (metrics) */
+    public EndpointWalker(Vertx vertx, NetClient client, SmtpSettings settings, PeerVerifier verifier,
+                          ConnectionEvents events) {
         this.vertx = vertx;
         this.client = client;
         this.settings = settings;
         this.verifier = verifier;
+        this.events = events == null ? ConnectionEvents.NONE : events;
     }
 
     /**
@@ -98,6 +107,7 @@ public final class EndpointWalker {
             SmtpSession s = o.session();
             TlsDetails tls = s.tls();
             return JobTransactions.run(s, envelope, false, Integer.MAX_VALUE).map(r -> {
+                events.reused(Math.max(0, r.parts().size() - 1)); // the job's further transactions
                 s.quit();
                 return new DeliveryAttempt(o.endpoint(), r.parts(), r.failure(), tls, r.firstUse(), o.connectNanos(),
                         r.transmitNanos());
@@ -116,18 +126,32 @@ public final class EndpointWalker {
         Endpoint ep = endpoints.get(i);
         SmtpSession s = new SmtpSession(vertx, client, settings, ep, level, verifier);
         s.open().onComplete(opened -> {
+            if (s.tls() != null) {
+                events.handshake(s.tls().resumed());
+            }
             if (opened.failed()) {
                 SmtpFailure f = opened.cause() instanceof SmtpFailure sf ? sf
                         : new SmtpFailure(SmtpFailure.Kind.PROTOCOL, s.state(), null, String.valueOf(opened.cause()));
+                if (f.connected()) {
+                    events.opened();
+                }
                 s.quit(); // QUIT when the server still talks, else just close
                 tryEndpoint(endpoints, i + 1, level, start, f.connected() ? ep : null, f, p);
                 return;
             }
+            events.opened();
+            events.held();
+            s.onClosed(events::released);
             p.complete(new Opened(s, ep, ep, null, System.nanoTime() - start));
         });
     }
 
     public SmtpSettings settings() {
         return settings;
+    }
+
+    /** Where this walker reports its connections; the connection cache reports reuse there too. */
+    public ConnectionEvents events() {
+        return events;
     }
 }

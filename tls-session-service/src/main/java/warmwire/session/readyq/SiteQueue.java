@@ -301,6 +301,9 @@ public final class SiteQueue {
                 publish();
                 return;
             }
+            // transactions on a connection that had carried one before (this job's first on a
+            // cached connection, and every further one of the job)
+            walker.events().reused(Math.max(0, r.parts().size() - (r.firstUse() > 1 ? 0 : 1)));
             feedback(r);
             if (r.failure() == null) {
                 long took = System.nanoTime() - t0;

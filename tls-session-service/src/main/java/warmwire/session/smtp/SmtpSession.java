@@ -458,12 +458,17 @@ public final class SmtpSession {
     /**
      * Runs {@code listener} once, on the session's event loop, when the connection ends for any
      * reason (server close, error, timeout, {@link #close}, QUIT); at once when already closed.
+     * Listeners add up: each runs, in the order given.
      */
     public void onClosed(Runnable listener) {
         if (closed) {
             listener.run();
         } else {
-            closeListener = listener;
+            Runnable before = closeListener;
+            closeListener = before == null ? listener : () -> {
+                before.run();
+                listener.run();
+            };
         }
     }
 
