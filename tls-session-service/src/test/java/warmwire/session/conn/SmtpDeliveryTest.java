@@ -7,22 +7,18 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.vertx.core.Vertx;
 import io.vertx.core.net.NetClient;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import warmwire.contracts.mail.TlsLevel;
 import warmwire.contracts.outcome.DeliveryOutcome;
 import warmwire.contracts.outcome.RecipientResult;
@@ -37,6 +33,7 @@ import warmwire.session.smtp.PeerVerifier;
 import warmwire.session.smtp.SmtpSettings;
 import warmwire.session.smtp.SmtpState;
 import warmwire.session.smtp.SmtpTimeouts;
+import warmwire.session.testing.Loopback;
 import warmwire.session.testing.ScriptedSmtpServer;
 import warmwire.session.testing.TestCerts;
 import warmwire.session.tls.TrustFileVerifier;
@@ -47,38 +44,15 @@ import warmwire.session.tls.TrustFileVerifier;
  * DeliveryOutcome.
  */
 class SmtpDeliveryTest {
-    private static Vertx vertx;
-    private final List<ScriptedSmtpServer> servers = new ArrayList<>();
+    @RegisterExtension
+    static final Loopback net = new Loopback();
     private SmtpTimeouts timeouts;
     private PeerVerifier verifier;
-
-    @BeforeAll
-    static void startVertx() {
-        vertx = Vertx.vertx();
-    }
-
-    @AfterAll
-    static void stopVertx() throws Exception {
-        vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
-    }
 
     @BeforeEach
     void defaults() {
         timeouts = SmtpTimeouts.all(Duration.ofSeconds(5));
         verifier = TrustFileVerifier.fromTrustFile(TestCerts.localhost().pem);
-    }
-
-    @AfterEach
-    void stopServers() throws Exception {
-        for (ScriptedSmtpServer s : servers) {
-            s.close();
-        }
-    }
-
-    private ScriptedSmtpServer server() throws Exception {
-        ScriptedSmtpServer s = new ScriptedSmtpServer();
-        servers.add(s);
-        return s;
     }
 
     private static Endpoint local(int port) {
@@ -88,9 +62,9 @@ class SmtpDeliveryTest {
     private DeliveryOutcome deliver(List<Endpoint> endpoints, TlsLevel level, List<String> rcpts, byte[] content)
             throws Exception {
         SmtpSettings settings = new SmtpSettings("client.test", timeouts);
-        NetClient client = EndpointWalker.createClient(vertx, settings);
+        NetClient client = EndpointWalker.createClient(net.vertx(), settings);
         try {
-            EndpointWalker walker = new EndpointWalker(vertx, client, settings, verifier);
+            EndpointWalker walker = new EndpointWalker(net.vertx(), client, settings, verifier);
             Envelope env = new Envelope("sender@example.org", rcpts, content);
             DeliveryAttempt a = walker.deliver(endpoints, level, env).toCompletionStage().toCompletableFuture()
                     .get(30, TimeUnit.SECONDS);
@@ -128,12 +102,12 @@ class SmtpDeliveryTest {
 
     @Test
     void secondConnectionOfOneClientResumesTheTlsSession() throws Exception {
-        ScriptedSmtpServer s = server();
+        ScriptedSmtpServer s = net.server();
         s.tls = TestCerts.localhost().serverContext();
         SmtpSettings settings = new SmtpSettings("client.test", timeouts);
-        NetClient client = EndpointWalker.createClient(vertx, settings);
+        NetClient client = EndpointWalker.createClient(net.vertx(), settings);
         try {
-            EndpointWalker walker = new EndpointWalker(vertx, client, settings, verifier);
+            EndpointWalker walker = new EndpointWalker(net.vertx(), client, settings, verifier);
             Envelope env = new Envelope("sender@example.org", List.of("a@example.com"), "Subject: t\r\n\r\nx\r\n".getBytes());
             DeliveryAttempt first = walker.deliver(List.of(local(s.port())), TlsLevel.ENCRYPT, env)
                     .toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
@@ -152,7 +126,7 @@ class SmtpDeliveryTest {
 
     @Test
     void deliveredOverStartTlsWithVersionAndCipher() throws Exception {
-        ScriptedSmtpServer s = server();
+        ScriptedSmtpServer s = net.server();
         s.tls = TestCerts.localhost().serverContext();
         byte[] content = "Subject: t\n\n.leading dot\nbare lf\r\nend".getBytes(StandardCharsets.US_ASCII);
         DeliveryOutcome o = deliver(List.of(local(s.port())), TlsLevel.MAY, List.of("a@example.com", "b@example.com"), content);
@@ -185,7 +159,7 @@ class SmtpDeliveryTest {
 
     @Test
     void pipelinedWhenOffered() throws Exception {
-        ScriptedSmtpServer s = server();
+        ScriptedSmtpServer s = net.server();
         DeliveryOutcome o = deliver(s, TlsLevel.NONE, "a@example.com", "b@example.com");
         assertAll(o, Status.DELIVERED);
         assertTrue(s.pipelinedMail, "RCPT/DATA were sent before the MAIL reply");
@@ -195,7 +169,7 @@ class SmtpDeliveryTest {
 
     @Test
     void lockstepWithoutPipelining() throws Exception {
-        ScriptedSmtpServer s = server();
+        ScriptedSmtpServer s = net.server();
         s.extensions = List.of("8BITMIME", "SIZE 1000000");
         DeliveryOutcome o = deliver(s, TlsLevel.MAY, "a@example.com", "b@example.com");
         assertAll(o, Status.DELIVERED);
@@ -205,7 +179,7 @@ class SmtpDeliveryTest {
 
     @Test
     void eightBitBodyDeclared() throws Exception {
-        ScriptedSmtpServer s = server();
+        ScriptedSmtpServer s = net.server();
         byte[] content = "Subject: caf\u00e9\r\n\r\n\u00e9t\u00e9\r\n".getBytes(StandardCharsets.UTF_8);
         DeliveryOutcome o = deliver(List.of(local(s.port())), TlsLevel.NONE, List.of("a@example.com"), content);
         assertAll(o, Status.DELIVERED);
@@ -215,7 +189,7 @@ class SmtpDeliveryTest {
 
     @Test
     void rcpt550BouncedWhileOthersDelivered() throws Exception {
-        ScriptedSmtpServer s = server();
+        ScriptedSmtpServer s = net.server();
         s.rcptReply = r -> r.startsWith("bad") ? "550 5.1.1 <" + r + ">: Recipient address rejected" : "250 2.1.5 Ok";
         DeliveryOutcome o = deliver(s, TlsLevel.NONE, "good@example.com", "bad@example.com", "also@example.com");
         assertEquals(Status.DELIVERED, o.results().get(0).status());
@@ -229,7 +203,7 @@ class SmtpDeliveryTest {
 
     @Test
     void rcpt451Deferred() throws Exception {
-        ScriptedSmtpServer s = server();
+        ScriptedSmtpServer s = net.server();
         s.rcptReply = r -> r.startsWith("grey") ? "451 4.7.1 Greylisted, try later" : "250 2.1.5 Ok";
         DeliveryOutcome o = deliver(s, TlsLevel.NONE, "grey@example.com", "ok@example.com");
         assertEquals(Status.DEFERRED, o.results().get(0).status());
@@ -240,21 +214,21 @@ class SmtpDeliveryTest {
 
     @Test
     void endOfDataReplyDecidesAcceptedRecipients() throws Exception {
-        ScriptedSmtpServer s = server();
+        ScriptedSmtpServer s = net.server();
         s.dataDoneReply = "554 5.7.1 Message rejected as spam";
         DeliveryOutcome o = deliver(s, TlsLevel.NONE, "a@example.com", "b@example.com");
         assertAll(o, Status.BOUNCED);
         assertEquals(554, o.results().get(1).smtp().code());
         assertTrue(o.results().get(1).reason().contains("end of DATA"), o.results().get(1).reason());
 
-        ScriptedSmtpServer t = server();
+        ScriptedSmtpServer t = net.server();
         t.dataDoneReply = "452 4.3.1 Insufficient system storage";
         assertAll(deliver(t, TlsLevel.NONE, "a@example.com"), Status.DEFERRED);
     }
 
     @Test
     void allRecipientsRejectedSendsRsetNotData() throws Exception {
-        ScriptedSmtpServer s = server();
+        ScriptedSmtpServer s = net.server();
         s.extensions = List.of();
         s.rcptReply = r -> "550 5.1.1 no such user";
         DeliveryOutcome o = deliver(s, TlsLevel.NONE, "x@example.com", "y@example.com");
@@ -265,7 +239,7 @@ class SmtpDeliveryTest {
 
     @Test
     void encryptWithoutStartTlsNeverSendsMail() throws Exception {
-        ScriptedSmtpServer s = server(); // no STARTTLS offered
+        ScriptedSmtpServer s = net.server(); // no STARTTLS offered
         DeliveryOutcome o = deliver(s, TlsLevel.ENCRYPT, "a@example.com");
         assertAll(o, Status.DEFERRED);
         assertTrue(o.results().get(0).reason().startsWith("TLS is required, but was not offered by host localhost[127.0.0.1]:"),
@@ -279,7 +253,7 @@ class SmtpDeliveryTest {
     @Test
     void verifyWithUntrustedCertificateIsDeferred() throws Exception {
         verifier = TrustFileVerifier.fromTrustFile(TestCerts.other().pem);
-        ScriptedSmtpServer s = server();
+        ScriptedSmtpServer s = net.server();
         s.tls = TestCerts.localhost().serverContext();
         DeliveryOutcome o = deliver(s, TlsLevel.VERIFY, "a@example.com");
         assertAll(o, Status.DEFERRED);
@@ -290,7 +264,7 @@ class SmtpDeliveryTest {
 
     @Test
     void verifyChecksTheHostName() throws Exception {
-        ScriptedSmtpServer s = server();
+        ScriptedSmtpServer s = net.server();
         s.tls = TestCerts.localhost().serverContext();
         Endpoint wrongName = new Endpoint("mx.example.invalid", "127.0.0.1", s.port(), 10);
         DeliveryOutcome o = deliver(List.of(wrongName), TlsLevel.VERIFY, List.of("a@example.com"), "x\r\n".getBytes());
@@ -302,7 +276,7 @@ class SmtpDeliveryTest {
 
     @Test
     void verifyWithTrustedCertificateDelivers() throws Exception {
-        ScriptedSmtpServer s = server();
+        ScriptedSmtpServer s = net.server();
         s.tls = TestCerts.localhost().serverContext();
         DeliveryOutcome o = deliver(s, TlsLevel.VERIFY, "a@example.com");
         assertAll(o, Status.DELIVERED);
@@ -311,7 +285,7 @@ class SmtpDeliveryTest {
 
     @Test
     void failedHandshakeUnderMayIsDeferredNotClearText() throws Exception {
-        ScriptedSmtpServer s = server();
+        ScriptedSmtpServer s = net.server();
         s.tls = TestCerts.localhost().serverContext();
         // SSLv3 is disabled in every JDK 17 client: the handshake cannot succeed
         s.tlsEnabledProtocols = new String[] {"SSLv3"};
@@ -323,7 +297,7 @@ class SmtpDeliveryTest {
 
     @Test
     void serverClosingMidDataDefers() throws Exception {
-        ScriptedSmtpServer s = server();
+        ScriptedSmtpServer s = net.server();
         s.closeAfterBodyBytes = 10;
         byte[] content = "Subject: t\r\n\r\n".concat("line of body text\r\n".repeat(2000)).getBytes();
         DeliveryOutcome o = deliver(List.of(local(s.port())), TlsLevel.NONE, List.of("a@example.com", "b@example.com"), content);
@@ -334,7 +308,7 @@ class SmtpDeliveryTest {
     @Test
     void silentServerTimesOut() throws Exception {
         timeouts = SmtpTimeouts.all(Duration.ofSeconds(5)).with(SmtpState.GREETING, Duration.ofMillis(300));
-        ScriptedSmtpServer s = server();
+        ScriptedSmtpServer s = net.server();
         s.silent = true;
         long t0 = System.nanoTime();
         DeliveryOutcome o = deliver(s, TlsLevel.MAY, "a@example.com");
@@ -346,7 +320,7 @@ class SmtpDeliveryTest {
 
     @Test
     void garbageGreetingIsAProtocolError() throws Exception {
-        ScriptedSmtpServer s = server();
+        ScriptedSmtpServer s = net.server();
         s.greeting = "HTTP/1.1 400 Bad Request";
         DeliveryOutcome o = deliver(s, TlsLevel.MAY, "a@example.com");
         assertAll(o, Status.DEFERRED);
@@ -359,7 +333,7 @@ class SmtpDeliveryTest {
         try (ServerSocket probe = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             dead = probe.getLocalPort();
         }
-        ScriptedSmtpServer s = server();
+        ScriptedSmtpServer s = net.server();
         DeliveryOutcome o = deliver(List.of(local(dead), local(s.port())), TlsLevel.MAY, List.of("a@example.com"),
                 "x\r\n".getBytes());
         assertAll(o, Status.DELIVERED);
@@ -368,9 +342,9 @@ class SmtpDeliveryTest {
 
     @Test
     void greetingRefusedThenNextEndpoint() throws Exception {
-        ScriptedSmtpServer busy = server();
+        ScriptedSmtpServer busy = net.server();
         busy.greeting = "421 4.3.2 Service not available";
-        ScriptedSmtpServer s = server();
+        ScriptedSmtpServer s = net.server();
         DeliveryOutcome o = deliver(List.of(local(busy.port()), local(s.port())), TlsLevel.MAY, List.of("a@example.com"),
                 "x\r\n".getBytes());
         assertAll(o, Status.DELIVERED);
@@ -383,7 +357,7 @@ class SmtpDeliveryTest {
         try (ServerSocket probe = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             dead = probe.getLocalPort();
         }
-        ScriptedSmtpServer busy = server();
+        ScriptedSmtpServer busy = net.server();
         busy.greeting = "554 5.7.1 go away";
         DeliveryOutcome o = deliver(List.of(local(busy.port()), local(dead)), TlsLevel.MAY, List.of("a@example.com", "b@example.com"),
                 "x\r\n".getBytes());
@@ -395,7 +369,7 @@ class SmtpDeliveryTest {
 
     @Test
     void ehloRejectedFallsBackToHelo() throws Exception {
-        ScriptedSmtpServer s = server();
+        ScriptedSmtpServer s = net.server();
         s.ehloReply = "502 5.5.2 Error: command not recognized";
         DeliveryOutcome o = deliver(s, TlsLevel.MAY, "a@example.com");
         assertAll(o, Status.DELIVERED);

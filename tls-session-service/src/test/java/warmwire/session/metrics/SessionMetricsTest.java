@@ -3,13 +3,13 @@ package warmwire.session.metrics;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static warmwire.session.testing.Eventually.eventually;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.micrometer.prometheus.PrometheusConfig;
 import io.micrometer.prometheus.PrometheusMeterRegistry;
 import io.vertx.core.Future;
-import io.vertx.core.Vertx;
 import io.vertx.core.net.NetClient;
 import java.net.ServerSocket;
 import java.time.Clock;
@@ -18,10 +18,8 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import warmwire.contracts.mail.TlsLevel;
 import warmwire.contracts.outcome.Delays;
 import warmwire.contracts.outcome.DeliveryOutcome;
@@ -37,6 +35,7 @@ import warmwire.session.readyq.DeadSites;
 import warmwire.session.smtp.Envelope;
 import warmwire.session.smtp.SmtpSettings;
 import warmwire.session.smtp.SmtpTimeouts;
+import warmwire.session.testing.Loopback;
 import warmwire.session.testing.ScriptedSmtpServer;
 import warmwire.session.testing.TestCerts;
 import warmwire.session.tls.TrustFileVerifier;
@@ -47,51 +46,17 @@ import warmwire.session.tls.TrustFileVerifier;
  * Prometheus names the integration test greps.
  */
 class SessionMetricsTest {
-    private static Vertx vertx;
-    private final List<ScriptedSmtpServer> servers = new ArrayList<>();
-    private final List<NetClient> clients = new ArrayList<>();
-    private final List<ConnectionCache> caches = new ArrayList<>();
-
-    @BeforeAll
-    static void startVertx() {
-        vertx = Vertx.vertx();
-    }
-
-    @AfterAll
-    static void stopVertx() throws Exception {
-        vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
-    }
-
-    @AfterEach
-    void stop() throws Exception {
-        for (ConnectionCache c : caches) {
-            c.shutdown(Duration.ofSeconds(2)).toCompletionStage().toCompletableFuture().get(5, TimeUnit.SECONDS);
-        }
-        for (NetClient c : clients) {
-            c.close();
-        }
-        for (ScriptedSmtpServer s : servers) {
-            s.close();
-        }
-    }
-
-    private ScriptedSmtpServer server() throws Exception {
-        ScriptedSmtpServer s = new ScriptedSmtpServer();
-        servers.add(s);
-        return s;
-    }
+    @RegisterExtension
+    static final Loopback net = new Loopback();
 
     private ConnectionCache cache(ConnectionEvents events, int rcptsPerTransaction, DeadSites dead) {
         SmtpSettings settings = new SmtpSettings("client.test", SmtpTimeouts.all(Duration.ofSeconds(5)));
-        NetClient client = EndpointWalker.createClient(vertx, settings);
-        clients.add(client);
-        EndpointWalker walker = new EndpointWalker(vertx, client, settings,
+        NetClient client = net.client(EndpointWalker.createClient(net.vertx(), settings));
+        EndpointWalker walker = new EndpointWalker(net.vertx(), client, settings,
                 TrustFileVerifier.fromTrustFile(TestCerts.localhost().pem), events);
         ConnectionLimits limits = new ConnectionLimits(20, 1000, Duration.ofSeconds(30), Duration.ofSeconds(300),
                 rcptsPerTransaction, 2, Duration.ofSeconds(10), 1024);
-        ConnectionCache c = new ConnectionCache(vertx, walker, k -> limits, () -> false, dead, k -> null);
-        caches.add(c);
-        return c;
+        return net.cache(new ConnectionCache(net.vertx(), walker, k -> limits, () -> false, dead, k -> null));
     }
 
     private static DeliveryAttempt deliver(ConnectionCache c, int port, TlsLevel level, String... rcpts) throws Exception {
@@ -109,23 +74,13 @@ class SessionMetricsTest {
         return r.get(name).gauge().value();
     }
 
-    private static void eventually(java.util.function.BooleanSupplier ok, String what) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (!ok.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError(what);
-            }
-            Thread.sleep(20);
-        }
-    }
-
     @Test
     void openHandshakeReuseAndHeldConnectionsAreCounted() throws Exception {
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
         SessionMetrics m = new SessionMetrics(registry);
         assertEquals(0, count(registry, "warmwire.tls.handshakes", "resumed", "true"), "both series exist from the start");
         assertEquals(0, count(registry, "warmwire.tls.handshakes", "resumed", "false"));
-        ScriptedSmtpServer s = server();
+        ScriptedSmtpServer s = net.server();
         s.tls = TestCerts.localhost().serverContext();
         ConnectionCache c = cache(m, 50, DeadSites.off());
 
@@ -152,13 +107,12 @@ class SessionMetricsTest {
     void freshConnectionsWithoutTheCacheCountResumedHandshakes() throws Exception {
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
         SessionMetrics m = new SessionMetrics(registry);
-        ScriptedSmtpServer s = server();
+        ScriptedSmtpServer s = net.server();
         s.tls = TestCerts.localhost().serverContext();
         s.tlsEnabledProtocols = new String[] {"TLSv1.2"}; // every later connection of the client resumes
         SmtpSettings settings = new SmtpSettings("client.test", SmtpTimeouts.all(Duration.ofSeconds(5)));
-        NetClient client = EndpointWalker.createClient(vertx, settings);
-        clients.add(client);
-        EndpointWalker walker = new EndpointWalker(vertx, client, settings,
+        NetClient client = net.client(EndpointWalker.createClient(net.vertx(), settings));
+        EndpointWalker walker = new EndpointWalker(net.vertx(), client, settings,
                 TrustFileVerifier.fromTrustFile(TestCerts.localhost().pem), m);
         for (int i = 0; i < 3; i++) {
             DeliveryAttempt a = walker.deliver(List.of(new Endpoint("localhost", "127.0.0.1", s.port(), 10)), TlsLevel.ENCRYPT,
@@ -177,7 +131,7 @@ class SessionMetricsTest {
     void furtherTransactionsOfOneJobCountAsReuse() throws Exception {
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
         SessionMetrics m = new SessionMetrics(registry);
-        ScriptedSmtpServer s = server();
+        ScriptedSmtpServer s = net.server();
         ConnectionCache c = cache(m, 2, DeadSites.off());
         DeliveryAttempt a = deliver(c, s.port(), TlsLevel.NONE, "a@example.com", "b@example.com", "c@example.com",
                 "d@example.com", "e@example.com");
@@ -210,7 +164,7 @@ class SessionMetricsTest {
     void aGreetingRefusalStillCountsTheTcpConnection() throws Exception {
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
         SessionMetrics m = new SessionMetrics(registry);
-        ScriptedSmtpServer s = server();
+        ScriptedSmtpServer s = net.server();
         s.greeting = "554 5.3.2 go away";
         DeliveryAttempt a = deliver(cache(m, 50, DeadSites.off()), s.port(), TlsLevel.NONE, "a@example.com");
         assertEquals(0, a.connectionUse());

@@ -3,6 +3,7 @@ package warmwire.session.ops;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static warmwire.session.testing.Eventually.eventually;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -82,16 +83,6 @@ class DeadSitePublisherTest {
                     }
                     throw new UnsupportedOperationException(method.getName());
                 });
-    }
-
-    private static void eventually(java.util.function.BooleanSupplier ok, String what) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (!ok.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError(what);
-            }
-            Thread.sleep(10);
-        }
     }
 
     @Test

@@ -8,7 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import io.vertx.core.Future;
-import io.vertx.core.Vertx;
 import io.vertx.core.net.NetClient;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -21,10 +20,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import warmwire.contracts.mail.TlsLevel;
 import warmwire.contracts.outcome.DeliveryOutcome;
 import warmwire.contracts.outcome.RecipientResult;
@@ -39,6 +36,7 @@ import warmwire.session.outcome.OutcomeBuilder;
 import warmwire.session.smtp.Envelope;
 import warmwire.session.smtp.SmtpSettings;
 import warmwire.session.smtp.SmtpTimeouts;
+import warmwire.session.testing.Loopback;
 import warmwire.session.testing.ScriptedSmtpServer;
 import warmwire.session.testing.TestCerts;
 import warmwire.session.tls.TrustFileVerifier;
@@ -49,41 +47,10 @@ import warmwire.session.tls.TrustFileVerifier;
  * slow start, and a tarpit site beside a fast one.
  */
 class ConnectionCacheTest {
-    private static Vertx vertx;
-    private final List<ScriptedSmtpServer> servers = new ArrayList<>();
-    private final List<NetClient> clients = new ArrayList<>();
-    private final List<ConnectionCache> caches = new ArrayList<>();
-
-    @BeforeAll
-    static void startVertx() {
-        vertx = Vertx.vertx();
-    }
-
-    @AfterAll
-    static void stopVertx() throws Exception {
-        vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
-    }
-
-    @AfterEach
-    void stop() throws Exception {
-        for (ConnectionCache c : caches) {
-            c.shutdown(Duration.ofSeconds(2)).toCompletionStage().toCompletableFuture().get(5, TimeUnit.SECONDS);
-        }
-        for (NetClient c : clients) {
-            c.close();
-        }
-        for (ScriptedSmtpServer s : servers) {
-            s.close();
-        }
-    }
+    @RegisterExtension
+    static final Loopback net = new Loopback();
 
     private static final Duration TEN_S = Duration.ofSeconds(10);
-
-    private ScriptedSmtpServer server() throws Exception {
-        ScriptedSmtpServer s = new ScriptedSmtpServer();
-        servers.add(s);
-        return s;
-    }
 
     private static ConnectionLimits limits(int maxConnections, int maxUses, Duration idle, int rcpts, int initial,
                                            Duration queueDelay) {
@@ -101,13 +68,10 @@ class ConnectionCacheTest {
     private ConnectionCache cache(ConnectionLimits limits, java.util.function.BooleanSupplier saturated, DeadSites dead,
                                   java.util.function.Function<String, String> suspended) {
         SmtpSettings settings = new SmtpSettings("client.test", SmtpTimeouts.all(Duration.ofSeconds(5)));
-        NetClient client = EndpointWalker.createClient(vertx, settings);
-        clients.add(client);
-        EndpointWalker walker = new EndpointWalker(vertx, client, settings,
+        NetClient client = net.client(EndpointWalker.createClient(net.vertx(), settings));
+        EndpointWalker walker = new EndpointWalker(net.vertx(), client, settings,
                 TrustFileVerifier.fromTrustFile(TestCerts.localhost().pem));
-        ConnectionCache c = new ConnectionCache(vertx, walker, k -> limits, saturated, dead, suspended);
-        caches.add(c);
-        return c;
+        return net.cache(new ConnectionCache(net.vertx(), walker, k -> limits, saturated, dead, suspended));
     }
 
     private static Endpoint local(int port) {
@@ -160,7 +124,7 @@ class ConnectionCacheTest {
 
     @Test
     void twoJobsOneConnectionWithPipelinedRset() throws Exception {
-        ScriptedSmtpServer s = server();
+        ScriptedSmtpServer s = net.server();
         ConnectionCache c = cache(ConnectionLimits.defaults());
         DeliveryOutcome first = deliver(c, s.port(), TlsLevel.NONE, "a@example.com");
         DeliveryOutcome second = deliver(c, s.port(), TlsLevel.NONE, "b@example.com", "c@example.com");
@@ -180,7 +144,7 @@ class ConnectionCacheTest {
 
     @Test
     void lockstepRsetWithoutPipelining() throws Exception {
-        ScriptedSmtpServer s = server();
+        ScriptedSmtpServer s = net.server();
         s.extensions = List.of("8BITMIME");
         ConnectionCache c = cache(ConnectionLimits.defaults());
         assertAll(deliver(c, s.port(), TlsLevel.NONE, "a@example.com"), Status.DELIVERED);
@@ -194,7 +158,7 @@ class ConnectionCacheTest {
 
     @Test
     void serverClosedIdleConnectionNextJobOnFreshOneWithoutDeferral() throws Exception {
-        ScriptedSmtpServer s = server();
+        ScriptedSmtpServer s = net.server();
         s.closeAfterMessages = 1;
         s.closeWith = "421 4.4.2 test.local Error: timeout exceeded";
         ConnectionCache c = cache(ConnectionLimits.defaults());
@@ -209,7 +173,7 @@ class ConnectionCacheTest {
 
     @Test
     void rset421GoesToAFreshConnection() throws Exception {
-        ScriptedSmtpServer s = server();
+        ScriptedSmtpServer s = net.server();
         s.rsetReply = "421 4.3.2 Service shutting down";
         ConnectionCache c = cache(ConnectionLimits.defaults());
         assertAll(deliver(c, s.port(), TlsLevel.NONE, "a@example.com"), Status.DELIVERED);
@@ -222,7 +186,7 @@ class ConnectionCacheTest {
 
     @Test
     void useLimitQuitsAndOpensANewConnection() throws Exception {
-        ScriptedSmtpServer s = server();
+        ScriptedSmtpServer s = net.server();
         ConnectionCache c = cache(limits(20, 2, Duration.ofSeconds(30), 50, 2, TEN_S));
         List<Integer> uses = new ArrayList<>();
         for (int i = 0; i < 3; i++) {
@@ -237,7 +201,7 @@ class ConnectionCacheTest {
 
     @Test
     void idleTimeoutQuits() throws Exception {
-        ScriptedSmtpServer s = server();
+        ScriptedSmtpServer s = net.server();
         ConnectionCache c = cache(limits(20, 1000, Duration.ofMillis(300), 50, 2, TEN_S));
         assertAll(deliver(c, s.port(), TlsLevel.NONE, "a@example.com"), Status.DELIVERED);
         assertEquals(1, c.connections());
@@ -247,7 +211,7 @@ class ConnectionCacheTest {
 
     @Test
     void tooManyRecipientsCarriedToTheNextTransaction() throws Exception {
-        ScriptedSmtpServer s = server();
+        ScriptedSmtpServer s = net.server();
         s.maxRcptPerTransaction = 2;
         ConnectionCache c = cache(ConnectionLimits.defaults());
         DeliveryOutcome o = deliver(c, s.port(), TlsLevel.NONE, "a@x.com", "b@x.com", "c@x.com", "d@x.com", "e@x.com");
@@ -259,7 +223,7 @@ class ConnectionCacheTest {
 
     @Test
     void recipientsPerTransactionLimit() throws Exception {
-        ScriptedSmtpServer s = server();
+        ScriptedSmtpServer s = net.server();
         ConnectionCache c = cache(limits(20, 1000, Duration.ofSeconds(30), 2, 2, TEN_S));
         DeliveryOutcome o = deliver(c, s.port(), TlsLevel.NONE, "a@x.com", "b@x.com", "c@x.com");
         assertAll(o, Status.DELIVERED);
@@ -269,7 +233,7 @@ class ConnectionCacheTest {
 
     @Test
     void weakerLevelConnectionNeverServesAStricterJob() throws Exception {
-        ScriptedSmtpServer s = server();
+        ScriptedSmtpServer s = net.server();
         s.tls = TestCerts.localhost().serverContext();
         ConnectionCache c = cache(ConnectionLimits.defaults());
         // the same site key on purpose: only the cache key keeps them apart
@@ -291,7 +255,7 @@ class ConnectionCacheTest {
 
     @Test
     void slowStartWindowGrowsWithSuccessesAndHalvesOnFailure() throws Exception {
-        ScriptedSmtpServer s = server();
+        ScriptedSmtpServer s = net.server();
         ConnectionCache c = cache(limits(20, 1000, Duration.ofSeconds(30), 50, 2, TEN_S));
         String key = site(s.port(), TlsLevel.NONE);
         for (int i = 0; i < 9; i++) {
@@ -314,7 +278,7 @@ class ConnectionCacheTest {
 
     @Test
     void noNewConnectionMerelyBecauseMailIsWaiting() throws Exception {
-        ScriptedSmtpServer s = server();
+        ScriptedSmtpServer s = net.server();
         s.replyDelayMillis = 5;
         // a long queue-delay: one connection keeps up with everything
         ConnectionCache c = cache(limits(20, 1000, Duration.ofSeconds(30), 50, 10, Duration.ofHours(1)));
@@ -331,7 +295,7 @@ class ConnectionCacheTest {
         assertEquals(List.of(1, 2, 3, 4, 5, 6, 7, 8, 9, 10), uses.stream().sorted().toList());
 
         // with a 1 ms queue-delay and window 2, a burst gets a second connection, never more than the window
-        ScriptedSmtpServer t = server();
+        ScriptedSmtpServer t = net.server();
         t.replyDelayMillis = 5;
         ConnectionCache d = cache(limits(2, 1000, Duration.ofSeconds(30), 50, 2, Duration.ofMillis(1)));
         List<Future<DeliveryAttempt>> burst = IntStream.range(0, 10)
@@ -343,7 +307,7 @@ class ConnectionCacheTest {
         assertEquals(2, t.connections);
 
         // the same burst on a CPU-saturated host: the site keeps the one connection it has
-        ScriptedSmtpServer u = server();
+        ScriptedSmtpServer u = net.server();
         u.replyDelayMillis = 5;
         ConnectionCache e = cache(limits(5, 1000, Duration.ofSeconds(30), 50, 5, Duration.ofMillis(1)), () -> true);
         List<Future<DeliveryAttempt>> busy = IntStream.range(0, 10)
@@ -357,7 +321,7 @@ class ConnectionCacheTest {
 
     @Test
     void quietSiteRetiresAndComesBackOnItsNextJob() throws Exception {
-        ScriptedSmtpServer s = server();
+        ScriptedSmtpServer s = net.server();
         ConnectionCache c = cache(limits(20, 1000, Duration.ofMillis(200), 50, 2, TEN_S));
         String key = site(s.port(), TlsLevel.NONE);
         assertAll(deliver(c, s.port(), TlsLevel.NONE, "a@example.com"), Status.DELIVERED);
@@ -389,7 +353,7 @@ class ConnectionCacheTest {
 
     @Test
     void deadSiteIsNotTriedUntilItsBackoffHasPassedThenProbed() throws Exception {
-        ScriptedSmtpServer s = server();
+        ScriptedSmtpServer s = net.server();
         s.greeting = "421 4.3.2 try later";
         List<DeadSites.Verdict> heard = new java.util.concurrent.CopyOnWriteArrayList<>();
         DeadSites dead = new DeadSites(Duration.ofMillis(700), Duration.ofSeconds(5), java.time.Clock.systemUTC(), heard::add);
@@ -417,7 +381,7 @@ class ConnectionCacheTest {
 
     @Test
     void suspendedSiteIsDeferredWithoutConnecting() throws Exception {
-        ScriptedSmtpServer s = server();
+        ScriptedSmtpServer s = net.server();
         java.util.Map<String, String> suspended = new java.util.concurrent.ConcurrentHashMap<>();
         String key = site(s.port(), TlsLevel.NONE);
         suspended.put(key, "maintenance");
@@ -434,9 +398,9 @@ class ConnectionCacheTest {
 
     @Test
     void tarpitSiteDoesNotDelayAnotherSite() throws Exception {
-        ScriptedSmtpServer tarpit = server();
+        ScriptedSmtpServer tarpit = net.server();
         tarpit.replyDelayMillis = 4000; // every reply, the greeting included
-        ScriptedSmtpServer fast = server();
+        ScriptedSmtpServer fast = net.server();
         ConnectionCache c = cache(ConnectionLimits.defaults());
         List<Future<DeliveryAttempt>> slow = IntStream.range(0, 4)
                 .mapToObj(i -> start(c, site(tarpit.port(), TlsLevel.NONE), tarpit.port(), TlsLevel.NONE, "t" + i + "@slow.example"))

@@ -10,7 +10,6 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.netty.handler.ssl.ReferenceCountedOpenSslEngine;
 import io.vertx.core.Future;
-import io.vertx.core.Vertx;
 import io.vertx.core.net.NetClient;
 import io.vertx.core.net.NetClientOptions;
 import io.vertx.core.net.NetSocket;
@@ -26,10 +25,8 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLEngine;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 import warmwire.contracts.mail.TlsLevel;
@@ -44,6 +41,7 @@ import warmwire.session.smtp.SmtpState;
 import warmwire.session.smtp.SmtpTimeouts;
 import warmwire.session.smtp.TlsDetails;
 import warmwire.session.smtp.TransactionResult;
+import warmwire.session.testing.Loopback;
 import warmwire.session.testing.ScriptedSmtpServer;
 import warmwire.session.testing.TestCerts;
 
@@ -55,45 +53,21 @@ import warmwire.session.testing.TestCerts;
  * EHLO again after STARTTLS, and the handshake timeout.
  */
 class TlsEngineTest {
-    private static Vertx vertx;
-    private final List<ScriptedSmtpServer> servers = new ArrayList<>();
-    private final List<NetClient> clients = new ArrayList<>();
+    @RegisterExtension
+    static final Loopback net = new Loopback();
     private final SmtpSettings settings = new SmtpSettings("client.test", SmtpTimeouts.all(Duration.ofSeconds(5)));
     private final PeerVerifier trusting = TrustFileVerifier.fromTrustFile(TestCerts.localhost().pem);
 
-    @BeforeAll
-    static void startVertx() {
-        vertx = Vertx.vertx();
-    }
-
-    @AfterAll
-    static void stopVertx() throws Exception {
-        vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
-    }
-
-    @AfterEach
-    void stop() throws Exception {
-        for (NetClient c : clients) {
-            c.close();
-        }
-        for (ScriptedSmtpServer s : servers) {
-            s.close();
-        }
-    }
-
     private ScriptedSmtpServer tlsServer(String... protocols) throws Exception {
-        ScriptedSmtpServer s = new ScriptedSmtpServer();
+        ScriptedSmtpServer s = net.server();
         s.tls = TestCerts.localhost().serverContext();
         s.tlsEnabledProtocols = protocols.length == 0 ? null : protocols;
-        servers.add(s);
         return s;
     }
 
     private NetClient client(TlsEngine engine) {
         assumeUsable(engine);
-        NetClient c = EndpointWalker.createClient(vertx, settings, engine);
-        clients.add(c);
-        return c;
+        return net.client(EndpointWalker.createClient(net.vertx(), settings, engine));
     }
 
     /** OpenSSL ships for linux-x86_64 only (pom); elsewhere that engine's cases are skipped. */
@@ -114,7 +88,7 @@ class TlsEngineTest {
     /** Opens a session, notes the engine, sends one message, QUITs; returns its TLS details. */
     private TlsDetails deliverOne(NetClient client, ScriptedSmtpServer s, TlsLevel level, PeerVerifier verifier)
             throws Exception {
-        SmtpSession session = new SmtpSession(vertx, client, settings, local(s), level, verifier);
+        SmtpSession session = new SmtpSession(net.vertx(), client, settings, local(s), level, verifier);
         await(session.open());
         TransactionResult r = await(session.send(new Envelope("a@example.org", List.of("b@example.com"), "x\r\n".getBytes())));
         assertNull(r.failure());
@@ -147,7 +121,7 @@ class TlsEngineTest {
     void theConfiguredEngineDoesTheHandshake(TlsEngine engine) throws Exception {
         ScriptedSmtpServer s = tlsServer();
         NetClient client = client(engine);
-        SmtpSession session = new SmtpSession(vertx, client, settings, local(s), TlsLevel.ENCRYPT, trusting);
+        SmtpSession session = new SmtpSession(net.vertx(), client, settings, local(s), TlsLevel.ENCRYPT, trusting);
         await(session.open());
         try {
             TlsDetails t = session.tls();
@@ -239,7 +213,7 @@ class TlsEngineTest {
         ScriptedSmtpServer s = tlsServer();
         NetClient client = client(engine);
         PeerVerifier otherCa = TrustFileVerifier.fromTrustFile(TestCerts.other().pem);
-        SmtpSession session = new SmtpSession(vertx, client, settings, local(s), TlsLevel.VERIFY, otherCa);
+        SmtpSession session = new SmtpSession(net.vertx(), client, settings, local(s), TlsLevel.VERIFY, otherCa);
         Throwable e = assertThrows(Exception.class, () -> await(session.open()));
         SmtpFailure f = (SmtpFailure) e.getCause();
         assertEquals(SmtpFailure.Kind.TLS_NOT_VERIFIED, f.kind());
@@ -258,7 +232,7 @@ class TlsEngineTest {
         ScriptedSmtpServer s = tlsServer();
         NetClient client = client(engine);
         Endpoint wrong = new Endpoint("mx.example.invalid", "127.0.0.1", s.port(), 10);
-        SmtpSession session = new SmtpSession(vertx, client, settings, wrong, TlsLevel.VERIFY, trusting);
+        SmtpSession session = new SmtpSession(net.vertx(), client, settings, wrong, TlsLevel.VERIFY, trusting);
         Throwable e = assertThrows(Exception.class, () -> await(session.open()));
         SmtpFailure f = (SmtpFailure) e.getCause();
         assertEquals(SmtpFailure.Kind.TLS_NOT_VERIFIED, f.kind());
@@ -286,8 +260,7 @@ class TlsEngineTest {
         assumeUsable(engine);
         SmtpSettings quick = new SmtpSettings("client.test", SmtpTimeouts.all(Duration.ofSeconds(5))
                 .with(SmtpState.TLS_HANDSHAKE, Duration.ofMillis(700)));
-        NetClient client = EndpointWalker.createClient(vertx, quick, engine);
-        clients.add(client);
+        NetClient client = net.client(EndpointWalker.createClient(net.vertx(), quick, engine));
         try (ServerSocket server = new ServerSocket(0, 5, InetAddress.getLoopbackAddress())) {
             Thread t = new Thread(() -> {
                 try (Socket c = server.accept()) {
@@ -306,7 +279,7 @@ class TlsEngineTest {
             t.setDaemon(true);
             t.start();
             Endpoint ep = new Endpoint("localhost", "127.0.0.1", server.getLocalPort(), 10);
-            SmtpSession session = new SmtpSession(vertx, client, quick, ep, TlsLevel.MAY, trusting);
+            SmtpSession session = new SmtpSession(net.vertx(), client, quick, ep, TlsLevel.MAY, trusting);
             long t0 = System.nanoTime();
             Throwable e = assertThrows(Exception.class, () -> await(session.open()));
             long ms = (System.nanoTime() - t0) / 1_000_000;
