@@ -272,7 +272,6 @@ class AdminApiIT {
         }
     }
 
-    @org.junit.jupiter.api.Disabled("issue 4 open: tls-session-service does not publish its dead-site verdicts to Infinispan yet")
     @Test
     void deadSiteIsListed() throws Exception {
         String u = UUID.randomUUID().toString().substring(0, 8);

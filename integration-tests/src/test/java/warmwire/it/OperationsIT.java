@@ -22,7 +22,6 @@ import org.junit.jupiter.api.Test;
  *   by site, delivery latency histogram; connections open / opened / reused, TLS handshakes,
  *   deliveries, dead sites.
  */
-@org.junit.jupiter.api.Disabled("issue 4 open: Prometheus metrics and Infinispan in readiness are not built yet")
 class OperationsIT {
     private final Mesh mesh = Mesh.get();
 
@@ -61,8 +60,15 @@ class OperationsIT {
                 mesh.events.awaitEvents(Events.of(m.id, m.to.get(0)).and(Events.status("delivered")), 1, Duration.ofSeconds(60));
             }
             mesh.events.awaitEvents(Events.of(waiting.id, stuck).and(Events.status("deferred")), 1, Duration.ofSeconds(60));
-            Thread.sleep(1000);
+            // the depth by site comes from a walk of the index every 10 s: wait for the waiting site's row
+            String depthRow = "warmwire_queue_depth{site=\"" + Mesh.siteKey(Mesh.SINK_MX, Mesh.SINK_PORT) + "\"";
             String queue = metrics(Mesh.QUEUE_PORT);
+            long deadline = System.nanoTime() + Duration.ofSeconds(25).toNanos();
+            while (!queue.contains(depthRow) && System.nanoTime() < deadline) {
+                Thread.sleep(500);
+                queue = metrics(Mesh.QUEUE_PORT);
+            }
+            assertTrue(queue.contains(depthRow), "queue depth of the waiting site: " + depthRow);
             for (String name : List.of("warmwire_messages_final_total", "warmwire_retries_total", "warmwire_dlq_total",
                     "warmwire_queue_depth", "warmwire_delivery_latency_seconds_bucket")) {
                 assertTrue(queue.contains(name), "queue-service /q/metrics has " + name);

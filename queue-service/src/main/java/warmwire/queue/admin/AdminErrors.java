@@ -1,6 +1,8 @@
 package warmwire.queue.admin;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.exc.StreamReadException;
+import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import jakarta.ws.rs.WebApplicationException;
 import jakarta.ws.rs.core.Response;
 import org.jboss.logging.Logger;
@@ -22,6 +24,18 @@ public class AdminErrors {
     @ServerExceptionMapper
     public Response malformedJson(JsonProcessingException e) {
         return QueueActions.error(400, "malformed JSON body: " + e.getOriginalMessage());
+    }
+
+    /** JSON of the wrong shape; named so it wins over quarkus-rest-jackson's own mapper (empty body outside dev mode). */
+    @ServerExceptionMapper(priority = jakarta.ws.rs.Priorities.USER - 100)
+    public Response wrongShape(MismatchedInputException e) {
+        return malformedJson(e);
+    }
+
+    /** Not JSON at all (the reader wraps it in a 400 WebApplicationException; named in case it does not). */
+    @ServerExceptionMapper
+    public Response notJson(StreamReadException e) {
+        return malformedJson(e);
     }
 
     @ServerExceptionMapper
