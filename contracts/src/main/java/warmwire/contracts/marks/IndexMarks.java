@@ -76,21 +76,23 @@ public final class IndexMarks {
         });
     }
 
-    /** Marks the names (name -> value), asynchronously. */
-    public void put(Map<String, String> marks) {
+    /** Marks the names (name -> value), asynchronously; completes (never exceptionally) when the write ended. */
+    public CompletionStage<Void> put(Map<String, String> marks) {
         if (marks.isEmpty()) {
-            return;
+            return CompletableFuture.completedFuture(null);
         }
         Map<String, String> entries = new HashMap<>();
         marks.forEach((n, v) -> entries.put(prefix + n, v));
         try {
-            cache.putAllAsync(entries, lifespanSeconds, TimeUnit.SECONDS).whenComplete((v, ex) -> {
+            return cache.putAllAsync(entries, lifespanSeconds, TimeUnit.SECONDS).handle((v, ex) -> {
                 if (ex != null) {
                     LOG.log(Level.WARNING, "{0} marks not written ({1}): {2} item(s)", what, ex.toString(), entries.size());
                 }
+                return null;
             });
         } catch (RuntimeException e) {
             LOG.log(Level.WARNING, "{0} marks not written ({1})", what, e.toString());
+            return CompletableFuture.completedFuture(null);
         }
     }
 

@@ -96,33 +96,46 @@ public class OutcomeReporter {
         List<ProducerRecord<String, String>> out;
         QueueIndex.Batch writes = index.batch();
         Map<String, String> marks = new HashMap<>();
+        List<FinalEvents.Claim> claims = new ArrayList<>(1);
         try {
-            out = records(batch, writes, Instant.now(), marks);
+            out = records(batch, writes, Instant.now(), marks, claims);
         } catch (Exception e) {
+            claims.forEach(c -> c.finish(false));
             LOG.errorf(e, "outcome batch not published; it stays uncommitted");
             return CompletableFuture.failedFuture(e);
         }
         writes.flush();
-        return producer.sendAll(out).thenRun(() -> {
-            if (finals != null) {
-                finals.mark(marks);
+        return producer.sendAll(out).whenComplete((v, err) -> {
+            if (err != null || finals == null) {
+                claims.forEach(c -> c.finish(false));
+                return;
             }
+            // the batch's names stay held until the marks are written: a second reading in
+            // between still finds them (in flight here, or in Infinispan)
+            finals.mark(marks).whenComplete((x, e) -> claims.forEach(c -> c.finish(true)));
         });
     }
 
     /** The records a batch of outcomes causes, in input order; index writes go to {@code writes}. */
     List<ProducerRecord<String, String>> records(Iterable<ConsumerRecord<String, String>> batch,
                                                  QueueIndex.Batch writes, Instant now) throws JsonProcessingException {
-        return records(batch, writes, now, new HashMap<>());
+        List<FinalEvents.Claim> claims = new ArrayList<>(1);
+        try {
+            return records(batch, writes, now, new HashMap<>(), claims);
+        } finally {
+            claims.forEach(c -> c.finish(false));
+        }
     }
 
     /**
      * As above; final events whose recipient already has one ({@link FinalEvents}) are left out,
      * and the final events that go out are put in {@code marks} (key -> source) for marking once
-     * the broker acknowledged them.
+     * the broker acknowledged them. The batch's hold on its final-event names is added to
+     * {@code claims}; the caller finishes it when the broker answered.
      */
     List<ProducerRecord<String, String>> records(Iterable<ConsumerRecord<String, String>> batch,
-                                                 QueueIndex.Batch writes, Instant now, Map<String, String> marks)
+                                                 QueueIndex.Batch writes, Instant now, Map<String, String> marks,
+                                                 List<FinalEvents.Claim> claims)
             throws JsonProcessingException {
         List<DeliveryOutcome> outcomes = new ArrayList<>();
         for (ConsumerRecord<String, String> r : batch) {
@@ -149,7 +162,12 @@ public class OutcomeReporter {
                 }
             }
         }
-        Set<String> known = finals == null ? Set.of() : finals.known(finalKeys);
+        Set<String> known = Set.of();
+        if (finals != null) {
+            FinalEvents.Claim claim = finals.claim(finalKeys);
+            claims.add(claim);
+            known = claim.known();
+        }
         List<ProducerRecord<String, String>> out = new ArrayList<>();
         for (DeliveryOutcome o : outcomes) {
             append(o, now, out, writes, known, marks);

@@ -55,12 +55,13 @@ public final class DoneJobs {
             return duplicate;
         }
 
-        /** The job's outcome is acked by the broker: mark it done everywhere. */
+        /** The job's outcome is acked by the broker: mark it done everywhere (held here until the mark is written). */
         public void done() {
-            if (marks != null) {
-                marks.put(Map.of(jobId, Instant.now().toString()));
+            if (marks == null) {
+                release();
+                return;
             }
-            release();
+            marks.put(Map.of(jobId, Instant.now().toString())).whenComplete((v, e) -> release());
         }
 
         /** The job ended without an acked outcome (it stays uncommitted and comes again). */
