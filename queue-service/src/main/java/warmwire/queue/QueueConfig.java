@@ -97,4 +97,12 @@ public interface QueueConfig {
     @WithName("index.lifespan")
     @WithDefault("P7D")
     Duration indexLifespan();
+
+    /**
+     * How long the dedupe marks (duplicate ids, final events) are retried while Infinispan does
+     * not answer, before mail goes on unchecked.
+     */
+    @WithName("index.marks-patience")
+    @WithDefault("60s")
+    Duration marksPatience();
 }

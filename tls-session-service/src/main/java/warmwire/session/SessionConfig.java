@@ -185,6 +185,11 @@ public interface SessionConfig {
         @WithName("done-job-lifespan")
         @WithDefault("1h")
         Duration doneJobLifespan();
+
+        /** How long the done-job check and mark are retried while Infinispan does not answer (then: deliver unchecked). */
+        @WithName("done-check-patience")
+        @WithDefault("60s")
+        Duration doneCheckPatience();
         /**
          * Write dead-site verdicts to the Infinispan cache warmwire-sites (queue-service's admin
          * API lists them). false: verdicts are only logged and Infinispan is never contacted (unit tests).

@@ -8,6 +8,10 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.function.Supplier;
+import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.infinispan.client.hotrod.RemoteCache;
@@ -34,13 +38,60 @@ public final class IndexMarks {
     private final String prefix;
     private final String what;
     private final long lifespanSeconds;
-    private final AtomicLong unchecked = new AtomicLong();
+    private static final ScheduledExecutorService RETRIES = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "warmwire-marks-retry");
+        t.setDaemon(true);
+        return t;
+    });
+    private static final long RETRY_EVERY_MS = 1000;
 
+    private final AtomicLong unchecked = new AtomicLong();
+    private final long patienceMs;
+
+    /** Marks that give up at once when Infinispan does not answer (no retries). */
     public IndexMarks(RemoteCache<String, String> cache, String prefix, String what, long lifespanSeconds) {
+        this(cache, prefix, what, lifespanSeconds, Duration.ZERO);
+    }
+
+    /**
+     * @param patience how long reads and writes are retried (every second) while Infinispan does
+     *                 not answer, so a restart of Infinispan Server pauses the callers instead of
+     *                 letting duplicates through; after it, reads go on unchecked and writes are lost
+     */
+    public IndexMarks(RemoteCache<String, String> cache, String prefix, String what, long lifespanSeconds,
+                      Duration patience) {
         this.cache = cache;
         this.prefix = prefix;
         this.what = what;
         this.lifespanSeconds = lifespanSeconds;
+        this.patienceMs = patience.toMillis();
+    }
+
+    /** Runs {@code call} until it succeeds or {@code patienceMs} has passed since {@code start}. */
+    private <T> CompletableFuture<T> withRetries(Supplier<CompletableFuture<T>> call, long start) {
+        CompletableFuture<T> once;
+        try {
+            once = call.get().orTimeout(READ_TIMEOUT_MS, TimeUnit.MILLISECONDS);
+        } catch (RuntimeException e) {
+            once = CompletableFuture.failedFuture(e);
+        }
+        return once.handle((v, ex) -> {
+            if (ex == null) {
+                return CompletableFuture.completedFuture(v);
+            }
+            if (System.currentTimeMillis() - start + RETRY_EVERY_MS > patienceMs) {
+                return CompletableFuture.<T>failedFuture(ex);
+            }
+            CompletableFuture<T> next = new CompletableFuture<>();
+            RETRIES.schedule(() -> withRetries(call, start).whenComplete((x, e) -> {
+                if (e != null) {
+                    next.completeExceptionally(e);
+                } else {
+                    next.complete(x);
+                }
+            }), RETRY_EVERY_MS, TimeUnit.MILLISECONDS);
+            return next;
+        }).thenCompose(f -> f);
     }
 
     /** name -> value of the names among {@code names} that are marked; waits (up to 2 s). */
@@ -55,14 +106,8 @@ public final class IndexMarks {
         }
         Set<String> keys = new HashSet<>();
         names.forEach(n -> keys.add(prefix + n));
-        CompletableFuture<Map<String, String>> read;
-        try {
-            read = cache.getAllAsync(keys).toCompletableFuture();
-        } catch (RuntimeException e) {
-            read = CompletableFuture.failedFuture(e);
-        }
         int n = names.size();
-        return read.orTimeout(READ_TIMEOUT_MS, TimeUnit.MILLISECONDS).handle((got, ex) -> {
+        return withRetries(() -> cache.getAllAsync(keys), System.currentTimeMillis()).handle((got, ex) -> {
             if (ex != null) {
                 unchecked.addAndGet(n);
                 LOG.log(Level.WARNING, "{0} check unavailable ({1}): {2} item(s) go on unchecked", what, ex.toString(), n);
@@ -83,17 +128,13 @@ public final class IndexMarks {
         }
         Map<String, String> entries = new HashMap<>();
         marks.forEach((n, v) -> entries.put(prefix + n, v));
-        try {
-            return cache.putAllAsync(entries, lifespanSeconds, TimeUnit.SECONDS).handle((v, ex) -> {
-                if (ex != null) {
-                    LOG.log(Level.WARNING, "{0} marks not written ({1}): {2} item(s)", what, ex.toString(), entries.size());
-                }
-                return null;
-            });
-        } catch (RuntimeException e) {
-            LOG.log(Level.WARNING, "{0} marks not written ({1})", what, e.toString());
-            return CompletableFuture.completedFuture(null);
-        }
+        return withRetries(() -> cache.putAllAsync(entries, lifespanSeconds, TimeUnit.SECONDS), System.currentTimeMillis())
+                .handle((v, ex) -> {
+                    if (ex != null) {
+                        LOG.log(Level.WARNING, "{0} marks not written ({1}): {2} item(s)", what, ex.toString(), entries.size());
+                    }
+                    return null;
+                });
     }
 
     /** Names that went on unchecked because the index could not be read. */

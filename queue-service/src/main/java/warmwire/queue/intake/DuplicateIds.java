@@ -30,7 +30,7 @@ public class DuplicateIds {
 
     @Inject
     public DuplicateIds(@Remote(QueueIndex.CACHE) RemoteCache<String, String> cache, QueueConfig config) {
-        this.marks = new IndexMarks(cache, "id:", "duplicate-id", config.indexLifespan().toSeconds());
+        this.marks = new IndexMarks(cache, "id:", "duplicate-id", config.indexLifespan().toSeconds(), config.marksPatience());
     }
 
     /** id -> source record of the ids among {@code ids} that were claimed before. */

@@ -47,7 +47,7 @@ public class FinalEvents {
 
     @Inject
     public FinalEvents(@Remote(QueueIndex.CACHE) RemoteCache<String, String> cache, QueueConfig config) {
-        this.marks = new IndexMarks(cache, "f:", "final-event", config.indexLifespan().toSeconds());
+        this.marks = new IndexMarks(cache, "f:", "final-event", config.indexLifespan().toSeconds(), config.marksPatience());
     }
 
     /** The name of a recipient's final event: {@code <id>:<recipient>}. */

@@ -23,8 +23,9 @@ import warmwire.contracts.marks.IndexMarks;
  *   whose id is marked {@code done:<job id>} in Infinispan (written after the broker acked the
  *   job's outcome, kept for {@code warmwire.session.done-job-lifespan}) is dropped at once. A
  *   dropped copy publishes no outcome (the first one did) and is counted ({@link #skipped}).
- *   Infinispan unreachable, or no cache configured: the job is delivered (at-least-once wins
- *   over at-most-once; {@link IndexMarks} counts it as unchecked).
+ *   Infinispan unreachable: the check is retried for {@code done-check-patience}, then the job
+ *   is delivered (at-least-once wins over at-most-once; {@link IndexMarks} counts it as
+ *   unchecked). No cache configured: only the in-flight check.
  *   Left: a crash of this service between the receiver's 250 and the broker's ack of the
  *   outcome still delivers that job again (Postfix has the same window).
  */

@@ -30,7 +30,7 @@ public class DoneJobsSetup {
     DoneJobs doneJobs(SessionConfig config, Instance<RemoteCacheManager> managers, SessionMetrics metrics) {
         DoneJobs done = !config.session().doneJobs() ? new DoneJobs(null)
                 : new DoneJobs(new IndexMarks(managers.get().getCache(CACHE), "done:", "done-job",
-                        config.session().doneJobLifespan().toSeconds()));
+                        config.session().doneJobLifespan().toSeconds(), config.session().doneCheckPatience()));
         metrics.watchDoneJobs(done);
         return done;
     }
