@@ -57,7 +57,6 @@ import org.junit.jupiter.api.Test;
  *   recipient at the peer beyond the first), and per kill the restart time and the time until a
  *   message submitted after the kill got its final event.
  */
-@org.junit.jupiter.api.Disabled("issue 4 open: last run (18:24) 0 lost of 2,050, 5 redeliveries at the peer, but 2 recipients got two final events: queue-service killed after sending an outcome batch's events and before the broker's ack; closing that window needs Kafka transactions on the outcome path")
 class CrashSafetyIT {
     private static final int MESSAGES = Integer.getInteger("warmwire.it.crash.messages", 2000);
     private static final double RATE = Double.parseDouble(System.getProperty("warmwire.it.crash.rate", "25"));
