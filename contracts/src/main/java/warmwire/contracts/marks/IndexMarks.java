@@ -4,6 +4,8 @@ import java.lang.System.Logger.Level;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.List;
+import java.util.ArrayList;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -135,6 +137,75 @@ public final class IndexMarks {
                     }
                     return null;
                 });
+    }
+
+    private static final long GATHER_MS = 2;
+    private final Object gate = new Object();
+    private Map<String, List<CompletableFuture<Boolean>>> soonReads = new HashMap<>();
+    private Map<String, String> soonWrites = new HashMap<>();
+    private List<CompletableFuture<Void>> soonWriters = new ArrayList<>();
+    private boolean readsScheduled;
+    private boolean writesScheduled;
+
+    /**
+     * Whether {@code name} is marked, for callers that ask one name at a time at a high rate
+     * (a job per record): the names asked within {@value #GATHER_MS} ms go to Infinispan in one
+     * read. Never completes exceptionally (unreachable = not marked, counted as unchecked).
+     */
+    public CompletionStage<Boolean> knownSoon(String name) {
+        CompletableFuture<Boolean> f = new CompletableFuture<>();
+        boolean schedule;
+        synchronized (gate) {
+            soonReads.computeIfAbsent(name, k -> new ArrayList<>(1)).add(f);
+            schedule = !readsScheduled;
+            readsScheduled = true;
+        }
+        if (schedule) {
+            RETRIES.schedule(this::flushReads, GATHER_MS, TimeUnit.MILLISECONDS);
+        }
+        return f;
+    }
+
+    /** Marks {@code name}; the marks made within {@value #GATHER_MS} ms go to Infinispan in one write. */
+    public CompletionStage<Void> putSoon(String name, String value) {
+        CompletableFuture<Void> f = new CompletableFuture<>();
+        boolean schedule;
+        synchronized (gate) {
+            soonWrites.put(name, value);
+            soonWriters.add(f);
+            schedule = !writesScheduled;
+            writesScheduled = true;
+        }
+        if (schedule) {
+            RETRIES.schedule(this::flushWrites, GATHER_MS, TimeUnit.MILLISECONDS);
+        }
+        return f;
+    }
+
+    private void flushReads() {
+        Map<String, List<CompletableFuture<Boolean>>> batch;
+        synchronized (gate) {
+            batch = soonReads;
+            soonReads = new HashMap<>();
+            readsScheduled = false;
+        }
+        knownAsync(batch.keySet()).whenComplete((known, e) -> batch.forEach((n, waiting) -> {
+            boolean marked = known != null && known.containsKey(n);
+            waiting.forEach(w -> w.complete(marked));
+        }));
+    }
+
+    private void flushWrites() {
+        Map<String, String> batch;
+        List<CompletableFuture<Void>> waiting;
+        synchronized (gate) {
+            batch = soonWrites;
+            waiting = soonWriters;
+            soonWrites = new HashMap<>();
+            soonWriters = new ArrayList<>();
+            writesScheduled = false;
+        }
+        put(batch).whenComplete((v, e) -> waiting.forEach(w -> w.complete(null)));
     }
 
     /** Names that went on unchecked because the index could not be read. */

@@ -1,7 +1,6 @@
 package warmwire.session.agent;
 
 import java.time.Instant;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -21,7 +20,9 @@ import warmwire.contracts.marks.IndexMarks;
  *   Two checks, in order: a job with the same id in flight in this instance (the copy arrives
  *   on the same partition, so usually here) waits for the first and is then dropped; a job
  *   whose id is marked {@code done:<job id>} in Infinispan (written after the broker acked the
- *   job's outcome, kept for {@code warmwire.session.done-job-lifespan}) is dropped at once. A
+ *   job's outcome, kept for {@code warmwire.session.done-job-lifespan}) is dropped at once. The
+ *   checks and marks of the jobs of a few milliseconds go to Infinispan in one call each
+ *   ({@link IndexMarks#knownSoon}, {@link IndexMarks#putSoon}). A
  *   dropped copy publishes no outcome (the first one did) and is counted ({@link #skipped}).
  *   Infinispan unreachable: the check is retried for {@code done-check-patience}, then the job
  *   is delivered (at-least-once wins over at-most-once; {@link IndexMarks} counts it as
@@ -62,7 +63,7 @@ public final class DoneJobs {
                 release();
                 return;
             }
-            marks.put(Map.of(jobId, Instant.now().toString())).whenComplete((v, e) -> release());
+            marks.putSoon(jobId, Instant.now().toString()).whenComplete((v, e) -> release());
         }
 
         /** The job ended without an acked outcome (it stays uncommitted and comes again). */
@@ -84,8 +85,8 @@ public final class DoneJobs {
         if (marks == null) {
             return new Claim(jobId, mine, CompletableFuture.completedFuture(false));
         }
-        Claim c = new Claim(jobId, mine, marks.knownAsync(List.of(jobId)).thenApply(known -> {
-            if (known.containsKey(jobId)) {
+        Claim c = new Claim(jobId, mine, marks.knownSoon(jobId).thenApply(known -> {
+            if (known) {
                 skipped.incrementAndGet();
                 return true;
             }
