@@ -36,12 +36,7 @@ public final class ControlFollower implements AutoCloseable {
     private volatile boolean caughtUp;
 
     public ControlFollower(Map<String, Object> kafka, String topic, String clientId, BiConsumer<String, String> onRecord) {
-        kafka.forEach((k, v) -> {
-            if (k.contains(".") && !k.startsWith("key.") && !k.startsWith("value.") && !k.equals(ConsumerConfig.GROUP_ID_CONFIG)
-                    && !k.startsWith("enable.auto") && !k.startsWith("auto.")) {
-                props.put(k, v);
-            }
-        });
+        props.putAll(warmwire.contracts.KafkaClients.connection(kafka));
         props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
         props.put(ConsumerConfig.CLIENT_ID_CONFIG, clientId);
         props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");

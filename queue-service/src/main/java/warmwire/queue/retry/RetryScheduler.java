@@ -169,13 +169,7 @@ public class RetryScheduler {
     }
 
     private Map<String, Object> clientProps() {
-        Map<String, Object> p = new HashMap<>();
-        kafka.forEach((k, v) -> {
-            if (k.contains(".") && !k.startsWith("key.") && !k.startsWith("value.")) {
-                p.put(k, v);
-            }
-        });
-        return p;
+        return warmwire.contracts.KafkaClients.connection(kafka);
     }
 
     private void run() {
