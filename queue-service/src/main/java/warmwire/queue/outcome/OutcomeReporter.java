@@ -20,13 +20,7 @@ import java.util.concurrent.CompletionStage;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.header.internals.RecordHeaders;
-import io.smallrye.mutiny.Uni;
-import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
-import io.smallrye.reactive.messaging.kafka.transactions.KafkaTransactions;
-import org.eclipse.microprofile.reactive.messaging.Channel;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
-import org.eclipse.microprofile.reactive.messaging.Message;
-import org.eclipse.microprofile.reactive.messaging.OnOverflow;
 import org.jboss.logging.Logger;
 import warmwire.contracts.Topics;
 import warmwire.contracts.mail.QueuedMessage;
@@ -51,10 +45,9 @@ import warmwire.queue.retry.OutcomePlan;
  *   {@link OutcomePlan} decides: deferred recipients go to a retry tier (mail.retry.N, key =
  *   message id, header {@value Topics#HEADER_SITE}) or expire at the queue lifetime; bounced and
  *   expired ones are reported to the sender with a DSN written to mail.route.
- *   All records of the batch go out in one Kafka transaction with the batch's offsets
- *   ({@link #onOutcomes}, channel {@code outcome-tx}): exactly once across crashes of this
- *   service or the broker, for readers with isolation.level=read_committed. {@link #publish}
- *   is the same batch through the shared {@link QueueProducer} (tests and benchmarks).
+ *   All records of the batch go out through the one {@link QueueProducer} together; the batch
+ *   is acknowledged only after the broker acknowledged every one of them (acks=all), and a
+ *   failed send nacks it (the channel's failure strategy stops rather than lose an outcome).
  *   An outcome record that is not valid JSON cannot come from Warmwire's own services; it is
  *   logged with its offset and skipped, since no recipient can be read from it.
  *   Queue-index writes of the batch go to Infinispan in one asynchronous call, best effort.
@@ -89,58 +82,10 @@ public class OutcomeReporter {
         this.dsn = new DsnWriter(config.queue().hostname(), config.queue().dsnReturnSizeLimit());
     }
 
-    @Inject
-    @Channel("outcome-tx")
-    @OnOverflow(OnOverflow.Strategy.UNBOUNDED_BUFFER)
-    KafkaTransactions<String> transactions;
-
-    /**
-     * One batch, one Kafka transaction: its events, retry-tier records and DSNs and the batch's
-     * consumer offsets are committed together, so a crash at any point publishes each of them
-     * exactly once (read_committed readers). Batches run one after the other (a transactional
-     * producer has one transaction at a time). An aborted transaction rewinds the consumer to
-     * the last committed offsets and the batch is read again.
-     */
     @Incoming("outcome")
-    @Blocking("outcome")
+    @Blocking(value = "outcome", ordered = false)
     public CompletionStage<Void> onOutcomes(KafkaRecordBatch<String, String> batch) {
-        List<ProducerRecord<String, String>> out;
-        QueueIndex.Batch writes = index.batch();
-        Map<String, String> marks = new HashMap<>();
-        List<FinalEvents.Claim> claims = new ArrayList<>(1);
-        try {
-            out = records(Batches.records(batch), writes, Instant.now(), marks, claims);
-        } catch (Exception e) {
-            claims.forEach(c -> c.finish(false));
-            LOG.errorf(e, "outcome batch not published; it stays uncommitted");
-            return batch.nack(e);
-        }
-        writes.flush();
-        return transactions.withTransactionAndAck(batch, emitter -> {
-            for (ProducerRecord<String, String> r : out) {
-                emitter.send(message(r));
-            }
-            return Uni.createFrom().voidItem();
-        }).subscribeAsCompletionStage().whenComplete((v, err) -> {
-            if (err != null || finals == null) {
-                if (err != null) {
-                    LOG.errorf("outcome batch transaction aborted (%s); the batch is read again", err.toString());
-                }
-                claims.forEach(c -> c.finish(false));
-                return;
-            }
-            finals.mark(marks).whenComplete((x, e) -> claims.forEach(c -> c.finish(true)));
-        });
-    }
-
-    /** A producer record as a message of the transactional channel (topic, key, headers in its metadata). */
-    static Message<String> message(ProducerRecord<String, String> r) {
-        OutgoingKafkaRecordMetadata.OutgoingKafkaRecordMetadataBuilder<String> meta = OutgoingKafkaRecordMetadata.<String>builder()
-                .withTopic(r.topic()).withKey(r.key());
-        if (r.headers() != null && r.headers().toArray().length > 0) {
-            meta.withHeaders(r.headers());
-        }
-        return Message.of(r.value()).addMetadata(meta.build());
+        return Batches.settle(batch, publish(Batches.records(batch)));
     }
 
     /**
