@@ -21,7 +21,9 @@ import warmwire.queue.index.QueueIndex;
  *   record that carried it, for the index lifespan ({@link IndexMarks}). A record whose id is
  *   claimed by another record is a duplicate; the same record read again after a crash is not
  *   (its own claim). Best effort like the rest of the index: Infinispan unreachable means
- *   nothing is known, every submission is accepted and the unchecked ones are counted.
+ *   nothing is known, every submission is accepted and the unchecked ones are counted. Ids being
+ *   accepted by this instance are also held in memory until their claims are written
+ *   ({@link #hold}), so concurrent batches with the same id accept it once.
  */
 @ApplicationScoped
 public class DuplicateIds {
@@ -38,9 +40,29 @@ public class DuplicateIds {
         return marks.known(ids);
     }
 
-    /** Claims accepted ids (id -> source record), asynchronously. */
-    public void claim(Map<String, String> idToSource) {
-        marks.put(idToSource);
+    /** Ids this instance is accepting now (id -> source record), until their claims are written. */
+    private final java.util.concurrent.ConcurrentHashMap<String, String> held = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /**
+     * Holds the ids of a batch in this instance before the index is read, so two batches
+     * judged at once cannot both accept the same id (each would miss the other's claim in the
+     * index). Returns id -> source for the ids another record holds already; the caller treats
+     * them like ids found in the index. {@link #claim} releases them once written.
+     */
+    public Map<String, String> hold(java.util.List<Map.Entry<String, String>> idAndSource) {
+        Map<String, String> others = new java.util.HashMap<>();
+        for (Map.Entry<String, String> e : idAndSource) {
+            String prior = held.putIfAbsent(e.getKey(), e.getValue());
+            if (prior != null && !prior.equals(e.getValue())) {
+                others.putIfAbsent(e.getKey(), prior);
+            }
+        }
+        return others;
+    }
+
+    /** Claims accepted ids (id -> source record) asynchronously; releases {@code holds} when written. */
+    public void claim(Map<String, String> idToSource, java.util.List<Map.Entry<String, String>> holds) {
+        marks.put(idToSource).whenComplete((v, e) -> holds.forEach(h -> held.remove(h.getKey(), h.getValue())));
     }
 
     void duplicate() {

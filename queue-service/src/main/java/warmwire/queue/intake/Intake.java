@@ -100,6 +100,7 @@ public class Intake {
         List<ConsumerRecord<String, String>> records = new ArrayList<>();
         List<Verdict> verdicts = new ArrayList<>();
         List<String> clientIds = new ArrayList<>();
+        List<Map.Entry<String, String>> holds = new ArrayList<>();
         for (ConsumerRecord<String, String> r : batch) {
             String assignedId = assignedId(r);
             Verdict verdict = validator.judge(r.value(), assignedId, now);
@@ -107,9 +108,12 @@ public class Intake {
             verdicts.add(verdict);
             if (verdict instanceof Verdict.Accepted a && !a.message().id().equals(assignedId)) {
                 clientIds.add(a.message().id());
+                holds.add(Map.entry(a.message().id(), r.topic() + "/" + r.partition() + "/" + r.offset()));
             }
         }
+        Map<String, String> heldElsewhere = ids == null ? Map.of() : ids.hold(holds);
         Map<String, String> seen = new HashMap<>(ids == null ? Map.of() : ids.known(clientIds));
+        heldElsewhere.forEach(seen::putIfAbsent);
         Map<String, String> claims = new HashMap<>();
         for (int i = 0; i < records.size(); i++) {
             ConsumerRecord<String, String> r = records.get(i);
@@ -131,7 +135,7 @@ public class Intake {
             }
         }
         if (ids != null) {
-            ids.claim(claims);
+            ids.claim(claims, holds);
         }
         return out;
     }

@@ -80,4 +80,19 @@ class DuplicateIdsTest {
         assertEquals(1, to(again, Topics.ROUTE).size(), "the same record read again after a crash passes");
         assertEquals(2, intake.ids.duplicates());
     }
+
+    @Test
+    void anIdAnotherBatchIsAcceptingNowIsADuplicate() throws Exception {
+        Intake intake = new Intake(Fixtures.mapper(), Fixtures.config(), new Fixtures.Cache(false).index(),
+                new QueueProducer(Fixtures.producer()));
+        intake.ids = new DuplicateIds(cache(), Fixtures.config());
+        // another worker holds c2 (its claim not yet in the index)
+        var other = List.of(Map.entry("c2", "mail.submit/1/5"));
+        assertTrue(intake.ids.hold(other).isEmpty());
+        var out = intake.records(List.of(rec(9, submission("c2"))), new Fixtures.Cache(false).index().batch(), Instant.now());
+        assertEquals(0, to(out, Topics.ROUTE).size(), "not accepted while the other batch accepts it");
+        String reason = new String(to(out, Topics.SUBMIT_DLQ).get(0).headers().lastHeader(Topics.HEADER_REJECT_REASON).value(),
+                StandardCharsets.UTF_8);
+        assertTrue(reason.startsWith("duplicate id c2 (first accepted from mail.submit/1/5)"), reason);
+    }
 }
