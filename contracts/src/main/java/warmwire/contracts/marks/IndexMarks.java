@@ -35,20 +35,19 @@ import org.infinispan.client.hotrod.RemoteCache;
 public final class IndexMarks {
     private static final System.Logger LOG = System.getLogger(IndexMarks.class.getName());
     private static final long READ_TIMEOUT_MS = 2000;
-
-    private final RemoteCache<String, String> cache;
-    private final String prefix;
-    private final String what;
-    private final long lifespanSeconds;
+    private static final long RETRY_EVERY_MS = 1000;
     private static final ScheduledExecutorService RETRIES = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "warmwire-marks-retry");
         t.setDaemon(true);
         return t;
     });
-    private static final long RETRY_EVERY_MS = 1000;
 
-    private final AtomicLong unchecked = new AtomicLong();
+    private final RemoteCache<String, String> cache;
+    private final String prefix;
+    private final String what;
+    private final long lifespanSeconds;
     private final long patienceMs;
+    private final AtomicLong unchecked = new AtomicLong();
 
     /** Marks that give up at once when Infinispan does not answer (no retries). */
     public IndexMarks(RemoteCache<String, String> cache, String prefix, String what, long lifespanSeconds) {
@@ -96,7 +95,7 @@ public final class IndexMarks {
         }).thenCompose(f -> f);
     }
 
-    /** name -> value of the names among {@code names} that are marked; waits (up to 2 s). */
+    /** name -> value of the names among {@code names} that are marked; waits (2 s a try, retried for the patience). */
     public Map<String, String> known(Collection<String> names) {
         return knownAsync(names).toCompletableFuture().join();
     }
