@@ -26,8 +26,8 @@ import org.apache.kafka.common.serialization.StringDeserializer;
  * NAME
  *   Events - reads mail.events and mail.submit.dlq as a plain Kafka client would.
  * DESCRIPTION
- *   With isolation.level=read_committed, as every reader of mail.events should once
- *   queue-service writes events in Kafka transactions: events of an aborted one never count.
+ *   With isolation.level=read_committed, as every reader of mail.events should: queue-service
+ *   writes outcome events in Kafka transactions, and events of an aborted one never count.
  *   Assigned to every partition and positioned at the end when the mesh starts, so a test sees
  *   only what its own submissions caused. Tests wait on {@link #awaitEvents} with a deadline.
  */

@@ -25,6 +25,33 @@ public interface QueueConfig {
 
     Queue queue();
 
+    Outcome outcome();
+
+    /** The outcome path ({@code warmwire.queue.outcome.OutcomeLoop}). */
+    interface Outcome {
+        /** Consumer threads, each with its own transactional producer (0: none, unit tests). */
+        @WithDefault("2")
+        int consumers();
+
+        /**
+         * Transactional id prefix of this instance; thread n uses {@code <prefix>-n}. Must be
+         * unique per instance and stable across its restarts.
+         */
+        @WithName("transactional-id")
+        @WithDefault("warmwire-queue-outcome-${HOSTNAME:local}-${quarkus.http.port:8080}")
+        String transactionalId();
+
+        /** An open transaction is aborted by the broker after this long (transaction.timeout.ms). */
+        @WithName("transaction-timeout")
+        @WithDefault("30s")
+        Duration transactionTimeout();
+
+        /** Outcome records per poll, so per transaction. */
+        @WithName("max-poll-records")
+        @WithDefault("500")
+        int maxPollRecords();
+    }
+
     /** Retries, expiry and notifications (Postfix's names and defaults). */
     interface Queue {
         /** Wait after the first failed attempt; doubles per attempt (retry tier i waits min * 2^(i-1)). */

@@ -52,7 +52,8 @@ public class QueueProducer {
         this.producer = producer;
     }
 
-    static Map<String, Object> properties(ProducerSettings s, String bootstrap) {
+    /** The settings of this producer; the transactional outcome producers start from them too. */
+    public static Map<String, Object> properties(ProducerSettings s, String bootstrap) {
         Map<String, Object> p = new HashMap<>();
         p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         p.put(ProducerConfig.CLIENT_ID_CONFIG, "warmwire-queue");

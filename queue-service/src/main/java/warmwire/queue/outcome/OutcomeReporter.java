@@ -4,8 +4,6 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.ObjectReader;
 import com.fasterxml.jackson.databind.ObjectWriter;
-import io.smallrye.reactive.messaging.annotations.Blocking;
-import io.smallrye.reactive.messaging.kafka.KafkaRecordBatch;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.nio.charset.StandardCharsets;
@@ -16,11 +14,9 @@ import java.util.Map;
 import java.util.Set;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.header.internals.RecordHeaders;
-import org.eclipse.microprofile.reactive.messaging.Incoming;
 import org.jboss.logging.Logger;
 import warmwire.contracts.Topics;
 import warmwire.contracts.mail.QueuedMessage;
@@ -30,7 +26,6 @@ import warmwire.contracts.outcome.RecipientResult;
 import warmwire.queue.QueueConfig;
 import warmwire.queue.dsn.DsnWriter;
 import warmwire.queue.index.QueueIndex;
-import warmwire.queue.kafka.Batches;
 import warmwire.queue.kafka.QueueProducer;
 import warmwire.queue.retry.Backoff;
 import warmwire.queue.retry.OutcomePlan;
@@ -39,15 +34,15 @@ import warmwire.queue.retry.OutcomePlan;
  * NAME
  *   OutcomeReporter - turns mail.outcome records into mail.events records and log lines.
  * DESCRIPTION
- *   Channel {@code outcome} (in, mail.outcome) is consumed in batches (one poll each). Every
+ *   {@link OutcomeLoop} reads mail.outcome a poll at a time and hands each poll here. Every
  *   outcome record of a batch becomes one mail.events record (key = message id) and one
  *   {@link DeliveryLogLine} (category {@code warmwire.delivery}) per recipient result, plus what
  *   {@link OutcomePlan} decides: deferred recipients go to a retry tier (mail.retry.N, key =
  *   message id, header {@value Topics#HEADER_SITE}) or expire at the queue lifetime; bounced and
  *   expired ones are reported to the sender with a DSN written to mail.route.
- *   All records of the batch go out through the one {@link QueueProducer} together; the batch
- *   is acknowledged only after the broker acknowledged every one of them (acks=all), and a
- *   failed send nacks it (the channel's failure strategy stops rather than lose an outcome).
+ *   {@link #prepare} builds all records of the batch; the loop publishes them in one Kafka
+ *   transaction with the batch's offsets and then reports back ({@link Prepared#published} or
+ *   {@link Prepared#abandoned}).
  *   An outcome record that is not valid JSON cannot come from Warmwire's own services; it is
  *   logged with its offset and skipped, since no recipient can be read from it.
  *   Queue-index writes of the batch go to Infinispan in one asynchronous call, best effort.
@@ -82,58 +77,95 @@ public class OutcomeReporter {
         this.dsn = new DsnWriter(config.queue().hostname(), config.queue().dsnReturnSizeLimit());
     }
 
-    @Incoming("outcome")
-    @Blocking(value = "outcome", ordered = false)
-    public CompletionStage<Void> onOutcomes(KafkaRecordBatch<String, String> batch) {
-        return Batches.settle(batch, publish(Batches.records(batch)));
-    }
-
     /**
-     * Publishes what the outcome records cause; the result completes when the broker has
-     * acknowledged all of it, or fails (nothing of the batch may then be acknowledged).
+     * What one batch of outcomes causes: its records, in input order, and its hold on the final
+     * events among them. Exactly one of {@link #published} and {@link #abandoned} must follow.
      */
-    CompletableFuture<Void> publish(Iterable<ConsumerRecord<String, String>> batch) {
-        List<ProducerRecord<String, String>> out;
-        QueueIndex.Batch writes = index.batch();
-        Map<String, String> marks = new HashMap<>();
-        List<FinalEvents.Claim> claims = new ArrayList<>(1);
-        try {
-            out = records(batch, writes, Instant.now(), marks, claims);
-        } catch (Exception e) {
-            claims.forEach(c -> c.finish(false));
-            LOG.errorf(e, "outcome batch not published; it stays uncommitted");
-            return CompletableFuture.failedFuture(e);
+    public final class Prepared {
+        private final List<ProducerRecord<String, String>> records;
+        private final Map<String, String> marks;
+        private final List<FinalEvents.Claim> claims;
+
+        private Prepared(List<ProducerRecord<String, String>> records, Map<String, String> marks,
+                         List<FinalEvents.Claim> claims) {
+            this.records = records;
+            this.marks = marks;
+            this.claims = claims;
         }
-        writes.flush();
-        return producer.sendAll(out).whenComplete((v, err) -> {
-            if (err != null || finals == null) {
+
+        /** The records to publish. */
+        public List<ProducerRecord<String, String>> records() {
+            return records;
+        }
+
+        /**
+         * The broker has all of the records (acknowledged, or committed in a transaction): the
+         * final events are marked, and the batch's names stay held until the marks are written,
+         * so a second reading in between still finds them (in flight here, or in Infinispan).
+         */
+        public void published() {
+            if (finals == null) {
                 claims.forEach(c -> c.finish(false));
                 return;
             }
-            // the batch's names stay held until the marks are written: a second reading in
-            // between still finds them (in flight here, or in Infinispan)
             finals.mark(marks).whenComplete((x, e) -> claims.forEach(c -> c.finish(true)));
-        });
-    }
+        }
 
-    /** The records a batch of outcomes causes, in input order; index writes go to {@code writes}. */
-    List<ProducerRecord<String, String>> records(Iterable<ConsumerRecord<String, String>> batch,
-                                                 QueueIndex.Batch writes, Instant now) throws JsonProcessingException {
-        List<FinalEvents.Claim> claims = new ArrayList<>(1);
-        try {
-            return records(batch, writes, now, new HashMap<>(), claims);
-        } finally {
+        /** The records were not published; their final-event names are released. */
+        public void abandoned() {
             claims.forEach(c -> c.finish(false));
         }
     }
 
     /**
-     * As above; final events whose recipient already has one ({@link FinalEvents}) are left out,
+     * The records a batch of outcomes causes; its queue-index writes are handed to Infinispan
+     * (best effort, asynchronous). On failure nothing stays held.
+     */
+    public Prepared prepare(Iterable<ConsumerRecord<String, String>> batch, Instant now) throws JsonProcessingException {
+        QueueIndex.Batch writes = index.batch();
+        Map<String, String> marks = new HashMap<>();
+        List<FinalEvents.Claim> claims = new ArrayList<>(1);
+        List<ProducerRecord<String, String>> out;
+        try {
+            out = records(batch, writes, now, marks, claims);
+        } catch (JsonProcessingException | RuntimeException e) {
+            claims.forEach(c -> c.finish(false));
+            throw e;
+        }
+        writes.flush();
+        return new Prepared(out, marks, claims);
+    }
+
+    /**
+     * Publishes a batch through the shared, non-transactional {@link QueueProducer} (tests,
+     * benchmarks of the record path); the result completes when the broker has acknowledged all
+     * of it, or fails. {@link OutcomeLoop} publishes in transactions instead.
+     */
+    CompletableFuture<Void> publish(Iterable<ConsumerRecord<String, String>> batch) {
+        Prepared p;
+        try {
+            p = prepare(batch, Instant.now());
+        } catch (Exception e) {
+            LOG.errorf(e, "outcome batch not published; it stays uncommitted");
+            return CompletableFuture.failedFuture(e);
+        }
+        return producer.sendAll(p.records()).whenComplete((v, err) -> {
+            if (err != null) {
+                p.abandoned();
+            } else {
+                p.published();
+            }
+        });
+    }
+
+    /**
+     * The records a batch of outcomes causes, in input order; index writes go to {@code writes}.
+     * Final events whose recipient already has one ({@link FinalEvents}) are left out,
      * and the final events that go out are put in {@code marks} (key -> source) for marking once
      * the broker acknowledged them. The batch's hold on its final-event names is added to
      * {@code claims}; the caller finishes it when the broker answered.
      */
-    List<ProducerRecord<String, String>> records(Iterable<ConsumerRecord<String, String>> batch,
+    private List<ProducerRecord<String, String>> records(Iterable<ConsumerRecord<String, String>> batch,
                                                  QueueIndex.Batch writes, Instant now, Map<String, String> marks,
                                                  List<FinalEvents.Claim> claims)
             throws JsonProcessingException {
