@@ -3,7 +3,7 @@
 #   run.sh - Warmwire benchmark: the mesh against Debian's Postfix as sender, into a real Postfix
 #   smtpd receiver or the project's own TLS sink, on loopback
 # SYNOPSIS
-#   bench/run.sh [--mode postfix-compare|mesh|sink|idle] [--keep] [N [S [D]]]
+#   bench/run.sh [--mode postfix-compare|mesh|sink|idle|restart] [--keep] [N [S [D]]]
 # DESCRIPTION
 #   postfix-compare (default)  three senders in turn deliver the same N messages of S bytes,
 #       round-robin over D domains d1.bench..dD.bench, TLS level encrypt, into ONE Postfix smtpd
@@ -23,6 +23,12 @@
 #   idle    N (default 10000) sites, one message each, into the sink on 127.20.x.y; then counts the
 #       connections the tls-session-service keeps open and reports its heap (jcmd GC.run +
 #       GC.heap_info) and RSS. Exits 3 "PENDING" when connections are not kept (no connection cache).
+#   restart  three tls-session-service instances in one consumer group (WARMWIRE_SESSION_INSTANCES=3,
+#       the TLS ticket store on) into the Postfix receiver: N/2 messages ("before"), then instance 2
+#       is stopped (SIGTERM) and instance 3 killed (kill -9) and both started again, then N/2 more
+#       ("after"). Reports, per half, the receiver's handshakes, full and resumed ("Reusing old
+#       session" in its log), and connections: the restarted instances resume from the shared
+#       ticket store instead of doing full handshakes.
 #   --keep  leave the mesh and the receiver running afterwards (the next run reuses them).
 #   --warmup W  before the measured mesh phase, deliver W messages through the mesh (same
 #       receiver, not measured), then wait until the cache's idle timeout has closed every
@@ -54,7 +60,7 @@ while (($#)); do
     *) ARGS+=("$1"); shift ;;
     esac
 done
-case $MODE in postfix-compare|mesh|sink|idle) ;; *) echo "run.sh: unknown mode $MODE" >&2; exit 2 ;; esac
+case $MODE in postfix-compare|mesh|sink|idle|restart) ;; *) echo "run.sh: unknown mode $MODE" >&2; exit 2 ;; esac
 if [[ $MODE == idle ]]; then N=${ARGS[0]:-10000}; else N=${ARGS[0]:-5000}; fi
 S=${ARGS[1]:-5120}
 D=${ARGS[2]:-50}
@@ -482,7 +488,56 @@ warm_mesh() {
 }
 
 # ------------------------------------------------------------------ main
+# restart_mode - N/2 messages, restart two of three tls-session-service instances, N/2 more;
+#   handshakes full/resumed at the receiver in each half
+restart_mode() {
+    local half=$((N / 2)) name run o1 o2 p2 p3 wpid
+    for name in before after; do
+        if [[ $name == after ]]; then
+            p2=$(<"$STATE/services/tls-session-service-2.pid")
+            p3=$(<"$STATE/services/tls-session-service-3.pid")
+            log "[restart] SIGTERM of instance 2 (pid $p2), kill -9 of instance 3 (pid $p3)"
+            kill -TERM "$p2" 2>/dev/null || true
+            kill -KILL "$p3" 2>/dev/null || true
+            for _ in $(seq 600); do kill -0 "$p2" 2>/dev/null || break; sleep 0.1; done
+            timeout 600 bash "$LOCAL/mesh.sh" start >&2 || die "mesh.sh start (restart) failed"
+            log "[restart] instances 2 and 3 started again"
+        fi
+        run="b$STAMP-$name"
+        o1=$(file_size "$RX_LOG")
+        "${DRIVER[@]}" watch "$BOOT" "$run" "$half" "$PHASE_TIMEOUT" "$OUT.$name.events.json" >"$OUT.$name.watch.out" 2>&1 &
+        wpid=$!
+        BG_PIDS+=("$wpid")
+        for _ in $(seq 600); do grep -q READY "$OUT.$name.watch.out" && break; sleep 0.1; done
+        log "[$name] submitting $half x $S bytes (tls=encrypt, $D domains)"
+        "${DRIVER[@]}" submit "$BOOT" "$run" "$half" "$S" "$D" encrypt bench >/dev/null || die "submit failed"
+        wait "$wpid" || log "[$name] WARNING: not all $half delivered in time (see $OUT.$name.events.json)"
+        sleep 1
+        o2=$(file_size "$RX_LOG")
+        py logcount "$RX_LOG" "$o1" "$o2" 0 >"$OUT.$name.counts.json"
+    done
+    {
+        cat "$OUT.machine.txt"
+        echo "restart mode: 3 tls-session-service instances; between the halves instance 2 got SIGTERM and instance 3 kill -9, both started again"
+        python3 - "$OUT" <<'EOF2'
+import json, sys
+out = sys.argv[1]
+print(f"{'half':<8}{'delivered':>10}{'connections':>13}{'handshakes':>12}{'full':>7}{'resumed':>9}{'resumed %':>11}")
+for name in ("before", "after"):
+    c = json.load(open(f"{out}.{name}.counts.json"))
+    ev = json.load(open(f"{out}.{name}.events.json"))
+    hs, res = c["handshakes"], c["resumed"]
+    d = ev.get("counts", {}).get("delivered", 0)
+    print(f"{name:<8}{d:>10}{c['connections']:>13}{hs:>12}{hs - res:>7}{res:>9}{(100.0 * res / hs if hs else 0):>10.1f}%")
+EOF2
+    } | tee "$OUT.txt"
+    log "results: $OUT.txt"
+}
+
 log "mode $MODE, N=$N S=$S D=$D, state $STATE, results $OUT.*"
+if [[ $MODE == restart ]]; then
+    export WARMWIRE_SESSION_INSTANCES=3
+fi
 if [[ $MODE == idle ]]; then
     # idle connections must outlive the run: the cache's idle timeout and maximum age (issue 3
     # defaults 30 s / 300 s) are raised unless set; they only reach a mesh started by this run
@@ -526,6 +581,10 @@ sink)
     ;;
 idle)
     idle_mode
+    exit 0
+    ;;
+restart)
+    restart_mode
     exit 0
     ;;
 esac

@@ -25,6 +25,14 @@
 #   WARMWIRE_STATE_DIR      state folder (default <repo>/.run)
 #   WARMWIRE_KAFKA_PORT, WARMWIRE_KAFKA_CONTROLLER_PORT, WARMWIRE_INFINISPAN_PORT (see kafka.sh, infinispan.sh)
 #   WARMWIRE_QUEUE_PORT (8081), WARMWIRE_DELIVERY_PORT (8082), WARMWIRE_SESSION_PORT (8083): HTTP ports
+#   WARMWIRE_SESSION_INSTANCES (1): tls-session-service instances, one consumer group: instance 1
+#                           is tls-session-service on WARMWIRE_SESSION_PORT, instance n (n >= 2)
+#                           tls-session-service-n on WARMWIRE_SESSION_PORT + n - 1 (8084, ...);
+#                           start starts those not running, stop and status cover every instance
+#                           that has a pid file
+#   WARMWIRE_TLS_TICKET_KEY the TLS ticket store's key (base64 of 32 bytes); unless set, one is
+#                           generated into the state folder (ticket-key, mode 600) and shared by
+#                           every instance
 #   WARMWIRE_PEER (1), WARMWIRE_PEER_TLS_PORT (2525), WARMWIRE_PEER_PLAIN_PORT (2526)
 #   WARMWIRE_SERVICE_HEAP (256m): -Xmx of each service
 #   WARMWIRE_CONFIG_DIR     a folder of <service>.properties files (e.g. tls-session-service.properties
@@ -47,15 +55,33 @@ PEER=${WARMWIRE_PEER:-1}
 export PEER_TLS_PORT=${WARMWIRE_PEER_TLS_PORT:-2525}
 export PEER_PLAIN_PORT=${WARMWIRE_PEER_PLAIN_PORT:-2526}
 HEAP=${WARMWIRE_SERVICE_HEAP:-256m}
-SERVICES=(queue-service delivery-service tls-session-service)
+SESSION_INSTANCES=${WARMWIRE_SESSION_INSTANCES:-1}
+[[ $SESSION_INSTANCES =~ ^[1-9][0-9]?$ ]] || ww_die "WARMWIRE_SESSION_INSTANCES must be 1..99, not '$SESSION_INSTANCES'"
 SVC_DIR=$WW_STATE/services
+SERVICES=(queue-service delivery-service tls-session-service)
+for ((n = 2; n <= SESSION_INSTANCES; n++)); do
+    SERVICES+=("tls-session-service-$n")
+done
+# every further instance that has a pid file (stop and status cover them whatever the count)
+for f in "$SVC_DIR"/tls-session-service-*.pid; do
+    [[ -e $f ]] || continue
+    n=${f##*/tls-session-service-}
+    n=${n%.pid}
+    [[ $n =~ ^[0-9]+$ ]] && ((n > SESSION_INSTANCES)) && SERVICES+=("tls-session-service-$n")
+done
 
 port_of() {
     case $1 in
         queue-service) echo "$QUEUE_PORT" ;;
         delivery-service) echo "$DELIVERY_PORT" ;;
         tls-session-service) echo "$SESSION_PORT" ;;
+        tls-session-service-*) echo $((SESSION_PORT + ${1#tls-session-service-} - 1)) ;;
     esac
+}
+
+# the packaged application of a service (instances of tls-session-service share one)
+app_of() {
+    echo "${1%-[0-9]*}"
 }
 
 peer_enabled() {
@@ -68,7 +94,7 @@ ready() {
 
 build_if_missing() {
     local missing=()
-    for s in "${SERVICES[@]}"; do
+    for s in queue-service delivery-service tls-session-service; do
         [[ -f $WW_ROOT/$s/target/quarkus-app/quarkus-run.jar ]] || missing+=("$s")
     done
     if ((${#missing[@]})); then
@@ -79,8 +105,9 @@ build_if_missing() {
 }
 
 start_service() {
-    local s=$1 port pid t0 deadline
+    local s=$1 port pid t0 deadline app
     port=$(port_of "$s")
+    app=$(app_of "$s")
     if pid=$(ww_pid_of "$SVC_DIR/$s.pid" "$s"); then
         if ready "$port"; then
             echo "$s: already running (pid $pid), http://127.0.0.1:$port"
@@ -91,12 +118,12 @@ start_service() {
     ww_rotate_log "$SVC_DIR/$s.log"
     t0=$(ww_now_ms)
     local extra=()
-    if [[ -n ${WARMWIRE_CONFIG_DIR:-} && -f $WARMWIRE_CONFIG_DIR/$s.properties ]]; then
-        extra=("-Dquarkus.config.locations=$WARMWIRE_CONFIG_DIR/$s.properties")
+    if [[ -n ${WARMWIRE_CONFIG_DIR:-} && -f $WARMWIRE_CONFIG_DIR/$app.properties ]]; then
+        extra=("-Dquarkus.config.locations=$WARMWIRE_CONFIG_DIR/$app.properties")
     fi
     QUARKUS_HTTP_PORT=$port ww_start_java "$s" "$SVC_DIR/$s.pid" "$SVC_DIR/$s.log" \
         "-Xmx$HEAP" -XX:+UseSerialGC -XX:+ExitOnOutOfMemoryError "${extra[@]}" \
-        -jar "$WW_ROOT/$s/target/quarkus-app/quarkus-run.jar"
+        -jar "$WW_ROOT/$app/target/quarkus-app/quarkus-run.jar"
     pid=$(<"$SVC_DIR/$s.pid")
     deadline=$(($(ww_now) + WW_START_TIMEOUT))
     until ready "$port"; do
@@ -139,6 +166,13 @@ cmd_start() {
         WARMWIRE_ADMIN_TOKEN=$(<"$WW_STATE/admin-token")
         export WARMWIRE_ADMIN_TOKEN
     fi
+    if [[ -z ${WARMWIRE_TLS_TICKET_KEY:-} ]]; then
+        if [[ ! -s $WW_STATE/ticket-key ]]; then
+            (umask 077 && head -c 32 /dev/urandom | base64 >"$WW_STATE/ticket-key")
+        fi
+        WARMWIRE_TLS_TICKET_KEY=$(<"$WW_STATE/ticket-key")
+        export WARMWIRE_TLS_TICKET_KEY
+    fi
     for s in "${SERVICES[@]}"; do
         start_service "$s"
     done
@@ -180,6 +214,9 @@ cmd_env() {
     echo "WARMWIRE_QUEUE_URL=http://127.0.0.1:$QUEUE_PORT"
     echo "WARMWIRE_DELIVERY_URL=http://127.0.0.1:$DELIVERY_PORT"
     echo "WARMWIRE_SESSION_URL=http://127.0.0.1:$SESSION_PORT"
+    for ((n = 2; n <= SESSION_INSTANCES; n++)); do
+        echo "WARMWIRE_SESSION_${n}_URL=http://127.0.0.1:$((SESSION_PORT + n - 1))"
+    done
 }
 
 case ${1:-} in

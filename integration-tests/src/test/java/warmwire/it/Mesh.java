@@ -193,7 +193,8 @@ public final class Mesh {
                 "admin.test   [" + ADMIN_MX + "]:" + ADMIN_SINK_PORT,
                 "dead.test    [" + DEAD_MX + "]:" + DEAD_PORT,
                 "later.test   [" + LATER_MX + "]:" + LATER_PORT,
-                "nowhere.test [" + NOWHERE_MX + "]:" + NOWHERE_PORT, ""));
+                "nowhere.test [" + NOWHERE_MX + "]:" + NOWHERE_PORT,
+                shardRoutes(), ""));
         env.put("WARMWIRE_ROUTES_FILE", routes.toString());
         // Per-site limits for ConnectionLimitsIT: quoted map keys need a properties file.
         Path config = state.resolve("config");
@@ -212,6 +213,16 @@ public final class Mesh {
         p.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, 16 * 1024 * 1024);
         producer = new KafkaProducer<>(p, new StringSerializer(), new StringSerializer());
         events = new Events(bootstrap, json);
+    }
+
+    /** ShardMoveIT's sites: shardN.test to its own Postfix peer's listener on 127.0.0.N. */
+    private static String shardRoutes() {
+        StringBuilder b = new StringBuilder();
+        for (int n = 1; n <= ShardMoveIT.SITES; n++) {
+            b.append(n == 1 ? "" : "\n").append(ShardMoveIT.domain(n)).append(" [127.0.0.").append(n).append("]:")
+                    .append(ShardMoveIT.PEER_PORT);
+        }
+        return b.toString();
     }
 
     /** Writes one record to mail.submit and waits for the broker's acknowledgement. */
@@ -275,8 +286,66 @@ public final class Mesh {
 
     /** The pid of {@code part} when it runs (pid file names a live process carrying its marker). */
     public OptionalLong pidOf(Part part) {
+        return pidOf(part.marker, part.pidFile);
+    }
+
+    /** HTTP port of tls-session-service instance {@code n} (1 is {@link Part#SESSION}). */
+    public static int sessionPort(int n) {
+        return QUEUE_PORT + 2 + n - 1;
+    }
+
+    /** The -Dwwlocal marker of tls-session-service instance {@code n} (mesh.sh's name for it). */
+    public static String sessionName(int n) {
+        return n == 1 ? Part.SESSION.marker : Part.SESSION.marker + "-" + n;
+    }
+
+    /** The pid of tls-session-service instance {@code n} when it runs. */
+    public OptionalLong sessionPid(int n) {
+        return pidOf(sessionName(n), "services/" + sessionName(n) + ".pid");
+    }
+
+    /**
+     * Starts what is not running of a mesh with {@code count} tls-session-service instances
+     * (mesh.sh, WARMWIRE_SESSION_INSTANCES) and waits until every instance is ready.
+     */
+    public void startSessionInstances(int count) throws Exception {
+        run(Map.of("WARMWIRE_SESSION_INSTANCES", String.valueOf(count)), Duration.ofMinutes(4), "deploy/local/mesh.sh",
+                "start");
+    }
+
+    /** Stops tls-session-service instance {@code n}: SIGTERM, then waits for it to exit (kill -9 after 60 s). */
+    public void stopSession(int n) throws Exception {
+        OptionalLong pid = sessionPid(n);
+        if (pid.isEmpty()) {
+            return;
+        }
+        ProcessHandle h = ProcessHandle.of(pid.getAsLong()).orElse(null);
+        if (h == null) {
+            return;
+        }
+        h.destroy();
         try {
-            Path file = state.resolve(part.pidFile);
+            h.onExit().get(60, TimeUnit.SECONDS);
+        } catch (java.util.concurrent.TimeoutException e) {
+            h.destroyForcibly();
+            h.onExit().get(30, TimeUnit.SECONDS);
+        }
+        System.out.println("[mesh] stopped " + sessionName(n) + " (pid " + pid.getAsLong() + ")");
+    }
+
+    /** kill -9 of tls-session-service instance {@code n}; returns its pid once it is gone. */
+    public long kill9Session(int n) throws Exception {
+        long pid = sessionPid(n).orElseThrow(() -> new IllegalStateException(sessionName(n) + " is not running"));
+        ProcessHandle h = ProcessHandle.of(pid).orElseThrow(() -> new IllegalStateException(sessionName(n) + " vanished"));
+        h.destroyForcibly();
+        h.onExit().get(60, TimeUnit.SECONDS);
+        System.out.println("[mesh] killed -9 " + sessionName(n) + " (pid " + pid + ")");
+        return pid;
+    }
+
+    private OptionalLong pidOf(String marker, String pidFile) {
+        try {
+            Path file = state.resolve(pidFile);
             if (!Files.isRegularFile(file)) {
                 return OptionalLong.empty();
             }
@@ -286,7 +355,7 @@ public final class Mesh {
                 return OptionalLong.empty();
             }
             List<String> args = List.of(new String(Files.readAllBytes(cmdline), StandardCharsets.UTF_8).split("\0"));
-            return args.contains("-Dwwlocal=" + part.marker) ? OptionalLong.of(pid) : OptionalLong.empty();
+            return args.contains("-Dwwlocal=" + marker) ? OptionalLong.of(pid) : OptionalLong.empty();
         } catch (IOException | NumberFormatException e) {
             return OptionalLong.empty();
         }
@@ -391,10 +460,16 @@ public final class Mesh {
 
     /** Runs a project script from the repository root with the mesh's environment; fails on non-zero exit. */
     String run(Duration timeout, String... command) throws IOException, InterruptedException {
+        return run(Map.of(), timeout, command);
+    }
+
+    /** As {@link #run(Duration, String...)}, with {@code extra} added to the environment. */
+    String run(Map<String, String> extra, Duration timeout, String... command) throws IOException, InterruptedException {
         List<String> cmd = new ArrayList<>(List.of("bash"));
         cmd.addAll(List.of(command));
         ProcessBuilder pb = new ProcessBuilder(cmd).directory(root.toFile()).redirectErrorStream(true);
         pb.environment().putAll(env);
+        pb.environment().putAll(extra);
         Path out = Files.createTempFile(state, "script", ".log");
         pb.redirectOutput(out.toFile());
         Process p = pb.start();
