@@ -84,13 +84,13 @@ public class OutcomeReporter {
     public final class Prepared {
         private final List<ProducerRecord<String, String>> records;
         private final Map<String, String> marks;
-        private final List<FinalEvents.Claim> claims;
+        private final FinalEvents.Claim claim; // null without FinalEvents (record-path tests)
 
         private Prepared(List<ProducerRecord<String, String>> records, Map<String, String> marks,
-                         List<FinalEvents.Claim> claims) {
+                         FinalEvents.Claim claim) {
             this.records = records;
             this.marks = marks;
-            this.claims = claims;
+            this.claim = claim;
         }
 
         /** The records to publish. */
@@ -104,36 +104,45 @@ public class OutcomeReporter {
          * so a second reading in between still finds them (in flight here, or in Infinispan).
          */
         public void published() {
-            if (finals == null) {
-                claims.forEach(c -> c.finish(false));
-                return;
+            if (claim != null) {
+                finals.mark(marks).whenComplete((x, e) -> claim.finish(true));
             }
-            finals.mark(marks).whenComplete((x, e) -> claims.forEach(c -> c.finish(true)));
         }
 
         /** The records were not published; their final-event names are released. */
         public void abandoned() {
-            claims.forEach(c -> c.finish(false));
+            if (claim != null) {
+                claim.finish(false);
+            }
         }
     }
 
     /**
-     * The records a batch of outcomes causes; its queue-index writes are handed to Infinispan
-     * (best effort, asynchronous). On failure nothing stays held.
+     * The records a batch of outcomes causes, in input order; its queue-index writes are handed
+     * to Infinispan (best effort, asynchronous). Final events whose recipient already has one
+     * ({@link FinalEvents}) are left out; the batch holds the names of the final events it
+     * publishes until {@link Prepared#published} or {@link Prepared#abandoned}. On failure
+     * nothing stays held.
      */
     public Prepared prepare(Iterable<ConsumerRecord<String, String>> batch, Instant now) throws JsonProcessingException {
+        List<DeliveryOutcome> outcomes = readable(batch);
+        FinalEvents.Claim claim = finals == null ? null : finals.claim(finalKeys(outcomes));
+        Set<String> known = claim == null ? Set.of() : claim.known();
         QueueIndex.Batch writes = index.batch();
         Map<String, String> marks = new HashMap<>();
-        List<FinalEvents.Claim> claims = new ArrayList<>(1);
-        List<ProducerRecord<String, String>> out;
+        List<ProducerRecord<String, String>> out = new ArrayList<>();
         try {
-            out = records(batch, writes, now, marks, claims);
+            for (DeliveryOutcome o : outcomes) {
+                append(o, now, out, writes, known, marks);
+            }
         } catch (JsonProcessingException | RuntimeException e) {
-            claims.forEach(c -> c.finish(false));
+            if (claim != null) {
+                claim.finish(false);
+            }
             throw e;
         }
         writes.flush();
-        return new Prepared(out, marks, claims);
+        return new Prepared(out, marks, claim);
     }
 
     /**
@@ -158,17 +167,8 @@ public class OutcomeReporter {
         });
     }
 
-    /**
-     * The records a batch of outcomes causes, in input order; index writes go to {@code writes}.
-     * Final events whose recipient already has one ({@link FinalEvents}) are left out,
-     * and the final events that go out are put in {@code marks} (key -> source) for marking once
-     * the broker acknowledged them. The batch's hold on its final-event names is added to
-     * {@code claims}; the caller finishes it when the broker answered.
-     */
-    private List<ProducerRecord<String, String>> records(Iterable<ConsumerRecord<String, String>> batch,
-                                                 QueueIndex.Batch writes, Instant now, Map<String, String> marks,
-                                                 List<FinalEvents.Claim> claims)
-            throws JsonProcessingException {
+    /** The outcomes of a batch that can be read; an unreadable record is logged with its offset and skipped. */
+    private List<DeliveryOutcome> readable(Iterable<ConsumerRecord<String, String>> batch) {
         List<DeliveryOutcome> outcomes = new ArrayList<>();
         for (ConsumerRecord<String, String> r : batch) {
             DeliveryOutcome o;
@@ -186,25 +186,20 @@ public class OutcomeReporter {
             }
             outcomes.add(o);
         }
-        List<String> finalKeys = new ArrayList<>();
+        return outcomes;
+    }
+
+    /** The final-event names ({@link FinalEvents#key}) the outcomes carry. */
+    private static List<String> finalKeys(List<DeliveryOutcome> outcomes) {
+        List<String> keys = new ArrayList<>();
         for (DeliveryOutcome o : outcomes) {
             for (RecipientResult rr : o.results()) {
                 if (rr.status() != null && rr.status().isFinal()) {
-                    finalKeys.add(FinalEvents.key(o.messageId(), rr.recipient()));
+                    keys.add(FinalEvents.key(o.messageId(), rr.recipient()));
                 }
             }
         }
-        Set<String> known = Set.of();
-        if (finals != null) {
-            FinalEvents.Claim claim = finals.claim(finalKeys);
-            claims.add(claim);
-            known = claim.known();
-        }
-        List<ProducerRecord<String, String>> out = new ArrayList<>();
-        for (DeliveryOutcome o : outcomes) {
-            append(o, now, out, writes, known, marks);
-        }
-        return out;
+        return keys;
     }
 
     private void append(DeliveryOutcome o, Instant now, List<ProducerRecord<String, String>> out,
