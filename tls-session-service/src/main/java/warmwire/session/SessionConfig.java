@@ -24,6 +24,13 @@ public interface SessionConfig {
 
     Session session();
 
+    Admin admin();
+
+    interface Admin {
+        /** Bearer token of the /admin endpoints. No default: without it every admin call is refused (401). */
+        Optional<String> token();
+    }
+
     interface Tls {
         /** The floor: a job's level is raised to this, never lowered. */
         @WithDefault("may")
@@ -206,9 +213,26 @@ public interface SessionConfig {
         @WithDefault("60s")
         Duration deadSitePublishMargin();
 
-        /** This instance's name in published verdicts. Unset = host name:process id. */
+        /**
+         * This instance's name: its Kafka static membership (group.instance.id of the deliver
+         * channel), its entries in the shard map, its published verdicts. Stable across restarts,
+         * unique in the group; application.properties defaults it to host name + HTTP port.
+         */
         @WithName("instance-id")
         Optional<String> instanceId();
+
+        /**
+         * How long giving a partition away waits for its jobs in flight to end (outcome acked,
+         * job marked done) before the new owner may start; jobs still running then are logged.
+         */
+        @WithName("handoff-timeout")
+        @WithDefault("30s")
+        Duration handoffTimeout();
+
+        /** Publish this instance's shards and connection summary to the Infinispan cache warmwire-shards (false: unit tests). */
+        @WithName("shard-map")
+        @WithDefault("true")
+        boolean shardMap();
 
         /** Follow the operator decisions on control-topic (false: no site is ever suspended; unit tests). */
         @WithName("follow-control")

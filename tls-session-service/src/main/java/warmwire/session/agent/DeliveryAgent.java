@@ -93,6 +93,21 @@ public class DeliveryAgent {
                 config.tls().trustFile().orElse("JDK CA store"));
     }
 
+    /** QUITs the idle cached connections of the sites {@code which} accepts; returns how many sites. */
+    public int quitIdle(java.util.function.Predicate<String> which) {
+        return cache == null ? 0 : cache.quitIdle(which);
+    }
+
+    /** Live cached connections (0 without the cache). */
+    public int connectionsOpen() {
+        return cache == null ? 0 : cache.connections();
+    }
+
+    /** Sites with a live cached connection (0 without the cache). */
+    public int sitesWithConnections() {
+        return cache == null ? 0 : cache.sitesWithConnections();
+    }
+
     /** QUIT on every cached connection, bounded by shutdown-timeout, before Vert.x goes away. */
     void onStop(@Observes ShutdownEvent ev) {
         closeConnections();

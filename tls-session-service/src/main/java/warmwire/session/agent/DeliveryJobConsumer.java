@@ -11,7 +11,9 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
+import io.smallrye.reactive.messaging.kafka.api.IncomingKafkaRecordMetadata;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
 import org.eclipse.microprofile.reactive.messaging.Message;
 import org.jboss.logging.Logger;
@@ -19,6 +21,7 @@ import warmwire.contracts.outcome.DeliveryOutcome;
 import warmwire.contracts.outcome.Status;
 import warmwire.contracts.route.DeliveryJob;
 import warmwire.session.SessionConfig;
+import warmwire.session.shard.Ownership;
 
 /**
  * NAME
@@ -52,23 +55,36 @@ public class DeliveryJobConsumer {
     private final InFlightLimit limit;
     private final OutcomePublisher outcomes;
     private final DoneJobs done;
+    private final Ownership ownership;
+    private final AtomicLong handedBack = new AtomicLong();
 
     @Inject
     public DeliveryJobConsumer(ObjectMapper mapper, DeliveryAgent agent, SessionConfig config, OutcomePublisher outcomes,
-                               DoneJobs done) {
+                               DoneJobs done, Ownership ownership) {
         this(mapper, agent::deliver, new InFlightLimit(config.session().maxInFlight(), config.session().maxInFlightBytes()),
-                outcomes, done);
+                outcomes, done, ownership);
     }
 
     /** The consumer over any delivery function (tests). */
     DeliveryJobConsumer(ObjectMapper mapper, Function<DeliveryJob, Future<DeliveryOutcome>> deliver, InFlightLimit limit,
                         OutcomePublisher outcomes, DoneJobs done) {
+        this(mapper, deliver, limit, outcomes, done, new Ownership());
+    }
+
+    DeliveryJobConsumer(ObjectMapper mapper, Function<DeliveryJob, Future<DeliveryOutcome>> deliver, InFlightLimit limit,
+                        OutcomePublisher outcomes, DoneJobs done, Ownership ownership) {
         this.jobs = mapper.readerFor(DeliveryJob.class);
         this.outcomeJson = mapper.writerFor(DeliveryOutcome.class);
         this.deliver = deliver;
         this.limit = limit;
         this.outcomes = outcomes;
         this.done = done;
+        this.ownership = ownership;
+    }
+
+    /** The partition of mail.deliver a record came from; -1 without Kafka metadata (in-memory tests). */
+    static int partitionOf(Message<?> record) {
+        return record.getMetadata(IncomingKafkaRecordMetadata.class).map(m -> m.getPartition()).orElse(-1);
     }
 
     @Incoming("deliver")
@@ -86,11 +102,17 @@ public class DeliveryJobConsumer {
                     record.getMetadata());
             return record.ack();
         }
+        int partition = partitionOf(record);
+        if (!ownership.owns(partition)) {
+            return handBack(record, job, partition);
+        }
+        Runnable finished = ownership.track(partition);
         long size = payload.length;
         CompletionStage<Void> next;
         try {
             next = limit.acquire(size);
         } catch (RuntimeException e) {
+            finished.run();
             return CompletableFuture.failedFuture(e);
         }
         DeliveryJob j = job;
@@ -98,21 +120,47 @@ public class DeliveryJobConsumer {
         Context context = Vertx.currentContext();
         claim.duplicate().whenComplete((dup, e) -> {
             if (context == null || Vertx.currentContext() == context) {
-                start(record, j, size, claim, Boolean.TRUE.equals(dup));
+                start(record, j, size, claim, Boolean.TRUE.equals(dup), partition, finished);
             } else {
-                context.runOnContext(v -> start(record, j, size, claim, Boolean.TRUE.equals(dup)));
+                context.runOnContext(v -> start(record, j, size, claim, Boolean.TRUE.equals(dup), partition, finished));
             }
         });
         return next;
     }
 
+    /**
+     * A job of a partition this instance no longer owns is not started: its record is
+     * acknowledged only locally (the revoked partition's offsets are no longer committed from
+     * here), so the new owner reads it from the committed offset.
+     */
+    private CompletionStage<Void> handBack(Message<byte[]> record, DeliveryJob job, int partition) {
+        handedBack.incrementAndGet();
+        LOG.infof("job %s of partition %d not started: the partition moved to another instance, which delivers it",
+                job.jobId(), partition);
+        return record.ack();
+    }
+
+    /** Jobs not started because their partition had moved (handed back to the new owner). */
+    public long handedBack() {
+        return handedBack.get();
+    }
+
     /** Delivers the job, or drops it when it is a copy of one delivered already ({@link DoneJobs}). */
-    private void start(Message<byte[]> record, DeliveryJob job, long size, DoneJobs.Claim claim, boolean duplicate) {
+    private void start(Message<byte[]> record, DeliveryJob job, long size, DoneJobs.Claim claim, boolean duplicate,
+                       int partition, Runnable finished) {
         if (duplicate) {
             LOG.infof("job %s was delivered already (a redelivered copy after a crash): dropped, no second delivery",
                     job.jobId());
             limit.release(size);
             record.ack();
+            finished.run();
+            return;
+        }
+        if (!ownership.owns(partition)) { // revoked while the done check ran
+            limit.release(size);
+            claim.release();
+            handBack(record, job, partition);
+            finished.run();
             return;
         }
         Future<DeliveryOutcome> delivery;
@@ -122,16 +170,18 @@ public class DeliveryJobConsumer {
             delivery = Future.failedFuture(e);
         }
         delivery.onComplete(ar -> publish(record, job, size, claim, ar.succeeded() ? ar.result()
-                : DeliveryAgent.local(job, Status.DEFERRED, "internal error: " + ar.cause())));
+                : DeliveryAgent.local(job, Status.DEFERRED, "internal error: " + ar.cause()), finished));
     }
 
-    private void publish(Message<byte[]> record, DeliveryJob job, long size, DoneJobs.Claim claim, DeliveryOutcome outcome) {
+    private void publish(Message<byte[]> record, DeliveryJob job, long size, DoneJobs.Claim claim, DeliveryOutcome outcome,
+                         Runnable finished) {
         byte[] json;
         try {
             json = outcomeJson.writeValueAsBytes(outcome);
         } catch (Exception e) {
             limit.release(size);
             claim.release();
+            finished.run();
             LOG.errorf(e, "outcome of job %s not serialisable; job stays uncommitted", job.jobId());
             record.nack(e);
             return;
@@ -139,10 +189,11 @@ public class DeliveryJobConsumer {
         outcomes.publish(job.messageId(), json, (metadata, err) -> {
             limit.release(size);
             if (err == null) {
-                claim.done();
+                claim.done().whenComplete((v, e) -> finished.run());
                 record.ack();
             } else {
                 claim.release();
+                finished.run();
                 LOG.errorf(err, "outcome of job %s not published; job stays uncommitted", job.jobId());
                 record.nack(err);
             }

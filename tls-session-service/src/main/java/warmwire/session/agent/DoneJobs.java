@@ -57,13 +57,17 @@ public final class DoneJobs {
             return duplicate;
         }
 
-        /** The job's outcome is acked by the broker: mark it done everywhere (held here until the mark is written). */
-        public void done() {
+        /**
+         * The job's outcome is acked by the broker: mark it done everywhere (held here until the
+         * mark is written). The result completes when the hold ends.
+         */
+        public CompletionStage<Void> done() {
             if (marks == null) {
                 release();
-                return;
+                return finished;
             }
             marks.putSoon(jobId, Instant.now().toString()).whenComplete((v, e) -> release());
+            return finished;
         }
 
         /** The job ended without an acked outcome (it stays uncommitted and comes again). */

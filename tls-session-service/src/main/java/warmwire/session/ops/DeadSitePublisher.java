@@ -6,7 +6,6 @@ import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.inject.Instance;
 import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
-import java.net.InetAddress;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.concurrent.ArrayBlockingQueue;
@@ -61,7 +60,7 @@ public class DeadSitePublisher implements Consumer<DeadSites.Verdict> {
     @Inject
     public DeadSitePublisher(SessionConfig config, Instance<RemoteCacheManager> managers) {
         this(config.session().publishDeadSites(), () -> managers.get().getCache(CACHE),
-                config.session().instanceId().filter(s -> !s.isBlank()).orElseGet(DeadSitePublisher::defaultInstance),
+                warmwire.session.shard.InstanceId.of(config),
                 config.session().deadSitePublishMargin(), Clock.systemUTC());
     }
 
@@ -151,17 +150,6 @@ public class DeadSitePublisher implements Consumer<DeadSites.Verdict> {
             d = Duration.between(clock.instant(), v.until()).plus(margin);
         }
         return Math.max(1, (d.toMillis() + 999) / 1000);
-    }
-
-    /** This host's name and the process id. */
-    static String defaultInstance() {
-        String host;
-        try {
-            host = InetAddress.getLocalHost().getHostName();
-        } catch (Exception e) {
-            host = "localhost";
-        }
-        return host + ":" + ProcessHandle.current().pid();
     }
 
     /** Verdicts written. */

@@ -129,6 +129,26 @@ public final class ConnectionCache {
         return done.future();
     }
 
+    /**
+     * QUITs the idle connections of the sites {@code which} accepts (their shard moved to another
+     * instance); returns how many sites it asked. Runs on each site's event loop.
+     */
+    public int quitIdle(java.util.function.Predicate<String> which) {
+        int n = 0;
+        for (SiteQueue q : sites.values()) {
+            if (which.test(q.key())) {
+                q.context().runOnContext(v -> q.quitIdle());
+                n++;
+            }
+        }
+        return n;
+    }
+
+    /** Sites with at least one live connection (a snapshot). */
+    public int sitesWithConnections() {
+        return (int) sites.values().stream().filter(q -> q.connections() > 0).count();
+    }
+
     /** Live connections, all sites (a snapshot for tests and health). */
     public int connections() {
         return sites.values().stream().mapToInt(SiteQueue::connections).sum();

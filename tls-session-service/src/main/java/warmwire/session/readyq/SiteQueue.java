@@ -114,6 +114,11 @@ public final class SiteQueue {
         publish();
     }
 
+    /** The site key. */
+    String key() {
+        return key;
+    }
+
     Context context() {
         return context;
     }
@@ -396,6 +401,20 @@ public final class SiteQueue {
             drained.tryComplete();
         }
         pump();
+    }
+
+    /** QUITs the idle connections (their shard moved to another instance); busy ones finish first. */
+    void quitIdle() {
+        for (CachedConnection c : new ArrayList<>(idle)) {
+            idle.remove(c);
+            c.idle = false;
+            if (c.idleTimer >= 0) {
+                vertx.cancelTimer(c.idleTimer);
+                c.idleTimer = -1;
+            }
+            c.session.quit();
+        }
+        publish();
     }
 
     Future<Void> shutdown() {

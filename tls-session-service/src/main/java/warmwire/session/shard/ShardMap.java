@@ -1,0 +1,224 @@
+package warmwire.session.shard;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+import jakarta.enterprise.event.Observes;
+import jakarta.enterprise.inject.Instance;
+import jakarta.inject.Inject;
+import jakarta.inject.Singleton;
+import java.time.Instant;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
+import org.infinispan.client.hotrod.MetadataValue;
+import org.infinispan.client.hotrod.RemoteCache;
+import org.infinispan.client.hotrod.RemoteCacheManager;
+import org.jboss.logging.Logger;
+import warmwire.session.SessionConfig;
+import warmwire.session.agent.DeliveryAgent;
+
+/**
+ * NAME
+ *   ShardMap - who owns which shard, published in the Infinispan cache warmwire-shards.
+ * DESCRIPTION
+ *   Entries (JSON values):
+ *     epoch             {"epoch": n}: increases by one on every change of any instance's
+ *                       partitions (compare-and-set with Hot Rod versions, so two instances
+ *                       changing at once both count);
+ *     partition:<p>     {"partition", "owner", "epoch", "since"}: written by the instance that
+ *                       got the partition, removed by the one that gave it away if it still
+ *                       names it (a killed owner's entries are overwritten by the next owner);
+ *     instance:<id>     {"id", "partitions", "connectionsOpen", "sites", "updatedAt"}: every 5 s
+ *                       with a lifespan of 20 s, so a dead instance disappears.
+ *   Every Hot Rod call runs on this class's own thread, never on an event loop or on Kafka's
+ *   polling thread; Infinispan down never stops delivery: a failed write is logged, counted
+ *   ({@link #failures}) and made good by the next change or refresh. {@link #read} serves the
+ *   admin endpoint of any instance from the cache.
+ */
+@Singleton
+public class ShardMap {
+    private static final Logger LOG = Logger.getLogger(ShardMap.class);
+    public static final String CACHE = "warmwire-shards";
+    static final String EPOCH = "epoch";
+    private static final long REFRESH_SECONDS = 5;
+    private static final long INSTANCE_LIFESPAN_SECONDS = 20;
+
+    private final ObjectMapper json = new ObjectMapper();
+    private final ScheduledExecutorService writer = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "warmwire-shard-map");
+        t.setDaemon(true);
+        return t;
+    });
+    private final AtomicLong epoch = new AtomicLong();
+    private final AtomicLong failures = new AtomicLong();
+    private final boolean enabled;
+    private final String instance;
+    private final Ownership ownership;
+    private final Supplier<RemoteCache<String, String>> open;
+    private final DeliveryAgent agent;
+    private volatile RemoteCache<String, String> cache;
+
+    @Inject
+    public ShardMap(SessionConfig config, Ownership ownership, Instance<RemoteCacheManager> managers, DeliveryAgent agent) {
+        this(config.session().shardMap(), InstanceId.of(config), ownership, () -> managers.get().getCache(CACHE), agent);
+    }
+
+    ShardMap(boolean enabled, String instance, Ownership ownership, Supplier<RemoteCache<String, String>> open,
+             DeliveryAgent agent) {
+        this.enabled = enabled;
+        this.instance = instance;
+        this.ownership = ownership;
+        this.open = open;
+        this.agent = agent;
+    }
+
+    void onStart(@Observes StartupEvent ev) {
+        if (enabled) {
+            writer.scheduleWithFixedDelay(this::refresh, 1, REFRESH_SECONDS, TimeUnit.SECONDS);
+            LOG.infof("shard map: instance %s publishes to Infinispan cache %s", instance, CACHE);
+        }
+    }
+
+    void onStop(@Observes ShutdownEvent ev) {
+        writer.shutdownNow();
+    }
+
+    /** This instance's name in the map. */
+    public String instance() {
+        return instance;
+    }
+
+    /** The last epoch this instance wrote or saw (0: none yet). */
+    public long epoch() {
+        return epoch.get();
+    }
+
+    /** Writes that failed (Infinispan unreachable). */
+    public long failures() {
+        return failures.get();
+    }
+
+    /** Records a change: {@code got} partitions are now this instance's, {@code gave} are not. Never blocks. */
+    public void changed(Set<Integer> got, Set<Integer> gave) {
+        if (!enabled) {
+            return;
+        }
+        writer.execute(() -> {
+            try {
+                RemoteCache<String, String> c = cache();
+                long e = nextEpoch(c);
+                epoch.set(e);
+                String now = Instant.now().toString();
+                for (int p : got) {
+                    ObjectNode o = json.createObjectNode();
+                    o.put("partition", p);
+                    o.put("owner", instance);
+                    o.put("epoch", e);
+                    o.put("since", now);
+                    c.put("partition:" + p, o.toString());
+                }
+                for (int p : gave) {
+                    MetadataValue<String> v = c.getWithMetadata("partition:" + p);
+                    if (v != null && instance.equals(json.readTree(v.getValue()).path("owner").asText())) {
+                        c.removeWithVersion("partition:" + p, v.getVersion());
+                    }
+                }
+                writeInstance(c);
+                LOG.infof("shard map: epoch %d, %s got %s, gave %s", e, instance, got, gave);
+            } catch (Exception ex) {
+                fail("change", ex);
+            }
+        });
+    }
+
+    /** The epoch after this change: the stored one plus one, by compare-and-set. */
+    static long nextEpoch(RemoteCache<String, String> c) throws Exception {
+        ObjectMapper json = new ObjectMapper();
+        for (int attempt = 0; attempt < 100; attempt++) {
+            MetadataValue<String> v = c.getWithMetadata(EPOCH);
+            if (v == null) {
+                if (c.putIfAbsent(EPOCH, "{\"epoch\":1}") == null) {
+                    return 1;
+                }
+                continue;
+            }
+            long next = json.readTree(v.getValue()).path("epoch").asLong() + 1;
+            if (c.replaceWithVersion(EPOCH, "{\"epoch\":" + next + "}", v.getVersion())) {
+                return next;
+            }
+        }
+        throw new IllegalStateException("epoch: too many concurrent changes");
+    }
+
+    private void refresh() {
+        try {
+            writeInstance(cache());
+        } catch (Exception e) {
+            fail("refresh", e);
+        }
+    }
+
+    private void writeInstance(RemoteCache<String, String> c) {
+        ObjectNode o = json.createObjectNode();
+        o.put("id", instance);
+        ArrayNode parts = o.putArray("partitions");
+        ownership.owned().forEach(parts::add);
+        o.put("connectionsOpen", agent == null ? 0 : agent.connectionsOpen());
+        o.put("sites", agent == null ? 0 : agent.sitesWithConnections());
+        o.put("updatedAt", Instant.now().toString());
+        c.put("instance:" + instance, o.toString(), INSTANCE_LIFESPAN_SECONDS, TimeUnit.SECONDS);
+    }
+
+    private RemoteCache<String, String> cache() {
+        RemoteCache<String, String> c = cache;
+        if (c == null) {
+            c = open.get();
+            if (c == null) {
+                throw new IllegalStateException("cache " + CACHE + " not available");
+            }
+            cache = c;
+        }
+        return c;
+    }
+
+    private void fail(String what, Exception e) {
+        failures.incrementAndGet();
+        LOG.warnf("shard map %s not written to Infinispan cache %s: %s", what, CACHE, e.toString());
+    }
+
+    /**
+     * The whole map as JSON: {"epoch", "partitions": [...by partition], "instances": [...by id]}.
+     * Blocking Hot Rod reads: call from a worker thread.
+     */
+    public JsonNode read() throws Exception {
+        RemoteCache<String, String> c = cache();
+        Map<Integer, JsonNode> partitions = new TreeMap<>();
+        Map<String, JsonNode> instances = new TreeMap<>();
+        long e = 0;
+        for (Map.Entry<String, String> en : c.entrySet()) {
+            JsonNode v = json.readTree(en.getValue());
+            String k = en.getKey();
+            if (k.equals(EPOCH)) {
+                e = v.path("epoch").asLong();
+            } else if (k.startsWith("partition:")) {
+                partitions.put(v.path("partition").asInt(), v);
+            } else if (k.startsWith("instance:")) {
+                instances.put(v.path("id").asText(), v);
+            }
+        }
+        ObjectNode out = json.createObjectNode();
+        out.put("epoch", e);
+        out.putArray("partitions").addAll(partitions.values());
+        out.putArray("instances").addAll(instances.values());
+        return out;
+    }
+}
