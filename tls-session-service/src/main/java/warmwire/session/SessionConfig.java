@@ -47,6 +47,39 @@ public interface SessionConfig {
          */
         @WithDefault("openssl")
         warmwire.session.tls.TlsEngine engine();
+
+        /**
+         * The cluster's TLS session store (Infinispan cache warmwire-tickets, README: TICKET
+         * STORE): sessions made by any instance resume on any. Needs the conscrypt engine and
+         * {@code ticket-key}.
+         */
+        @WithName("ticket-store")
+        @WithDefault("true")
+        boolean ticketStore();
+
+        /** AES-256-GCM key of the stored sessions: base64 of 32 random bytes. No default; never in the repository. */
+        @WithName("ticket-key")
+        Optional<String> ticketKey();
+
+        /** Sessions per key left for a new owner of the site (see TicketStore: the reserve). */
+        @WithName("ticket-reserve")
+        @WithDefault("3")
+        int ticketReserve();
+
+        /** Most sessions kept per key (newest kept). */
+        @WithName("tickets-per-key")
+        @WithDefault("16")
+        int ticketsPerKey();
+
+        /** How long a stored session is offered (Postfix's ticket lifetime is 3600 s; TLS 1.3 allows 7 days). */
+        @WithName("ticket-lifetime")
+        @WithDefault("1h")
+        java.time.Duration ticketLifetime();
+
+        /** How long STARTTLS waits for the store before it goes on without a stored session. */
+        @WithName("ticket-wait")
+        @WithDefault("1s")
+        java.time.Duration ticketWait();
     }
 
     interface Smtp {

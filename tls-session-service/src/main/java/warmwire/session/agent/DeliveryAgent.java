@@ -66,16 +66,21 @@ public class DeliveryAgent {
     private final NetClient client;
     private final ConnectionCache cache;
     private final SessionMetrics metrics;
+    private final warmwire.session.tls.TicketStore tickets;
 
     @Inject
     public DeliveryAgent(Vertx vertx, SessionConfig config, warmwire.session.control.SuspendedSites suspended,
-                         SessionMetrics metrics, DeadSitePublisher publisher) {
+                         SessionMetrics metrics, DeadSitePublisher publisher,
+                         jakarta.enterprise.inject.Instance<org.infinispan.client.hotrod.RemoteCacheManager> managers,
+                         warmwire.session.shard.Ownership ownership, io.micrometer.core.instrument.MeterRegistry registry) {
         this.config = config;
         this.metrics = metrics;
         SmtpSettings settings = new SmtpSettings(heloName(config), timeouts(config.smtp().timeouts()));
         PeerVerifier verifier = TrustFileVerifier.fromTrustFile(config.tls().trustFile().map(Path::of).orElse(null));
-        this.client = EndpointWalker.createClient(vertx, settings);
-        this.walker = new EndpointWalker(vertx, client, settings, verifier, metrics);
+        this.tickets = ticketStore(config, settings, managers, ownership, registry);
+        this.client = EndpointWalker.createClient(vertx, settings, warmwire.session.tls.TlsEngine.configured(), tickets);
+        this.walker = new EndpointWalker(vertx, client, settings, verifier, metrics,
+                tickets == null ? warmwire.session.tls.SessionTickets.NONE : tickets);
         DeadSites dead = deadSites(config.session(), publisher);
         metrics.watchDeadSites(dead);
         metrics.watchPublishFailures(publisher, DeadSitePublisher::failures);
@@ -91,6 +96,38 @@ public class DeliveryAgent {
                 c.growthCpuLimit(), c.site().keySet());
         LOG.infof("SMTP client: helo=%s, tls floor=%s, trust=%s", settings.heloName(), config.tls().level().wireName(),
                 config.tls().trustFile().orElse("JDK CA store"));
+    }
+
+    /**
+     * The ticket store (README: TICKET STORE) when {@code warmwire.tls.ticket-store} is on and the
+     * engine in use is conscrypt; null otherwise (the engine's in-process cache only). A missing
+     * or malformed {@code warmwire.tls.ticket-key} stops the service at startup.
+     */
+    static warmwire.session.tls.TicketStore ticketStore(SessionConfig config, SmtpSettings settings,
+            jakarta.enterprise.inject.Instance<org.infinispan.client.hotrod.RemoteCacheManager> managers,
+            warmwire.session.shard.Ownership ownership, io.micrometer.core.instrument.MeterRegistry registry) {
+        SessionConfig.Tls t = config.tls();
+        if (!t.ticketStore()) {
+            return null;
+        }
+        warmwire.session.tls.TlsEngine engine = warmwire.session.tls.TlsEngine.configured().usable();
+        if (engine != warmwire.session.tls.TlsEngine.CONSCRYPT) {
+            LOG.warnf("TLS ticket store off: it needs the conscrypt engine, and %s runs (sessions stay in this process)",
+                    engine.wireName());
+            return null;
+        }
+        warmwire.session.tls.ConscryptTls.check();
+        warmwire.session.tls.TicketCipher cipher = new warmwire.session.tls.TicketCipher(t.ticketKey().orElse(null));
+        LOG.infof("TLS ticket store: Infinispan cache %s, reserve %d per key for a new owner, at most %d per key, lifetime %s",
+                warmwire.session.tls.TicketStore.CACHE, t.ticketReserve(), t.ticketsPerKey(), t.ticketLifetime());
+        return new warmwire.session.tls.TicketStore(() -> managers.get().getCache(warmwire.session.tls.TicketStore.CACHE),
+                cipher, settings.heloName(), t.ticketReserve(), t.ticketsPerKey(), t.ticketLifetime(), t.ticketWait(),
+                ownership::gains, registry);
+    }
+
+    /** The ticket store, or null (off). */
+    public warmwire.session.tls.TicketStore tickets() {
+        return tickets;
     }
 
     /** QUITs the idle cached connections of the sites {@code which} accepts; returns how many sites. */

@@ -15,6 +15,7 @@ import warmwire.session.smtp.SmtpSettings;
 import warmwire.session.smtp.SmtpState;
 import warmwire.session.smtp.TlsDetails;
 import warmwire.session.smtp.Envelope;
+import warmwire.session.tls.SessionTickets;
 import warmwire.session.tls.TlsEngine;
 import warmwire.session.metrics.ConnectionEvents;
 
@@ -37,6 +38,7 @@ public final class EndpointWalker {
     private final SmtpSettings settings;
     private final PeerVerifier verifier;
     private final ConnectionEvents events;
+    private final SessionTickets tickets;
 
     public EndpointWalker(Vertx vertx, NetClient client, SmtpSettings settings, PeerVerifier verifier) {
         this(vertx, client, settings, verifier, ConnectionEvents.NONE);
@@ -45,6 +47,13 @@ public final class EndpointWalker {
     /** @param events told of every TCP connection, TLS handshake and held session (metrics) */
     public EndpointWalker(Vertx vertx, NetClient client, SmtpSettings settings, PeerVerifier verifier,
                           ConnectionEvents events) {
+        this(vertx, client, settings, verifier, events, SessionTickets.NONE);
+    }
+
+    /** @param tickets the shared TLS session store used around STARTTLS ({@link SessionTickets#NONE}: none) */
+    public EndpointWalker(Vertx vertx, NetClient client, SmtpSettings settings, PeerVerifier verifier,
+                          ConnectionEvents events, SessionTickets tickets) {
+        this.tickets = tickets == null ? SessionTickets.NONE : tickets;
         this.vertx = vertx;
         this.client = client;
         this.settings = settings;
@@ -63,18 +72,30 @@ public final class EndpointWalker {
 
     /** As above with this TLS engine ({@code openssl} falls back to {@code jdk} where it cannot load). */
     public static NetClient createClient(Vertx vertx, SmtpSettings settings, TlsEngine engine) {
+        return createClient(vertx, settings, engine, null);
+    }
+
+    /** As above; a {@code conscrypt} engine takes its sessions from {@code caches} (the ticket store) when not null. */
+    public static NetClient createClient(Vertx vertx, SmtpSettings settings, TlsEngine engine,
+                                         warmwire.session.tls.ConscryptTls.Caches caches) {
         engine.inUse(); // says once which engine runs, or why not the one asked for
-        return vertx.createNetClient(clientOptions(settings, engine));
+        return vertx.createNetClient(clientOptions(settings, engine, caches));
     }
 
     /** The options of {@link #createClient}; the engine actually used is {@code engine.usable()}. */
     public static NetClientOptions clientOptions(SmtpSettings settings, TlsEngine engine) {
+        return clientOptions(settings, engine, null);
+    }
+
+    /** As above, with the ticket store's caches for {@code conscrypt}. */
+    public static NetClientOptions clientOptions(SmtpSettings settings, TlsEngine engine,
+                                                 warmwire.session.tls.ConscryptTls.Caches caches) {
         return new NetClientOptions()
                 .setConnectTimeout((int) Math.min(Integer.MAX_VALUE, settings.timeouts().millis(SmtpState.CONNECT)))
                 .setSsl(false)
                 .setTrustAll(true)
                 .setHostnameVerificationAlgorithm("")
-                .setSslEngineOptions(engine.usable().options())
+                .setSslEngineOptions(engine.usable().options(caches))
                 .setSslHandshakeTimeout(settings.timeouts().millis(SmtpState.TLS_HANDSHAKE))
                 .setSslHandshakeTimeoutUnit(java.util.concurrent.TimeUnit.MILLISECONDS)
                 .setTcpNoDelay(true)
@@ -124,7 +145,7 @@ public final class EndpointWalker {
             return;
         }
         Endpoint ep = endpoints.get(i);
-        SmtpSession s = new SmtpSession(vertx, client, settings, ep, level, verifier);
+        SmtpSession s = new SmtpSession(vertx, client, settings, ep, level, verifier, tickets);
         s.open().onComplete(opened -> {
             if (s.tls() != null) {
                 events.handshake(s.tls().resumed());

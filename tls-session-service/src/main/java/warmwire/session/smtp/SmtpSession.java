@@ -16,6 +16,7 @@ import javax.net.ssl.SSLPeerUnverifiedException;
 import javax.net.ssl.SSLSession;
 import warmwire.contracts.mail.TlsLevel;
 import warmwire.contracts.route.Endpoint;
+import warmwire.session.tls.SessionTickets;
 import warmwire.session.tls.TlsResumption;
 
 /**
@@ -63,6 +64,7 @@ public final class SmtpSession {
     private final Endpoint endpoint;
     private final TlsLevel level;
     private final PeerVerifier verifier;
+    private final SessionTickets tickets;
     private final String peer;
 
     private final ReplyParser parser = new ReplyParser();
@@ -85,6 +87,13 @@ public final class SmtpSession {
 
     public SmtpSession(Vertx vertx, NetClient client, SmtpSettings settings, Endpoint endpoint, TlsLevel level,
                        PeerVerifier verifier) {
+        this(vertx, client, settings, endpoint, level, verifier, SessionTickets.NONE);
+    }
+
+    /** @param tickets the shared TLS session store: asked before STARTTLS, fed after the EHLO that follows it */
+    public SmtpSession(Vertx vertx, NetClient client, SmtpSettings settings, Endpoint endpoint, TlsLevel level,
+                       PeerVerifier verifier, SessionTickets tickets) {
+        this.tickets = tickets == null ? SessionTickets.NONE : tickets;
         this.vertx = vertx;
         this.client = client;
         this.settings = settings;
@@ -217,7 +226,10 @@ public final class SmtpSession {
         state = SmtpState.TLS_HANDSHAKE;
         armTimer(SmtpState.TLS_HANDSHAKE);
         long handshakeStarted = System.currentTimeMillis();
-        return socket.upgradeToSsl(endpoint.host()).transform(ar -> {
+        // a stored session of this endpoint (another instance's, after a shard moved) is made
+        // ready for the ClientHello first; the handshake timer already runs
+        return tickets.prepare(socket.remoteAddress().hostAddress(), socket.remoteAddress().port(), endpoint.host())
+                .compose(v -> socket.upgradeToSsl(endpoint.host())).transform(ar -> {
             handshaking = false;
             cancelTimer();
             if (failure != null) {
@@ -245,7 +257,9 @@ public final class SmtpSession {
                 return refuse(SmtpFailure.Kind.TLS_NOT_VERIFIED, null,
                         "Server certificate not verified: " + peer + ": " + problem);
             }
-            return hello(true);
+            // the server's session tickets came with (before) its reply to this EHLO
+            return hello(true).onSuccess(x -> tickets.collect(TlsResumption.engine(socket), socket.remoteAddress().hostAddress(),
+                    socket.remoteAddress().port(), endpoint.host()));
         });
     }
 

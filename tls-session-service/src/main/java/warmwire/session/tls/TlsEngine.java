@@ -30,13 +30,14 @@ import org.jboss.logging.Logger;
  */
 public enum TlsEngine {
     JDK,
-    OPENSSL;
+    OPENSSL,
+    CONSCRYPT;
 
     private static final Logger LOG = Logger.getLogger(TlsEngine.class);
     private static final Set<TlsEngine> ANNOUNCED = ConcurrentHashMap.newKeySet();
 
     /** The default of {@code warmwire.tls.engine}. */
-    public static final TlsEngine DEFAULT = OPENSSL;
+    public static final TlsEngine DEFAULT = CONSCRYPT;
     public static final String KEY = "warmwire.tls.engine";
 
     /** {@code jdk} or {@code openssl}, any case. */
@@ -48,7 +49,7 @@ public enum TlsEngine {
                 }
             }
         }
-        throw new IllegalArgumentException("unknown TLS engine \"" + s + "\" (jdk or openssl)");
+        throw new IllegalArgumentException("unknown TLS engine \"" + s + "\" (jdk, openssl or conscrypt)");
     }
 
     /** {@code warmwire.tls.engine} from the application's configuration, else {@link #DEFAULT}. */
@@ -62,9 +63,23 @@ public enum TlsEngine {
         return v.map(TlsEngine::parse).orElse(DEFAULT);
     }
 
-    /** This engine, or {@code jdk} when this is {@code openssl} and OpenSSL is not available here. */
+    /** This engine, or {@code jdk} when this native one ({@code openssl}, {@code conscrypt}) is not available here. */
     public TlsEngine usable() {
-        return this == OPENSSL && !OpenSSLEngineOptions.isAvailable() ? JDK : this;
+        if (this == OPENSSL && !OpenSSLEngineOptions.isAvailable()) {
+            return JDK;
+        }
+        if (this == CONSCRYPT && !ConscryptTls.available()) {
+            return JDK;
+        }
+        return this;
+    }
+
+    /** Why this engine is not usable here; null when it is. */
+    public String unavailable() {
+        if (this == CONSCRYPT) {
+            return ConscryptTls.available() ? null : "Conscrypt's native library does not load here";
+        }
+        return this == OPENSSL ? fallbackReason() : null;
     }
 
     /** Why {@code openssl} is not usable here; null when it is. */
@@ -89,7 +104,9 @@ public enum TlsEngine {
         TlsEngine used = usable();
         if (ANNOUNCED.add(this)) {
             if (used != this) {
-                LOG.warnf("TLS engine: %s is not available here (%s); using %s", wireName(), fallbackReason(), used.wireName());
+                LOG.warnf("TLS engine: %s is not available here (%s); using %s", wireName(), unavailable(), used.wireName());
+            } else if (used == CONSCRYPT) {
+                LOG.infof("TLS engine: conscrypt (%s, BoringSSL)", org.conscrypt.Conscrypt.version());
             } else if (used == OPENSSL) {
                 LOG.infof("TLS engine: openssl (%s, netty-tcnative)", OpenSsl.versionString());
             } else {
@@ -99,11 +116,17 @@ public enum TlsEngine {
         return used;
     }
 
-    /** The Vert.x engine options (a client session cache is on for both). */
+    /** The Vert.x engine options (a client session cache is on for all). */
     public SSLEngineOptions options() {
+        return options(null);
+    }
+
+    /** As above; {@code conscrypt} takes its sessions from {@code caches} when not null (the ticket store). */
+    public SSLEngineOptions options(ConscryptTls.Caches caches) {
         return switch (this) {
             case JDK -> new JdkSSLEngineOptions();
             case OPENSSL -> new OpenSSLEngineOptions();
+            case CONSCRYPT -> ConscryptTls.options(caches);
         };
     }
 

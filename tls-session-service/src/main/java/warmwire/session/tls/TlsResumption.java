@@ -31,6 +31,9 @@ public final class TlsResumption {
             long ssl = openssl.sslPointer();
             return ssl != 0 && SSL.isSessionReused(ssl);
         }
+        if (engine != null && engine.getClass().getName().startsWith("org.conscrypt.")) {
+            return ConscryptTls.resumed(engine); // BoringSSL's answer, as for OpenSSL
+        }
         return byCreationTime(session, handshakeStartedMillis);
     }
 

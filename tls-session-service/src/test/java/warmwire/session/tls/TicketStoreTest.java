@@ -1,0 +1,215 @@
+package warmwire.session.tls;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.vertx.core.Future;
+import io.vertx.core.net.NetClient;
+import java.lang.reflect.Proxy;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.infinispan.client.hotrod.MetadataValue;
+import org.infinispan.client.hotrod.RemoteCache;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import warmwire.contracts.mail.TlsLevel;
+import warmwire.contracts.route.Endpoint;
+import warmwire.session.conn.EndpointWalker;
+import warmwire.session.smtp.Envelope;
+import warmwire.session.smtp.PeerVerifier;
+import warmwire.session.smtp.SmtpSession;
+import warmwire.session.smtp.SmtpSettings;
+import warmwire.session.smtp.SmtpTimeouts;
+import warmwire.session.smtp.TlsDetails;
+import warmwire.session.testing.Loopback;
+import warmwire.session.testing.ScriptedSmtpServer;
+import warmwire.session.testing.TestCerts;
+
+/**
+ * The ticket store: sealing, single-use takes, the reserve, and two separate clients (two
+ * "instances", each its own NetClient and Conscrypt contexts) sharing one store: the second
+ * resumes the first one's session over TLS 1.3 and TLS 1.2 against a loopback STARTTLS server.
+ * The Infinispan cache is an in-memory stand-in with Hot Rod's versioned operations.
+ */
+class TicketStoreTest {
+    @RegisterExtension
+    static final Loopback net = new Loopback();
+    private static final String KEY = Base64.getEncoder().encodeToString(new byte[32]);
+    private final SmtpSettings settings = new SmtpSettings("client.test", SmtpTimeouts.all(Duration.ofSeconds(5)));
+    private final PeerVerifier trusting = TrustFileVerifier.fromTrustFile(TestCerts.localhost().pem);
+    private final FakeCache cache = new FakeCache();
+    private final AtomicLong gains = new AtomicLong(1);
+
+    /** An in-memory RemoteCache: get/replace/remove with versions, putIfAbsent, values. */
+    static final class FakeCache {
+        record Versioned(String value, long version) {
+        }
+
+        final Map<String, Versioned> map = new ConcurrentHashMap<>();
+        final AtomicLong versions = new AtomicLong();
+
+        @SuppressWarnings("unchecked")
+        RemoteCache<String, String> remote() {
+            return (RemoteCache<String, String>) Proxy.newProxyInstance(getClass().getClassLoader(),
+                    new Class<?>[] {RemoteCache.class}, (p, m, a) -> switch (m.getName()) {
+                        case "getWithMetadata" -> {
+                            Versioned v = map.get((String) a[0]);
+                            yield v == null ? null : metadata(v);
+                        }
+                        case "replaceWithVersion" -> {
+                            Versioned v = map.get((String) a[0]);
+                            if (v == null || v.version() != (long) a[2]) {
+                                yield false;
+                            }
+                            map.put((String) a[0], new Versioned((String) a[1], versions.incrementAndGet()));
+                            yield true;
+                        }
+                        case "removeWithVersion" -> {
+                            Versioned v = map.get((String) a[0]);
+                            yield v != null && v.version() == (long) a[1] && map.remove((String) a[0], v);
+                        }
+                        case "putIfAbsent" -> {
+                            Versioned prev = map.putIfAbsent((String) a[0], new Versioned((String) a[1], versions.incrementAndGet()));
+                            yield prev == null ? null : prev.value();
+                        }
+                        case "values" -> map.values().stream().map(Versioned::value).toList();
+                        default -> throw new UnsupportedOperationException(m.getName());
+                    });
+        }
+
+        @SuppressWarnings("unchecked")
+        private static MetadataValue<String> metadata(Versioned v) {
+            return (MetadataValue<String>) Proxy.newProxyInstance(FakeCache.class.getClassLoader(),
+                    new Class<?>[] {MetadataValue.class}, (p, m, a) -> switch (m.getName()) {
+                        case "getValue" -> v.value();
+                        case "getVersion" -> v.version();
+                        default -> 0;
+                    });
+        }
+    }
+
+    private TicketStore store(int reserve) {
+        return new TicketStore(cache::remote, new TicketCipher(KEY), "client.test", reserve, 16, Duration.ofHours(1),
+                Duration.ofSeconds(2), gains::get, new SimpleMeterRegistry());
+    }
+
+    private static List<ConscryptTls.Taken> sessions(String... names) {
+        return java.util.Arrays.stream(names).map(n -> new ConscryptTls.Taken(n.getBytes(StandardCharsets.UTF_8), "TLSv1.3"))
+                .toList();
+    }
+
+    @Test
+    void sealedSessionsOpenOnlyWithTheirKeyAndStoreKey() {
+        TicketCipher c = new TicketCipher(KEY);
+        String sealed = c.seal("session".getBytes(StandardCharsets.UTF_8), "a:25|mx|helo");
+        assertArrayEquals("session".getBytes(StandardCharsets.UTF_8), c.open(sealed, "a:25|mx|helo"));
+        assertNull(c.open(sealed, "b:25|mx|helo"), "moved to another key: does not open");
+        byte[] raw = Base64.getDecoder().decode(sealed);
+        raw[raw.length - 1] ^= 1;
+        assertNull(c.open(Base64.getEncoder().encodeToString(raw), "a:25|mx|helo"), "tampered");
+        byte[] other = new byte[32];
+        other[0] = 1;
+        assertNull(new TicketCipher(Base64.getEncoder().encodeToString(other)).open(sealed, "a:25|mx|helo"), "other key");
+        assertNull(c.open("not base64 !", "a:25|mx|helo"));
+        assertFalse(sealed.contains("session"));
+        assertThrows(IllegalArgumentException.class, () -> new TicketCipher(null), "no key: refused");
+        assertThrows(IllegalArgumentException.class, () -> new TicketCipher(Base64.getEncoder().encodeToString(new byte[16])));
+    }
+
+    @Test
+    void aTicketIsTakenOnce() {
+        TicketStore a = store(0);
+        TicketStore b = store(0);
+        String key = a.key("127.0.0.1", 25, "mx.test");
+        a.put(key, sessions("t1"));
+        assertArrayEquals("t1".getBytes(StandardCharsets.UTF_8), b.take(key));
+        assertNull(a.take(key), "taken by the other instance: gone");
+        assertNull(b.take(key));
+    }
+
+    @Test
+    void theOwnerLeavesTheReserveAndANewOwnerTakesIt() {
+        TicketStore owner = store(2);
+        String key = owner.key("127.0.0.1", 25, "mx.test");
+        owner.put(key, sessions("t1", "t2", "t3"));
+        // the owner's first handshakes after it got the shard may dip into the reserve: spend that
+        gains.set(1);
+        assertNotNull(owner.take(key)); // 3 > 2: above the floor
+        assertNotNull(owner.take(key)); // below the floor: budget 2 -> 1
+        assertNotNull(owner.take(key)); // budget 1 -> 0
+        owner.put(key, sessions("t4", "t5", "t6"));
+        assertNotNull(owner.take(key), "3 stored, reserve 2: one may go");
+        assertNull(owner.take(key), "2 left = the reserve: the owner does a full handshake instead");
+        gains.incrementAndGet(); // this instance gained partitions (a shard moved here)
+        assertArrayEquals("t5".getBytes(StandardCharsets.UTF_8), owner.take(key), "a new owner takes the reserve, newest first");
+        assertArrayEquals("t4".getBytes(StandardCharsets.UTF_8), owner.take(key));
+        assertNull(owner.take(key), "empty");
+    }
+
+    @Test
+    void aSessionThatDoesNotOpenIsDroppedAndTheNextIsTried() {
+        TicketStore a = store(0);
+        String key = a.key("127.0.0.1", 25, "mx.test");
+        a.put(key, sessions("good"));
+        String json = cache.map.get(key).value();
+        cache.map.put(key, new FakeCache.Versioned(json.replace("]", ",{\"x\":99999999999,\"p\":\"TLSv1.3\",\"t\":\"AAAA\"}]"),
+                cache.versions.incrementAndGet()));
+        assertArrayEquals("good".getBytes(StandardCharsets.UTF_8), a.take(key), "the garbage one (newest) dropped");
+    }
+
+    // ---------------------------------------------------------------- two clients, one store
+
+    private static <T> T await(Future<T> f) throws Exception {
+        return f.toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    }
+
+    private TlsDetails deliverOne(NetClient client, TicketStore store, ScriptedSmtpServer s) throws Exception {
+        SmtpSession session = new SmtpSession(net.vertx(), client, settings, new Endpoint("localhost", "127.0.0.1", s.port(), 10),
+                TlsLevel.VERIFY, trusting, store);
+        await(session.open());
+        assertNull(await(session.send(new Envelope("a@example.org", List.of("b@example.com"), "x\r\n".getBytes()))).failure());
+        await(session.quit());
+        return session.tls();
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"TLSv1.3", "TLSv1.2"})
+    void anotherInstanceResumesTheFirstOnesSession(String protocol) throws Exception {
+        assumeTrue(ConscryptTls.available(), "Conscrypt does not load here");
+        ScriptedSmtpServer s = net.server();
+        s.tls = TestCerts.localhost().serverContext();
+        s.tlsEnabledProtocols = new String[] {protocol};
+        TicketStore first = store(0);
+        TicketStore second = store(0);
+        NetClient a = net.client(EndpointWalker.createClient(net.vertx(), settings, TlsEngine.CONSCRYPT, first));
+        NetClient b = net.client(EndpointWalker.createClient(net.vertx(), settings, TlsEngine.CONSCRYPT, second));
+
+        TlsDetails full = deliverOne(a, first, s);
+        assertEquals(protocol, full.protocol());
+        assertFalse(full.resumed(), "first instance: full handshake");
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (cache.map.isEmpty() && System.nanoTime() < deadline) {
+            Thread.sleep(20); // the session is stored on the store's own thread
+        }
+        assertFalse(cache.map.isEmpty(), "the first instance's session is in the store");
+
+        TlsDetails resumed = deliverOne(b, second, s);
+        assertTrue(resumed.resumed(), "the second instance (its own client and contexts) resumed from the store: " + resumed);
+        assertTrue(resumed.verified(), "a resumed session still has the server's chain to verify");
+    }
+}
