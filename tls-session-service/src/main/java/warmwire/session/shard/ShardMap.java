@@ -115,7 +115,7 @@ public class ShardMap {
         writer.execute(() -> {
             try {
                 RemoteCache<String, String> c = cache();
-                long e = nextEpoch(c);
+                long e = nextEpoch(c, epoch.get());
                 epoch.set(e);
                 String now = Instant.now().toString();
                 for (int p : got) {
@@ -140,18 +140,22 @@ public class ShardMap {
         });
     }
 
-    /** The epoch after this change: the stored one plus one, by compare-and-set. */
-    static long nextEpoch(RemoteCache<String, String> c) throws Exception {
+    /**
+     * The epoch after this change: the stored one plus one, by compare-and-set. {@code floor} is
+     * the last epoch this instance knew: if Infinispan lost the entry (a restart of a server
+     * without persistence), the epoch goes on from there instead of starting again at 1.
+     */
+    static long nextEpoch(RemoteCache<String, String> c, long floor) throws Exception {
         ObjectMapper json = new ObjectMapper();
         for (int attempt = 0; attempt < 100; attempt++) {
             MetadataValue<String> v = c.getWithMetadata(EPOCH);
             if (v == null) {
-                if (c.putIfAbsent(EPOCH, "{\"epoch\":1}") == null) {
-                    return 1;
+                if (c.putIfAbsent(EPOCH, "{\"epoch\":" + (floor + 1) + "}") == null) {
+                    return floor + 1;
                 }
                 continue;
             }
-            long next = json.readTree(v.getValue()).path("epoch").asLong() + 1;
+            long next = Math.max(json.readTree(v.getValue()).path("epoch").asLong(), floor) + 1;
             if (c.replaceWithVersion(EPOCH, "{\"epoch\":" + next + "}", v.getVersion())) {
                 return next;
             }
@@ -159,9 +163,28 @@ public class ShardMap {
         throw new IllegalStateException("epoch: too many concurrent changes");
     }
 
+    /**
+     * Every 5 s: this instance's entry, and its partitions' entries where they are missing or
+     * name another owner (Infinispan lost them, or a revoked owner's late write): the map heals
+     * itself without waiting for the next change.
+     */
     private void refresh() {
         try {
-            writeInstance(cache());
+            RemoteCache<String, String> c = cache();
+            writeInstance(c);
+            for (int p : ownership.owned()) {
+                String v = c.get("partition:" + p);
+                if (v == null || !instance.equals(json.readTree(v).path("owner").asText())) {
+                    long e = epoch.get() > 0 ? epoch.get() : nextEpoch(c, 0);
+                    epoch.compareAndSet(0, e);
+                    ObjectNode o = json.createObjectNode();
+                    o.put("partition", p);
+                    o.put("owner", instance);
+                    o.put("epoch", e);
+                    o.put("since", Instant.now().toString());
+                    c.put("partition:" + p, o.toString());
+                }
+            }
         } catch (Exception e) {
             fail("refresh", e);
         }
