@@ -13,10 +13,11 @@
 #                reads into pooled direct buffers, SslHandler output in heap buffers)
 #     jdk-heap   the JDK SSLEngine with heap buffers for the channel's reads too
 #     openssl    Netty's OpenSSL engine (netty-tcnative-boringssl-static)
+#     conscrypt  Conscrypt (BoringSSL), the service's default engine
 #   and prints one table. Stops the peers at the end. Takes about 4 minutes per protocol with
 #   the defaults. Needs the module built: ./mvnw -q -pl tls-session-service -am install
 #   -DskipTests (done here when target/quarkus-app or target/test-classes is missing).
-#   Environment: BENCH_VARIANTS (default "jdk,jdk-heap,openssl"), BENCH_PROTOCOLS (default
+#   Environment: BENCH_VARIANTS (default "jdk,openssl,conscrypt"), BENCH_PROTOCOLS (default
 #   "TLSv1.3 TLSv1.2"), BENCH_JAVA_OPTS (default "-Xmx512m"), BENCH_KEEP_PEERS=1.
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -26,7 +27,7 @@ PEER=$ROOT/deploy/local/postfix-peer.sh
 ROUNDS=${1:-7}
 HANDSHAKES=${2:-60}
 MESSAGES=${3:-300}
-VARIANTS=${BENCH_VARIANTS:-jdk,jdk-heap,openssl}
+VARIANTS=${BENCH_VARIANTS:-jdk,openssl,conscrypt}
 PROTOCOLS=${BENCH_PROTOCOLS:-TLSv1.3 TLSv1.2}
 JAVA_OPTS=${BENCH_JAVA_OPTS:--Xmx512m}
 

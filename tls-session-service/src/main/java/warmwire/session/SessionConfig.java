@@ -76,9 +76,9 @@ public interface SessionConfig {
         @WithDefault("1h")
         java.time.Duration ticketLifetime();
 
-        /** How long STARTTLS waits for the store before it goes on without a stored session. */
+        /** How long STARTTLS waits for the store (asked at connect) before it goes on without a stored session. */
         @WithName("ticket-wait")
-        @WithDefault("1s")
+        @WithDefault("3s")
         java.time.Duration ticketWait();
     }
 

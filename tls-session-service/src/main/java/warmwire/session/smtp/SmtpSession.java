@@ -84,6 +84,7 @@ public final class SmtpSession {
     private Reply greeting;
     private int transactions;
     private Runnable closeListener;
+    private Future<Void> ticketReady;
 
     public SmtpSession(Vertx vertx, NetClient client, SmtpSettings settings, Endpoint endpoint, TlsLevel level,
                        PeerVerifier verifier) {
@@ -105,6 +106,11 @@ public final class SmtpSession {
 
     // ---------------------------------------------------------------- connection setup
 
+    /** What is connected to: the endpoint's address, else its host name. */
+    private String address() {
+        return endpoint.address() == null || endpoint.address().isBlank() ? endpoint.host() : endpoint.address();
+    }
+
     /** Connects and gets the session to READY; fails with an {@link SmtpFailure}. */
     public Future<Void> open() {
         if (state != SmtpState.CONNECT || socket != null) {
@@ -124,7 +130,12 @@ public final class SmtpSession {
     }
 
     private void connect(Promise<Void> opened) {
-        String address = endpoint.address() == null || endpoint.address().isBlank() ? endpoint.host() : endpoint.address();
+        String address = address();
+        if (level != TlsLevel.NONE) {
+            // a stored TLS session of this endpoint (another instance's, after a shard moved) is
+            // fetched while TCP, greeting, EHLO and STARTTLS go on; the handshake waits for it
+            ticketReady = tickets.prepare(address, endpoint.port(), endpoint.host());
+        }
         client.connect(endpoint.port(), address).onComplete(ar -> {
             if (ar.failed()) {
                 failure = new SmtpFailure(SmtpFailure.Kind.CONNECT, SmtpState.CONNECT, null,
@@ -226,10 +237,10 @@ public final class SmtpSession {
         state = SmtpState.TLS_HANDSHAKE;
         armTimer(SmtpState.TLS_HANDSHAKE);
         long handshakeStarted = System.currentTimeMillis();
-        // a stored session of this endpoint (another instance's, after a shard moved) is made
-        // ready for the ClientHello first; the handshake timer already runs
-        return tickets.prepare(socket.remoteAddress().hostAddress(), socket.remoteAddress().port(), endpoint.host())
-                .compose(v -> socket.upgradeToSsl(endpoint.host())).transform(ar -> {
+        // the stored session fetched since connect is ready for the ClientHello (or the store
+        // gave up: ticket-wait); the handshake timer already runs
+        Future<Void> ready = ticketReady == null ? Future.succeededFuture() : ticketReady;
+        return ready.compose(v -> socket.upgradeToSsl(endpoint.host())).transform(ar -> {
             handshaking = false;
             cancelTimer();
             if (failure != null) {
@@ -258,8 +269,8 @@ public final class SmtpSession {
                         "Server certificate not verified: " + peer + ": " + problem);
             }
             // the server's session tickets came with (before) its reply to this EHLO
-            return hello(true).onSuccess(x -> tickets.collect(TlsResumption.engine(socket), socket.remoteAddress().hostAddress(),
-                    socket.remoteAddress().port(), endpoint.host()));
+            return hello(true).onSuccess(x -> tickets.collect(TlsResumption.engine(socket), address(), endpoint.port(),
+                    endpoint.host()));
         });
     }
 

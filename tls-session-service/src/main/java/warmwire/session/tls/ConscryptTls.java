@@ -117,8 +117,16 @@ public final class ConscryptTls {
                 if (caches != null) {
                     Conscrypt.setClientSessionCache(ctx, caches.sessionCache());
                 }
-                return new JdkSslContext(ctx, true, null, IdentityCipherSuiteFilter.INSTANCE,
+                SslContext jdk = new JdkSslContext(ctx, true, null, IdentityCipherSuiteFilter.INSTANCE,
                         ApplicationProtocolConfig.DISABLED, ClientAuth.NONE, null, false);
+                return new io.netty.handler.ssl.DelegatingSslContext(jdk) {
+                    @Override
+                    protected void initEngine(SSLEngine engine) {
+                        // Conscrypt's clients send no RFC 5077 SessionTicket extension unless told:
+                        // TLS 1.2 servers that keep no session cache (Postfix's default) then never resume
+                        Conscrypt.setUseSessionTickets(engine, true);
+                    }
+                };
             } catch (Exception e) {
                 throw new SSLException("Conscrypt SSL context: " + e, e);
             }

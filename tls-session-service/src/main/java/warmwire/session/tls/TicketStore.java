@@ -71,7 +71,7 @@ public final class TicketStore implements SessionTickets, ConscryptTls.Caches {
     private final Duration lifetime;
     private final Duration wait;
     private final LongSupplier gains;
-    private final ExecutorService io = Executors.newFixedThreadPool(2, r -> {
+    private final ExecutorService io = Executors.newFixedThreadPool(4, r -> {
         Thread t = new Thread(r, "warmwire-ticket-store");
         t.setDaemon(true);
         return t;
@@ -106,6 +106,15 @@ public final class TicketStore implements SessionTickets, ConscryptTls.Caches {
                 .description("stored sessions that did not decrypt (other key, tampered): dropped").register(registry);
         this.failures = Counter.builder("warmwire.tls.tickets.failures")
                 .description("ticket store calls that failed or timed out (Infinispan)").register(registry);
+        // open the cache now, on the store's thread: the first handshakes after a start (a
+        // restarted instance: the ones that need stored sessions most) must not wait for it
+        io.execute(() -> {
+            try {
+                cache();
+            } catch (RuntimeException e) {
+                LOG.warnf("ticket store: cache %s not open yet (%s); tried again at the first handshake", CACHE, e.toString());
+            }
+        });
     }
 
     String key(String address, int port, String sni) {
@@ -127,15 +136,22 @@ public final class TicketStore implements SessionTickets, ConscryptTls.Caches {
         Context context = Vertx.currentContext();
         Promise<Void> done = Promise.promise();
         String key = key(address, port, sni);
+        long queued = System.nanoTime();
         CompletableFuture.runAsync(() -> {
+            long started = System.nanoTime();
             byte[] t = take(key);
+            long took = (System.nanoTime() - started) / 1_000_000;
+            if (took > 200 || started - queued > 200_000_000L) {
+                LOG.debugf("ticket store: take of %s waited %d ms for a thread and took %d ms (%s)", key,
+                        (started - queued) / 1_000_000, took, t == null ? "none" : "a session");
+            }
             if (t != null) {
                 ready.computeIfAbsent(readyKey(sni == null ? address : sni, port), k -> new ConcurrentLinkedQueue<>()).add(t);
             }
         }, io).orTimeout(wait.toMillis(), TimeUnit.MILLISECONDS).whenComplete((v, e) -> {
             if (e != null) {
                 failures.increment();
-                LOG.debugf("ticket store: no session for %s (%s)", key, e.toString());
+                LOG.debugf("ticket store: no stored session for %s in time (%s); full handshake", key, e.toString());
             }
             if (context != null) {
                 context.runOnContext(x -> done.tryComplete());

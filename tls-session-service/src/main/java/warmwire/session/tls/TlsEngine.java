@@ -106,7 +106,8 @@ public enum TlsEngine {
             if (used != this) {
                 LOG.warnf("TLS engine: %s is not available here (%s); using %s", wireName(), unavailable(), used.wireName());
             } else if (used == CONSCRYPT) {
-                LOG.infof("TLS engine: conscrypt (%s, BoringSSL)", org.conscrypt.Conscrypt.version());
+                org.conscrypt.Conscrypt.Version v = org.conscrypt.Conscrypt.version();
+                LOG.infof("TLS engine: conscrypt (Conscrypt %d.%d.%d, BoringSSL)", v.major(), v.minor(), v.patch());
             } else if (used == OPENSSL) {
                 LOG.infof("TLS engine: openssl (%s, netty-tcnative)", OpenSsl.versionString());
             } else {
