@@ -63,9 +63,8 @@ public class ShardMap {
     private final boolean enabled;
     private final String instance;
     private final Ownership ownership;
-    private final Supplier<RemoteCache<String, String>> open;
+    private final warmwire.session.ops.LazyCache cache;
     private final DeliveryAgent agent;
-    private volatile RemoteCache<String, String> cache;
 
     @Inject
     public ShardMap(SessionConfig config, Ownership ownership, Instance<RemoteCacheManager> managers, DeliveryAgent agent) {
@@ -77,7 +76,7 @@ public class ShardMap {
         this.enabled = enabled;
         this.instance = instance;
         this.ownership = ownership;
-        this.open = open;
+        this.cache = new warmwire.session.ops.LazyCache(CACHE, open);
         this.agent = agent;
     }
 
@@ -202,15 +201,7 @@ public class ShardMap {
     }
 
     private RemoteCache<String, String> cache() {
-        RemoteCache<String, String> c = cache;
-        if (c == null) {
-            c = open.get();
-            if (c == null) {
-                throw new IllegalStateException("cache " + CACHE + " not available");
-            }
-            cache = c;
-        }
-        return c;
+        return cache.get();
     }
 
     private void fail(String what, Exception e) {

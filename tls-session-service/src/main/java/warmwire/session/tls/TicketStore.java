@@ -63,7 +63,7 @@ public final class TicketStore implements SessionTickets, ConscryptTls.Caches {
     public static final String CACHE = "warmwire-tickets";
 
     private final ObjectMapper json = new ObjectMapper();
-    private final Supplier<RemoteCache<String, String>> open;
+    private final warmwire.session.ops.LazyCache cache;
     private final TicketCipher cipher;
     private final String helo;
     private final int reserve;
@@ -79,7 +79,6 @@ public final class TicketStore implements SessionTickets, ConscryptTls.Caches {
     private final Map<String, ConcurrentLinkedQueue<byte[]>> ready = new ConcurrentHashMap<>();
     private final Map<String, AtomicInteger> reserveLeft = new ConcurrentHashMap<>();
     private volatile long gainsSeen = -1;
-    private volatile RemoteCache<String, String> cache;
     private final Counter stored;
     private final Counter hits;
     private final Counter misses;
@@ -88,7 +87,7 @@ public final class TicketStore implements SessionTickets, ConscryptTls.Caches {
 
     public TicketStore(Supplier<RemoteCache<String, String>> open, TicketCipher cipher, String helo, int reserve, int perKey,
                        Duration lifetime, Duration wait, LongSupplier gains, MeterRegistry registry) {
-        this.open = open;
+        this.cache = new warmwire.session.ops.LazyCache(CACHE, open);
         this.cipher = cipher;
         this.helo = helo;
         this.reserve = reserve;
@@ -309,15 +308,7 @@ public final class TicketStore implements SessionTickets, ConscryptTls.Caches {
     }
 
     private RemoteCache<String, String> cache() {
-        RemoteCache<String, String> c = cache;
-        if (c == null) {
-            c = open.get();
-            if (c == null) {
-                throw new IllegalStateException("cache " + CACHE + " not available");
-            }
-            cache = c;
-        }
-        return c;
+        return cache.get();
     }
 
     /** Keys and sessions in the store (admin; blocking, walks the cache). */
