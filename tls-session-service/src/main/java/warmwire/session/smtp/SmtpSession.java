@@ -134,7 +134,7 @@ public final class SmtpSession {
         if (level != TlsLevel.NONE) {
             // a stored TLS session of this endpoint (another instance's, after a shard moved) is
             // fetched while TCP, greeting, EHLO and STARTTLS go on; the handshake waits for it
-            ticketReady = tickets.prepare(address, endpoint.port(), endpoint.host());
+            ticketReady = tickets.prepare(address, endpoint.port(), endpoint.host(), level);
         }
         client.connect(endpoint.port(), address).onComplete(ar -> {
             if (ar.failed()) {
@@ -270,7 +270,7 @@ public final class SmtpSession {
             }
             // the server's session tickets came with (before) its reply to this EHLO
             return hello(true).onSuccess(x -> tickets.collect(TlsResumption.engine(socket), address(), endpoint.port(),
-                    endpoint.host()));
+                    endpoint.host(), level));
         });
     }
 

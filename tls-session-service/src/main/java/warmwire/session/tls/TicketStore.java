@@ -30,13 +30,15 @@ import org.conscrypt.SSLClientSessionCache;
 import org.infinispan.client.hotrod.MetadataValue;
 import org.infinispan.client.hotrod.RemoteCache;
 import org.jboss.logging.Logger;
+import warmwire.contracts.mail.TlsLevel;
 
 /**
  * NAME
  *   TicketStore - the cluster's TLS session store: sessions made by one instance resume on any.
  * DESCRIPTION
- *   Infinispan cache {@value #CACHE}; one entry per key (endpoint address:port | SNI name | HELO
- *   name), holding a JSON list of up to {@code perKey} sessions, newest last, each
+ *   Infinispan cache {@value #CACHE}; one entry per key (endpoint address:port | TLS level | SNI
+ *   name | HELO name: the connection cache's key, so a session of a weaker policy never serves a
+ *   stricter one), holding a JSON list of up to {@code perKey} sessions, newest last, each
  *   {"x": expiry (epoch s), "p": protocol, "t": sealed bytes ({@link TicketCipher})}; the entry
  *   lives until its newest session expires. Every Hot Rod call runs on this store's own threads.
  *   Around STARTTLS ({@link SessionTickets}):
@@ -116,8 +118,9 @@ public final class TicketStore implements SessionTickets, ConscryptTls.Caches {
         });
     }
 
-    String key(String address, int port, String sni) {
-        return address + ":" + port + "|" + (sni == null ? "" : sni) + "|" + helo;
+    /** The store key: endpoint, TLS policy, SNI name, client identity (HELO name): the connection cache's key. */
+    String key(String address, int port, String sni, TlsLevel level) {
+        return address + ":" + port + "|" + (level == null ? "" : level.wireName()) + "|" + (sni == null ? "" : sni) + "|" + helo;
     }
 
     /**
@@ -131,10 +134,10 @@ public final class TicketStore implements SessionTickets, ConscryptTls.Caches {
     }
 
     @Override
-    public Future<Void> prepare(String address, int port, String sni) {
+    public Future<Void> prepare(String address, int port, String sni, TlsLevel level) {
         Context context = Vertx.currentContext();
         Promise<Void> done = Promise.promise();
-        String key = key(address, port, sni);
+        String key = key(address, port, sni, level);
         long queued = System.nanoTime();
         CompletableFuture.runAsync(() -> {
             long started = System.nanoTime();
@@ -162,7 +165,7 @@ public final class TicketStore implements SessionTickets, ConscryptTls.Caches {
     }
 
     @Override
-    public void collect(SSLEngine engine, String address, int port, String sni) {
+    public void collect(SSLEngine engine, String address, int port, String sni, TlsLevel level) {
         List<ConscryptTls.Taken> taken;
         try {
             taken = ConscryptTls.takeSessions(engine);
@@ -174,7 +177,7 @@ public final class TicketStore implements SessionTickets, ConscryptTls.Caches {
         if (taken.isEmpty()) {
             return;
         }
-        String key = key(address, port, sni);
+        String key = key(address, port, sni, level);
         io.execute(() -> put(key, taken));
     }
 

@@ -36,6 +36,7 @@ import warmwire.session.smtp.SmtpSession;
 import warmwire.session.smtp.SmtpSettings;
 import warmwire.session.smtp.SmtpTimeouts;
 import warmwire.session.smtp.TlsDetails;
+import warmwire.session.testing.FakeRemoteCache;
 import warmwire.session.testing.Loopback;
 import warmwire.session.testing.ScriptedSmtpServer;
 import warmwire.session.testing.TestCerts;
@@ -52,56 +53,8 @@ class TicketStoreTest {
     private static final String KEY = Base64.getEncoder().encodeToString(new byte[32]);
     private final SmtpSettings settings = new SmtpSettings("client.test", SmtpTimeouts.all(Duration.ofSeconds(5)));
     private final PeerVerifier trusting = TrustFileVerifier.fromTrustFile(TestCerts.localhost().pem);
-    private final FakeCache cache = new FakeCache();
+    private final FakeRemoteCache cache = new FakeRemoteCache();
     private final AtomicLong gains = new AtomicLong(1);
-
-    /** An in-memory RemoteCache: get/replace/remove with versions, putIfAbsent, values. */
-    static final class FakeCache {
-        record Versioned(String value, long version) {
-        }
-
-        final Map<String, Versioned> map = new ConcurrentHashMap<>();
-        final AtomicLong versions = new AtomicLong();
-
-        @SuppressWarnings("unchecked")
-        RemoteCache<String, String> remote() {
-            return (RemoteCache<String, String>) Proxy.newProxyInstance(getClass().getClassLoader(),
-                    new Class<?>[] {RemoteCache.class}, (p, m, a) -> switch (m.getName()) {
-                        case "getWithMetadata" -> {
-                            Versioned v = map.get((String) a[0]);
-                            yield v == null ? null : metadata(v);
-                        }
-                        case "replaceWithVersion" -> {
-                            Versioned v = map.get((String) a[0]);
-                            if (v == null || v.version() != (long) a[2]) {
-                                yield false;
-                            }
-                            map.put((String) a[0], new Versioned((String) a[1], versions.incrementAndGet()));
-                            yield true;
-                        }
-                        case "removeWithVersion" -> {
-                            Versioned v = map.get((String) a[0]);
-                            yield v != null && v.version() == (long) a[1] && map.remove((String) a[0], v);
-                        }
-                        case "putIfAbsent" -> {
-                            Versioned prev = map.putIfAbsent((String) a[0], new Versioned((String) a[1], versions.incrementAndGet()));
-                            yield prev == null ? null : prev.value();
-                        }
-                        case "values" -> map.values().stream().map(Versioned::value).toList();
-                        default -> throw new UnsupportedOperationException(m.getName());
-                    });
-        }
-
-        @SuppressWarnings("unchecked")
-        private static MetadataValue<String> metadata(Versioned v) {
-            return (MetadataValue<String>) Proxy.newProxyInstance(FakeCache.class.getClassLoader(),
-                    new Class<?>[] {MetadataValue.class}, (p, m, a) -> switch (m.getName()) {
-                        case "getValue" -> v.value();
-                        case "getVersion" -> v.version();
-                        default -> 0;
-                    });
-        }
-    }
 
     private TicketStore store(int reserve) {
         return new TicketStore(cache::remote, new TicketCipher(KEY), "client.test", reserve, 16, Duration.ofHours(1),
@@ -135,17 +88,19 @@ class TicketStoreTest {
     void aTicketIsTakenOnce() {
         TicketStore a = store(0);
         TicketStore b = store(0);
-        String key = a.key("127.0.0.1", 25, "mx.test");
+        String key = a.key("127.0.0.1", 25, "mx.test", TlsLevel.ENCRYPT);
         a.put(key, sessions("t1"));
         assertArrayEquals("t1".getBytes(StandardCharsets.UTF_8), b.take(key));
         assertNull(a.take(key), "taken by the other instance: gone");
+        a.put(a.key("127.0.0.1", 25, "mx.test", TlsLevel.MAY), sessions("weaker"));
+        assertNull(b.take(a.key("127.0.0.1", 25, "mx.test", TlsLevel.VERIFY)), "a may session never serves verify");
         assertNull(b.take(key));
     }
 
     @Test
     void theOwnerLeavesTheReserveAndANewOwnerTakesIt() {
         TicketStore owner = store(2);
-        String key = owner.key("127.0.0.1", 25, "mx.test");
+        String key = owner.key("127.0.0.1", 25, "mx.test", TlsLevel.ENCRYPT);
         owner.put(key, sessions("t1", "t2", "t3"));
         // the owner's first handshakes after it got the shard may dip into the reserve: spend that
         gains.set(1);
@@ -164,10 +119,10 @@ class TicketStoreTest {
     @Test
     void aSessionThatDoesNotOpenIsDroppedAndTheNextIsTried() {
         TicketStore a = store(0);
-        String key = a.key("127.0.0.1", 25, "mx.test");
+        String key = a.key("127.0.0.1", 25, "mx.test", TlsLevel.ENCRYPT);
         a.put(key, sessions("good"));
         String json = cache.map.get(key).value();
-        cache.map.put(key, new FakeCache.Versioned(json.replace("]", ",{\"x\":99999999999,\"p\":\"TLSv1.3\",\"t\":\"AAAA\"}]"),
+        cache.map.put(key, new FakeRemoteCache.Versioned(json.replace("]", ",{\"x\":99999999999,\"p\":\"TLSv1.3\",\"t\":\"AAAA\"}]"),
                 cache.versions.incrementAndGet()));
         assertArrayEquals("good".getBytes(StandardCharsets.UTF_8), a.take(key), "the garbage one (newest) dropped");
     }
