@@ -125,11 +125,6 @@ public class DeliveryAgent {
                 ownership::gains, registry);
     }
 
-    /** The ticket store, or null (off). */
-    public warmwire.session.tls.TicketStore tickets() {
-        return tickets;
-    }
-
     /** QUITs the idle cached connections of the sites {@code which} accepts; returns how many sites. */
     public int quitIdle(java.util.function.Predicate<String> which) {
         return cache == null ? 0 : cache.quitIdle(which);

@@ -11,7 +11,6 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 import io.smallrye.reactive.messaging.kafka.api.IncomingKafkaRecordMetadata;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
@@ -56,7 +55,6 @@ public class DeliveryJobConsumer {
     private final OutcomePublisher outcomes;
     private final DoneJobs done;
     private final Ownership ownership;
-    private final AtomicLong handedBack = new AtomicLong();
 
     @Inject
     public DeliveryJobConsumer(ObjectMapper mapper, DeliveryAgent agent, SessionConfig config, OutcomePublisher outcomes,
@@ -134,15 +132,9 @@ public class DeliveryJobConsumer {
      * here), so the new owner reads it from the committed offset.
      */
     private CompletionStage<Void> handBack(Message<byte[]> record, DeliveryJob job, int partition) {
-        handedBack.incrementAndGet();
         LOG.infof("job %s of partition %d not started: the partition moved to another instance, which delivers it",
                 job.jobId(), partition);
         return record.ack();
-    }
-
-    /** Jobs not started because their partition had moved (handed back to the new owner). */
-    public long handedBack() {
-        return handedBack.get();
     }
 
     /** Delivers the job, or drops it when it is a copy of one delivered already ({@link DoneJobs}). */

@@ -40,8 +40,8 @@ import warmwire.session.agent.DeliveryAgent;
  *     instance:<id>     {"id", "partitions", "connectionsOpen", "sites", "updatedAt"}: every 5 s
  *                       with a lifespan of 20 s, so a dead instance disappears.
  *   Every Hot Rod call runs on this class's own thread, never on an event loop or on Kafka's
- *   polling thread; Infinispan down never stops delivery: a failed write is logged, counted
- *   ({@link #failures}) and made good by the next change or refresh. {@link #read} serves the
+ *   polling thread; Infinispan down never stops delivery: a failed write is logged
+ *   and made good by the next change or refresh. {@link #read} serves the
  *   admin endpoint of any instance from the cache.
  */
 @Singleton
@@ -59,7 +59,6 @@ public class ShardMap {
         return t;
     });
     private final AtomicLong epoch = new AtomicLong();
-    private final AtomicLong failures = new AtomicLong();
     private final boolean enabled;
     private final String instance;
     private final Ownership ownership;
@@ -99,11 +98,6 @@ public class ShardMap {
     /** The last epoch this instance wrote or saw (0: none yet). */
     public long epoch() {
         return epoch.get();
-    }
-
-    /** Writes that failed (Infinispan unreachable). */
-    public long failures() {
-        return failures.get();
     }
 
     /** Records a change: {@code got} partitions are now this instance's, {@code gave} are not. Never blocks. */
@@ -205,7 +199,6 @@ public class ShardMap {
     }
 
     private void fail(String what, Exception e) {
-        failures.incrementAndGet();
         LOG.warnf("shard map %s not written to Infinispan cache %s: %s", what, CACHE, e.toString());
     }
 

@@ -313,19 +313,4 @@ public final class TicketStore implements SessionTickets, ConscryptTls.Caches {
     private RemoteCache<String, String> cache() {
         return cache.get();
     }
-
-    /** Keys and sessions in the store (admin; blocking, walks the cache). */
-    public long[] size() {
-        long keys = 0;
-        long sessions = 0;
-        for (String v : cache().values()) {
-            keys++;
-            sessions += live(v).size();
-        }
-        return new long[] {keys, sessions};
-    }
-
-    public void close() {
-        io.shutdownNow();
-    }
 }
