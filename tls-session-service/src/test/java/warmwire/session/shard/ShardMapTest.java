@@ -53,7 +53,9 @@ class ShardMapTest {
         eventually(() -> "b-8084".equals(entry("partition:1").path("owner").asText()), "b owns 1");
         a.revoked(List.of(1));
         mapA.changed(Set.of(), Set.of(1));
-        eventually(() -> mapA.epoch() == 3, "a's give-away counted");
+        // the epoch is set before the same task writes the instance entry: wait for both
+        eventually(() -> mapA.epoch() == 3 && "[0]".equals(entry("instance:a-8083").path("partitions").toString()),
+                "a's give-away counted and its instance entry written");
         assertEquals("b-8084", entry("partition:1").path("owner").asText(), "a does not remove b's entry");
         assertEquals(2, entry("partition:1").path("epoch").asLong());
         assertEquals(3, entry("epoch").path("epoch").asLong());
