@@ -52,7 +52,7 @@ public class ShardMap {
     private static final long REFRESH_SECONDS = 5;
     private static final long INSTANCE_LIFESPAN_SECONDS = 20;
 
-    private final ObjectMapper json = new ObjectMapper();
+    private static final ObjectMapper JSON = new ObjectMapper();
     private final ScheduledExecutorService writer = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "warmwire-shard-map");
         t.setDaemon(true);
@@ -112,16 +112,11 @@ public class ShardMap {
                 epoch.set(e);
                 String now = Instant.now().toString();
                 for (int p : got) {
-                    ObjectNode o = json.createObjectNode();
-                    o.put("partition", p);
-                    o.put("owner", instance);
-                    o.put("epoch", e);
-                    o.put("since", now);
-                    c.put("partition:" + p, o.toString());
+                    c.put("partition:" + p, partitionEntry(p, e, now));
                 }
                 for (int p : gave) {
                     MetadataValue<String> v = c.getWithMetadata("partition:" + p);
-                    if (v != null && instance.equals(json.readTree(v.getValue()).path("owner").asText())) {
+                    if (v != null && instance.equals(JSON.readTree(v.getValue()).path("owner").asText())) {
                         c.removeWithVersion("partition:" + p, v.getVersion());
                     }
                 }
@@ -139,7 +134,6 @@ public class ShardMap {
      * without persistence), the epoch goes on from there instead of starting again at 1.
      */
     static long nextEpoch(RemoteCache<String, String> c, long floor) throws Exception {
-        ObjectMapper json = new ObjectMapper();
         for (int attempt = 0; attempt < 100; attempt++) {
             MetadataValue<String> v = c.getWithMetadata(EPOCH);
             if (v == null) {
@@ -148,7 +142,7 @@ public class ShardMap {
                 }
                 continue;
             }
-            long next = Math.max(json.readTree(v.getValue()).path("epoch").asLong(), floor) + 1;
+            long next = Math.max(JSON.readTree(v.getValue()).path("epoch").asLong(), floor) + 1;
             if (c.replaceWithVersion(EPOCH, "{\"epoch\":" + next + "}", v.getVersion())) {
                 return next;
             }
@@ -167,15 +161,10 @@ public class ShardMap {
             writeInstance(c);
             for (int p : ownership.owned()) {
                 String v = c.get("partition:" + p);
-                if (v == null || !instance.equals(json.readTree(v).path("owner").asText())) {
+                if (v == null || !instance.equals(JSON.readTree(v).path("owner").asText())) {
                     long e = epoch.get() > 0 ? epoch.get() : nextEpoch(c, 0);
                     epoch.compareAndSet(0, e);
-                    ObjectNode o = json.createObjectNode();
-                    o.put("partition", p);
-                    o.put("owner", instance);
-                    o.put("epoch", e);
-                    o.put("since", Instant.now().toString());
-                    c.put("partition:" + p, o.toString());
+                    c.put("partition:" + p, partitionEntry(p, e, Instant.now().toString()));
                 }
             }
         } catch (Exception e) {
@@ -183,8 +172,18 @@ public class ShardMap {
         }
     }
 
+    /** The value of {@code partition:<p>}: this instance owns p since {@code since}, at epoch {@code e}. */
+    private String partitionEntry(int p, long e, String since) {
+        ObjectNode o = JSON.createObjectNode();
+        o.put("partition", p);
+        o.put("owner", instance);
+        o.put("epoch", e);
+        o.put("since", since);
+        return o.toString();
+    }
+
     private void writeInstance(RemoteCache<String, String> c) {
-        ObjectNode o = json.createObjectNode();
+        ObjectNode o = JSON.createObjectNode();
         o.put("id", instance);
         ArrayNode parts = o.putArray("partitions");
         ownership.owned().forEach(parts::add);
@@ -212,7 +211,7 @@ public class ShardMap {
         Map<String, JsonNode> instances = new TreeMap<>();
         long e = 0;
         for (Map.Entry<String, String> en : c.entrySet()) {
-            JsonNode v = json.readTree(en.getValue());
+            JsonNode v = JSON.readTree(en.getValue());
             String k = en.getKey();
             if (k.equals(EPOCH)) {
                 e = v.path("epoch").asLong();
@@ -222,7 +221,7 @@ public class ShardMap {
                 instances.put(v.path("id").asText(), v);
             }
         }
-        ObjectNode out = json.createObjectNode();
+        ObjectNode out = JSON.createObjectNode();
         out.put("epoch", e);
         out.putArray("partitions").addAll(partitions.values());
         out.putArray("instances").addAll(instances.values());
