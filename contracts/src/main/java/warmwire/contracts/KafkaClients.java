@@ -2,6 +2,7 @@ package warmwire.contracts;
 
 import java.util.HashMap;
 import java.util.Map;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
 
 /**
  * NAME
@@ -12,10 +13,33 @@ import java.util.Map;
  *   timeouts, ...). The plain consumers and producers a service makes besides its SmallRye
  *   channels (the mail.control followers, the retry scheduler) take the client-level entries
  *   of it and set their own role: {@link #connection} leaves out serializers and
- *   deserializers, the group and the commit settings.
+ *   deserializers, the group and the commit settings; {@link #groupConsumer} adds the settings
+ *   every consumer loop of ours in a group shares (outcome loop, retry scheduler).
  */
 public final class KafkaClients {
     private KafkaClients() {
+    }
+
+    /**
+     * A group consumer's settings for a service's own plain consumer loop: the connection entries
+     * of {@code kafka}, the group and client id, offsets committed by the loop only (no auto
+     * commit), from the earliest record when the group has none, read_committed (the queue
+     * service writes in transactions), records up to {@link Topics#MAX_RECORD_BYTES}, and a 10 s
+     * session timeout with heartbeats every 3 s as the services' channels have (a killed
+     * instance's partitions move after 10 s, not Kafka's default 45 s). The caller adds its own
+     * poll size and deserializers.
+     */
+    public static Map<String, Object> groupConsumer(Map<String, Object> kafka, String group, String clientId) {
+        Map<String, Object> p = connection(kafka);
+        p.put(ConsumerConfig.GROUP_ID_CONFIG, group);
+        p.put(ConsumerConfig.CLIENT_ID_CONFIG, clientId);
+        p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+        p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        p.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, Topics.MAX_RECORD_BYTES);
+        p.put(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, 10_000);
+        p.put(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, 3_000);
+        return p;
     }
 
     /** The entries of {@code kafka} that say how to reach and talk to the cluster. */

@@ -13,4 +13,14 @@ class KafkaClientsTest {
                 "enable.auto.commit", "true", "auto.offset.reset", "latest", "plain", "no dot");
         assertEquals(Map.of("bootstrap.servers", "127.0.0.1:9092", "security.protocol", "SSL"), KafkaClients.connection(kafka));
     }
+
+    @Test
+    void aGroupConsumerCommitsItselfReadsCommittedAndLeavesAKilledMemberAfterTenSeconds() {
+        Map<String, Object> p = KafkaClients.groupConsumer(Map.of("bootstrap.servers", "127.0.0.1:9092",
+                "group.id", "channel-group", "enable.auto.commit", "true"), "loop-group", "loop-1");
+        assertEquals(Map.of("bootstrap.servers", "127.0.0.1:9092", "group.id", "loop-group", "client.id", "loop-1",
+                "enable.auto.commit", "false", "auto.offset.reset", "earliest", "isolation.level", "read_committed",
+                "max.partition.fetch.bytes", Topics.MAX_RECORD_BYTES, "session.timeout.ms", 10_000,
+                "heartbeat.interval.ms", 3_000), p);
+    }
 }

@@ -115,17 +115,8 @@ public class OutcomeLoop {
     }
 
     private Consumer<String, String> consumer(String id) {
-        Map<String, Object> p = KafkaClients.connection(kafka);
-        p.put(ConsumerConfig.GROUP_ID_CONFIG, GROUP);
-        p.put(ConsumerConfig.CLIENT_ID_CONFIG, id);
-        p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
-        p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-        p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        Map<String, Object> p = KafkaClients.groupConsumer(kafka, GROUP, id);
         p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, config.outcome().maxPollRecords());
-        p.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, Topics.MAX_RECORD_BYTES);
-        // a killed instance's partitions move after 10 s (Kafka's default is 45 s)
-        p.put(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, 10_000);
-        p.put(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, 3_000);
         return new KafkaConsumer<>(p, new StringDeserializer(), new StringDeserializer());
     }
 

@@ -174,17 +174,9 @@ public class RetryScheduler {
 
     private void run() {
         while (!stopping) {
-            Map<String, Object> cp = clientProps();
-            cp.put(ConsumerConfig.GROUP_ID_CONFIG, "warmwire-queue-retry");
-            cp.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
-            cp.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-            cp.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-            cp.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, Topics.MAX_RECORD_BYTES);
+            Map<String, Object> cp = warmwire.contracts.KafkaClients.groupConsumer(kafka, "warmwire-queue-retry",
+                    "warmwire-retry-scheduler");
             cp.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 200);
-            cp.put(ConsumerConfig.CLIENT_ID_CONFIG, "warmwire-retry-scheduler");
-            // as the channels: a killed instance's tiers move after 10 s, not Kafka's default 45 s
-            cp.put(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, 10_000);
-            cp.put(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, 3_000);
             Map<String, Object> pp = clientProps();
             pp.put(ProducerConfig.ACKS_CONFIG, "all");
             pp.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
