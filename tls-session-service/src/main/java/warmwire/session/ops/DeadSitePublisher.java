@@ -48,14 +48,13 @@ public class DeadSitePublisher implements Consumer<DeadSites.Verdict> {
     private static final long WRITE_TIMEOUT_SECONDS = 10;
 
     private final boolean enabled;
-    private final Supplier<RemoteCache<String, String>> open;
+    private final LazyCache cache;
     private final String instance;
     private final Duration margin;
     private final Clock clock;
     private final ThreadPoolExecutor writer;
     private final AtomicLong written = new AtomicLong();
     private final AtomicLong failures = new AtomicLong();
-    private volatile RemoteCache<String, String> cache;
 
     @Inject
     public DeadSitePublisher(SessionConfig config, Instance<RemoteCacheManager> managers) {
@@ -68,7 +67,7 @@ public class DeadSitePublisher implements Consumer<DeadSites.Verdict> {
     public DeadSitePublisher(boolean enabled, Supplier<RemoteCache<String, String>> open, String instance, Duration margin,
                              Clock clock) {
         this.enabled = enabled;
-        this.open = open;
+        this.cache = new LazyCache(CACHE, open);
         this.instance = instance;
         this.margin = margin;
         this.clock = clock;
@@ -100,16 +99,7 @@ public class DeadSitePublisher implements Consumer<DeadSites.Verdict> {
 
     private void write(String site, String json, long lifespanSeconds) {
         try {
-            RemoteCache<String, String> c = cache;
-            if (c == null) {
-                c = open.get();
-                if (c == null) {
-                    fail(site, "cache " + CACHE + " not available");
-                    return;
-                }
-                cache = c;
-            }
-            c.putAsync(site, json, lifespanSeconds, TimeUnit.SECONDS).get(WRITE_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+            cache.get().putAsync(site, json, lifespanSeconds, TimeUnit.SECONDS).get(WRITE_TIMEOUT_SECONDS, TimeUnit.SECONDS);
             written.incrementAndGet();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

@@ -65,13 +65,7 @@ public enum TlsEngine {
 
     /** This engine, or {@code jdk} when this native one ({@code openssl}, {@code conscrypt}) is not available here. */
     public TlsEngine usable() {
-        if (this == OPENSSL && !OpenSSLEngineOptions.isAvailable()) {
-            return JDK;
-        }
-        if (this == CONSCRYPT && !ConscryptTls.available()) {
-            return JDK;
-        }
-        return this;
+        return unavailable() == null ? this : JDK;
     }
 
     /** Why this engine is not usable here; null when it is. */

@@ -31,7 +31,7 @@ public final class TlsResumption {
             long ssl = openssl.sslPointer();
             return ssl != 0 && SSL.isSessionReused(ssl);
         }
-        if (engine != null && engine.getClass().getName().startsWith("org.conscrypt.")) {
+        if (engine != null && org.conscrypt.Conscrypt.isConscrypt(engine)) {
             return ConscryptTls.resumed(engine); // BoringSSL's answer, as for OpenSSL
         }
         return byCreationTime(session, handshakeStartedMillis);
