@@ -127,6 +127,32 @@ class TicketStoreTest {
         assertArrayEquals("good".getBytes(StandardCharsets.UTF_8), a.take(key), "the garbage one (newest) dropped");
     }
 
+    @Test
+    void infinispanDownMeansAFullHandshakeNotAFailure() throws Exception {
+        TicketStore down = new TicketStore(() -> {
+            throw new org.infinispan.client.hotrod.exceptions.TransportException("down", null);
+        }, new TicketCipher(KEY), "client.test", 0, 16, Duration.ofHours(1), Duration.ofSeconds(2), gains::get,
+                new SimpleMeterRegistry());
+        assertNull(down.take(down.key("127.0.0.1", 25, "mx.test", TlsLevel.ENCRYPT)), "no session, no exception");
+        down.put(down.key("127.0.0.1", 25, "mx.test", TlsLevel.ENCRYPT), sessions("lost")); // logged, not thrown
+    }
+
+    @Test
+    void aSlowStoreIsWaitedForAtMostTicketWait() throws Exception {
+        @SuppressWarnings("unchecked")
+        RemoteCache<String, String> stuck = (RemoteCache<String, String>) Proxy.newProxyInstance(getClass().getClassLoader(),
+                new Class<?>[] {RemoteCache.class}, (p, m, a) -> {
+                    Thread.sleep(5000);
+                    return null;
+                });
+        TicketStore slow = new TicketStore(() -> stuck, new TicketCipher(KEY), "client.test", 0, 16, Duration.ofHours(1),
+                Duration.ofMillis(300), gains::get, new SimpleMeterRegistry());
+        long t0 = System.nanoTime();
+        await(slow.prepare("127.0.0.1", 25, "mx.test", TlsLevel.ENCRYPT));
+        long ms = (System.nanoTime() - t0) / 1_000_000;
+        assertTrue(ms < 2000, "STARTTLS goes on after ticket-wait (300 ms), without a session: waited " + ms + " ms");
+    }
+
     // ---------------------------------------------------------------- two clients, one store
 
     private static <T> T await(Future<T> f) throws Exception {
