@@ -51,29 +51,34 @@ import org.apache.kafka.common.serialization.StringSerializer;
  *   again with the same scripts and environment and waits until every service is ready.
  */
 public final class Mesh {
-    public static final int KAFKA_PORT = 19092;
-    public static final int INFINISPAN_PORT = 11322;
-    public static final int QUEUE_PORT = 18081;
-    public static final int PEER_TLS_PORT = 12525;
-    public static final int PEER_PLAIN_PORT = 12526;
-    public static final int DNS_PORT = 15453;
+    /**
+     * Added to every port below (env {@code WARMWIRE_IT_PORT_OFFSET}, default 0), so that two
+     * checkouts on one machine can run integration tests at once without sharing a broker.
+     */
+    public static final int PORT_OFFSET = Integer.parseInt(System.getenv().getOrDefault("WARMWIRE_IT_PORT_OFFSET", "0"));
+    public static final int KAFKA_PORT = 19092 + PORT_OFFSET;
+    public static final int INFINISPAN_PORT = 11322 + PORT_OFFSET;
+    public static final int QUEUE_PORT = 18081 + PORT_OFFSET;
+    public static final int PEER_TLS_PORT = 12525 + PORT_OFFSET;
+    public static final int PEER_PLAIN_PORT = 12526 + PORT_OFFSET;
+    public static final int DNS_PORT = 15453 + PORT_OFFSET;
     /** A slow SMTP server a test may start in its own JVM (TarpitIT); tarpit.test is routed to it. */
-    public static final int TARPIT_PORT = 12599;
+    public static final int TARPIT_PORT = 12599 + PORT_OFFSET;
     /** limits.test's MX host (127.0.0.1 in the DNS peer) and its per-site limits (ConnectionLimitsIT). */
     public static final String LIMITS_MX = "limits.mx.test";
     public static final int LIMITS_USES = 2;
     public static final Duration LIMITS_IDLE = Duration.ofSeconds(3);
     public static final String ADMIN_TOKEN = "it-" + UUID.randomUUID();
     /** sink.test: a {@link SmtpSink} that captures mail (DSNs) and answers scripted replies. */
-    public static final int SINK_PORT = 12597;
+    public static final int SINK_PORT = 12597 + PORT_OFFSET;
     /** admin.test: AdminApiIT's own site, a {@link SmtpSink}. */
-    public static final int ADMIN_SINK_PORT = 12596;
+    public static final int ADMIN_SINK_PORT = 12596 + PORT_OFFSET;
     /** dead.test: DeadSiteIT's listener, which answers 421 at the greeting while the site is "down". */
-    public static final int DEAD_PORT = 12598;
+    public static final int DEAD_PORT = 12598 + PORT_OFFSET;
     /** later.test: nothing listens at first; RetryIT opens a receiver here later. */
-    public static final int LATER_PORT = 12595;
+    public static final int LATER_PORT = 12595 + PORT_OFFSET;
     /** nowhere.test: nothing ever listens (connection refused: a dead site). */
-    public static final int NOWHERE_PORT = 12594;
+    public static final int NOWHERE_PORT = 12594 + PORT_OFFSET;
     /** The routes' host names of those receivers (127.0.0.1 in the DNS peer): one site each, suspendable by host. */
     public static final String SINK_MX = "sink.mx.test";
     public static final String ADMIN_MX = "admin.mx.test";
@@ -138,6 +143,7 @@ public final class Mesh {
         env.put("WARMWIRE_KAFKA_PORT", String.valueOf(KAFKA_PORT));
         env.put("WARMWIRE_KAFKA_CONTROLLER_PORT", String.valueOf(KAFKA_PORT + 1));
         env.put("WARMWIRE_INFINISPAN_PORT", String.valueOf(INFINISPAN_PORT));
+        env.put("WARMWIRE_INFINISPAN_JGROUPS_PORT", String.valueOf(7800 + PORT_OFFSET));
         env.put("WARMWIRE_QUEUE_PORT", String.valueOf(QUEUE_PORT));
         env.put("WARMWIRE_DELIVERY_PORT", String.valueOf(QUEUE_PORT + 1));
         env.put("WARMWIRE_SESSION_PORT", String.valueOf(QUEUE_PORT + 2));

@@ -52,7 +52,7 @@ import warmwire.contracts.route.ShardHash;
 class ShardMoveIT {
     static final int SITES = 12;
     static final int PARTITIONS = 12; // mail.deliver (kafka.sh WARMWIRE_DELIVER_PARTITIONS)
-    static final int PEER_PORT = 12590;
+    static final int PEER_PORT = 12590 + Mesh.PORT_OFFSET;
     static final String PEER = "shards";
     private static final Pattern LISTENER = Pattern.compile("postfix/tls-127\\.0\\.0\\.(\\d+)/smtpd\\[\\d+\\]: (.*)$");
     private static Mesh mesh;
