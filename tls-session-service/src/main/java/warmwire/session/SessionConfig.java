@@ -88,6 +88,32 @@ public interface SessionConfig {
         Optional<String> heloName();
 
         Timeouts timeouts();
+
+        /** What a server may send (smtp.ReplyLimits); past a limit: protocol error, deferred. */
+        Limits limits();
+    }
+
+    /** Bounds on a server's replies (RFC 5321 section 4.5.3.1 gives the minimums). */
+    interface Limits {
+        /** One reply line, CR LF included. */
+        @WithName("reply-line")
+        @WithDefault("2048")
+        int replyLine();
+
+        /** Lines of one multi-line reply. */
+        @WithName("reply-lines")
+        @WithDefault("100")
+        int replyLines();
+
+        /** Bytes of one multi-line reply. */
+        @WithName("reply-bytes")
+        @WithDefault("65536")
+        int replyBytes();
+
+        /** Bytes received and not yet consumed by a command (pipelined replies read ahead, a partial line). */
+        @WithName("unread-bytes")
+        @WithDefault("262144")
+        int unreadBytes();
     }
 
     /** RFC 5321 section 4.5.3.2 timeouts (Postfix defaults where the RFC has none). */

@@ -31,6 +31,7 @@ import warmwire.session.outcome.OutcomeBuilder;
 import warmwire.session.outcome.OutcomeCollector;
 import warmwire.session.smtp.Envelope;
 import warmwire.session.smtp.PeerVerifier;
+import warmwire.session.smtp.ReplyLimits;
 import warmwire.session.smtp.SmtpSettings;
 import warmwire.session.smtp.SmtpState;
 import warmwire.session.smtp.SmtpTimeouts;
@@ -75,7 +76,9 @@ public class DeliveryAgent {
                          warmwire.session.shard.Ownership ownership, io.micrometer.core.instrument.MeterRegistry registry) {
         this.config = config;
         this.metrics = metrics;
-        SmtpSettings settings = new SmtpSettings(heloName(config), timeouts(config.smtp().timeouts()));
+        SessionConfig.Limits l = config.smtp().limits();
+        SmtpSettings settings = new SmtpSettings(heloName(config), timeouts(config.smtp().timeouts()),
+                new ReplyLimits(l.replyLine(), l.replyLines(), l.replyBytes(), l.unreadBytes()));
         PeerVerifier verifier = TrustFileVerifier.fromTrustFile(config.tls().trustFile().map(Path::of).orElse(null));
         this.tickets = ticketStore(config, settings, managers, ownership, registry);
         this.client = EndpointWalker.createClient(vertx, settings, warmwire.session.tls.TlsEngine.configured(), tickets);

@@ -23,8 +23,9 @@ import warmwire.session.smtp.TransactionResult;
  *   no session (every endpoint failed): deferred, reason = the last endpoint's error;
  *   MAIL refused: every recipient by the MAIL reply;
  *   RCPT 4xx deferred, 5xx bounced (with the reply);
- *   accepted recipients: by the DATA reply when it was not 354, else by the end-of-data
- *   reply, 2xx delivered, 4xx deferred, 5xx bounced;
+ *   accepted recipients: by the DATA reply when it was 4xx or 5xx, else by the end-of-data
+ *   reply, 2xx delivered, 4xx deferred, 5xx bounced; only an end-of-data reply delivers (a 2xx
+ *   to DATA is a protocol error: deferred, no body went);
  *   anything still open when the connection broke: deferred with the failure's message.
  *   An unexpected reply class (3xx where 2xx was due) counts as deferred. Reasons use
  *   Postfix's wording: "host mx[192.0.2.1]:25 said: 550 5.1.1 ... (in reply to RCPT TO command)".
@@ -94,8 +95,15 @@ public final class OutcomeBuilder {
                 continue;
             }
             Reply data = t.data();
-            if (data != null && data.code() != 354) {
+            if (data != null && data.code() != 354 && data.code() >= 400) {
                 c.mark(i, status(data), contract(data), said(relay, data, "DATA"));
+                continue;
+            }
+            if (data != null && data.code() != 354) {
+                // a 2xx (or other 3xx) to DATA: no body went, so never delivered (the session
+                // reports it as a protocol error)
+                c.mark(i, Status.DEFERRED, null, f != null ? f.enhanced() : "4.5.0", f != null ? f.getMessage()
+                        : "protocol error with " + relay + ": DATA was answered " + data.code() + " instead of 354");
                 continue;
             }
             Reply done = t.dataDone();

@@ -5,6 +5,7 @@ import java.util.List;
 import warmwire.contracts.outcome.RecipientResult;
 import warmwire.contracts.outcome.SmtpReply;
 import warmwire.contracts.outcome.Status;
+import warmwire.contracts.text.BoundedText;
 
 /**
  * NAME
@@ -16,6 +17,9 @@ import warmwire.contracts.outcome.Status;
  *   {@link #mark} decides a slot once (a second mark is ignored: the first decision stands).
  *   {@link #results} throws {@link IllegalStateException} naming the unmarked recipients;
  *   {@link #sweep} marks them (a safety net that callers log as an error) and says how many.
+ *   Reply text and reasons are cut to {@link BoundedText#MAX_REPLY_TEXT} and
+ *   {@link BoundedText#MAX_REASON} here, where every result is made: whatever a server sends,
+ *   a result stays about 2 KiB at most.
  */
 public final class OutcomeCollector {
     private final List<String> recipients;
@@ -49,8 +53,11 @@ public final class OutcomeCollector {
             if (status != Status.DELIVERED && (reason == null || reason.isBlank())) {
                 reason = "no reason given";
             }
+            if (smtp != null && smtp.text() != null && smtp.text().length() > BoundedText.MAX_REPLY_TEXT) {
+                smtp = new SmtpReply(smtp.code(), smtp.enhanced(), BoundedText.truncate(smtp.text(), BoundedText.MAX_REPLY_TEXT));
+            }
             results[i] = new RecipientResult(recipients.get(i), status, smtp,
-                    RecipientResult.dsnOf(status, smtp, dsn), reason);
+                    RecipientResult.dsnOf(status, smtp, dsn), BoundedText.truncate(reason, BoundedText.MAX_REASON));
         }
     }
 

@@ -36,6 +36,15 @@ public record Reply(int code, String enhanced, List<String> lines) {
         return code / 100 == 5;
     }
 
+    /** About the bytes this reply took on the wire: its text plus code, separator, enhanced code and CR LF per line. */
+    public int size() {
+        int n = 0;
+        for (String l : lines) {
+            n += l.length() + 12;
+        }
+        return n;
+    }
+
     /** The lines joined with a space, enhanced codes removed. */
     public String text() {
         return String.join(" ", lines).trim();

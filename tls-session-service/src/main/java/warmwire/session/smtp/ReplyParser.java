@@ -16,19 +16,30 @@ import java.util.regex.Pattern;
  *   first digit must be 2 to 5 and the second 0 to 5. An RFC 3463 enhanced status code
  *   ({@code class.subject.detail}) at the start of a line's text is recognised when its class
  *   equals the reply's first digit, and removed from the text.
+ *   A reply of more than {@code maxLines} lines or {@code maxBytes} bytes of text is a
+ *   hostile or broken server ({@link ReplyLimits}).
  *   Anything else is a protocol error ({@link SmtpProtocolException}); the caller must then
  *   abandon the connection, since the reply stream can no longer be trusted.
  *   Lines are given without their CR LF.
  */
 public final class ReplyParser {
-    /** More lines than this in one reply is a hostile or broken server. */
-    public static final int MAX_LINES = 1000;
-
     private static final Pattern ENHANCED = Pattern.compile("^([245])\\.(\\d{1,3})\\.(\\d{1,3})(?:[ \\t]+|$)");
 
+    private final int maxLines;
+    private final int maxBytes;
     private final List<String> lines = new ArrayList<>();
     private int code = -1;
+    private int bytes;
     private String enhanced;
+
+    public ReplyParser() {
+        this(ReplyLimits.DEFAULT);
+    }
+
+    public ReplyParser(ReplyLimits limits) {
+        this.maxLines = limits.maxReplyLines();
+        this.maxBytes = limits.maxReplyBytes();
+    }
 
     /** Feeds one line; returns the reply when this line ends it, else null. */
     public Reply feed(String line) {
@@ -49,8 +60,12 @@ public final class ReplyParser {
             throw new SmtpProtocolException("reply code changed within a multi-line reply: " + code + " then "
                     + printable(line));
         }
-        if (lines.size() >= MAX_LINES) {
-            throw new SmtpProtocolException("reply longer than " + MAX_LINES + " lines");
+        if (lines.size() >= maxLines) {
+            throw new SmtpProtocolException("reply longer than " + maxLines + " lines");
+        }
+        bytes += line.length() + 2;
+        if (bytes > maxBytes) {
+            throw new SmtpProtocolException("reply longer than " + maxBytes + " bytes");
         }
         code = c;
         String text = line.length() > 4 ? line.substring(4) : "";
@@ -68,6 +83,7 @@ public final class ReplyParser {
         Reply r = new Reply(code, enhanced, lines);
         lines.clear();
         code = -1;
+        bytes = 0;
         enhanced = null;
         return r;
     }

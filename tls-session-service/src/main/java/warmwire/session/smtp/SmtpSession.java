@@ -6,7 +6,6 @@ import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.net.NetClient;
 import io.vertx.core.net.NetSocket;
-import io.vertx.core.parsetools.RecordParser;
 import java.net.ConnectException;
 import java.nio.charset.StandardCharsets;
 import java.security.cert.Certificate;
@@ -29,15 +28,28 @@ import warmwire.session.tls.TlsResumption;
  * DESCRIPTION
  *   All I/O is non-blocking over a Vert.x {@link NetSocket}; every callback runs on the
  *   socket's event loop. Each state that waits for the server arms a timer from
- *   {@link SmtpTimeouts}; when it fires the connection is dropped and the pending step fails
- *   with a TIMEOUT {@link SmtpFailure}. A closed connection, a broken or over-long reply line
- *   and a malformed reply ({@link ReplyParser}) fail the same way. Nothing waits forever.
+ *   {@link SmtpTimeouts}, running from the command (for a pipelined group, from its one
+ *   write), never from the last byte: a server that trickles its replies gets the state's
+ *   timeout in all. When it fires the connection is dropped and the pending step fails with a
+ *   TIMEOUT {@link SmtpFailure}. The body has a whole-body deadline besides the per-stall one.
+ *   A closed connection and a malformed reply ({@link ReplyParser}) fail the same way. Nothing
+ *   waits forever.
+ *
+ *   Every byte from the server is bounded ({@link ReplyLimits}): a reply line, a multi-line
+ *   reply (lines and bytes) and the input no command has consumed yet. The session counts the
+ *   replies the server owes (one per command written, the greeting at connect); a reply when
+ *   none is owed is unsolicited: a protocol error (a 421 then: the server closing), never
+ *   credited to a later command. A 421 to any command ends the session: nothing more is read
+ *   or sent on it. Only a 354 to DATA lets the body go; a 2xx to DATA is a protocol error
+ *   (no recipient may count as delivered without a body). {@link #usable()} is false while
+ *   anything is unread, so a cached connection with stale input is never reused.
  *
  *   EHLO is answered 5xx: HELO instead (no extensions). STARTTLS follows the {@link TlsLevel}:
  *   none never; may when offered; encrypt and verify require it and fail the session (before
  *   any MAIL) when it is not offered or refused. The STARTTLS reply must be 220 and must be
- *   the last thing the server sent in clear text (data queued behind it is an injection
- *   attempt: protocol error). The handshake sends SNI = the endpoint's host name and accepts
+ *   the last thing the server sent in clear text: any byte behind it, a whole line or part of
+ *   one, or received before the handshake starts, is an injection attempt (RFC 3207 section
+ *   6): protocol error, the connection is dropped. The handshake sends SNI = the endpoint's host name and accepts
  *   any certificate; then the {@link PeerVerifier} judges the chain and name, and under
  *   verify a failed check ends the session ("Server certificate not verified") with QUIT.
  *   A failed handshake drops the connection: nothing is ever resent in clear text on it.
@@ -50,13 +62,14 @@ import warmwire.session.tls.TlsResumption;
  *   {@link DotStuffer} in chunks, respecting the socket's write queue.
  *   {@link #send} never fails: the {@link TransactionResult} carries the replies and, when the
  *   connection broke, the failure.
- * BUGS
- *   TLS sessions resume only within one process, through the TLS engine's client session cache
- *   of the shared NetClient (warmwire.session.tls.TlsEngine); sharing tickets across instances
- *   comes with a later issue.
+ *   TLS sessions resume through the TLS engine's client session cache of the shared
+ *   NetClient (warmwire.session.tls.TlsEngine) and, across instances, through the
+ *   {@link SessionTickets} store: asked at connect, fed after the EHLO that follows STARTTLS.
  */
 public final class SmtpSession {
     private static final int BODY_CHUNK = 64 * 1024;
+    /** The whole-body deadline grants one second per 16 KiB beyond the data-body timeout. */
+    private static final int BODY_BYTES_PER_MS = 16;
 
     private final Vertx vertx;
     private final NetClient client;
@@ -67,8 +80,18 @@ public final class SmtpSession {
     private final SessionTickets tickets;
     private final String peer;
 
-    private final ReplyParser parser = new ReplyParser();
+    private final ReplyParser parser;
     private final ArrayDeque<Reply> unread = new ArrayDeque<>();
+    private LineReader reader;
+    /** Replies the server owes: one per command written (the greeting at connect), minus those read. */
+    private int owed;
+    /** Text held in {@link #unread}, for the unread-input bound. */
+    private int unreadBytes;
+    /** When the command whose replies are awaited was written (System.nanoTime); timeouts run from it. */
+    private long commandAt;
+    /** A 421 the server sent: it is closing the session, nothing more goes on this connection. */
+    private Reply ended;
+    private long bodyTimer = -1;
     private NetSocket socket;
     private SmtpState state = SmtpState.CONNECT;
     private Promise<Reply> waiting;
@@ -102,6 +125,7 @@ public final class SmtpSession {
         this.level = level == null ? TlsLevel.MAY : level;
         this.verifier = verifier == null ? PeerVerifier.NOTHING : verifier;
         this.peer = endpoint.relay();
+        this.parser = new ReplyParser(settings.limits());
     }
 
     // ---------------------------------------------------------------- connection setup
@@ -152,12 +176,10 @@ public final class SmtpSession {
 
     private void attach(NetSocket s) {
         socket = s;
-        RecordParser lines = RecordParser.newDelimited("\n", this::onLine);
-        lines.maxRecordSize(settings.maxLineLength());
-        lines.exceptionHandler(e -> fail(new SmtpFailure(SmtpFailure.Kind.PROTOCOL, state, null,
-                "protocol error with " + peer + " while " + state.during() + ": reply line longer than "
-                        + settings.maxLineLength() + " bytes")));
-        s.handler(lines);
+        reader = new LineReader(settings.limits().maxLineLength(), this::onLine);
+        owed = 1; // the greeting
+        commandAt = System.nanoTime();
+        s.handler(this::onData);
         s.exceptionHandler(e -> {
             if (state == SmtpState.TLS_HANDSHAKE) {
                 fail(new SmtpFailure(SmtpFailure.Kind.TLS_FAILED, state, null,
@@ -185,14 +207,14 @@ public final class SmtpSession {
     }
 
     private Future<Void> hello(boolean afterTls) {
-        write("EHLO " + settings.heloName());
+        write("EHLO " + settings.heloName(), 1);
         return expect(afterTls ? SmtpState.EHLO_TLS : SmtpState.EHLO).compose(r -> {
             if (r.positive()) {
                 capabilities = Capabilities.parse(r);
                 return Future.succeededFuture();
             }
             if (!afterTls && r.permanentFailure()) {
-                write("HELO " + settings.heloName());
+                write("HELO " + settings.heloName(), 1);
                 return expect(SmtpState.HELO).compose(h -> {
                     if (h.positive()) {
                         capabilities = Capabilities.NONE;
@@ -215,7 +237,7 @@ public final class SmtpSession {
             }
             return Future.succeededFuture();
         }
-        write("STARTTLS");
+        write("STARTTLS", 1);
         return expect(SmtpState.STARTTLS).compose(r -> {
             if (r.code() != 220) {
                 if (level.mandatory()) {
@@ -224,7 +246,7 @@ public final class SmtpSession {
                 }
                 return Future.succeededFuture(); // may: nothing sent yet, carry on in clear text
             }
-            if (!unread.isEmpty() || parser.partial()) {
+            if (!unread.isEmpty() || parser.partial() || reader.buffered() > 0) {
                 return fatal(SmtpFailure.Kind.PROTOCOL, "protocol error with " + peer
                         + ": data after the 220 reply to STARTTLS");
             }
@@ -303,7 +325,7 @@ public final class SmtpSession {
         Future<Void> done;
         Future<Void> reset = Future.succeededFuture();
         if (rsetFirst && !pipelined) {
-            write("RSET");
+            write("RSET", 1);
             reset = expect(SmtpState.RSET).compose(r -> checkReset(res, r));
         }
         if (pipelined) {
@@ -312,7 +334,7 @@ public final class SmtpSession {
                 batch.append("RCPT TO:<").append(r).append(">\r\n");
             }
             batch.append("DATA");
-            write(batch.toString());
+            write(batch.toString(), (rsetFirst ? 1 : 0) + 1 + rcpts.size() + 1);
             Future<Void> first = rsetFirst ? expect(SmtpState.RSET).compose(r -> checkReset(res, r)) : reset;
             done = first.compose(v -> expect(SmtpState.MAIL)).compose(r -> {
                 res.mail(r);
@@ -325,7 +347,7 @@ public final class SmtpSession {
             });
         } else {
             done = reset.compose(v -> {
-                write(mail);
+                write(mail, 1);
                 return expect(SmtpState.MAIL);
             }).compose(r -> {
                 res.mail(r);
@@ -336,10 +358,10 @@ public final class SmtpSession {
                 rcptLoop(res, rcpts, 0, true, p);
                 return p.future().compose(v -> {
                     if (res.accepted() == 0) {
-                        write("RSET");
+                        write("RSET", 1);
                         return expect(SmtpState.RSET).mapEmpty();
                     }
-                    write("DATA");
+                    write("DATA", 1);
                     return expect(SmtpState.DATA).compose(d -> {
                         res.data(d);
                         return afterData(env, res);
@@ -371,7 +393,7 @@ public final class SmtpSession {
     private void rcptLoop(TransactionResult res, List<String> rcpts, int k, boolean lockstep, Promise<Void> done) {
         while (k < rcpts.size()) {
             if (lockstep) {
-                write("RCPT TO:<" + rcpts.get(k) + ">");
+                write("RCPT TO:<" + rcpts.get(k) + ">", 1);
             }
             Future<Reply> f = expect(SmtpState.RCPT);
             final int i = k;
@@ -399,11 +421,17 @@ public final class SmtpSession {
     private Future<Void> afterData(Envelope env, TransactionResult res) {
         Reply d = res.data();
         if (d.code() != 354) {
-            return Future.succeededFuture(); // the DATA reply decides for every accepted recipient
+            if (d.code() >= 400) {
+                return Future.succeededFuture(); // the DATA refusal decides for every accepted recipient
+            }
+            // RFC 5321 section 4.3.2: DATA is answered 354 (go ahead) or refused; a 2xx (or another
+            // 3xx) would let a recipient count as delivered though no body went: never
+            return fatal(SmtpFailure.Kind.PROTOCOL, "protocol error with " + peer + ": DATA was answered "
+                    + d.code() + " instead of 354, no message was sent");
         }
         if (res.accepted() == 0) {
             // pipelined, nobody accepted, yet 354: end an empty message (RFC 2920 section 3.1)
-            write(".");
+            write(".", 1);
             return expect(SmtpState.DATA_DONE).mapEmpty();
         }
         return sendBody(env.content()).compose(v -> expect(SmtpState.DATA_DONE)).map(r -> {
@@ -430,6 +458,16 @@ public final class SmtpSession {
         state = SmtpState.DATA_BODY;
         Promise<Void> p = Promise.promise();
         body = p;
+        // the data-body timeout bounds each stall of the write queue (RFC 5321 4.5.3.2.5); this
+        // deadline bounds the whole body, so a server that reads a byte now and then cannot hold
+        // the connection for ever: the timeout plus one second per 16 KiB
+        long whole = settings.timeouts().millis(SmtpState.DATA_BODY) + content.length / BODY_BYTES_PER_MS;
+        bodyTimer = vertx.setTimer(Math.max(1, whole), id -> {
+            bodyTimer = -1;
+            fail(new SmtpFailure(SmtpFailure.Kind.TIMEOUT, SmtpState.DATA_BODY, null,
+                    "conversation with " + peer + " timed out while " + SmtpState.DATA_BODY.during()
+                            + " (" + content.length + " bytes not taken in " + whole / 1000 + " s)"));
+        });
         pumpBody(content, 0, new DotStuffer(), p);
         return p.future();
     }
@@ -440,7 +478,10 @@ public final class SmtpSession {
             if (pos >= content.length) {
                 Buffer end = Buffer.buffer(8);
                 stuffer.finish(end);
+                owed++; // the reply to the final dot
+                commandAt = System.nanoTime();
                 socket.write(end);
+                cancelBodyTimer();
                 body = null;
                 p.tryComplete();
                 return;
@@ -472,8 +513,12 @@ public final class SmtpSession {
             close();
             return Future.succeededFuture();
         }
+        if (ended != null) {
+            close(); // the server said 421 and closes: nothing more to say
+            return Future.succeededFuture();
+        }
         quitting = true;
-        write("QUIT");
+        write("QUIT", 1);
         return expect(SmtpState.QUIT).transform(ar -> {
             close();
             return Future.succeededFuture();
@@ -508,6 +553,10 @@ public final class SmtpSession {
     /** Drops the connection without QUIT. */
     public void close() {
         cancelTimer();
+        cancelBodyTimer();
+        if (reader != null) {
+            reader.stop();
+        }
         if (!closed) {
             closed = true;
             quitting = true;
@@ -521,13 +570,26 @@ public final class SmtpSession {
 
     // ---------------------------------------------------------------- reply plumbing
 
-    private void onLine(Buffer raw) {
+    private void onData(Buffer data) {
         if (failure != null) {
             return;
         }
-        String line = raw.toString(StandardCharsets.UTF_8);
-        if (line.endsWith("\r")) {
-            line = line.substring(0, line.length() - 1);
+        try {
+            reader.feed(data);
+        } catch (SmtpProtocolException e) {
+            fail(new SmtpFailure(SmtpFailure.Kind.PROTOCOL, state, null,
+                    "protocol error with " + peer + " while " + state.during() + ": " + e.getMessage()));
+            return;
+        }
+        if (failure == null && unreadBytes + reader.buffered() > settings.limits().maxUnreadBytes()) {
+            fail(new SmtpFailure(SmtpFailure.Kind.PROTOCOL, state, null, "protocol error with " + peer + " while "
+                    + state.during() + ": more than " + settings.limits().maxUnreadBytes() + " bytes of replies unread"));
+        }
+    }
+
+    private void onLine(String line) {
+        if (failure != null) {
+            return;
         }
         if (handshaking) {
             fail(new SmtpFailure(SmtpFailure.Kind.PROTOCOL, state, null,
@@ -545,17 +607,31 @@ public final class SmtpSession {
         if (r == null) {
             return;
         }
+        if (owed == 0) {
+            // no command waits for it: never credit it to a later one
+            if (r.code() == 421) {
+                // RFC 5321 section 3.8: the server is closing the connection (e.g. its idle timeout)
+                fail(new SmtpFailure(SmtpFailure.Kind.LOST, state, r, state == SmtpState.READY
+                        ? "host " + peer + " closed the idle connection: " + r
+                        : "host " + peer + " closed the connection while " + state.during() + ": " + r));
+            } else {
+                fail(new SmtpFailure(SmtpFailure.Kind.PROTOCOL, state, r, "protocol error with " + peer + " while "
+                        + state.during() + ": unsolicited reply (no command was waiting for it): " + r));
+            }
+            return;
+        }
+        owed--;
+        if (r.code() == 421 && ended == null) {
+            ended = r; // whatever it answers, the server is closing the session
+        }
         Promise<Reply> w = waiting;
         if (w != null) {
             waiting = null;
             cancelTimer();
             w.complete(r);
-        } else if (state == SmtpState.READY && r.code() == 421) {
-            // RFC 5321 section 3.8: the server is closing an idle connection (e.g. its timeout)
-            fail(new SmtpFailure(SmtpFailure.Kind.LOST, state, r,
-                    "host " + peer + " closed the idle connection: " + r));
         } else {
             unread.add(r);
+            unreadBytes += r.size();
         }
     }
 
@@ -563,26 +639,41 @@ public final class SmtpSession {
         if (failure != null) {
             return Future.failedFuture(failure);
         }
+        if (ended != null) {
+            // RFC 5321 section 3.8: after a 421 the server closes; no reply after it counts
+            return fatal(SmtpFailure.Kind.LOST, ended, "host " + peer + " ended the session: " + ended);
+        }
         state = s;
         Reply r = unread.poll();
         if (r != null) {
+            unreadBytes -= r.size();
             return Future.succeededFuture(r);
         }
         Promise<Reply> p = Promise.promise();
         waiting = p;
-        armTimer(s);
+        // from the command, not from the last byte: a server trickling its reply (or the replies
+        // of a pipelined group) gets the state's timeout in all, never more
+        long elapsed = (System.nanoTime() - commandAt) / 1_000_000;
+        armTimer(s, Math.max(1, settings.timeouts().millis(s) - elapsed));
         return p.future();
     }
 
-    private void write(String command) {
+    /** Writes one command (or a pipelined group) that the server answers with {@code replies} replies. */
+    private void write(String command, int replies) {
         if (socket != null && !closed) {
+            owed += replies;
+            commandAt = System.nanoTime();
             socket.write(Buffer.buffer(command + "\r\n", "UTF-8"));
         }
     }
 
     private void armTimer(SmtpState s) {
+        armTimer(s, settings.timeouts().millis(s));
+    }
+
+    private void armTimer(SmtpState s, long millis) {
         cancelTimer();
-        timer = vertx.setTimer(settings.timeouts().millis(s), id -> {
+        timer = vertx.setTimer(millis, id -> {
             timer = -1;
             fail(new SmtpFailure(SmtpFailure.Kind.TIMEOUT, s, null,
                     "conversation with " + peer + " timed out while " + s.during()));
@@ -596,12 +687,23 @@ public final class SmtpSession {
         }
     }
 
+    private void cancelBodyTimer() {
+        if (bodyTimer >= 0) {
+            vertx.cancelTimer(bodyTimer);
+            bodyTimer = -1;
+        }
+    }
+
     /** The connection is unusable: record why, fail what waits, drop it. */
     private void fail(SmtpFailure f) {
         if (failure == null) {
             failure = f;
         }
         cancelTimer();
+        cancelBodyTimer();
+        if (reader != null) {
+            reader.stop();
+        }
         Promise<Reply> w = waiting;
         waiting = null;
         if (w != null) {
@@ -623,7 +725,11 @@ public final class SmtpSession {
     }
 
     private <T> Future<T> fatal(SmtpFailure.Kind kind, String message) {
-        fail(new SmtpFailure(kind, state, null, message));
+        return fatal(kind, null, message);
+    }
+
+    private <T> Future<T> fatal(SmtpFailure.Kind kind, Reply reply, String message) {
+        fail(new SmtpFailure(kind, state, reply, message));
         return Future.failedFuture(failure);
     }
 
@@ -654,9 +760,19 @@ public final class SmtpSession {
 
     // ---------------------------------------------------------------- inspection
 
-    /** Whether a new transaction may start now. */
+    /**
+     * Whether a new transaction may start now: READY, not ended by the server (421), and nothing
+     * unread - no reply owed or read ahead, no partial line - so no stale reply can answer the
+     * next message's commands.
+     */
     public boolean usable() {
-        return failure == null && refusal == null && !closed && state == SmtpState.READY;
+        return failure == null && refusal == null && ended == null && !closed && state == SmtpState.READY
+                && owed == 0 && unread.isEmpty() && !parser.partial() && (reader == null || reader.buffered() == 0);
+    }
+
+    /** The 421 with which the server ended the session, or null. */
+    public Reply ended() {
+        return ended;
     }
 
     public SmtpState state() {

@@ -5,17 +5,20 @@ package warmwire.session.smtp;
  *   SmtpSettings - what every session of this client shares.
  * DESCRIPTION
  *   {@code heloName} is sent in EHLO/HELO; {@code timeouts} guards each state;
- *   {@code maxLineLength} bounds one reply line (RFC 5321 says 512; real servers exceed it).
+ *   {@code limits} bound what a server may send ({@link ReplyLimits}).
  */
-public record SmtpSettings(String heloName, SmtpTimeouts timeouts, int maxLineLength) {
+public record SmtpSettings(String heloName, SmtpTimeouts timeouts, ReplyLimits limits) {
 
     public SmtpSettings {
         if (heloName == null || heloName.isBlank() || heloName.matches(".*[\\s<>].*")) {
             throw new IllegalArgumentException("bad HELO name: " + heloName);
         }
+        if (limits == null) {
+            limits = ReplyLimits.DEFAULT;
+        }
     }
 
     public SmtpSettings(String heloName, SmtpTimeouts timeouts) {
-        this(heloName, timeouts, 8192);
+        this(heloName, timeouts, ReplyLimits.DEFAULT);
     }
 }

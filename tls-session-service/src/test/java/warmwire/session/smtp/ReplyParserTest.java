@@ -77,4 +77,40 @@ class ReplyParserTest {
         assertThrows(SmtpProtocolException.class, () -> ReplyParser.parse(List.of("250-only continuation")));
         assertThrows(SmtpProtocolException.class, () -> ReplyParser.parse(List.of("250 done", "250 again")));
     }
+
+    @Test
+    void aReplyHasAtMostItsLimitOfLines() {
+        ReplyParser p = new ReplyParser(ReplyLimits.DEFAULT);
+        for (int i = 0; i < 99; i++) {
+            assertNull(p.feed("250-line " + i));
+        }
+        assertEquals(100, p.feed("250 last").lines().size(), "100 lines are fine");
+        for (int i = 0; i < 100; i++) {
+            p.feed("250-line " + i);
+        }
+        SmtpProtocolException e = assertThrows(SmtpProtocolException.class, () -> p.feed("250 one too many"));
+        assertTrue(e.getMessage().contains("100 lines"), e.getMessage());
+    }
+
+    @Test
+    void aReplyHasAtMostItsLimitOfBytes() {
+        ReplyParser p = new ReplyParser(new ReplyLimits(2048, 100, 4096, 8192));
+        p.feed("250-" + "x".repeat(2000));
+        SmtpProtocolException e = assertThrows(SmtpProtocolException.class, () -> p.feed("250-" + "x".repeat(2100)));
+        assertTrue(e.getMessage().contains("4096 bytes"), e.getMessage());
+    }
+
+    @Test
+    void theBytesCountPerReply() {
+        ReplyParser p = new ReplyParser(new ReplyLimits(2048, 100, 4096, 8192));
+        for (int i = 0; i < 10; i++) {
+            assertEquals(250, p.feed("250 " + "y".repeat(2000)).code(), "each reply starts from zero");
+        }
+    }
+
+    @Test
+    void limitsBelowTheRfcMinimumAreRefused() {
+        assertThrows(IllegalArgumentException.class, () -> new ReplyLimits(100, 100, 65536, 262144));
+        assertThrows(IllegalArgumentException.class, () -> new ReplyLimits(2048, 100, 65536, 1024));
+    }
 }

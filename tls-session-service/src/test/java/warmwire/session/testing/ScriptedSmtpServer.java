@@ -54,6 +54,20 @@ public final class ScriptedSmtpServer implements AutoCloseable {
     public volatile long replyDelayMillis;
     /** Answer RCPT beyond this many in one transaction with 452 4.5.3. -1 unlimited. */
     public volatile int maxRcptPerTransaction = -1;
+    /** Reply to DATA; anything but 354 reads no body (a hostile server's 250 to DATA). */
+    public volatile String dataReply = "354 End data with <CR><LF>.<CR><LF>";
+    /** Reply to MAIL given how many messages this connection carried so far; null = 250. */
+    public volatile java.util.function.IntFunction<String> mailReply = n -> null;
+    /** Reply to EHLO replaced by these raw bytes (a huge or malformed reply), null = normal. */
+    public volatile byte[] rawEhloReply;
+    /** After the EHLO reply, this many unsolicited "250 flood" lines (or until the client hangs up). */
+    public volatile long floodLines;
+    /** Raw bytes sent in the same write as the 220 to STARTTLS (an injection), null = none. */
+    public volatile byte[] starttlsInject;
+    /** Replies are sent one byte per this many milliseconds (a trickling server), 0 = at once. */
+    public volatile long trickleMillis;
+    /** An unsolicited reply sent right after the end-of-data reply, null = none. */
+    public volatile String afterDataDone;
 
     // ---- what happened
     public final List<String> commands = new CopyOnWriteArrayList<>();
@@ -133,6 +147,11 @@ public final class ScriptedSmtpServer implements AutoCloseable {
                 String verb = line.length() >= 4 ? line.substring(0, 4).toUpperCase(Locale.ROOT) : line.toUpperCase(Locale.ROOT);
                 switch (verb) {
                     case "EHLO" -> {
+                        if (rawEhloReply != null) {
+                            out.write(rawEhloReply);
+                            out.flush();
+                            break;
+                        }
                         if (ehloReply != null) {
                             send(out, ehloReply);
                             break;
@@ -146,7 +165,11 @@ public final class ScriptedSmtpServer implements AutoCloseable {
                         for (int i = 0; i < ext.size(); i++) {
                             b.append(i == ext.size() - 1 ? "250 " : "250-").append(ext.get(i)).append("\r\n");
                         }
-                        out.write(b.toString().getBytes(StandardCharsets.US_ASCII));
+                        send(out, b.substring(0, b.length() - 2));
+                        byte[] flood = "250 flood\r\n".getBytes(StandardCharsets.US_ASCII);
+                        for (long i = 0; i < floodLines; i++) {
+                            out.write(flood);
+                        }
                         out.flush();
                     }
                     case "HELO" -> send(out, "250 test.local");
@@ -155,7 +178,15 @@ public final class ScriptedSmtpServer implements AutoCloseable {
                             send(out, "502 5.5.1 no STARTTLS here");
                             break;
                         }
-                        send(out, "220 2.0.0 Ready to start TLS");
+                        if (starttlsInject != null) {
+                            byte[] r = "220 2.0.0 Ready to start TLS\r\n".getBytes(StandardCharsets.US_ASCII);
+                            byte[] both = java.util.Arrays.copyOf(r, r.length + starttlsInject.length);
+                            System.arraycopy(starttlsInject, 0, both, r.length, starttlsInject.length);
+                            out.write(both);
+                            out.flush();
+                        } else {
+                            send(out, "220 2.0.0 Ready to start TLS");
+                        }
                         SSLSocket ssl = (SSLSocket) tls.getSocketFactory().createSocket(sock, null, sock.getPort(), false);
                         ssl.setUseClientMode(false);
                         if (tlsEnabledProtocols != null) {
@@ -180,10 +211,11 @@ public final class ScriptedSmtpServer implements AutoCloseable {
                         if (in.available() > 0) {
                             pipelinedMail = true;
                         }
-                        mailOk = true;
+                        String mr = mailReply.apply(messages);
+                        mailOk = mr == null;
                         accepted = 0;
                         rcpts = 0;
-                        send(out, "250 2.1.0 Ok");
+                        send(out, mr == null ? "250 2.1.0 Ok" : mr);
                     }
                     case "RCPT" -> {
                         if (!mailOk) {
@@ -204,7 +236,12 @@ public final class ScriptedSmtpServer implements AutoCloseable {
                             send(out, "554 5.5.1 no valid recipients");
                             break;
                         }
-                        send(out, "354 End data with <CR><LF>.<CR><LF>");
+                        String dr = dataReply;
+                        send(out, dr);
+                        if (!dr.startsWith("354")) {
+                            mailOk = false;
+                            break;
+                        }
                         ByteArrayOutputStream body = new ByteArrayOutputStream();
                         while (true) {
                             byte[] l = readRaw(in);
@@ -222,6 +259,9 @@ public final class ScriptedSmtpServer implements AutoCloseable {
                         }
                         bodies.add(body.toByteArray());
                         send(out, dataDoneReply);
+                        if (afterDataDone != null) {
+                            send(out, afterDataDone);
+                        }
                         mailOk = false;
                         messages++;
                         if (closeAfterMessages >= 0 && messages >= closeAfterMessages) {
@@ -270,8 +310,22 @@ public final class ScriptedSmtpServer implements AutoCloseable {
                 throw new IOException(e);
             }
         }
-        out.write((reply + "\r\n").getBytes(StandardCharsets.UTF_8));
-        out.flush();
+        byte[] bytes = (reply + "\r\n").getBytes(StandardCharsets.UTF_8);
+        long t = trickleMillis;
+        if (t <= 0) {
+            out.write(bytes);
+            out.flush();
+            return;
+        }
+        for (byte b : bytes) {
+            out.write(b);
+            out.flush();
+            try {
+                Thread.sleep(t);
+            } catch (InterruptedException e) {
+                throw new IOException(e);
+            }
+        }
     }
 
     /** A line including its CR LF, bytes as received; null at end of stream. */
