@@ -8,6 +8,7 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.BooleanSupplier;
+import org.jboss.logging.Logger;
 import warmwire.contracts.mail.TlsLevel;
 import warmwire.contracts.route.Endpoint;
 import warmwire.session.conn.CacheKey;
@@ -16,10 +17,8 @@ import warmwire.session.conn.DeliveryAttempt;
 import warmwire.session.conn.EndpointWalker;
 import warmwire.session.conn.JobTransactions;
 import warmwire.session.smtp.Envelope;
-import warmwire.session.smtp.Reply;
 import warmwire.session.smtp.SmtpFailure;
 import warmwire.session.smtp.SmtpState;
-import warmwire.session.smtp.TransactionResult;
 
 /**
  * NAME
@@ -51,18 +50,67 @@ import warmwire.session.smtp.TransactionResult;
  *   closes while idle (EOF, 421) leaves the idle set at once. A reused connection found dead
  *   at RSET or MAIL ({@link JobTransactions.Result#stale()}) is dropped and the job runs on
  *   a fresh connection (outside the window: it replaces the dead one), without a deferral.
+ *   So does what a server left open when it ended the session (a 421 anywhere, a 4xx to MAIL
+ *   on a reused connection: {@link JobTransactions}), once per job; a 4xx to MAIL after N
+ *   transactions teaches the queue that the server takes N per connection, and the site's
+ *   deliveries-per-connection limit drops to N for as long as the queue lives. A 421 on a
+ *   fresh connection halves the window (overload); one that ends a reused connection does not.
  *
  *   A queue with no connection and no job for {@code idleTimeout} retires ({@code onRetire}
  *   removes it from the cache); a job that reaches a retired queue is handed back to the cache
  *   ({@code resubmit}), which makes a new one. So a site costs nothing once it is quiet.
  */
 public final class SiteQueue {
+    private static final Logger LOG = Logger.getLogger(SiteQueue.class);
 
-    /** A job waiting in or running from the queue. */
-    record Job(List<Endpoint> endpoints, TlsLevel level, Envelope envelope, Promise<DeliveryAttempt> promise,
-               int[] requeues) {
+    /**
+     * A job waiting in or running from the queue. {@code positions} are the recipients still to
+     * run (all at first; after the server ended a session, those it left open), {@code earlier}
+     * the transactions that ran on a connection the server ended, {@code resumed} whether the
+     * job already went on to a fresh connection once.
+     */
+    static final class Job {
+        final List<Endpoint> endpoints;
+        final TlsLevel level;
+        final Envelope envelope;
+        final Promise<DeliveryAttempt> promise;
+        int requeues;
+        int[] positions;
+        final List<DeliveryAttempt.Part> earlier = new ArrayList<>();
+        boolean resumed;
+
         Job(List<Endpoint> endpoints, TlsLevel level, Envelope envelope, Promise<DeliveryAttempt> promise) {
-            this(endpoints, level, envelope, promise, new int[1]);
+            this.endpoints = endpoints;
+            this.level = level;
+            this.envelope = envelope;
+            this.promise = promise;
+            this.positions = JobTransactions.all(envelope);
+        }
+
+        List<Endpoint> endpoints() {
+            return endpoints;
+        }
+
+        TlsLevel level() {
+            return level;
+        }
+
+        Envelope envelope() {
+            return envelope;
+        }
+
+        Promise<DeliveryAttempt> promise() {
+            return promise;
+        }
+
+        /** The parts that ran before, then these. */
+        List<DeliveryAttempt.Part> with(List<DeliveryAttempt.Part> parts) {
+            if (earlier.isEmpty()) {
+                return parts;
+            }
+            List<DeliveryAttempt.Part> all = new ArrayList<>(earlier);
+            all.addAll(parts);
+            return all;
         }
     }
 
@@ -92,6 +140,8 @@ public final class SiteQueue {
     private long opened;
     private Promise<Void> drained;
     private long serviceNanos; // EWMA of the time a job holds a connection; 0 = not measured yet
+    /** Deliveries per connection the server allows, learnt from a refused session (MAX_VALUE = none seen). */
+    private int sessionLimit = Integer.MAX_VALUE;
     private long retireTimer = -1;
     private boolean retired;
     private volatile Snapshot snapshot;
@@ -258,11 +308,11 @@ public final class SiteQueue {
             if (o.session() == null) {
                 shrink();
                 publish();
-                if (!live.isEmpty() && job.requeues()[0] < 3 && !closing.getAsBoolean()) {
-                    job.requeues()[0]++;
+                if (!live.isEmpty() && job.requeues < 3 && !closing.getAsBoolean()) {
+                    job.requeues++;
                     waiting.addFirst(job); // the live connections will serve it
                 } else {
-                    DeliveryAttempt failed = new DeliveryAttempt(o.answered(), List.of(), o.failure(), null, 0,
+                    DeliveryAttempt failed = new DeliveryAttempt(o.answered(), job.with(List.of()), o.failure(), null, 0,
                             o.connectNanos(), 0);
                     boolean cohortFailed = live.isEmpty() && opening == 0;
                     if (cohortFailed) {
@@ -284,7 +334,7 @@ public final class SiteQueue {
             live.add(c);
             c.session.onClosed(() -> closed(c));
             if (c.closed) { // closed before we looked
-                job.promise().complete(new DeliveryAttempt(o.endpoint(), List.of(), c.session.failure(), null, 0,
+                job.promise().complete(new DeliveryAttempt(o.endpoint(), job.with(List.of()), c.session.failure(), null, 0,
                         o.connectNanos(), 0));
                 pump();
                 return;
@@ -297,11 +347,29 @@ public final class SiteQueue {
     private void run(CachedConnection c, Job job, boolean reused, long connectNanos) {
         busy++;
         long t0 = System.nanoTime();
-        JobTransactions.run(c.session, job.envelope(), reused, limits.recipientsPerTransaction()).onComplete(ar -> {
+        JobTransactions.run(c.session, job.envelope(), job.positions, reused, limits.recipientsPerTransaction(),
+                !job.resumed).onComplete(ar -> {
             busy--;
             JobTransactions.Result r = ar.result();
-            if (r.stale()) {
-                c.session.close(); // dropped, not a failed delivery: a fresh connection takes the job
+            if (r.resumes()) {
+                // the server ended the session (or the reused connection was found dead): not a
+                // failed delivery; what it left open goes on a fresh connection at once (outside
+                // the window: it replaces this one), once per job
+                if (r.sessionLimit() > 0 && r.sessionLimit() < sessionLimit) {
+                    sessionLimit = r.sessionLimit();
+                    LOG.infof("site %s: %s ended the session after %d deliveries; deliveries per connection now %d",
+                            key, c.endpoint.relay(), r.sessionLimit(), sessionLimit);
+                }
+                if (!r.stale()) {
+                    walker.events().reused(Math.max(0, r.parts().size() - (r.firstUse() > 1 ? 0 : 1)));
+                    if (r.firstUse() == 1 && r.parts().stream().anyMatch(pt -> JobTransactions.saw421(pt.result()))) {
+                        shrink(); // a fresh connection answered 421: the server is overloaded
+                    }
+                    job.resumed = true;
+                }
+                job.earlier.addAll(r.parts());
+                job.positions = r.resume();
+                c.session.quit(); // QUIT where the server still talks; closed() follows
                 open(job);
                 publish();
                 return;
@@ -315,7 +383,7 @@ public final class SiteQueue {
                 serviceNanos = serviceNanos == 0 ? took : serviceNanos + (took - serviceNanos) / 5;
             }
             publish();
-            job.promise().complete(new DeliveryAttempt(c.endpoint, r.parts(), r.failure(), c.session.tls(), r.firstUse(),
+            job.promise().complete(new DeliveryAttempt(c.endpoint, job.with(r.parts()), r.failure(), c.session.tls(), r.firstUse(),
                     reused ? System.nanoTime() - t0 - r.transmitNanos() : connectNanos, r.transmitNanos()));
             release(c);
             pump();
@@ -325,7 +393,7 @@ public final class SiteQueue {
     private void feedback(JobTransactions.Result r) {
         boolean ok = r.failure() == null;
         for (DeliveryAttempt.Part p : r.parts()) {
-            if (saw421(p.result())) {
+            if (JobTransactions.saw421(p.result())) {
                 shrink();
                 return;
             }
@@ -336,20 +404,9 @@ public final class SiteQueue {
         }
     }
 
-    private static boolean saw421(TransactionResult t) {
-        if (is421(t.mail()) || is421(t.data()) || is421(t.dataDone())) {
-            return true;
-        }
-        for (int i = 0; i < t.recipients(); i++) {
-            if (is421(t.rcpt(i))) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    private static boolean is421(Reply r) {
-        return r != null && r.code() == 421;
+    /** Transactions per connection: the configured limit, or less where the server showed its own. */
+    private int maxUses() {
+        return Math.min(limits.maxUses(), sessionLimit);
     }
 
     private void shrink() {
@@ -363,7 +420,7 @@ public final class SiteQueue {
         }
         long now = System.nanoTime();
         long ageLeft = limits.maxAge().toNanos() - c.ageNanos(now);
-        if (!c.session.usable() || closing.getAsBoolean() || c.session.transactions() >= limits.maxUses() || ageLeft <= 0) {
+        if (!c.session.usable() || closing.getAsBoolean() || c.session.transactions() >= maxUses() || ageLeft <= 0) {
             c.session.quit(); // QUIT when it still talks, else close; closed() follows
             return;
         }

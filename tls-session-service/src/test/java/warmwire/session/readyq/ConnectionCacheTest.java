@@ -418,4 +418,60 @@ class ConnectionCacheTest {
             assertAll(outcome(f, tarpit.port(), TlsLevel.NONE, "x@slow.example"), Status.DEFERRED);
         }
     }
+
+    // ---------------------------------------------------------------- a session the server ended (issue 11)
+
+    @Test
+    void aServerThatRefusesMoreMessagesPerSessionTeachesTheLimitAndLosesNoMail() throws Exception {
+        ScriptedSmtpServer s = net.server();
+        s.extensions = List.of("8BITMIME", "ENHANCEDSTATUSCODES"); // OpenSMTPD offers no PIPELINING
+        s.mailReply = n -> n >= 3 ? "452 4.5.3 Too many recipients: Too many messages sent" : null; // its max-mails
+        ConnectionCache c = cache(ConnectionLimits.defaults());
+        for (int i = 0; i < 10; i++) {
+            DeliveryOutcome o = deliver(c, s.port(), TlsLevel.NONE, "r" + i + "@example.com");
+            assertAll(o, Status.DELIVERED);
+        }
+        assertEquals(10, s.bodies.size());
+        assertEquals(11, count(s, "MAIL"), "one refused MAIL: after it the site keeps to 3 per connection");
+        assertEquals(4, s.connections, "3 + 3 + 3 + 1");
+    }
+
+    @Test
+    void aFourTwentyOneMidTransactionResumesOnAFreshConnection() throws Exception {
+        ScriptedSmtpServer s = net.server();
+        java.util.concurrent.atomic.AtomicBoolean once = new java.util.concurrent.atomic.AtomicBoolean();
+        s.rcptReply = r -> r.startsWith("b@") && once.compareAndSet(false, true)
+                ? "421 4.3.2 Service shutting down" : "250 2.1.5 Ok";
+        ConnectionCache c = cache(ConnectionLimits.defaults());
+        assertAll(deliver(c, s.port(), TlsLevel.NONE, "first@example.com"), Status.DELIVERED);
+        DeliveryOutcome o = deliver(c, s.port(), TlsLevel.NONE, "a@example.com", "b@example.com");
+        assertAll(o, Status.DELIVERED);
+        assertEquals(2, s.connections, "the 421 ended the first connection");
+        assertEquals(1, o.connectionUse(), "the job went on at once on a fresh connection");
+        assertEquals(2, s.bodies.size(), "no body went on the ended session");
+    }
+
+    @Test
+    void aFourTwentyOneOnTheFreshConnectionTooIsADeferral() throws Exception {
+        ScriptedSmtpServer s = net.server();
+        s.mailReply = n -> "421 4.3.2 Service shutting down";
+        ConnectionCache c = cache(ConnectionLimits.defaults());
+        DeliveryOutcome o = deliver(c, s.port(), TlsLevel.NONE, "a@example.com");
+        assertAll(o, Status.DEFERRED);
+        assertTrue(o.results().get(0).reason().contains("421"), o.results().get(0).reason());
+        assertEquals(2, s.connections, "tried once more on a fresh connection, not for ever");
+    }
+
+    @Test
+    void aConnectionWithAnUnsolicitedReplyIsNeverReused() throws Exception {
+        ScriptedSmtpServer s = net.server();
+        s.afterDataDone = "250 2.0.0 stale reply nobody asked for";
+        ConnectionCache c = cache(ConnectionLimits.defaults());
+        assertAll(deliver(c, s.port(), TlsLevel.NONE, "a@example.com"), Status.DELIVERED);
+        Thread.sleep(300); // the stale reply reaches the idle connection
+        DeliveryOutcome second = deliver(c, s.port(), TlsLevel.NONE, "b@example.com");
+        assertAll(second, Status.DELIVERED);
+        assertEquals(1, second.connectionUse(), "a fresh connection, not the one with input left");
+        assertEquals(2, s.connections);
+    }
 }
