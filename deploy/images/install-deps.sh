@@ -6,7 +6,8 @@
 #   deploy/local/install-deps.sh. Installs podman, buildah and runc (crun fails
 #   here: cgroups in hybrid mode), iptables (netavark needs it), debootstrap
 #   (the base image is made from Debian packages: no registry can be reached),
-#   uidmap, slirp4netns, fuse-overlayfs, netavark and aardvark-dns. Runs
+#   uidmap, slirp4netns, fuse-overlayfs, netavark, aardvark-dns and catatonit (the
+#   pause process `podman kube play` builds its infra image from). Runs
 #   `apt-get update` only when a package is missing. Starts no service.
 #   kubectl (for `kubectl kustomize` in ManifestsIT) is NOT installed here: the
 #   project's machines carry kubectl 1.32 with kustomize v5.5, and Debian's own
@@ -15,7 +16,7 @@
 #   old kubectl is reported here and fails ManifestsIT with that message.
 set -euo pipefail
 
-PACKAGES=(podman buildah runc iptables debootstrap uidmap slirp4netns fuse-overlayfs netavark aardvark-dns)
+PACKAGES=(podman buildah runc iptables debootstrap uidmap slirp4netns fuse-overlayfs netavark aardvark-dns catatonit)
 
 if [[ $(id -u) -ne 0 ]]; then
     echo "install-deps.sh: must run as root (apt-get install)" >&2

@@ -42,7 +42,8 @@ import org.junit.jupiter.api.Test;
  *   no-new-privileges, a memory limit). Its own state folder ({@code .run/it-images}) and ports
  *   (the IT mesh's ports + 100, + {@code WARMWIRE_IT_PORT_OFFSET}), so it runs beside the IT mesh
  *   in the same JVM. Stopped with {@code podman-mesh.sh stop} afterwards, unless
- *   {@code WARMWIRE_IT_KEEP=1}.
+ *   {@code WARMWIRE_IT_KEEP=1}. Beside them, the local Kubernetes overlay's delivery-service
+ *   Deployment runs under {@code podman kube play} (the one workload podman can play).
  * COST
  *   First run on a machine: install of podman & co. (about 15 s), the base image (about 50 s),
  *   the service images (about 15 s), Kafka + Infinispan + peer (20-70 s, jar copies included).
@@ -143,6 +144,83 @@ class ImagesIT {
                 long max = heapMax(metrics.body());
                 assertTrue(max > 256L * 1024 * 1024 && max <= 384L * 1024 * 1024, name + " heap max " + max);
             }
+        }
+    }
+
+    /**
+     * The local overlay's delivery-service Deployment and its ConfigMap, rendered by kustomize, run
+     * under {@code podman kube play}. Adapted only where podman on the host network needs it:
+     * Kafka's address, an HTTP port of this test's own on 127.0.0.1, no {@code ports:} (they fail
+     * with host networking). queue-service and tls-session-service are not played: podman 4.3 fails
+     * on their {@code secretKeyRef} variables, and it rejects StatefulSets.
+     */
+    @Test
+    void localOverlayDeploymentRunsUnderPodmanKubePlay() throws Exception {
+        int port = QUEUE_PORT + 101;
+        ObjectMapper yaml = new com.fasterxml.jackson.dataformat.yaml.YAMLMapper();
+        Process render = new ProcessBuilder("kubectl", "kustomize", ROOT.resolve("deploy/k8s/overlays/local").toString())
+                .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        String rendered = new String(render.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(render.waitFor(60, TimeUnit.SECONDS) && render.exitValue() == 0, "kubectl kustomize overlays/local");
+        StringBuilder play = new StringBuilder();
+        String pod = PREFIX + "kube-delivery";
+        try (var parser = yaml.getFactory().createParser(rendered)) {
+            for (var it = yaml.readValues(parser, com.fasterxml.jackson.databind.node.ObjectNode.class); it.hasNext(); ) {
+                var o = it.next();
+                if (o == null || o.isEmpty()) {
+                    continue;
+                }
+                String kind = o.path("kind").asText();
+                String name = o.path("metadata").path("name").asText();
+                if (kind.equals("ConfigMap") && name.equals("warmwire-config")) {
+                    ((com.fasterxml.jackson.databind.node.ObjectNode) o.get("data")).put("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:" + KAFKA_PORT);
+                } else if (kind.equals("Deployment") && name.equals("delivery-service")) {
+                    ((com.fasterxml.jackson.databind.node.ObjectNode) o.get("metadata")).put("name", pod);
+                    var c = (com.fasterxml.jackson.databind.node.ObjectNode) o.at("/spec/template/spec/containers/0");
+                    c.remove("ports");
+                    for (String probe : List.of("startupProbe", "livenessProbe", "readinessProbe")) {
+                        ((com.fasterxml.jackson.databind.node.ObjectNode) c.at("/" + probe + "/httpGet")).put("port", port);
+                    }
+                    var env = (com.fasterxml.jackson.databind.node.ArrayNode) c.get("env");
+                    env.forEach(e -> {
+                        if (e.path("name").asText().equals("QUARKUS_HTTP_PORT")) {
+                            ((com.fasterxml.jackson.databind.node.ObjectNode) e).put("value", String.valueOf(port));
+                        }
+                    });
+                    env.addObject().put("name", "QUARKUS_HTTP_HOST").put("value", "127.0.0.1");
+                } else {
+                    continue;
+                }
+                play.append("---\n").append(yaml.writeValueAsString(o).replaceFirst("^---\\s*\n", ""));
+            }
+        }
+        Path file = STATE.resolve("kube-play-local.yaml");
+        Files.createDirectories(STATE);
+        Files.writeString(file, play.toString());
+        podman(Duration.ofSeconds(60), "kube", "down", file.toString());
+        try {
+            Exec up = podman(Duration.ofMinutes(2), "kube", "play", "--network", "host", file.toString());
+            assertEquals(0, up.exitCode, "podman kube play: " + up.out);
+            HttpResponse<String> ready = null;
+            for (int i = 0; i < 120; i++) {
+                try {
+                    ready = get("http://127.0.0.1:" + port + "/q/health/ready");
+                    if (ready.statusCode() == 200) {
+                        break;
+                    }
+                } catch (IOException notYet) {
+                    // not listening yet
+                }
+                Thread.sleep(500);
+            }
+            assertTrue(ready != null && ready.statusCode() == 200, "played delivery-service ready: " + (ready == null ? "no answer" : ready.body()));
+            String container = pod + "-pod-0-delivery-service";
+            JsonNode c = JSON.readTree(podman(Duration.ofSeconds(30), "container", "inspect", container).out).get(0);
+            assertEquals("10001:10001", c.path("Config").path("User").asText(), container + " user (from the pod's securityContext)");
+            assertTrue(c.path("HostConfig").path("ReadonlyRootfs").asBoolean(), container + " read-only root (readOnlyRootFilesystem)");
+            assertEquals(512L * 1024 * 1024, c.path("HostConfig").path("Memory").asLong(), container + " memory limit (resources.limits)");
+        } finally {
+            podman(Duration.ofSeconds(90), "kube", "down", file.toString());
         }
     }
 
