@@ -16,7 +16,7 @@
 #   stop      TERM, wait up to WARMWIRE_STOP_TIMEOUT, then KILL.
 #   status    one line; exit 0 running and ready, 1 running but not ready,
 #             3 stopped.
-#   topics    create the missing topics, fix max.message.bytes and grow
+#   topics    create the missing topics, fix their settings (topics.tsv) and grow
 #             partitions of existing ones, print a table.
 #   run-class run any class of the broker's class path (console producer,
 #             consumer, TopicCommand...) with quiet logging, e.g.
