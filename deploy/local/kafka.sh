@@ -16,19 +16,20 @@
 #   stop      TERM, wait up to WARMWIRE_STOP_TIMEOUT, then KILL.
 #   status    one line; exit 0 running and ready, 1 running but not ready,
 #             3 stopped.
-#   topics    create the missing topics, fix max.message.bytes and grow
+#   topics    create the missing topics, fix their settings (topics.tsv) and grow
 #             partitions of existing ones, print a table.
 #   run-class run any class of the broker's class path (console producer,
 #             consumer, TopicCommand...) with quiet logging, e.g.
 #               kafka.sh run-class org.apache.kafka.tools.TopicCommand \
 #                   --bootstrap-server 127.0.0.1:9092 --describe
 #
-#   Topics: mail.submit, mail.submit.dlq, mail.events, mail.route,
-#   mail.outcome, the retry tiers mail.retry.1..5 and mail.control (compacted)
-#   with WARMWIRE_PARTITIONS partitions, mail.deliver with
-#   WARMWIRE_DELIVER_PARTITIONS; all with max.message.bytes=16777216
-#   (a 10 MiB message travels base64 in JSON), but mail.submit with 1 MiB
-#   less, so that every record it holds fits the DLQ with reason headers. The broker allows the same
+#   Topics: those of contracts/src/main/resources/warmwire/contracts/topics.tsv
+#   (the one list, also behind the Kubernetes KafkaTopic resources): mail.submit,
+#   mail.submit.dlq, mail.events, mail.route, mail.outcome, the retry tiers
+#   mail.retry.1..5 and mail.control (compacted) with WARMWIRE_PARTITIONS
+#   partitions, mail.deliver with WARMWIRE_DELIVER_PARTITIONS; max.message.bytes,
+#   cleanup.policy and retention.ms as that file says (16777216: a 10 MiB message
+#   travels base64 in JSON; mail.submit 1 MiB less). The broker allows the same
 #   size (message.max.bytes, replica.fetch.max.bytes) and never auto-creates
 #   topics: a mistyped name fails loudly.
 # ENVIRONMENT
@@ -67,15 +68,26 @@ PROPS=$DIR/server.properties
 BOOTSTRAP=127.0.0.1:$PORT
 STARTED_PATTERN='Kafka Server started'
 
-# mail.submit allows 1 MiB less than every other topic, so that any record it holds still fits
-# mail.submit.dlq with the rejection headers added (a 10 MiB message needs under 14 MiB as JSON).
-SUBMIT_MAX_BYTES=$((MAX_MESSAGE_BYTES - 1048576))
+# The topics and their settings: contracts/src/main/resources/warmwire/contracts/topics.tsv, the
+# one source of truth (the Kubernetes KafkaTopic resources are checked against it too).
+TOPICS_FILE=$WW_ROOT/contracts/src/main/resources/warmwire/contracts/topics.tsv
 
-topic_specs() {
-    echo "mail.submit.dlq:$PARTITIONS mail.events:$PARTITIONS" \
-        "mail.route:$PARTITIONS mail.deliver:$DELIVER_PARTITIONS mail.outcome:$PARTITIONS" \
-        "mail.retry.1:$PARTITIONS mail.retry.2:$PARTITIONS mail.retry.3:$PARTITIONS" \
-        "mail.retry.4:$PARTITIONS mail.retry.5:$PARTITIONS"
+# topic_groups - one line per distinct set of settings: "--config k=v ... topic:partitions ..."
+topic_groups() {
+    [[ -r $TOPICS_FILE ]] || ww_die "cannot read $TOPICS_FILE"
+    awk -v std="$PARTITIONS" -v deliver="$DELIVER_PARTITIONS" '
+        /^#/ || NF == 0 { next }
+        NF != 5 { printf "kafka.sh: %s:%d: 5 columns expected\n", FILENAME, FNR > "/dev/stderr"; exit 1 }
+        {
+            n = $2 == "standard" ? std : $2 == "deliver" ? deliver : $2
+            cfg = ""
+            if ($3 != "-") cfg = cfg " --config cleanup.policy=" $3
+            if ($4 != "-") cfg = cfg " --config retention.ms=" $4
+            if ($5 != "-") cfg = cfg " --config max.message.bytes=" $5
+            if (!(cfg in topics)) order[++count] = cfg
+            topics[cfg] = topics[cfg] " " $1 ":" n
+        }
+        END { for (i = 1; i <= count; i++) print order[i] topics[order[i]] }' "$TOPICS_FILE"
 }
 
 check_settings() {
@@ -114,18 +126,15 @@ tool() {
         -Dlog4j2.configurationFile="$HERE/tools-log4j2.properties" "$@"
 }
 
-# ensure_topics WAIT_MS [PID] - create / fix the topics and print them
+# ensure_topics WAIT_MS [PID] - create / fix the topics of topics.tsv and print them
 ensure_topics() {
-    local wait_ms=$1 pid=${2:-}
-    # shellcheck disable=SC2046
-    tool "${TOPICS_CMD[@]}" ensure --bootstrap "$BOOTSTRAP" --wait-ms "$wait_ms" \
-        ${pid:+--pid "$pid"} --config "max.message.bytes=$SUBMIT_MAX_BYTES" "mail.submit:$PARTITIONS"
-    # shellcheck disable=SC2046
-    tool "${TOPICS_CMD[@]}" ensure --bootstrap "$BOOTSTRAP" --wait-ms "$wait_ms" \
-        ${pid:+--pid "$pid"} --config "max.message.bytes=$MAX_MESSAGE_BYTES" $(topic_specs)
-    # operator actions: compacted, keyed by message id or site; small records
-    tool "${TOPICS_CMD[@]}" ensure --bootstrap "$BOOTSTRAP" --wait-ms "$wait_ms" \
-        ${pid:+--pid "$pid"} --config "cleanup.policy=compact" "mail.control:$PARTITIONS"
+    local wait_ms=$1 pid=${2:-} groups group
+    groups=$(topic_groups) || ww_die "bad $TOPICS_FILE"
+    while IFS= read -r group; do
+        # shellcheck disable=SC2086 # one group: options and topic:partitions words
+        tool "${TOPICS_CMD[@]}" ensure --bootstrap "$BOOTSTRAP" --wait-ms "$wait_ms" \
+            ${pid:+--pid "$pid"} $group || return
+    done <<<"$groups"
 }
 
 write_properties() {

@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# NAME
+#   install-deps.sh - install the Debian packages that image builds and manifest checks need
+# DESCRIPTION
+#   Idempotent, non-interactive, run as root on a Debian machine, like
+#   deploy/local/install-deps.sh. Installs podman, buildah and runc (crun fails
+#   here: cgroups in hybrid mode), iptables (netavark needs it), debootstrap
+#   (the base image is made from Debian packages: no registry can be reached),
+#   uidmap, slirp4netns, fuse-overlayfs, netavark, aardvark-dns and catatonit (the
+#   pause process `podman kube play` builds its infra image from). Runs
+#   `apt-get update` only when a package is missing. Starts no service.
+#   kubectl (for `kubectl kustomize` in ManifestsIT) is NOT installed here: the
+#   project's machines carry kubectl 1.32 with kustomize v5.5, and Debian's own
+#   kubernetes-client (1.20.2, kustomize v2) cannot render the overlays (tried:
+#   "cannot unmarshal object into ... patchesStrategicMerge"); a missing or too
+#   old kubectl is reported here and fails ManifestsIT with that message.
+set -euo pipefail
+
+PACKAGES=(podman buildah runc iptables debootstrap uidmap slirp4netns fuse-overlayfs netavark aardvark-dns catatonit)
+
+if [[ $(id -u) -ne 0 ]]; then
+    echo "install-deps.sh: must run as root (apt-get install)" >&2
+    exit 1
+fi
+
+installed() {
+    dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q '^install ok installed$'
+}
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+    installed "$p" || missing+=("$p")
+done
+if ! kubectl version --client 2>/dev/null | grep -q '^Kustomize Version: v5'; then
+    echo "images/install-deps.sh: warning: no kubectl with kustomize v5 on the PATH (ManifestsIT will fail)" >&2
+fi
+if [[ ${#missing[@]} -eq 0 ]]; then
+    echo "images/install-deps.sh: nothing to install"
+    exit 0
+fi
+
+export DEBIAN_FRONTEND=noninteractive
+echo "images/install-deps.sh: installing: ${missing[*]}"
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+for p in "${missing[@]}"; do
+    if installed "$p"; then
+        echo "images/install-deps.sh: installed: $p $(dpkg-query -W -f='${Version}' "$p")"
+    else
+        echo "images/install-deps.sh: FAILED to install: $p" >&2
+        exit 1
+    fi
+done
