@@ -19,6 +19,10 @@ import warmwire.session.smtp.SmtpFailure;
  *   with the last error without connecting, so a down destination costs nothing. When the time
  *   has passed the next job probes; a connection that opens clears the verdict.
  *   {@code listener} hears every change (published for the admin API; may be a no-op).
+ *   Site keys come from DNS, that is from remote parties, so verdicts do not live for ever: one
+ *   whose wait has passed is kept for another maxBackoff (the next probe's failure then doubles
+ *   the wait) and then forgotten, and at most {@link #MAX_VERDICTS} are held (past it, expired
+ *   ones go first, then the one whose wait ends soonest).
  */
 public final class DeadSites {
 
@@ -26,7 +30,11 @@ public final class DeadSites {
     public record Verdict(String site, Instant since, Instant until, int count, SmtpFailure failure) {
     }
 
+    /** Most verdicts held at once. */
+    static final int MAX_VERDICTS = 100_000;
+
     private final Map<String, Verdict> verdicts = new ConcurrentHashMap<>();
+    private final java.util.concurrent.atomic.AtomicLong calls = new java.util.concurrent.atomic.AtomicLong();
     private final Duration minBackoff;
     private final Duration maxBackoff;
     private final Clock clock;
@@ -59,9 +67,34 @@ public final class DeadSites {
             if (wait.compareTo(maxBackoff) > 0) {
                 wait = maxBackoff;
             }
-            return new Verdict(k, prev == null ? now : prev.since(), now.plus(wait), n, failure);
+            boolean forgotten = prev != null && forgettable(prev, now);
+            return forgotten ? new Verdict(k, now, now.plus(minBackoff), 1, failure)
+                    : new Verdict(k, prev == null ? now : prev.since(), now.plus(wait), n, failure);
         });
         listener.accept(v);
+        if (verdicts.size() > MAX_VERDICTS) {
+            trim(now);
+        } else if ((calls.incrementAndGet() & 1023) == 0) {
+            verdicts.values().removeIf(x -> forgettable(x, now)); // now and then, so forgotten ones leave
+        }
+    }
+
+    /** The verdict's wait, and the grace after it in which a failed probe still doubles, have passed. */
+    private boolean forgettable(Verdict v, Instant now) {
+        return !now.isBefore(v.until().plus(maxBackoff));
+    }
+
+    private void trim(Instant now) {
+        verdicts.values().removeIf(v -> forgettable(v, now));
+        while (verdicts.size() > MAX_VERDICTS) {
+            verdicts.values().stream().min(java.util.Comparator.comparing(Verdict::until))
+                    .ifPresent(v -> verdicts.remove(v.site(), v));
+        }
+    }
+
+    /** Verdicts held, expired ones included (tests, health). */
+    int size() {
+        return verdicts.size();
     }
 
     /** A connection to {@code site} opened: it is alive. */
@@ -75,7 +108,15 @@ public final class DeadSites {
     /** The verdict in force for {@code site} now, or null (unknown, or its wait has passed: probe). */
     public Verdict check(String site) {
         Verdict v = verdicts.get(site);
-        return v != null && clock.instant().isBefore(v.until()) ? v : null;
+        if (v == null) {
+            return null;
+        }
+        Instant now = clock.instant();
+        if (forgettable(v, now)) {
+            verdicts.remove(site, v);
+            return null;
+        }
+        return now.isBefore(v.until()) ? v : null;
     }
 
     /** Sites dead now. */

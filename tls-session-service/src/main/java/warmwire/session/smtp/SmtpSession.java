@@ -107,7 +107,7 @@ public final class SmtpSession {
     private Reply greeting;
     private int transactions;
     private Runnable closeListener;
-    private Future<Void> ticketReady;
+    private SessionTickets.Prepared ticket;
 
     public SmtpSession(Vertx vertx, NetClient client, SmtpSettings settings, Endpoint endpoint, TlsLevel level,
                        PeerVerifier verifier) {
@@ -158,7 +158,7 @@ public final class SmtpSession {
         if (level != TlsLevel.NONE) {
             // a stored TLS session of this endpoint (another instance's, after a shard moved) is
             // fetched while TCP, greeting, EHLO and STARTTLS go on; the handshake waits for it
-            ticketReady = tickets.prepare(address, endpoint.port(), endpoint.host(), level);
+            ticket = tickets.prepare(address, endpoint.port(), endpoint.host(), level);
         }
         client.connect(endpoint.port(), address).onComplete(ar -> {
             if (ar.failed()) {
@@ -232,6 +232,7 @@ public final class SmtpSession {
             return Future.succeededFuture();
         }
         if (!capabilities.starttls()) {
+            ticketDone(); // no handshake on this connection: a prepared session goes back
             if (level.mandatory()) {
                 return refuse(SmtpFailure.Kind.TLS_REQUIRED, null, "TLS is required, but was not offered by host " + peer);
             }
@@ -240,6 +241,7 @@ public final class SmtpSession {
         write("STARTTLS", 1);
         return expect(SmtpState.STARTTLS).compose(r -> {
             if (r.code() != 220) {
+                ticketDone();
                 if (level.mandatory()) {
                     return refuse(SmtpFailure.Kind.TLS_REQUIRED, r,
                             "TLS is required, but host " + peer + " refused to start TLS: " + r);
@@ -261,10 +263,11 @@ public final class SmtpSession {
         long handshakeStarted = System.currentTimeMillis();
         // the stored session fetched since connect is ready for the ClientHello (or the store
         // gave up: ticket-wait); the handshake timer already runs
-        Future<Void> ready = ticketReady == null ? Future.succeededFuture() : ticketReady;
+        Future<Void> ready = ticket == null ? Future.succeededFuture() : ticket.ready();
         return ready.compose(v -> socket.upgradeToSsl(endpoint.host())).transform(ar -> {
             handshaking = false;
             cancelTimer();
+            ticketDone(); // the handshake is over: a prepared session it did not take goes back
             if (failure != null) {
                 return Future.failedFuture(failure);
             }
@@ -554,6 +557,7 @@ public final class SmtpSession {
     public void close() {
         cancelTimer();
         cancelBodyTimer();
+        ticketDone();
         if (reader != null) {
             reader.stop();
         }
@@ -687,6 +691,15 @@ public final class SmtpSession {
         }
     }
 
+    /** The prepared TLS session, if any, is no longer wanted by this session (given back unless used). */
+    private void ticketDone() {
+        SessionTickets.Prepared t = ticket;
+        ticket = null;
+        if (t != null) {
+            t.done();
+        }
+    }
+
     private void cancelBodyTimer() {
         if (bodyTimer >= 0) {
             vertx.cancelTimer(bodyTimer);
@@ -701,6 +714,7 @@ public final class SmtpSession {
         }
         cancelTimer();
         cancelBodyTimer();
+        ticketDone();
         if (reader != null) {
             reader.stop();
         }

@@ -46,6 +46,11 @@ import warmwire.contracts.mail.TlsLevel;
  *               back without it with replaceWithVersion: two instances never get the same
  *               one, so a TLS 1.3 ticket is used once, RFC 8446 C.4) and queues it for the
  *               handshake; the engine's cache ({@link #sessionCache}) hands it to BoringSSL;
+ *     done      a prepared session no handshake took (connect failed, STARTTLS not offered,
+ *               the handshake offered another one, or the take finished after {@code wait})
+ *               goes back to the entry with its own expiry, so no ticket is stranded in
+ *               this instance; queues hold at most {@code perKey} per name and port, and
+ *               one left longer than {@link #STALE} goes back by itself;
  *     collect   after the EHLO that follows the handshake, the sessions the server issued are
  *               taken out of the engine's in-process cache ({@link ConscryptTls#takeSessions})
  *               and added to the entry.
@@ -63,6 +68,25 @@ import warmwire.contracts.mail.TlsLevel;
 public final class TicketStore implements SessionTickets, ConscryptTls.Caches {
     private static final Logger LOG = Logger.getLogger(TicketStore.class);
     public static final String CACHE = "warmwire-tickets";
+    /** A prepared session not handed to a handshake by then goes back to the store. */
+    static final Duration STALE = Duration.ofMinutes(15);
+
+    /** A session taken out of the store: its bytes, protocol, expiry, and whether it came from the reserve. */
+    record Took(byte[] plain, String protocol, long expiry, boolean belowFloor) {
+    }
+
+    /** A prepared session in a ready queue; {@code taken} once a handshake (or a give-back) has it. */
+    private static final class Ready {
+        final String key;
+        final Took took;
+        final long at = System.nanoTime();
+        final java.util.concurrent.atomic.AtomicBoolean taken = new java.util.concurrent.atomic.AtomicBoolean();
+
+        Ready(String key, Took took) {
+            this.key = key;
+            this.took = took;
+        }
+    }
 
     private final ObjectMapper json = new ObjectMapper();
     private final warmwire.session.ops.LazyCache cache;
@@ -78,7 +102,8 @@ public final class TicketStore implements SessionTickets, ConscryptTls.Caches {
         t.setDaemon(true);
         return t;
     });
-    private final Map<String, ConcurrentLinkedQueue<byte[]>> ready = new ConcurrentHashMap<>();
+    /** Prepared sessions waiting for their handshake, by (SNI name, port): what the engine asks by. */
+    private final Map<String, ConcurrentLinkedQueue<Ready>> ready = new ConcurrentHashMap<>();
     private final Map<String, AtomicInteger> reserveLeft = new ConcurrentHashMap<>();
     private volatile long gainsSeen = -1;
     private final Counter stored;
@@ -86,6 +111,7 @@ public final class TicketStore implements SessionTickets, ConscryptTls.Caches {
     private final Counter misses;
     private final Counter rejected;
     private final Counter failures;
+    private final Counter returned;
 
     public TicketStore(Supplier<RemoteCache<String, String>> open, TicketCipher cipher, String helo, int reserve, int perKey,
                        Duration lifetime, Duration wait, LongSupplier gains, MeterRegistry registry) {
@@ -107,6 +133,8 @@ public final class TicketStore implements SessionTickets, ConscryptTls.Caches {
                 .description("stored sessions that did not decrypt (other key, tampered): dropped").register(registry);
         this.failures = Counter.builder("warmwire.tls.tickets.failures")
                 .description("ticket store calls that failed or timed out (Infinispan)").register(registry);
+        this.returned = Counter.builder("warmwire.tls.tickets.returned")
+                .description("prepared sessions no handshake used, given back to the store").register(registry);
         // open the cache now, on the store's thread: the first handshakes after a start (a
         // restarted instance: the ones that need stored sessions most) must not wait for it
         io.execute(() -> {
@@ -134,34 +162,115 @@ public final class TicketStore implements SessionTickets, ConscryptTls.Caches {
     }
 
     @Override
-    public Future<Void> prepare(String address, int port, String sni, TlsLevel level) {
-        Context context = Vertx.currentContext();
-        Promise<Void> done = Promise.promise();
-        String key = key(address, port, sni, level);
-        long queued = System.nanoTime();
-        CompletableFuture.runAsync(() -> {
-            long started = System.nanoTime();
-            byte[] t = take(key);
-            long took = (System.nanoTime() - started) / 1_000_000;
-            if (took > 200 || started - queued > 200_000_000L) {
-                LOG.debugf("ticket store: take of %s waited %d ms for a thread and took %d ms (%s)", key,
-                        (started - queued) / 1_000_000, took, t == null ? "none" : "a session");
+    public Prepared prepare(String address, int port, String sni, TlsLevel level) {
+        return new Preparation(key(address, port, sni, level), readyKey(sni == null ? address : sni, port));
+    }
+
+    /**
+     * One prepare: the take runs on the store's threads; {@link #ready()} completes when it is
+     * queued or after {@code wait}. {@link #done()} before the take finished, or a take that
+     * finished after {@code wait}, or a queued session no handshake took: given back.
+     */
+    private final class Preparation implements Prepared {
+        private final String key;
+        private final String readyKey;
+        private final Promise<Void> done = Promise.promise();
+        private final Context context = Vertx.currentContext();
+        private Ready queued; // guarded by this
+        private boolean over; // done() or wait passed; guarded by this
+
+        Preparation(String key, String readyKey) {
+            this.key = key;
+            this.readyKey = readyKey;
+            long asked = System.nanoTime();
+            CompletableFuture.runAsync(() -> {
+                long started = System.nanoTime();
+                Took t = takeSession(key);
+                long took = (System.nanoTime() - started) / 1_000_000;
+                if (took > 200 || started - asked > 200_000_000L) {
+                    LOG.debugf("ticket store: take of %s waited %d ms for a thread and took %d ms (%s)", key,
+                            (started - asked) / 1_000_000, took, t == null ? "none" : "a session");
+                }
+                if (t != null) {
+                    offer(t);
+                }
+            }, io).orTimeout(wait.toMillis(), TimeUnit.MILLISECONDS).whenComplete((v, e) -> {
+                if (e != null) {
+                    failures.increment();
+                    LOG.debugf("ticket store: no stored session for %s in time (%s); full handshake", key, e.toString());
+                    synchronized (this) {
+                        over = queued == null; // a take that finishes now is given back
+                    }
+                }
+                if (context != null) {
+                    context.runOnContext(x -> done.tryComplete());
+                } else {
+                    done.tryComplete();
+                }
+            });
+        }
+
+        private void offer(Took t) {
+            Ready r = new Ready(key, t);
+            synchronized (this) {
+                if (!over) {
+                    queued = r;
+                    ConcurrentLinkedQueue<Ready> q = ready.computeIfAbsent(readyKey, k -> new ConcurrentLinkedQueue<>());
+                    q.add(r);
+                    trim(q);
+                    return;
+                }
             }
-            if (t != null) {
-                ready.computeIfAbsent(readyKey(sni == null ? address : sni, port), k -> new ConcurrentLinkedQueue<>()).add(t);
+            giveBack(r); // nobody waits for it any more
+        }
+
+        @Override
+        public Future<Void> ready() {
+            return done.future();
+        }
+
+        @Override
+        public void done() {
+            Ready r;
+            synchronized (this) {
+                over = true;
+                r = queued;
+                queued = null;
             }
-        }, io).orTimeout(wait.toMillis(), TimeUnit.MILLISECONDS).whenComplete((v, e) -> {
-            if (e != null) {
-                failures.increment();
-                LOG.debugf("ticket store: no stored session for %s in time (%s); full handshake", key, e.toString());
+            if (r != null) {
+                ConcurrentLinkedQueue<Ready> q = ready.get(readyKey);
+                if (q != null) {
+                    q.remove(r);
+                }
+                giveBack(r);
             }
-            if (context != null) {
-                context.runOnContext(x -> done.tryComplete());
-            } else {
-                done.tryComplete();
+        }
+    }
+
+    /** Keeps at most perKey sessions queued per name and port, and none older than {@link #STALE}. */
+    private void trim(ConcurrentLinkedQueue<Ready> q) {
+        long now = System.nanoTime();
+        Ready head;
+        while ((head = q.peek()) != null && (q.size() > perKey || now - head.at > STALE.toNanos())) {
+            if (q.remove(head)) {
+                giveBack(head);
             }
-        });
-        return done.future();
+        }
+    }
+
+    /** A prepared session nobody used goes back to its entry, with its own expiry (once). */
+    private void giveBack(Ready r) {
+        if (!r.taken.compareAndSet(false, true)) {
+            return; // a handshake has it
+        }
+        if (r.took.belowFloor()) {
+            reserveBudget(r.key).incrementAndGet();
+        }
+        if (r.took.expiry() <= Instant.now().getEpochSecond()) {
+            return;
+        }
+        returned.increment();
+        io.execute(() -> store(r.key, List.of(sealed(r.key, r.took.plain(), r.took.protocol(), r.took.expiry())), false));
     }
 
     @Override
@@ -186,8 +295,18 @@ public final class TicketStore implements SessionTickets, ConscryptTls.Caches {
         return new SSLClientSessionCache() {
             @Override
             public byte[] getSessionData(String host, int port) {
-                ConcurrentLinkedQueue<byte[]> q = ready.get(readyKey(host, port));
-                return q == null ? null : q.poll();
+                ConcurrentLinkedQueue<Ready> q = ready.get(readyKey(host, port));
+                if (q == null) {
+                    return null;
+                }
+                trim(q);
+                Ready r;
+                while ((r = q.poll()) != null) {
+                    if (r.taken.compareAndSet(false, true)) {
+                        return r.took.plain();
+                    }
+                }
+                return null;
             }
 
             @Override
@@ -209,6 +328,12 @@ public final class TicketStore implements SessionTickets, ConscryptTls.Caches {
 
     /** One session of {@code key}, decrypted, removed from the store; null when none may be taken. */
     byte[] take(String key) {
+        Took t = takeSession(key);
+        return t == null ? null : t.plain();
+    }
+
+    /** One session of {@code key} with its protocol and expiry, removed from the store; null when none may be taken. */
+    Took takeSession(String key) {
         AtomicInteger budget = reserveBudget(key);
         try {
             RemoteCache<String, String> c = cache();
@@ -239,7 +364,7 @@ public final class TicketStore implements SessionTickets, ConscryptTls.Caches {
                     continue;
                 }
                 hits.increment();
-                return plain;
+                return new Took(plain, t.path("p").asText(), t.path("x").asLong(), belowFloor);
             }
             misses.increment();
             return null;
@@ -252,35 +377,54 @@ public final class TicketStore implements SessionTickets, ConscryptTls.Caches {
 
     /** Adds the sessions to {@code key}'s entry (newest last, at most perKey kept). */
     void put(String key, List<ConscryptTls.Taken> sessions) {
+        long expiry = Instant.now().plus(lifetime).getEpochSecond();
+        List<ObjectNode> fresh = new ArrayList<>();
+        for (ConscryptTls.Taken t : sessions) {
+            fresh.add(sealed(key, t.bytes(), t.protocol(), expiry));
+        }
+        store(key, fresh, true);
+    }
+
+    private ObjectNode sealed(String key, byte[] plain, String protocol, long expiry) {
+        ObjectNode o = json.createObjectNode();
+        o.put("x", expiry);
+        o.put("p", protocol);
+        o.put("t", cipher.seal(plain, key));
+        return o;
+    }
+
+    /**
+     * Adds sessions to {@code key}'s entry, newest last ({@code newest}) or, for one given back,
+     * before the others (the newest are taken first); at most perKey kept.
+     */
+    private void store(String key, List<ObjectNode> fresh, boolean newest) {
+        int n = fresh.size();
         try {
             RemoteCache<String, String> c = cache();
-            long expiry = Instant.now().plus(lifetime).getEpochSecond();
-            List<ObjectNode> fresh = new ArrayList<>();
-            for (ConscryptTls.Taken t : sessions) {
-                ObjectNode o = json.createObjectNode();
-                o.put("x", expiry);
-                o.put("p", t.protocol());
-                o.put("t", cipher.seal(t.bytes(), key));
-                fresh.add(o);
-            }
             for (int attempt = 0; attempt < 20; attempt++) {
                 MetadataValue<String> v = c.getWithMetadata(key);
                 List<JsonNode> list = v == null ? new ArrayList<>() : live(v.getValue());
-                list.addAll(fresh);
+                if (newest) {
+                    list.addAll(fresh);
+                } else {
+                    list.addAll(0, fresh);
+                }
                 while (list.size() > perKey) {
                     list.remove(0);
                 }
                 boolean ok = v == null ? c.putIfAbsent(key, write(list), lifespan(list), TimeUnit.SECONDS) == null
                         : c.replaceWithVersion(key, write(list), v.getVersion(), lifespan(list));
                 if (ok) {
-                    stored.increment(sessions.size());
+                    if (newest) {
+                        stored.increment(n);
+                    }
                     return;
                 }
             }
             failures.increment();
         } catch (RuntimeException e) {
             failures.increment();
-            LOG.warnf("ticket store: %d session(s) of %s not stored: %s", sessions.size(), key, e.toString());
+            LOG.warnf("ticket store: %d session(s) of %s not stored: %s", n, key, e.toString());
         }
     }
 

@@ -148,9 +148,78 @@ class TicketStoreTest {
         TicketStore slow = new TicketStore(() -> stuck, new TicketCipher(KEY), "client.test", 0, 16, Duration.ofHours(1),
                 Duration.ofMillis(300), gains::get, new SimpleMeterRegistry());
         long t0 = System.nanoTime();
-        await(slow.prepare("127.0.0.1", 25, "mx.test", TlsLevel.ENCRYPT));
+        await(slow.prepare("127.0.0.1", 25, "mx.test", TlsLevel.ENCRYPT).ready());
         long ms = (System.nanoTime() - t0) / 1_000_000;
         assertTrue(ms < 2000, "STARTTLS goes on after ticket-wait (300 ms), without a session: waited " + ms + " ms");
+    }
+
+    @Test
+    void aPreparedSessionNoHandshakeUsedGoesBack() throws Exception {
+        TicketStore a = store(0);
+        String key = a.key("127.0.0.1", 25, "mx.test", TlsLevel.ENCRYPT);
+        a.put(key, sessions("t1"));
+        SessionTickets.Prepared p = a.prepare("127.0.0.1", 25, "mx.test", TlsLevel.ENCRYPT);
+        await(p.ready());
+        assertNull(store(0).take(key), "taken out while prepared: no other instance gets it");
+        p.done(); // connect failed, or STARTTLS was not offered
+        awaitTrue(() -> cache.map.containsKey(key), "given back");
+        assertArrayEquals("t1".getBytes(StandardCharsets.UTF_8), store(0).take(key), "back in the store, once");
+        p.done();
+        Thread.sleep(200);
+        assertNull(store(0).take(key), "done twice gives back nothing twice");
+    }
+
+    @Test
+    void aPreparedSessionTheHandshakeTookIsNotGivenBack() throws Exception {
+        TicketStore a = store(0);
+        String key = a.key("127.0.0.1", 25, "mx.test", TlsLevel.ENCRYPT);
+        a.put(key, sessions("t1"));
+        SessionTickets.Prepared p = a.prepare("127.0.0.1", 25, "mx.test", TlsLevel.ENCRYPT);
+        await(p.ready());
+        assertArrayEquals("t1".getBytes(StandardCharsets.UTF_8), a.sessionCache().getSessionData("mx.test", 25));
+        p.done();
+        Thread.sleep(200);
+        assertNull(store(0).take(key), "used: single use, never back");
+    }
+
+    @Test
+    void aTakeThatFinishesAfterTicketWaitGoesBack() throws Exception {
+        FakeRemoteCache slowCache = new FakeRemoteCache();
+        java.util.concurrent.atomic.AtomicBoolean slowNow = new java.util.concurrent.atomic.AtomicBoolean();
+        RemoteCache<String, String> real = slowCache.remote();
+        @SuppressWarnings("unchecked")
+        RemoteCache<String, String> slow = (RemoteCache<String, String>) Proxy.newProxyInstance(getClass().getClassLoader(),
+                new Class<?>[] {RemoteCache.class}, (px, m, args) -> {
+                    if (slowNow.get() && m.getName().equals("getWithMetadata")) {
+                        Thread.sleep(800);
+                    }
+                    try {
+                        return m.invoke(real, args);
+                    } catch (java.lang.reflect.InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                });
+        TicketStore a = new TicketStore(() -> slow, new TicketCipher(KEY), "client.test", 0, 16, Duration.ofHours(1),
+                Duration.ofMillis(200), gains::get, new SimpleMeterRegistry());
+        String key = a.key("127.0.0.1", 25, "mx.test", TlsLevel.ENCRYPT);
+        a.put(key, sessions("late"));
+        slowNow.set(true);
+        await(a.prepare("127.0.0.1", 25, "mx.test", TlsLevel.ENCRYPT).ready()); // gives up after 200 ms
+        assertNull(a.sessionCache().getSessionData("mx.test", 25), "the handshake went on without it");
+        Thread.sleep(1500); // the take finishes, late
+        slowNow.set(false);
+        awaitTrue(() -> slowCache.map.containsKey(key), "given back after the late take");
+        assertArrayEquals("late".getBytes(StandardCharsets.UTF_8), a.take(key));
+    }
+
+    private static void awaitTrue(java.util.function.BooleanSupplier c, String what) throws InterruptedException {
+        long end = System.currentTimeMillis() + 5000;
+        while (!c.getAsBoolean()) {
+            if (System.currentTimeMillis() > end) {
+                throw new AssertionError("timed out waiting: " + what);
+            }
+            Thread.sleep(20);
+        }
     }
 
     // ---------------------------------------------------------------- two clients, one store
