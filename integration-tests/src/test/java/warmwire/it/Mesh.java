@@ -77,6 +77,13 @@ public final class Mesh {
     public static final int DEAD_PORT = 12598 + PORT_OFFSET;
     /** later.test: nothing listens at first; RetryIT opens a receiver here later. */
     public static final int LATER_PORT = 12595 + PORT_OFFSET;
+    /**
+     * Hostile receivers ({@link HostileReceiver}), one site each: huge.test, flood.test,
+     * data250.test, inject.test and trickle.test at this port + the mode's ordinal.
+     */
+    public static final int HOSTILE_PORT = 12580 + PORT_OFFSET;
+    /** The SMTP reply timeouts of the IT mesh (greeting to QUIT; RFC 5321's are minutes). */
+    public static final Duration SMTP_TIMEOUT = Duration.ofSeconds(15);
     /** nowhere.test: nothing ever listens (connection refused: a dead site). */
     public static final int NOWHERE_PORT = 12594 + PORT_OFFSET;
     /** The routes' host names of those receivers (127.0.0.1 in the DNS peer): one site each, suspendable by host. */
@@ -152,6 +159,9 @@ public final class Mesh {
         env.put("WARMWIRE_ADMIN_TOKEN", ADMIN_TOKEN);
         // short SMTP timeouts keep failure scenarios quick; RFC 5321 values are the defaults
         env.put("WARMWIRE_SMTP_TIMEOUTS_CONNECT", "10s");
+        for (String state : List.of("GREETING", "HELO", "STARTTLS", "MAIL", "RCPT", "DATA", "DATA_BODY", "DATA_DONE")) {
+            env.put("WARMWIRE_SMTP_TIMEOUTS_" + state, SMTP_TIMEOUT.toSeconds() + "s");
+        }
         // a site whose connections all failed stays dead only briefly here, so that tests that
         // reach the same failing site one after another each see their own attempt
         env.put("WARMWIRE_SESSION_DEAD_SITE_MIN_BACKOFF", "2s");
@@ -200,6 +210,7 @@ public final class Mesh {
                 "dead.test    [" + DEAD_MX + "]:" + DEAD_PORT,
                 "later.test   [" + LATER_MX + "]:" + LATER_PORT,
                 "nowhere.test [" + NOWHERE_MX + "]:" + NOWHERE_PORT,
+                hostileRoutes(),
                 shardRoutes(), ""));
         env.put("WARMWIRE_ROUTES_FILE", routes.toString());
         // Per-site limits for ConnectionLimitsIT: quoted map keys need a properties file.
@@ -219,6 +230,20 @@ public final class Mesh {
         p.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, 16 * 1024 * 1024);
         producer = new KafkaProducer<>(p, new StringSerializer(), new StringSerializer());
         events = new Events(bootstrap, json);
+    }
+
+    /** The hostile receivers' sites: huge.test, flood.test, ... each to a port of its own. */
+    private static String hostileRoutes() {
+        StringBuilder b = new StringBuilder();
+        for (HostileReceiver.Mode m : HostileReceiver.Mode.values()) {
+            b.append(hostileDomain(m)).append(" [127.0.0.1]:").append(HOSTILE_PORT + m.ordinal()).append('\n');
+        }
+        return b.toString().trim();
+    }
+
+    /** The domain routed to a hostile receiver of mode {@code m}: huge.test, flood.test, data250.test, inject.test, trickle.test. */
+    public static String hostileDomain(HostileReceiver.Mode m) {
+        return m.name().toLowerCase().replace("_", "") + ".test";
     }
 
     /** ShardMoveIT's sites: shardN.test to its own Postfix peer's listener on 127.0.0.N. */
