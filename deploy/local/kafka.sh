@@ -24,7 +24,8 @@
 #                   --bootstrap-server 127.0.0.1:9092 --describe
 #
 #   Topics: mail.submit, mail.submit.dlq, mail.events, mail.route,
-#   mail.outcome, the retry tiers mail.retry.1..5 and mail.control (compacted)
+#   mail.outcome, the retry tiers mail.retry.1..5, mail.internal.dlq (dead
+#   letters of the internal topics, 30 days) and mail.control (compacted)
 #   with WARMWIRE_PARTITIONS partitions, mail.deliver with
 #   WARMWIRE_DELIVER_PARTITIONS; all with max.message.bytes=16777216
 #   (a 10 MiB message travels base64 in JSON), but mail.submit with 1 MiB
@@ -75,7 +76,7 @@ topic_specs() {
     echo "mail.submit.dlq:$PARTITIONS mail.events:$PARTITIONS" \
         "mail.route:$PARTITIONS mail.deliver:$DELIVER_PARTITIONS mail.outcome:$PARTITIONS" \
         "mail.retry.1:$PARTITIONS mail.retry.2:$PARTITIONS mail.retry.3:$PARTITIONS" \
-        "mail.retry.4:$PARTITIONS mail.retry.5:$PARTITIONS"
+        "mail.retry.4:$PARTITIONS mail.retry.5:$PARTITIONS mail.internal.dlq:$PARTITIONS"
 }
 
 check_settings() {

@@ -38,9 +38,16 @@ import org.apache.kafka.common.errors.TopicExistsException;
  *   configs (replication factor 1), sets the configs on existing topics
  *   whose values differ, adds partitions to topics that have fewer than
  *   asked (never removes any: Kafka cannot), then describes them.
+ *   Topics named in OWN_CONFIGS get those configs on top of --config:
+ *   mail.internal.dlq keeps its dead letters 30 days (an operator reads them
+ *   after the fact).
  *   Exit status: 0 done, 1 error, 2 broker not ready in time or gone.
  */
 public final class LocalTopics {
+
+    /** Configs of a topic of its own, added to the command's --config for that topic. */
+    static final Map<String, Map<String, String>> OWN_CONFIGS = Map.of(
+            "mail.internal.dlq", Map.of("retention.ms", String.valueOf(30L * 24 * 3600 * 1000)));
 
     private LocalTopics() {
     }
@@ -136,7 +143,7 @@ public final class LocalTopics {
         List<NewTopic> missing = new ArrayList<>();
         for (Map.Entry<String, Integer> t : topics.entrySet()) {
             if (!existing.contains(t.getKey())) {
-                missing.add(new NewTopic(t.getKey(), t.getValue(), (short) 1).configs(configs));
+                missing.add(new NewTopic(t.getKey(), t.getValue(), (short) 1).configs(configsOf(t.getKey(), configs)));
             }
         }
         if (!missing.isEmpty()) {
@@ -177,7 +184,7 @@ public final class LocalTopics {
         Map<ConfigResource, Collection<AlterConfigOp>> changes = new HashMap<>();
         for (Map.Entry<ConfigResource, Config> c : current.entrySet()) {
             List<AlterConfigOp> ops = new ArrayList<>();
-            for (Map.Entry<String, String> want : configs.entrySet()) {
+            for (Map.Entry<String, String> want : configsOf(c.getKey().name(), configs).entrySet()) {
                 ConfigEntry have = c.getValue().get(want.getKey());
                 if (have == null || !want.getValue().equals(have.value())) {
                     ops.add(new AlterConfigOp(new ConfigEntry(want.getKey(), want.getValue()),
@@ -193,6 +200,13 @@ public final class LocalTopics {
         if (!changes.isEmpty()) {
             admin.incrementalAlterConfigs(changes).all().get();
         }
+    }
+
+    /** The command's configs plus the topic's own ({@link #OWN_CONFIGS}). */
+    private static Map<String, String> configsOf(String topic, Map<String, String> configs) {
+        Map<String, String> all = new LinkedHashMap<>(configs);
+        all.putAll(OWN_CONFIGS.getOrDefault(topic, Map.of()));
+        return all;
     }
 
     private static List<ConfigResource> resources(Collection<String> topics) {
