@@ -349,7 +349,8 @@ public class RetryScheduler {
                 RetryDecision d = RetryDecision.of(m, scheduled, site(r), control::get, now);
                 if (d instanceof RetryDecision.Wait w) {
                     Instant limit = scheduled.plus(backoff.tierWait(tier(r.topic()))).plusSeconds(SLACK_SECONDS);
-                    if (w.until().isAfter(limit) && (!now.isBefore(limit) || scheduled.isAfter(now.plusSeconds(SLACK_SECONDS)))) {
+                    boolean stampedAhead = scheduled.isAfter(now.plusSeconds(SLACK_SECONDS));
+                    if (stampedAhead || (w.until().isAfter(limit) && !now.isBefore(limit))) {
                         sends.add(requeue(producer, r, m, w.until(), now));
                         commit.put(tp, new OffsetAndMetadata(r.offset() + 1));
                         continue;
