@@ -39,6 +39,14 @@ public final class Topics {
      */
     public static final String CONTROL = "mail.control";
 
+    /**
+     * Dead letters of the internal topics: a record of {@code mail.route}, {@code mail.deliver},
+     * {@code mail.outcome}, {@code mail.retry.*} or {@code mail.control} that is not valid for
+     * its topic, as a {@link warmwire.contracts.check.InternalDeadLetter} (source position,
+     * service, reason, the original value's first 64 KiB). Its source record is acknowledged.
+     */
+    public static final String INTERNAL_DLQ = "mail.internal.dlq";
+
     /** The topic of retry tier {@code tier} (1-based; larger values clamp to the last tier). */
     public static String retry(int tier) {
         return RETRY_PREFIX + Math.max(1, Math.min(RETRY_TIERS, tier));

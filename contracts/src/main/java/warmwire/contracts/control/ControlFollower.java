@@ -11,6 +11,8 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.StringDeserializer;
+import warmwire.contracts.check.Checked;
+import warmwire.contracts.check.ControlStateCheck;
 
 /**
  * NAME
@@ -19,7 +21,13 @@ import org.apache.kafka.common.serialization.StringDeserializer;
  *   One daemon thread with a plain KafkaConsumer: every partition assigned (no consumer group:
  *   every instance reads everything), sought to the beginning, then polled; each record's key
  *   and value (null for a compaction tombstone) go to {@code onRecord}, in partition order.
- *   {@link #caughtUp()} turns true once the end offsets seen at the start have been reached.
+ *   {@link #caughtUp()} turns true once the end offsets seen at the start have been reached;
+ *   services act on operator decisions only after that (the retry scheduler forwards nothing,
+ *   tls-session-service starts no delivery before it).
+ *   Each record is judged by {@link ControlStateCheck} first: an invalid one is never applied
+ *   but logged, counted ({@link #invalid()}) and handed to {@code onInvalid} with its reason
+ *   (the services write it to mail.internal.dlq), once per position per follower. Nothing a
+ *   record holds, and nothing {@code onRecord} throws, stops the follower.
  *   A broken connection is retried every 5 s from the beginning (decisions are whole states,
  *   so replaying them is harmless). {@code kafka} holds the client settings (bootstrap servers
  *   etc.); group, deserializer and commit settings in it are ignored.
@@ -34,8 +42,19 @@ public final class ControlFollower implements AutoCloseable {
     private volatile KafkaConsumer<String, String> consumer;
     private volatile boolean stopping;
     private volatile boolean caughtUp;
+    private final BiConsumer<ConsumerRecord<String, String>, String> onInvalid;
+    private final java.util.Set<String> deadLettered = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private final java.util.concurrent.atomic.AtomicLong invalid = new java.util.concurrent.atomic.AtomicLong();
 
     public ControlFollower(Map<String, Object> kafka, String topic, String clientId, BiConsumer<String, String> onRecord) {
+        this(kafka, topic, clientId, onRecord, (r, why) -> {
+        });
+    }
+
+    /** A follower that hands each invalid record and its reason to {@code onInvalid} (once per position). */
+    public ControlFollower(Map<String, Object> kafka, String topic, String clientId, BiConsumer<String, String> onRecord,
+                           BiConsumer<ConsumerRecord<String, String>, String> onInvalid) {
+        this.onInvalid = onInvalid;
         props.putAll(warmwire.contracts.KafkaClients.connection(kafka));
         props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
         props.put(ConsumerConfig.CLIENT_ID_CONFIG, clientId);
@@ -51,6 +70,11 @@ public final class ControlFollower implements AutoCloseable {
         return this;
     }
 
+    /** Records refused by {@link ControlStateCheck} since start (re-readings included). */
+    public long invalid() {
+        return invalid.get();
+    }
+
     /** Whether everything that was on the topic when following began has been applied. */
     public boolean caughtUp() {
         return caughtUp;
@@ -62,6 +86,25 @@ public final class ControlFollower implements AutoCloseable {
         KafkaConsumer<String, String> c = consumer;
         if (c != null) {
             c.wakeup();
+        }
+    }
+
+    /** Applies one record, or refuses it with its reason; never throws. */
+    void accept(ConsumerRecord<String, String> r) {
+        try {
+            Checked<?> checked = ControlStateCheck.check(r.key(), r.value(), java.time.Instant.now());
+            if (!checked.isValid()) {
+                invalid.incrementAndGet();
+                LOG.log(System.Logger.Level.ERROR, "invalid record on " + r.topic() + " " + r.partition() + "@"
+                        + r.offset() + " not applied: " + checked.reason());
+                if (deadLettered.add(r.partition() + "@" + r.offset())) {
+                    onInvalid.accept(r, checked.reason());
+                }
+                return;
+            }
+            onRecord.accept(r.key(), r.value());
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.ERROR, "control record " + r.key() + " not applied: " + e);
         }
     }
 
@@ -79,11 +122,7 @@ public final class ControlFollower implements AutoCloseable {
                 Map<TopicPartition, Long> end = c.endOffsets(parts);
                 while (!stopping) {
                     for (ConsumerRecord<String, String> r : c.poll(Duration.ofMillis(500))) {
-                        try {
-                            onRecord.accept(r.key(), r.value());
-                        } catch (RuntimeException e) {
-                            LOG.log(System.Logger.Level.ERROR, "control record " + r.key() + " not applied: " + e);
-                        }
+                        accept(r);
                     }
                     if (!caughtUp && end.entrySet().stream().allMatch(e -> c.position(e.getKey()) >= e.getValue())) {
                         caughtUp = true;

@@ -14,7 +14,6 @@ import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
-import java.io.IOException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -25,6 +24,11 @@ import java.util.Set;
 import org.eclipse.microprofile.reactive.messaging.Channel;
 import org.eclipse.microprofile.reactive.messaging.Message;
 import org.jboss.logging.Logger;
+import warmwire.contracts.check.Checked;
+import warmwire.contracts.check.DeadLetterProducer;
+import warmwire.contracts.check.InternalDeadLetter;
+import warmwire.contracts.check.QueuedMessageCheck;
+import warmwire.contracts.check.RecordLimits;
 import warmwire.contracts.mail.QueuedMessage;
 import warmwire.contracts.outcome.DeliveryOutcome;
 import warmwire.contracts.outcome.RecipientResult;
@@ -44,9 +48,13 @@ import warmwire.delivery.mx.Route;
  *   lookups in parallel; nothing blocks a thread while DNS answers. A record is acknowledged -
  *   and its offset becomes committable by the throttled strategy - only after every job and
  *   outcome it caused was acknowledged by the broker; a failed send nacks it, and the channel's
- *   failure strategy (fail) stops consumption rather than lose mail. A record that is not a
- *   queued message (which only happens if something other than queue-service writes to the
- *   internal topic) is logged with its position and acknowledged without output.
+ *   failure strategy (fail) stops consumption rather than lose mail. Every record is judged by
+ *   {@link QueuedMessageCheck} first: one that is not valid for mail.route (which only happens
+ *   if something other than queue-service writes to the internal topic) goes to
+ *   mail.internal.dlq with its reason ({@link DeadLetterProducer}), is counted
+ *   ({@code warmwire_records_dead_lettered_total{topic,service="delivery-service"}}) and is
+ *   acknowledged without other output; a dead letter the broker did not take is logged with
+ *   the record's position, and the record acknowledged all the same (it can never be routed).
  */
 @ApplicationScoped
 public class Dispatcher {
@@ -77,6 +85,22 @@ public class Dispatcher {
 
     private Cancellable subscription;
 
+    /** The {@code service} of delivery-service's dead letters. */
+    static final String SERVICE = "delivery-service";
+
+    @Inject
+    @io.smallrye.common.annotation.Identifier("default-kafka-broker")
+    jakarta.enterprise.inject.Instance<Map<String, Object>> kafka;
+
+    @Inject
+    io.micrometer.core.instrument.MeterRegistry registry;
+
+    /** Most recipients of one message: the intake's bound, under the same key. */
+    @org.eclipse.microprofile.config.inject.ConfigProperty(name = "warmwire.intake.max-recipients", defaultValue = "1000")
+    int maxRecipients;
+
+    private volatile DeadLetterProducer deadLetters;
+
     void start(@Observes StartupEvent ev) {
         subscription = queued.emitOn(Infrastructure.getDefaultWorkerPool())
                 .onItem().transformToUni(this::handle).merge(Math.max(1, config.routing().concurrency()))
@@ -89,18 +113,21 @@ public class Dispatcher {
         if (subscription != null) {
             subscription.cancel();
         }
+        if (deadLetters != null) {
+            deadLetters.close();
+        }
     }
 
     /** Routes one record; the returned Uni never fails (failures nack the record). */
     Uni<Void> handle(Message<String> record) {
         String where = position(record);
-        QueuedMessage m;
-        try {
-            m = parse(record.getPayload());
-        } catch (IOException | RuntimeException e) {
-            LOG.errorf("%s: not a queued message, skipped: %s", where, e.getMessage());
-            return Uni.createFrom().completionStage(record::ack);
+        Checked<QueuedMessage> checked = QueuedMessageCheck.check(record.getPayload(),
+                new RecordLimits(Math.max(1, maxRecipients)), Instant.now());
+        if (!checked.isValid()) {
+            LOG.errorf("%s: not a valid queued message, dead-lettered: %s", where, checked.reason());
+            return deadLetter(record, checked.reason());
         }
+        QueuedMessage m = checked.value();
         Instant started = Instant.now();
         Set<String> domains = new LinkedHashSet<>();
         for (String rcpt : m.recipients()) {
@@ -128,21 +155,38 @@ public class Dispatcher {
                 });
     }
 
-    private QueuedMessage parse(String payload) throws IOException {
-        if (payload == null) {
-            throw new IllegalArgumentException("null value");
+    /** The record to mail.internal.dlq, then acknowledged (also when the broker refused the dead letter). */
+    private Uni<Void> deadLetter(Message<String> record, String reason) {
+        IncomingKafkaRecordMetadata<?, ?> k = record.getMetadata(IncomingKafkaRecordMetadata.class).orElse(null);
+        String topic = k == null ? warmwire.contracts.Topics.ROUTE : k.getTopic();
+        if (registry != null) {
+            io.micrometer.core.instrument.Counter.builder("warmwire.records.dead.lettered").tag("topic", topic)
+                    .tag("service", SERVICE).description("internal records not valid for their topic, written to mail.internal.dlq")
+                    .register(registry).increment();
         }
-        QueuedMessage m = mapper.readValue(payload, QueuedMessage.class);
-        if (m.id() == null || m.id().isBlank()) {
-            throw new IllegalArgumentException("no id");
+        DeadLetterProducer p = producer();
+        if (p == null) {
+            return Uni.createFrom().completionStage(record::ack);
         }
-        if (m.recipients() == null || m.recipients().isEmpty()) {
-            throw new IllegalArgumentException("no recipients");
+        InternalDeadLetter d = InternalDeadLetter.of(topic, k == null ? -1 : k.getPartition(), k == null ? -1 : k.getOffset(),
+                k == null || k.getKey() == null ? null : String.valueOf(k.getKey()), SERVICE, reason, record.getPayload(),
+                Instant.now());
+        return Uni.createFrom().completionStage(() -> p.send(d)).onFailure().recoverWithItem(e -> {
+            LOG.errorf("dead letter of %s %d@%d not written (%s): the record is skipped all the same", d.topic(),
+                    d.partition(), d.offset(), e.toString());
+            return null;
+        }).chain(() -> Uni.createFrom().completionStage(record::ack));
+    }
+
+    private DeadLetterProducer producer() {
+        if (deadLetters == null && kafka != null && kafka.isResolvable()) {
+            synchronized (this) {
+                if (deadLetters == null) {
+                    deadLetters = new DeadLetterProducer(kafka.get(), "warmwire-delivery-dlq");
+                }
+            }
         }
-        if (m.contentBase64() == null) {
-            throw new IllegalArgumentException("no content");
-        }
-        return m;
+        return deadLetters;
     }
 
     private Uni<Void> send(Plan plan) {

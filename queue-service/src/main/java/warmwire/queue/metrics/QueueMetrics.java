@@ -39,7 +39,9 @@ import warmwire.queue.retry.RetryScheduler;
  *   {@code warmwire_retries_total} ({@link #retryScheduled}),
  *   {@code warmwire_retries_forwarded_total} (retry scheduler), {@code warmwire_dlq_total{reason}},
  *   {@code warmwire_duplicates_total{where}} (intake re-submissions, repeated final events),
- *   {@code warmwire_unchecked_total{check}} (Infinispan unreachable). The queue depth by site,
+ *   {@code warmwire_unchecked_total{check}} (Infinispan unreachable),
+ *   {@code warmwire_records_dead_lettered_total{topic,service}} (internal records not valid for
+ *   their topic, written to mail.internal.dlq: {@link #deadLettered}). The queue depth by site,
  *   {@code warmwire_queue_depth{site}}, and the oldest waiting message's age come from a walk of
  *   the queue index every 10 s on a thread of its own (a scrape never waits for Infinispan,
  *   and shows the rows of the last walk: rows registered during a scrape would only show in
@@ -54,6 +56,7 @@ public class QueueMetrics {
     private final MeterRegistry registry;
     private final Map<Status, Counter> events = new ConcurrentHashMap<>();
     private final Map<Status, Counter> finals = new ConcurrentHashMap<>();
+    private final Map<String, Counter> deadLettered = new ConcurrentHashMap<>();
     private final Timer latency;
     private final Counter opened;
     private final Counter reused;
@@ -129,6 +132,14 @@ public class QueueMetrics {
         } else if (use != null && use > 1) {
             reused.increment();
         }
+    }
+
+    /** An internal record of {@code topic} not valid for it, written to mail.internal.dlq. */
+    public void deadLettered(String topic) {
+        deadLettered.computeIfAbsent(topic, t -> Counter.builder("warmwire.records.dead.lettered").tag("topic", t)
+                .tag("service", warmwire.queue.outcome.OutcomeReporter.SERVICE)
+                .description("internal records not valid for their topic, written to mail.internal.dlq")
+                .register(registry)).increment();
     }
 
     /** A deferred message put on a retry tier. */

@@ -19,6 +19,11 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.jboss.logging.Logger;
 import warmwire.contracts.Topics;
+import warmwire.contracts.check.Checked;
+import warmwire.contracts.check.DeadLetterProducer;
+import warmwire.contracts.check.DeliveryOutcomeCheck;
+import warmwire.contracts.check.InternalDeadLetter;
+import warmwire.contracts.check.RecordLimits;
 import warmwire.contracts.mail.QueuedMessage;
 import warmwire.contracts.outcome.DeliveryEvent;
 import warmwire.contracts.outcome.DeliveryOutcome;
@@ -43,8 +48,13 @@ import warmwire.queue.retry.OutcomePlan;
  *   {@link #prepare} builds all records of the batch; the loop publishes them in one Kafka
  *   transaction with the batch's offsets and then reports back ({@link Prepared#published} or
  *   {@link Prepared#abandoned}).
- *   An outcome record that is not valid JSON cannot come from Warmwire's own services; it is
- *   logged with its offset and skipped, since no recipient can be read from it.
+ *   Every outcome record is judged by {@link DeliveryOutcomeCheck} first: one that is not valid
+ *   for mail.outcome (not JSON, wrong types, missing fields, absurd sizes or dates) becomes an
+ *   {@link InternalDeadLetter} on mail.internal.dlq with its reason, among the batch's records,
+ *   so it is published in the same transaction as the batch's offsets (exactly once); it is
+ *   counted ({@code warmwire_records_dead_lettered_total}) and never read again. A valid record
+ *   whose records cannot be built (a rule no check foresaw) is dead-lettered the same way,
+ *   with the error as its reason: a batch never fails for one record.
  *   Queue-index writes of the batch go to Infinispan in one asynchronous call, best effort.
  */
 @ApplicationScoped
@@ -59,6 +69,10 @@ public class OutcomeReporter {
     private final QueueProducer producer;
     private final Backoff backoff;
     private final DsnWriter dsn;
+    private final RecordLimits limits;
+
+    /** The {@code service} of queue-service's dead letters. */
+    public static final String SERVICE = "queue-service";
 
     @Inject
     FinalEvents finals;
@@ -75,6 +89,7 @@ public class OutcomeReporter {
         this.producer = producer;
         this.backoff = new Backoff(config.queue().minimalBackoff(), config.queue().maximalBackoff());
         this.dsn = new DsnWriter(config.queue().hostname(), config.queue().dsnReturnSizeLimit());
+        this.limits = new RecordLimits(config.intake().maxRecipients());
     }
 
     /**
@@ -125,15 +140,26 @@ public class OutcomeReporter {
      * nothing stays held.
      */
     public Prepared prepare(Iterable<ConsumerRecord<String, String>> batch, Instant now) throws JsonProcessingException {
-        List<DeliveryOutcome> outcomes = readable(batch);
+        List<ProducerRecord<String, String>> out = new ArrayList<>();
+        List<Read> outcomes = readable(batch, now, out);
         FinalEvents.Claim claim = finals == null ? null : finals.claim(finalKeys(outcomes));
         Set<String> known = claim == null ? Set.of() : claim.known();
         QueueIndex.Batch writes = index.batch();
         Map<String, String> marks = new HashMap<>();
-        List<ProducerRecord<String, String>> out = new ArrayList<>();
         try {
-            for (DeliveryOutcome o : outcomes) {
-                append(o, now, out, writes, known, marks);
+            for (Read read : outcomes) {
+                List<ProducerRecord<String, String>> own = new ArrayList<>();
+                Map<String, String> ownMarks = new HashMap<>();
+                try {
+                    append(read.outcome(), now, own, writes, known, ownMarks);
+                } catch (RuntimeException e) {
+                    LOG.errorf(e, "outcome %s-%d@%d cannot be turned into events; dead-lettered", read.record().topic(),
+                            read.record().partition(), read.record().offset());
+                    own = List.of(deadLetter(read.record(), "internal error: " + e, now));
+                    ownMarks = Map.of();
+                }
+                out.addAll(own);
+                marks.putAll(ownMarks);
             }
         } catch (JsonProcessingException | RuntimeException e) {
             if (claim != null) {
@@ -143,6 +169,10 @@ public class OutcomeReporter {
         }
         writes.flush();
         return new Prepared(out, marks, claim);
+    }
+
+    /** A record of the batch and its outcome, valid for mail.outcome. */
+    private record Read(ConsumerRecord<String, String> record, DeliveryOutcome outcome) {
     }
 
     /**
@@ -167,32 +197,39 @@ public class OutcomeReporter {
         });
     }
 
-    /** The outcomes of a batch that can be read; an unreadable record is logged with its offset and skipped. */
-    private List<DeliveryOutcome> readable(Iterable<ConsumerRecord<String, String>> batch) {
-        List<DeliveryOutcome> outcomes = new ArrayList<>();
+    /**
+     * The outcomes of a batch that are valid for mail.outcome, in order; each invalid record
+     * becomes a dead letter in {@code out}.
+     */
+    private List<Read> readable(Iterable<ConsumerRecord<String, String>> batch, Instant now,
+                                List<ProducerRecord<String, String>> out) {
+        List<Read> outcomes = new ArrayList<>();
         for (ConsumerRecord<String, String> r : batch) {
-            DeliveryOutcome o;
-            try {
-                o = outcomeReader.readValue(r.value());
-            } catch (Exception e) {
-                LOG.errorf("unreadable record on %s skipped: partition %d, offset %d: %s", r.topic(), r.partition(),
-                        r.offset(), e.getMessage());
-                continue;
+            Checked<DeliveryOutcome> c = DeliveryOutcomeCheck.check(r.value(), limits, now);
+            if (c.isValid()) {
+                outcomes.add(new Read(r, c.value()));
+            } else {
+                LOG.errorf("invalid record on %s dead-lettered: partition %d, offset %d: %s", r.topic(), r.partition(),
+                        r.offset(), c.reason());
+                out.add(deadLetter(r, c.reason(), now));
             }
-            if (o == null || o.results() == null) {
-                LOG.errorf("unreadable record on %s skipped: partition %d, offset %d: no results", r.topic(),
-                        r.partition(), r.offset());
-                continue;
-            }
-            outcomes.add(o);
         }
         return outcomes;
     }
 
+    private ProducerRecord<String, String> deadLetter(ConsumerRecord<String, String> r, String reason, Instant now) {
+        if (metrics != null) {
+            metrics.deadLettered(r.topic());
+        }
+        return DeadLetterProducer.textRecord(InternalDeadLetter.of(r.topic(), r.partition(), r.offset(), r.key(), SERVICE,
+                reason, r.value(), now));
+    }
+
     /** The final-event names ({@link FinalEvents#key}) the outcomes carry. */
-    private static List<String> finalKeys(List<DeliveryOutcome> outcomes) {
+    private static List<String> finalKeys(List<Read> outcomes) {
         List<String> keys = new ArrayList<>();
-        for (DeliveryOutcome o : outcomes) {
+        for (Read read : outcomes) {
+            DeliveryOutcome o = read.outcome();
             for (RecipientResult rr : o.results()) {
                 if (rr.status() != null && rr.status().isFinal()) {
                     keys.add(FinalEvents.key(o.messageId(), rr.recipient()));

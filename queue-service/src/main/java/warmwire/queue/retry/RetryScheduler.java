@@ -42,6 +42,12 @@ import warmwire.contracts.Topics;
 import warmwire.contracts.control.ControlFollower;
 import warmwire.contracts.control.ControlState;
 import warmwire.contracts.mail.QueuedMessage;
+import warmwire.contracts.check.Checked;
+import warmwire.contracts.check.DeadLetterProducer;
+import warmwire.contracts.check.InternalDeadLetter;
+import warmwire.contracts.check.QueuedMessageCheck;
+import warmwire.contracts.check.RecordLimits;
+import warmwire.queue.outcome.OutcomeReporter;
 import warmwire.queue.QueueConfig;
 
 /**
@@ -65,12 +71,31 @@ import warmwire.queue.QueueConfig;
  *   group), which forwards the matching ones early and remembers their offsets so that the main
  *   consumer skips them when it gets there. That memory is lost on a restart; the record is then
  *   forwarded once more at its own time, as one more attempt of the same job id.
- *   A record that cannot be read cannot have come from Warmwire; it is logged and skipped.
+ *   Every record is judged by {@link QueuedMessageCheck} first; one that is not valid for a retry
+ *   tier (a notBefore more than a year ahead included) goes to mail.internal.dlq with its
+ *   reason before its offset is committed, and is counted.
+ * FAR-FUTURE RECORDS
+ *   Pausing at a head that is not due is right only while the head comes due no later than the
+ *   records behind it: within the wait of its tier ({@link Backoff#tierWait}) after it was
+ *   written. A head due later than that (written by other code, or before the backoff was
+ *   shortened) pauses its partition at most until its tier's wait is over (plus
+ *   {@value #SLACK_SECONDS} s); then it is written again at the end of the tier whose wait
+ *   covers what is left of its time (the last tier when none does, to be looked at again one
+ *   maximal backoff later), with its notBefore unchanged, and the partition goes on. The
+ *   records behind it are thus never held more than the slack past their own time. A head
+ *   stamped in the future is re-queued at once (its timestamp would stretch the wait).
+ * CATCHING UP
+ *   Nothing is forwarded before the follower has read mail.control to the end it saw at start
+ *   ({@link ControlFollower#caughtUp}): a deleted or held message is never forwarded because
+ *   its decision was not read yet. The scheduler waits for that without a bound (logging every
+ *   30 s); while Kafka is down the follower cannot catch up and no record is read or committed,
+ *   so nothing is lost. {@link #controlCaughtUp} is part of queue-service's readiness.
  */
 @ApplicationScoped
 public class RetryScheduler {
     private static final Logger LOG = Logger.getLogger(RetryScheduler.class);
     private static final Duration SEND_TIMEOUT = Duration.ofSeconds(30);
+    static final long SLACK_SECONDS = 5;
 
     private final ObjectMapper mapper;
     private final Map<String, Object> kafka;
@@ -86,6 +111,11 @@ public class RetryScheduler {
     private volatile KafkaConsumer<String, String> consumer;
     private ControlFollower follower;
     private Thread thread;
+    private final RecordLimits limits;
+    private volatile DeadLetterProducer controlDeadLetters;
+
+    @Inject
+    jakarta.enterprise.inject.Instance<warmwire.queue.metrics.QueueMetrics> metrics;
 
     @Inject
     public RetryScheduler(ObjectMapper mapper, @Identifier("default-kafka-broker") Map<String, Object> kafka,
@@ -94,11 +124,13 @@ public class RetryScheduler {
         this.kafka = kafka;
         this.config = config;
         this.backoff = new Backoff(config.queue().minimalBackoff(), config.queue().maximalBackoff());
+        this.limits = new RecordLimits(config.intake().maxRecipients());
     }
 
     void onStart(@Observes StartupEvent ev) {
         if (config.queue().followControl()) {
-            follower = new ControlFollower(kafka, Topics.CONTROL, "warmwire-queue-control", this::onControl).start();
+            follower = new ControlFollower(kafka, Topics.CONTROL, "warmwire-queue-control", this::onControl,
+                    this::controlDeadLetter).start();
         }
         if (!config.queue().retryScheduler()) {
             LOG.info("retry scheduler off in this instance (warmwire.queue.retry-scheduler=false)");
@@ -115,6 +147,9 @@ public class RetryScheduler {
         stopping = true;
         if (follower != null) {
             follower.close();
+        }
+        if (controlDeadLetters != null) {
+            controlDeadLetters.close();
         }
         KafkaConsumer<String, String> c = consumer;
         if (c != null) {
@@ -168,11 +203,59 @@ public class RetryScheduler {
         }
     }
 
+    /** An invalid mail.control record: to mail.internal.dlq (best effort: the follower never waits). */
+    private void controlDeadLetter(ConsumerRecord<String, String> r, String reason) {
+        DeadLetterProducer p = controlDeadLetters;
+        if (p == null) {
+            synchronized (this) {
+                if (controlDeadLetters == null) {
+                    controlDeadLetters = new DeadLetterProducer(kafka, "warmwire-queue-control-dlq");
+                }
+                p = controlDeadLetters;
+            }
+        }
+        deadLettered(r.topic());
+        p.send(InternalDeadLetter.of(r.topic(), r.partition(), r.offset(), r.key(), OutcomeReporter.SERVICE, reason,
+                r.value(), clock.instant())).whenComplete((v, e) -> {
+                    if (e != null) {
+                        LOG.errorf("dead letter of %s-%d@%d not written (%s); the record stays skipped", r.topic(),
+                                r.partition(), r.offset(), e.toString());
+                    }
+                });
+    }
+
+    private void deadLettered(String topic) {
+        if (metrics != null && metrics.isResolvable()) {
+            metrics.get().deadLettered(topic);
+        }
+    }
+
+    /** Waits until the follower has read mail.control to its end; false when stopping. */
+    private boolean awaitControl() {
+        long since = System.nanoTime();
+        long logged = since;
+        while (follower != null && !follower.caughtUp()) {
+            if (stopping) {
+                return false;
+            }
+            if (System.nanoTime() - logged > Duration.ofSeconds(30).toNanos()) {
+                logged = System.nanoTime();
+                LOG.warnf("retry scheduler waits for mail.control to be read to its end (%d s so far): nothing is "
+                        + "forwarded before every operator decision is known", Duration.ofNanos(logged - since).toSeconds());
+            }
+            sleep(200);
+        }
+        return true;
+    }
+
     private Map<String, Object> clientProps() {
         return warmwire.contracts.KafkaClients.connection(kafka);
     }
 
     private void run() {
+        if (!awaitControl()) {
+            return;
+        }
         while (!stopping) {
             Map<String, Object> cp = warmwire.contracts.KafkaClients.groupConsumer(kafka, "warmwire-queue-retry",
                     "warmwire-retry-scheduler");
@@ -251,16 +334,31 @@ public class RetryScheduler {
                     commit.put(tp, new OffsetAndMetadata(r.offset() + 1));
                     continue;
                 }
-                QueuedMessage m = read(r);
-                if (m == null) {
+                Checked<QueuedMessage> checked = QueuedMessageCheck.check(r.value(), limits, now);
+                if (!checked.isValid()) {
+                    LOG.errorf("invalid record %s-%d@%d on a retry tier dead-lettered: %s", r.topic(), r.partition(),
+                            r.offset(), checked.reason());
+                    deadLettered(r.topic());
+                    sends.add(producer.send(DeadLetterProducer.textRecord(InternalDeadLetter.of(r.topic(), r.partition(),
+                            r.offset(), r.key(), OutcomeReporter.SERVICE, checked.reason(), r.value(), now))));
                     commit.put(tp, new OffsetAndMetadata(r.offset() + 1));
                     continue;
                 }
-                RetryDecision d = RetryDecision.of(m, Instant.ofEpochMilli(r.timestamp()), site(r), control::get, now);
+                QueuedMessage m = checked.value();
+                Instant scheduled = Instant.ofEpochMilli(r.timestamp());
+                RetryDecision d = RetryDecision.of(m, scheduled, site(r), control::get, now);
                 if (d instanceof RetryDecision.Wait w) {
+                    Instant limit = scheduled.plus(backoff.tierWait(tier(r.topic()))).plusSeconds(SLACK_SECONDS);
+                    boolean stampedAhead = scheduled.isAfter(now.plusSeconds(SLACK_SECONDS));
+                    if (stampedAhead || (w.until().isAfter(limit) && !now.isBefore(limit))) {
+                        sends.add(requeue(producer, r, m, w.until(), now));
+                        commit.put(tp, new OffsetAndMetadata(r.offset() + 1));
+                        continue;
+                    }
+                    Instant until = w.until().isAfter(limit) ? limit : w.until();
                     c.seek(tp, r.offset());
                     c.pause(List.of(tp));
-                    paused.put(tp, w.until());
+                    paused.put(tp, until);
                     break;
                 }
                 if (d instanceof RetryDecision.Forward f) {
@@ -294,6 +392,39 @@ public class RetryScheduler {
         forwarded.incrementAndGet();
         LOG.infof("%s: attempt %d of %d recipient(s) due: to mail.route", m.id(), m.attempt(), m.recipients().size());
         return producer.send(new ProducerRecord<>(Topics.ROUTE, m.id(), mapper.writeValueAsString(m)));
+    }
+
+    /**
+     * A record due later than its tier's wait, written again at the end of the tier whose wait
+     * covers what is left of its time (the last when none does), notBefore unchanged.
+     */
+    private Future<RecordMetadata> requeue(KafkaProducer<String, String> producer, ConsumerRecord<String, String> r,
+                                           QueuedMessage m, Instant due, Instant now) throws Exception {
+        Duration left = Duration.between(now, due);
+        int tier = Topics.RETRY_TIERS;
+        for (int t = 1; t <= Topics.RETRY_TIERS; t++) {
+            if (backoff.tierWait(t).compareTo(left) >= 0) {
+                tier = t;
+                break;
+            }
+        }
+        ProducerRecord<String, String> pr = new ProducerRecord<>(Topics.retry(tier), m.id(), mapper.writeValueAsString(m));
+        String site = site(r);
+        if (site != null) {
+            pr.headers().add(Topics.HEADER_SITE, site.getBytes(StandardCharsets.UTF_8));
+        }
+        LOG.infof("%s: due at %s, later than %s waits: re-queued to %s so that it holds nothing behind it", m.id(), due,
+                r.topic(), pr.topic());
+        return producer.send(pr);
+    }
+
+    /** The tier number of a retry topic (the last tier for a name that carries none). */
+    static int tier(String topic) {
+        try {
+            return Integer.parseInt(topic.substring(Topics.RETRY_PREFIX.length()));
+        } catch (RuntimeException e) {
+            return Topics.RETRY_TIERS;
+        }
     }
 
     /** Forwards the records behind each paused head that a retry-now decision made due. */
@@ -343,18 +474,10 @@ public class RetryScheduler {
         }
     }
 
+    /** The valid message of a record, or null (the main loop dead-letters invalid ones when it gets there). */
     private QueuedMessage read(ConsumerRecord<String, String> r) {
-        try {
-            QueuedMessage m = mapper.readValue(r.value(), QueuedMessage.class);
-            if (m.id() == null || m.recipients() == null || m.recipients().isEmpty()) {
-                throw new IllegalArgumentException("no id or recipients");
-            }
-            return m;
-        } catch (Exception e) {
-            LOG.errorf("unreadable record %s-%d@%d on a retry tier skipped: %s", r.topic(), r.partition(), r.offset(),
-                    e.getMessage());
-            return null;
-        }
+        Checked<QueuedMessage> c = QueuedMessageCheck.check(r.value(), limits, clock.instant());
+        return c.isValid() ? c.value() : null;
     }
 
     private static String site(ConsumerRecord<String, String> r) {

@@ -67,7 +67,7 @@ class OutcomeReporterTest {
     }
 
     @Test
-    void aBatchBecomesEventsRetriesAndNoticesAndSkipsTheUnreadableRecord() throws Exception {
+    void aBatchBecomesEventsRetriesAndNoticesAndDeadLettersTheInvalidRecords() throws Exception {
         MockProducer<String, String> kafka = Fixtures.producer();
         Fixtures.Cache cache = new Fixtures.Cache(false);
         OutcomeReporter reporter = new OutcomeReporter(mapper, cache.index(), Fixtures.config(), new QueueProducer(kafka));
@@ -77,7 +77,8 @@ class OutcomeReporterTest {
 
         Fixtures.Acks batch = new Fixtures.Acks();
         CompletableFuture<Void> settled = Batches.settle(batch.message,
-                reporter.publish(List.of(in(10, delivered), in(11, "{not json"), in(12, mixed)))).toCompletableFuture();
+                reporter.publish(List.of(in(10, delivered), in(11, "{not json"), in(12, mixed),
+                        in(13, "{\"messageId\":\"x\",\"results\":[{\"recipient\":\"a@b\"}]}")))).toCompletableFuture();
 
         List<ProducerRecord<String, String>> sent = kafka.history();
         List<ProducerRecord<String, String>> events = to(sent, Topics.EVENTS);
@@ -107,7 +108,18 @@ class OutcomeReporterTest {
         assertEquals(List.of("s@y.test"), dsn.recipients());
         assertEquals("", dsn.from());
         assertEquals(dsn.id(), notices.get(0).key());
-        assertEquals(sent.size(), events.size() + retries.size() + notices.size());
+        // both invalid records are dead letters of the same batch, with their positions and reasons
+        List<ProducerRecord<String, String>> dead = to(sent, Topics.INTERNAL_DLQ);
+        assertEquals(2, dead.size());
+        JsonNode notJson = mapper.readTree(dead.get(0).value());
+        assertEquals(11, notJson.path("offset").asLong());
+        assertEquals("queue-service", notJson.path("service").asText());
+        assertTrue(notJson.path("reason").asText().startsWith("value: not JSON"), notJson.toString());
+        assertEquals("{not json", notJson.path("value").asText());
+        JsonNode noStatus = mapper.readTree(dead.get(1).value());
+        assertEquals(13, noStatus.path("offset").asLong());
+        assertEquals("results[0].status: missing", noStatus.path("reason").asText());
+        assertEquals(sent.size(), events.size() + retries.size() + notices.size() + dead.size());
 
         // one index write for the whole batch
         assertEquals(1, cache.putAlls.size());
@@ -157,14 +169,20 @@ class OutcomeReporterTest {
     }
 
     @Test
-    void aBatchOfOnlyUnreadableRecordsIsAckedWithNothingSent() throws Exception {
+    void aBatchOfOnlyInvalidRecordsIsAckedOnceItsDeadLettersAre() throws Exception {
         MockProducer<String, String> kafka = Fixtures.producer();
         OutcomeReporter reporter = new OutcomeReporter(mapper, new Fixtures.Cache(false).index(), Fixtures.config(),
                 new QueueProducer(kafka));
         Fixtures.Acks batch = new Fixtures.Acks();
-        Batches.settle(batch.message, reporter.publish(List.of(in(7, "[]"), in(8, "null"), in(9, "{\"results\":"))))
-                .toCompletableFuture().join();
-        assertEquals(0, kafka.history().size());
+        CompletableFuture<Void> settled = Batches.settle(batch.message,
+                reporter.publish(List.of(in(7, "[]"), in(8, "null"), in(9, "{\"results\":")))).toCompletableFuture();
+        assertEquals(3, kafka.history().size());
+        assertTrue(kafka.history().stream().allMatch(r -> r.topic().equals(Topics.INTERNAL_DLQ)));
+        assertEquals(0, batch.acks.get(), "acked before the dead letters were acknowledged");
+        for (int i = 0; i < 3; i++) {
+            assertTrue(kafka.completeNext());
+        }
+        settled.join();
         assertEquals(1, batch.acks.get());
     }
 }

@@ -16,6 +16,9 @@ import io.smallrye.reactive.messaging.kafka.api.IncomingKafkaRecordMetadata;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
 import org.eclipse.microprofile.reactive.messaging.Message;
 import org.jboss.logging.Logger;
+import warmwire.contracts.check.Checked;
+import warmwire.contracts.check.DeliveryJobCheck;
+import warmwire.contracts.check.RecordLimits;
 import warmwire.contracts.outcome.DeliveryOutcome;
 import warmwire.contracts.outcome.Status;
 import warmwire.contracts.route.DeliveryJob;
@@ -36,8 +39,16 @@ import warmwire.session.shard.Ownership;
  *   the channel: the job stays uncommitted and is delivered again after a restart). The slot is
  *   freed in both cases. The throttled commit strategy commits up to the lowest unfinished
  *   record of each partition.
- *   A record that is not a readable job cannot produce an outcome (no message id): it is
- *   logged with its metadata and acknowledged. Created at startup, so the outcome producer is
+ *   Every record is judged by {@link DeliveryJobCheck} first, before it takes an in-flight slot
+ *   or reaches a site queue: one that is not valid for mail.deliver (not JSON, null endpoints or
+ *   recipients, absurd sizes or dates...) goes to mail.internal.dlq with its reason
+ *   ({@link DeadLetters}) and is acknowledged; on a partition this instance no longer owns it is
+ *   only acknowledged locally (its owner dead-letters it).
+ *   No delivery starts before mail.control has been read to its end ({@code controlCaughtUp}):
+ *   the record waits, unacknowledged and holding no slot (SmallRye hands over no other record
+ *   meanwhile), up to {@code warmwire.session.control-wait} (30 s); still not caught up (Kafka
+ *   unreachable), the job is deferred without connecting ("operator decisions not read yet"),
+ *   never delivered unchecked to a site that may be suspended. Created at startup, so the outcome producer is
  *   made (and its settings checked) before the first job, not on an event loop.
  *   Not batch consumption: in batch mode SmallRye's throttled strategy (4.33) tracks only the
  *   last record of each partition in a batch, so acknowledging the records one by one would
@@ -55,12 +66,38 @@ public class DeliveryJobConsumer {
     private final OutcomePublisher outcomes;
     private final DoneJobs done;
     private final Ownership ownership;
+    private RecordLimits limits = RecordLimits.DEFAULT;
+    private DeadLetters deadLetters;
+    private java.util.function.BooleanSupplier controlCaughtUp = () -> true;
+    private java.time.Duration controlWait = java.time.Duration.ofSeconds(30);
+    private static final java.util.concurrent.ScheduledExecutorService WAITER =
+            java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "warmwire-control-wait");
+                t.setDaemon(true);
+                return t;
+            });
 
     @Inject
     public DeliveryJobConsumer(ObjectMapper mapper, DeliveryAgent agent, SessionConfig config, OutcomePublisher outcomes,
-                               DoneJobs done, Ownership ownership) {
+                               DoneJobs done, Ownership ownership, DeadLetters deadLetters,
+                               warmwire.session.control.SuspendedSites sites,
+                               @org.eclipse.microprofile.config.inject.ConfigProperty(name = "warmwire.intake.max-recipients",
+                                       defaultValue = "1000") int maxRecipients,
+                               @org.eclipse.microprofile.config.inject.ConfigProperty(name = "warmwire.session.control-wait",
+                                       defaultValue = "30s") java.time.Duration controlWait) {
         this(mapper, agent::deliver, new InFlightLimit(config.session().maxInFlight(), config.session().maxInFlightBytes()),
                 outcomes, done, ownership);
+        checked(new RecordLimits(maxRecipients), deadLetters, sites::caughtUp, controlWait);
+    }
+
+    /** Sets the record check's limits, the dead-letter writer and the control gate (tests: any). */
+    DeliveryJobConsumer checked(RecordLimits limits, DeadLetters deadLetters, java.util.function.BooleanSupplier caughtUp,
+                                java.time.Duration wait) {
+        this.limits = limits;
+        this.deadLetters = deadLetters;
+        this.controlCaughtUp = caughtUp;
+        this.controlWait = wait;
+        return this;
     }
 
     /** The consumer over any delivery function (tests). */
@@ -88,19 +125,82 @@ public class DeliveryJobConsumer {
     @Incoming("deliver")
     public CompletionStage<Void> onJob(Message<byte[]> record) {
         byte[] payload = record.getPayload();
-        DeliveryJob job;
-        try {
-            job = payload == null ? null : jobs.readValue(payload);
-        } catch (Exception e) {
-            LOG.errorf("unreadable record on mail.deliver skipped: %s (%s)", e.getMessage(), record.getMetadata());
-            return record.ack();
-        }
-        if (job == null || job.messageId() == null || job.recipients() == null) {
-            LOG.errorf("job without message id or recipients skipped: %s (%s)", job == null ? "null record" : job.jobId(),
-                    record.getMetadata());
-            return record.ack();
-        }
         int partition = partitionOf(record);
+        Checked<DeliveryJob> checked = DeliveryJobCheck.check(payload, limits, java.time.Instant.now());
+        if (!checked.isValid()) {
+            if (!ownership.owns(partition)) {
+                return record.ack(); // its owner reads and dead-letters it
+            }
+            return deadLetter(record, partition, payload, checked.reason());
+        }
+        DeliveryJob job = checked.value();
+        if (controlCaughtUp.getAsBoolean()) {
+            return take(record, job, payload, partition, deliver);
+        }
+        Context context = Vertx.currentContext();
+        CompletableFuture<Boolean> caught = new CompletableFuture<>();
+        long deadline = System.nanoTime() + controlWait.toNanos();
+        awaitControl(caught, deadline);
+        return caught.thenCompose(ok -> {
+            Function<DeliveryJob, Future<DeliveryOutcome>> how = ok ? deliver
+                    : j -> Future.succeededFuture(DeliveryAgent.local(j, Status.DEFERRED,
+                            "operator decisions (mail.control) not read yet: not delivered unchecked"));
+            if (!ok) {
+                LOG.warnf("job %s deferred: mail.control not read to its end after %s", job.jobId(), controlWait);
+            }
+            CompletableFuture<Void> next = new CompletableFuture<>();
+            Runnable go = () -> take(record, job, payload, partition, how).whenComplete((v, e) -> {
+                if (e != null) {
+                    next.completeExceptionally(e);
+                } else {
+                    next.complete(v);
+                }
+            });
+            if (context == null) {
+                go.run();
+            } else {
+                context.runOnContext(v -> go.run());
+            }
+            return next;
+        });
+    }
+
+    private void awaitControl(CompletableFuture<Boolean> caught, long deadline) {
+        if (controlCaughtUp.getAsBoolean()) {
+            caught.complete(true);
+        } else if (System.nanoTime() > deadline) {
+            caught.complete(false);
+        } else {
+            WAITER.schedule(() -> awaitControl(caught, deadline), 100, java.util.concurrent.TimeUnit.MILLISECONDS);
+        }
+    }
+
+    /** An invalid record: to mail.internal.dlq, then acknowledged (also when the dead letter failed: logged). */
+    private CompletionStage<Void> deadLetter(Message<byte[]> record, int partition, byte[] payload, String reason) {
+        IncomingKafkaRecordMetadata<?, ?> m = record.getMetadata(IncomingKafkaRecordMetadata.class).orElse(null);
+        String key = m == null || m.getKey() == null ? null : String.valueOf(m.getKey());
+        long offset = m == null ? -1 : m.getOffset();
+        String topic = m == null ? warmwire.contracts.Topics.DELIVER : m.getTopic();
+        if (deadLetters == null) {
+            LOG.errorf("invalid record on %s %d@%d skipped: %s", topic, partition, offset, reason);
+            return record.ack();
+        }
+        Context context = Vertx.currentContext();
+        CompletableFuture<Void> acked = new CompletableFuture<>();
+        deadLetters.write(topic, partition, offset, key, reason, payload).whenComplete((v, e) -> {
+            Runnable ack = () -> record.ack().whenComplete((x, err) -> acked.complete(null));
+            if (context == null) {
+                ack.run();
+            } else {
+                context.runOnContext(y -> ack.run());
+            }
+        });
+        return acked;
+    }
+
+    /** A valid job: a slot, the done-job check, then {@code how} delivers it. */
+    private CompletionStage<Void> take(Message<byte[]> record, DeliveryJob job, byte[] payload, int partition,
+                                       Function<DeliveryJob, Future<DeliveryOutcome>> how) {
         if (!ownership.owns(partition)) {
             return handBack(record, job, partition);
         }
@@ -118,9 +218,9 @@ public class DeliveryJobConsumer {
         Context context = Vertx.currentContext();
         claim.duplicate().whenComplete((dup, e) -> {
             if (context == null || Vertx.currentContext() == context) {
-                start(record, j, size, claim, Boolean.TRUE.equals(dup), partition, finished);
+                start(record, j, size, claim, Boolean.TRUE.equals(dup), partition, finished, how);
             } else {
-                context.runOnContext(v -> start(record, j, size, claim, Boolean.TRUE.equals(dup), partition, finished));
+                context.runOnContext(v -> start(record, j, size, claim, Boolean.TRUE.equals(dup), partition, finished, how));
             }
         });
         return next;
@@ -139,7 +239,7 @@ public class DeliveryJobConsumer {
 
     /** Delivers the job, or drops it when it is a copy of one delivered already ({@link DoneJobs}). */
     private void start(Message<byte[]> record, DeliveryJob job, long size, DoneJobs.Claim claim, boolean duplicate,
-                       int partition, Runnable finished) {
+                       int partition, Runnable finished, Function<DeliveryJob, Future<DeliveryOutcome>> how) {
         if (duplicate) {
             LOG.infof("job %s was delivered already (a redelivered copy after a crash): dropped, no second delivery",
                     job.jobId());
@@ -157,7 +257,7 @@ public class DeliveryJobConsumer {
         }
         Future<DeliveryOutcome> delivery;
         try {
-            delivery = deliver.apply(job);
+            delivery = how.apply(job);
         } catch (RuntimeException e) {
             delivery = Future.failedFuture(e);
         }

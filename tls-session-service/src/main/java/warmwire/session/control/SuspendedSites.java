@@ -23,8 +23,10 @@ import warmwire.session.SessionConfig;
  *   Reads the compacted {@code mail.control} topic with a {@link ControlFollower} and keeps the {@code site:<key>} decisions whose
  *   {@code suspended} is set. {@link #apply} answers a site key with the operator's reason (""
  *   when none was given) or null; a decision may name the whole site key or one of its MX hosts.
- *   Until the topic has been read to its end once, nothing counts as suspended (mail is never
- *   held back by a slow start); unreadable records are logged and skipped.
+ *   {@link #caughtUp} tells whether the topic has been read to its end once: before that no
+ *   delivery starts (DeliveryJobConsumer waits, then defers), so a suspended site is never
+ *   delivered to because its decision was not read yet. Invalid records are never applied:
+ *   the follower logs them and they go to mail.internal.dlq.
  */
 @ApplicationScoped
 public class SuspendedSites implements Function<String, String> {
@@ -36,6 +38,9 @@ public class SuspendedSites implements Function<String, String> {
     private final String topic;
     private final boolean enabled;
     private ControlFollower follower;
+
+    @Inject
+    jakarta.enterprise.inject.Instance<warmwire.session.agent.DeadLetters> deadLetters;
 
     @Inject
     public SuspendedSites(ObjectMapper mapper, @Identifier("default-kafka-broker") Map<String, Object> kafka,
@@ -55,7 +60,9 @@ public class SuspendedSites implements Function<String, String> {
             LOG.info("operator decisions on mail.control are not followed (warmwire.session.follow-control=false)");
             return;
         }
-        follower = new ControlFollower(kafka, topic, "warmwire-session-control", this::apply).start();
+        follower = new ControlFollower(kafka, topic, "warmwire-session-control", this::apply,
+                (r, why) -> deadLetters.get().write(r.topic(), r.partition(), r.offset(), r.key(), why,
+                        r.value() == null ? null : r.value().getBytes(java.nio.charset.StandardCharsets.UTF_8))).start();
     }
 
     void onStop(@Observes ShutdownEvent ev) {
@@ -67,6 +74,11 @@ public class SuspendedSites implements Function<String, String> {
     @Override
     public String apply(String siteKey) {
         return suspended.isEmpty() ? null : Site.byKeyOrHost(siteKey, suspended::get);
+    }
+
+    /** Whether every decision on mail.control at start is known (always, when not followed). */
+    public boolean caughtUp() {
+        return !enabled || (follower != null && follower.caughtUp());
     }
 
     /** The suspended sites (or MX hosts) and the operators' reasons. */

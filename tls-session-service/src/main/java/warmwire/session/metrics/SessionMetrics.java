@@ -141,6 +141,17 @@ public class SessionMetrics implements ConnectionEvents {
     }
 
     /** Sessions held now (tests). */
+    private final java.util.Map<String, io.micrometer.core.instrument.Counter> deadLettered =
+            new java.util.concurrent.ConcurrentHashMap<>();
+
+    /** An internal record of {@code topic} not valid for it, written to mail.internal.dlq. */
+    public void deadLettered(String topic) {
+        deadLettered.computeIfAbsent(topic, t -> io.micrometer.core.instrument.Counter.builder("warmwire.records.dead.lettered")
+                .tag("topic", t).tag("service", "tls-session-service")
+                .description("internal records not valid for their topic, written to mail.internal.dlq")
+                .register(registry)).increment();
+    }
+
     public long connectionsOpen() {
         return open.get();
     }

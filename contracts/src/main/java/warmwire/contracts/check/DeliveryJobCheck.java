@@ -1,0 +1,83 @@
+package warmwire.contracts.check;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import warmwire.contracts.mail.Dsn;
+import warmwire.contracts.mail.TlsLevel;
+import warmwire.contracts.route.DeliveryJob;
+import warmwire.contracts.route.Endpoint;
+import warmwire.contracts.route.Site;
+
+/**
+ * NAME
+ *   DeliveryJobCheck - is a record of mail.deliver a delivery job.
+ * SYNOPSIS
+ *   {@code Checked<DeliveryJob> c = DeliveryJobCheck.check(value, limits, now);}
+ * DESCRIPTION
+ *   Pure; judged before the job takes an in-flight slot or reaches a site queue. Rules:
+ *   {@code jobId} and {@code messageId} not blank and bounded; {@code site} with 1 to
+ *   {@link RecordLimits#MAX_ENDPOINTS} host names, a port 1..65535 and a known TLS level;
+ *   {@code endpoints} 1 to {@link RecordLimits#MAX_ENDPOINTS}, none null, each with a host
+ *   name, an IP address literal (digits, hex, '.', ':' only: never a name to resolve), a port
+ *   1..65535 and a preference 0..65535; {@code from}, {@code recipients}, {@code contentBase64},
+ *   {@code attempt}, {@code tenant}, {@code campaign}, {@code dsn}, {@code delayNotified} as
+ *   {@link QueuedMessageCheck} judges them; {@code tls} a known level; {@code submittedAt} and
+ *   {@code routedAt} times in range; {@code routeSeconds} 0 to a year.
+ */
+public final class DeliveryJobCheck {
+    private DeliveryJobCheck() {
+    }
+
+    public static Checked<DeliveryJob> check(byte[] value, RecordLimits limits, Instant now) {
+        return Checks.run(value, now, f -> read(f, limits));
+    }
+
+    public static Checked<DeliveryJob> check(String value, RecordLimits limits, Instant now) {
+        return check(Checks.bytes(value), limits, now);
+    }
+
+    private static DeliveryJob read(Fields f, RecordLimits limits) {
+        String jobId = f.nonBlank("jobId", RecordLimits.MAX_KEY);
+        String messageId = f.nonBlank("messageId", RecordLimits.MAX_ID);
+        Site site = site(f.object("site", true));
+        List<Endpoint> endpoints = new ArrayList<>();
+        for (Fields e : f.objects("endpoints", true, 1, RecordLimits.MAX_ENDPOINTS)) {
+            endpoints.add(endpoint(e));
+        }
+        String from = f.text("from", true, RecordLimits.MAX_ADDRESS);
+        List<String> rcpts = f.texts("recipients", true, 1, limits.maxRecipients(), RecordLimits.MAX_ADDRESS);
+        String content = f.text("contentBase64", true, Integer.MAX_VALUE);
+        TlsLevel tls = f.enumValue("tls", true, TlsLevel::parse);
+        int attempt = f.integer("attempt", true, 0, 1, RecordLimits.MAX_ATTEMPT);
+        Instant submitted = f.instant("submittedAt", false);
+        Instant routed = f.instant("routedAt", false);
+        double routeSeconds = f.number("routeSeconds", 0, 0, RecordLimits.MAX_SECONDS);
+        String tenant = f.text("tenant", false, RecordLimits.MAX_LABEL);
+        String campaign = f.text("campaign", false, RecordLimits.MAX_LABEL);
+        Fields d = f.object("dsn", false);
+        Dsn dsn = d == null ? null : new Dsn(d.texts("notify", false, 0, RecordLimits.MAX_NOTIFY, 16),
+                d.text("ret", false, 16), d.text("envid", false, RecordLimits.MAX_LABEL));
+        boolean notified = f.bool("delayNotified");
+        return new DeliveryJob(jobId, messageId, site, endpoints, from, rcpts, content, tls, attempt, submitted, routed,
+                routeSeconds, tenant, campaign, dsn, notified);
+    }
+
+    private static Site site(Fields s) {
+        List<String> hosts = s.texts("hosts", true, 1, RecordLimits.MAX_ENDPOINTS, RecordLimits.MAX_HOST);
+        int port = s.integer("port", true, 0, 1, 65535);
+        TlsLevel tls = s.enumValue("tls", true, TlsLevel::parse);
+        return new Site(hosts, port, tls);
+    }
+
+    private static Endpoint endpoint(Fields e) {
+        String host = e.nonBlank("host", RecordLimits.MAX_HOST);
+        String address = e.nonBlank("address", 45);
+        if (!address.matches("[0-9A-Fa-f.:]+")) {
+            throw e.invalid("address", "not an IP address literal");
+        }
+        int port = e.integer("port", true, 0, 1, 65535);
+        int preference = e.integer("preference", false, 0, 0, 65535);
+        return new Endpoint(host, address, port, preference);
+    }
+}
