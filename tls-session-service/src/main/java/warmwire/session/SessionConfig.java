@@ -303,6 +303,11 @@ public interface SessionConfig {
         @WithDefault("mail.control")
         String controlTopic();
 
+        /** How long a job waits for the mail.control follower to catch up after a start before it is deferred. */
+        @WithName("control-wait")
+        @WithDefault("30s")
+        Duration controlWait();
+
         /** How long stopping waits for the QUITs of cached connections. */
         @WithName("shutdown-timeout")
         @WithDefault("10s")
