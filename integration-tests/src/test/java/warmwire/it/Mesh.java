@@ -184,6 +184,9 @@ public final class Mesh {
         env.put("DNS_CONFIG", zone.toString());
         env.put("WARMWIRE_DNS_SERVERS", "127.0.0.1:" + DNS_PORT);
         env.put("WARMWIRE_DNS_TIMEOUT", "2s");
+        // The DNS peer points the test MX hosts at 127.0.0.x; delivery-service refuses loopback
+        // addresses from DNS unless allowed (PrivateAddressIT shows what is refused beside it).
+        env.put("WARMWIRE_DNS_ALLOW_PRIVATE", "127.0.0.0/8");
         env.put("WARMWIRE_SMTP_PORT", String.valueOf(PEER_TLS_PORT));
         env.put("PEER_DOMAINS", "tls.test plain.test mx.test fallback.test limits.test");
         // Our own routes file (mesh.sh honours WARMWIRE_ROUTES_FILE): mesh.sh's two demo routes
