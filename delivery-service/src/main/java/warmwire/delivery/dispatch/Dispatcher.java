@@ -29,6 +29,7 @@ import warmwire.contracts.mail.QueuedMessage;
 import warmwire.contracts.outcome.DeliveryOutcome;
 import warmwire.contracts.outcome.RecipientResult;
 import warmwire.contracts.route.DeliveryJob;
+import warmwire.contracts.text.BoundedText;
 import warmwire.delivery.DeliveryConfig;
 import warmwire.delivery.mx.Route;
 
@@ -98,7 +99,7 @@ public class Dispatcher {
         try {
             m = parse(record.getPayload());
         } catch (IOException | RuntimeException e) {
-            LOG.errorf("%s: not a queued message, skipped: %s", where, e.getMessage());
+            LOG.errorf("%s: not a queued message, skipped: %s", where, logSafe(e.getMessage()));
             return Uni.createFrom().completionStage(record::ack);
         }
         Instant started = Instant.now();
@@ -145,12 +146,18 @@ public class Dispatcher {
         return m;
     }
 
+    /** Client-supplied ids and addresses, and reasons quoting DNS names, cut and escaped for one log line. */
+    static String logSafe(String s) {
+        return BoundedText.escape(BoundedText.truncate(s, BoundedText.MAX_REASON));
+    }
+
     private Uni<Void> send(Plan plan) {
         List<Uni<Void>> sends = new ArrayList<>();
         for (DeliveryJob job : plan.jobs()) {
             sends.add(Uni.createFrom().deferred(() -> {
-                LOG.infof("%s: to=<%s>, site=%s, relay=%s, delays=%.3f (routed)", job.messageId(),
-                        String.join(">,<", job.recipients()), job.site().key(), job.endpoints().get(0).relay(),
+                LOG.infof("%s: to=<%s>, site=%s, relay=%s, delays=%.3f (routed)", logSafe(job.messageId()),
+                        logSafe(String.join(">,<", job.recipients())), logSafe(job.site().key()),
+                        logSafe(job.endpoints().get(0).relay()),
                         job.routeSeconds());
                 return deliver.sendMessage(Message.of(json(job)).addMetadata(
                         OutgoingKafkaRecordMetadata.<String>builder().withKey(job.site().key()).build()));
@@ -159,8 +166,8 @@ public class Dispatcher {
         DeliveryOutcome o = plan.outcome();
         if (o != null) {
             for (RecipientResult r : o.results()) {
-                LOG.infof("%s: to=<%s>, relay=none, dsn=%s, status=%s (%s)", o.messageId(), r.recipient(),
-                        r.dsn(), r.status().wireName(), r.reason());
+                LOG.infof("%s: to=<%s>, relay=none, dsn=%s, status=%s (%s)", logSafe(o.messageId()),
+                        logSafe(r.recipient()), r.dsn(), r.status().wireName(), logSafe(r.reason()));
             }
             sends.add(Uni.createFrom().deferred(() -> outcome.sendMessage(Message.of(json(o)).addMetadata(
                     OutgoingKafkaRecordMetadata.<String>builder().withKey(o.messageId()).build()))));

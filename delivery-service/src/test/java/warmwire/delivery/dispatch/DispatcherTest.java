@@ -166,4 +166,10 @@ class DispatcherTest {
         assertFalse(deliver.received().get(0).getPayload().contains("not json"));
         assertTrue(outcome.received().isEmpty());
     }
+
+    @Test
+    void logTextIsEscapedAndBounded() {
+        assertEquals("id\\nforged", Dispatcher.logSafe("id\nforged"));
+        assertTrue(Dispatcher.logSafe("x".repeat(4000)).length() <= 1024);
+    }
 }
