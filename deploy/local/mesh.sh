@@ -13,7 +13,10 @@
 #        (skipped with WARMWIRE_PEER=0 or when Postfix is not installed),
 #     4. queue-service, delivery-service and tls-session-service from their packaged
 #        quarkus-app (built with the Maven Wrapper when missing), each waited for on
-#        /q/health/ready.
+#        /q/health/ready. A service whose pid file names a live process of its own (its
+#        -Dwwlocal marker) is running: it is waited for until ready (after a broker crash its
+#        readiness is down until Kafka is back), never started a second time on its port; a
+#        stale pid file is removed and the service started.
 #   Unless WARMWIRE_ROUTES_FILE is set, a routes file is generated that sends tls.test to the
 #   peer's STARTTLS listener and plain.test to its clear-text one; every other domain goes
 #   through DNS. Unless WARMWIRE_TLS_TRUST_FILE is set, the peer's CA certificate is trusted
@@ -109,11 +112,24 @@ start_service() {
     port=$(port_of "$s")
     app=$(app_of "$s")
     if pid=$(ww_pid_of "$SVC_DIR/$s.pid" "$s"); then
-        if ready "$port"; then
+        # Our own instance is alive. It may be unready for a while (its readiness includes Kafka,
+        # e.g. just after a broker crash and restart): wait for it rather than start a second
+        # one on its port; start anew only when it exits meanwhile.
+        deadline=$(($(ww_now) + WW_START_TIMEOUT))
+        until ready "$port"; do
+            ww_alive "$pid" || break
+            (($(ww_now) < deadline)) || ww_die "$s (pid $pid) is running but not ready after ${WW_START_TIMEOUT}s;" \
+                "see $SVC_DIR/$s.log, or mesh.sh stop first"
+            sleep 0.5
+        done
+        if ww_alive "$pid"; then
             echo "$s: already running (pid $pid), http://127.0.0.1:$port"
             return 0
         fi
+        ww_log "$s: pid $pid exited while waiting for it; starting it again"
     fi
+    # a pid file whose process is gone (or is another program now) is stale
+    rm -f "$SVC_DIR/$s.pid"
     ww_require_port_free "$port" "$s HTTP"
     ww_rotate_log "$SVC_DIR/$s.log"
     t0=$(ww_now_ms)

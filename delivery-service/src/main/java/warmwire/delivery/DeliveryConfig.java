@@ -46,9 +46,31 @@ public interface DeliveryConfig {
         @WithDefault("60s")
         Duration cacheTtl();
 
-        /** Most cached answers; beyond it expired ones are dropped, then all. */
+        /** How long NODATA and NXDOMAIN answers are reused, at most {@link #cacheTtl()}. */
+        @WithDefault("10s")
+        Duration negativeCacheTtl();
+
+        /** Most cached answers (name and type); beyond it the least useful are evicted. */
         @WithDefault("10000")
         int cacheSize();
+
+        /**
+         * CIDRs of non-public addresses (loopback, private, link-local, ...) that MX and address
+         * literal routing may use anyway; unset = none. Static routes are always allowed.
+         */
+        Optional<List<String>> allowPrivate();
+
+        /** MX hosts used per domain, best preference first. */
+        @WithDefault("10")
+        int maxMxHosts();
+
+        /** A/AAAA addresses used per host. */
+        @WithDefault("10")
+        int maxAddressesPerHost();
+
+        /** Endpoints (addresses) used per domain in all. */
+        @WithDefault("20")
+        int maxEndpoints();
     }
 
     interface Smtp {

@@ -189,11 +189,21 @@ public final class Mesh {
                 "host-record=" + LATER_MX + ",127.0.0.1",
                 "host-record=" + NOWHERE_MX + ",127.0.0.1",
                 "mx-host=nohost.test,ghost.mx.test,10",
-                "server=/timeout.test/127.0.0.1#9", ""));
+                "server=/timeout.test/127.0.0.1#9",
+                // PrivateAddressIT: MX hosts at addresses outside the allow-list (127.0.0.0/8)
+                "mx-host=private.test,mx.private.test,10", "host-record=mx.private.test,10.255.255.1",
+                "mx-host=linklocal.test,mx.linklocal.test,10", "host-record=mx.linklocal.test,169.254.10.1",
+                "mx-host=mcast.test,mx.mcast.test,10", "host-record=mx.mcast.test,224.0.0.1",
+                "mx-host=v6loop.test,mx.v6loop.test,10", "host-record=mx.v6loop.test,::1",
+                "mx-host=mixed.test,inner.mixed.test,10", "mx-host=mixed.test,mail.mx.test,20",
+                "host-record=inner.mixed.test,10.0.0.25", ""));
         env.put("DNS_PORT", String.valueOf(DNS_PORT));
         env.put("DNS_CONFIG", zone.toString());
         env.put("WARMWIRE_DNS_SERVERS", "127.0.0.1:" + DNS_PORT);
         env.put("WARMWIRE_DNS_TIMEOUT", "2s");
+        // The DNS peer points the test MX hosts at 127.0.0.x; delivery-service refuses loopback
+        // addresses from DNS unless allowed (PrivateAddressIT shows what is refused beside it).
+        env.put("WARMWIRE_DNS_ALLOW_PRIVATE", "127.0.0.0/8");
         env.put("WARMWIRE_SMTP_PORT", String.valueOf(PEER_TLS_PORT));
         env.put("PEER_DOMAINS", "tls.test plain.test mx.test fallback.test limits.test");
         // Our own routes file (mesh.sh honours WARMWIRE_ROUTES_FILE): mesh.sh's two demo routes

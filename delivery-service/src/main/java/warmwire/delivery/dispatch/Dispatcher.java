@@ -33,6 +33,7 @@ import warmwire.contracts.mail.QueuedMessage;
 import warmwire.contracts.outcome.DeliveryOutcome;
 import warmwire.contracts.outcome.RecipientResult;
 import warmwire.contracts.route.DeliveryJob;
+import warmwire.contracts.text.BoundedText;
 import warmwire.delivery.DeliveryConfig;
 import warmwire.delivery.mx.Route;
 
@@ -124,7 +125,7 @@ public class Dispatcher {
         Checked<QueuedMessage> checked = QueuedMessageCheck.check(record.getPayload(),
                 new RecordLimits(Math.max(1, maxRecipients)), Instant.now());
         if (!checked.isValid()) {
-            LOG.errorf("%s: not a valid queued message, dead-lettered: %s", where, checked.reason());
+            LOG.errorf("%s: not a valid queued message, dead-lettered: %s", where, logSafe(checked.reason()));
             return deadLetter(record, checked.reason());
         }
         QueuedMessage m = checked.value();
@@ -189,12 +190,18 @@ public class Dispatcher {
         return deadLetters;
     }
 
+    /** Client-supplied ids and addresses, and reasons quoting DNS names, cut and escaped for one log line. */
+    static String logSafe(String s) {
+        return BoundedText.escape(BoundedText.truncate(s, BoundedText.MAX_REASON));
+    }
+
     private Uni<Void> send(Plan plan) {
         List<Uni<Void>> sends = new ArrayList<>();
         for (DeliveryJob job : plan.jobs()) {
             sends.add(Uni.createFrom().deferred(() -> {
-                LOG.infof("%s: to=<%s>, site=%s, relay=%s, delays=%.3f (routed)", job.messageId(),
-                        String.join(">,<", job.recipients()), job.site().key(), job.endpoints().get(0).relay(),
+                LOG.infof("%s: to=<%s>, site=%s, relay=%s, delays=%.3f (routed)", logSafe(job.messageId()),
+                        logSafe(String.join(">,<", job.recipients())), logSafe(job.site().key()),
+                        logSafe(job.endpoints().get(0).relay()),
                         job.routeSeconds());
                 return deliver.sendMessage(Message.of(json(job)).addMetadata(
                         OutgoingKafkaRecordMetadata.<String>builder().withKey(job.site().key()).build()));
@@ -203,8 +210,8 @@ public class Dispatcher {
         DeliveryOutcome o = plan.outcome();
         if (o != null) {
             for (RecipientResult r : o.results()) {
-                LOG.infof("%s: to=<%s>, relay=none, dsn=%s, status=%s (%s)", o.messageId(), r.recipient(),
-                        r.dsn(), r.status().wireName(), r.reason());
+                LOG.infof("%s: to=<%s>, relay=none, dsn=%s, status=%s (%s)", logSafe(o.messageId()),
+                        logSafe(r.recipient()), r.dsn(), r.status().wireName(), logSafe(r.reason()));
             }
             sends.add(Uni.createFrom().deferred(() -> outcome.sendMessage(Message.of(json(o)).addMetadata(
                     OutgoingKafkaRecordMetadata.<String>builder().withKey(o.messageId()).build()))));

@@ -18,15 +18,23 @@ import warmwire.delivery.policy.TransportTable;
  *   to the host's addresses (or the IP literal), {@code host} to the MX hosts of host, an empty
  *   nexthop to the domain's own MX hosts; the route's port, else warmwire.smtp.port. Every
  *   other domain goes to its MX hosts on warmwire.smtp.port.
+ *
+ *   Two resolvers: {@code dns} applies the address policy (no loopback, private, link-local,
+ *   ... address outside warmwire.dns.allow-private) and serves address literals, domains
+ *   without a route and routes with an empty nexthop (the domain's own MX: DNS chose those
+ *   addresses, not the operator); {@code routed} allows every address and serves routes that
+ *   name a nexthop host, which is the operator's choice.
  */
 public final class DomainRouter {
     private final Supplier<TransportTable> table;
     private final MxResolver mx;
+    private final MxResolver routed;
     private final int smtpPort;
 
-    public DomainRouter(Supplier<TransportTable> table, MxResolver mx, int smtpPort) {
+    public DomainRouter(Supplier<TransportTable> table, MxResolver dns, MxResolver routed, int smtpPort) {
         this.table = table;
-        this.mx = mx;
+        this.mx = dns;
+        this.routed = routed;
         this.smtpPort = smtpPort;
     }
 
@@ -50,7 +58,7 @@ public final class DomainRouter {
             Nexthop n = route.get();
             int port = n.portOr(smtpPort);
             r = n.host() == null ? mx.mailDomain(domain, port)
-                    : n.mxLookup() ? mx.mailDomain(n.host(), port) : mx.host(n.host(), port);
+                    : n.mxLookup() ? routed.mailDomain(n.host(), port) : routed.host(n.host(), port);
         }
         return r.onFailure().recoverWithItem(t -> Route.Failure.defer("routing failed for " + domain + ": " + t));
     }

@@ -12,11 +12,12 @@ import warmwire.delivery.DeliveryConfig;
 import warmwire.delivery.mx.DnsLookup;
 import warmwire.delivery.mx.DnsServers;
 import warmwire.delivery.mx.MxResolver;
+import warmwire.delivery.policy.AddressPolicy;
 import warmwire.delivery.policy.RoutesFile;
 
 /**
  * NAME
- *   RoutingBeans - builds the DNS client, the MX resolver and the domain router from the config.
+ *   RoutingBeans - builds the DNS client, the MX resolvers and the domain router from the config.
  * DESCRIPTION
  *   The DNS clients use Quarkus' own Vert.x instance (its event loops), so lookups never block a
  *   thread. Creating them sends nothing: the service starts without any resolver reachable.
@@ -33,10 +34,10 @@ public class RoutingBeans {
         List<InetSocketAddress> servers = configured.isEmpty() ? DnsServers.system(DnsServers.RESOLV_CONF)
                 : DnsServers.parse(configured);
         DnsLookup dns = new DnsLookup(vertx, servers, config.dns().timeout(), config.dns().cacheTtl(),
-                config.dns().cacheSize());
-        LOG.infof("DNS servers %s%s, timeout %s, cache %s", dns.servers(),
+                config.dns().negativeCacheTtl(), config.dns().cacheSize());
+        LOG.infof("DNS servers %s%s, timeout %s, cache %s (negative %s, %d answers)", dns.servers(),
                 configured.isEmpty() ? " (from " + DnsServers.RESOLV_CONF + ")" : "", config.dns().timeout(),
-                config.dns().cacheTtl());
+                config.dns().cacheTtl(), config.dns().negativeCacheTtl(), config.dns().cacheSize());
         return dns;
     }
 
@@ -44,15 +45,17 @@ public class RoutingBeans {
         dns.close();
     }
 
+    /** A bad CIDR in warmwire.dns.allow-private stops startup (IllegalArgumentException names it). */
     @Produces
     @Singleton
-    MxResolver mxResolver(DnsLookup dns) {
-        return new MxResolver(dns);
-    }
-
-    @Produces
-    @Singleton
-    DomainRouter domainRouter(RoutesFile routes, MxResolver mx, DeliveryConfig config) {
-        return new DomainRouter(routes::table, mx, config.smtp().port());
+    DomainRouter domainRouter(RoutesFile routes, DnsLookup dns, DeliveryConfig config) {
+        AddressPolicy policy = AddressPolicy.of(config.dns().allowPrivate().orElse(List.of()));
+        MxResolver.Limits limits = new MxResolver.Limits(config.dns().maxMxHosts(),
+                config.dns().maxAddressesPerHost(), config.dns().maxEndpoints());
+        LOG.infof("non-public addresses allowed from DNS and address literals: %s; per domain at most %d MX hosts,"
+                        + " %d addresses per host, %d endpoints", policy.allowList().isEmpty() ? "none"
+                        : policy.allowList(), limits.mxHosts(), limits.addressesPerHost(), limits.endpoints());
+        return new DomainRouter(routes::table, new MxResolver(dns, policy, limits),
+                new MxResolver(dns, AddressPolicy.ANY, limits), config.smtp().port());
     }
 }

@@ -1,5 +1,8 @@
 package warmwire.delivery.mx;
 
+import com.github.benmanes.caffeine.cache.AsyncCache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import com.github.benmanes.caffeine.cache.Expiry;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -14,7 +17,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import org.jboss.logging.Logger;
 
@@ -28,11 +30,18 @@ import org.jboss.logging.Logger;
  *   ends the query. When every server failed the lookup fails with {@link DnsTemporaryFailure}
  *   carrying the last server's failure.
  *
- *   Answers - records, NODATA and NXDOMAIN - are kept for the configured cache TTL (the
- *   Vert.x client does not expose record TTLs, so it is one fixed time); temporary failures are
- *   not kept. A lookup already in flight is shared by everyone asking for the same name and
- *   type. Beyond the configured size expired entries are dropped, and if that is not enough
- *   the cache is emptied.
+ *   The answer cache is a Caffeine cache bounded by the configured size: names are chosen by
+ *   remote parties (recipient domains, their MX hosts), so a flood of new names evicts the
+ *   least useful entries (Caffeine's W-TinyLFU: an LRU window in front of a frequency-guarded
+ *   main area, so a scan of one-off names cannot push out the busy domains) instead of
+ *   emptying the cache. Records are kept for the configured cache TTL (the Vert.x client does
+ *   not expose record TTLs, so it is one fixed time); negative answers - NODATA and NXDOMAIN -
+ *   for the shorter negative TTL (capped by the cache TTL), so a domain that fixes its DNS is
+ *   seen soon; temporary failures are not kept. A lookup already in flight is shared by
+ *   everyone asking for the same name and type (the cache holds its future).
+ *
+ *   An answer is bounded by its transport: one UDP datagram (no TCP fallback), so a hostile
+ *   server cannot send more records than fit in it; MxResolver bounds what it uses of them.
  */
 public final class DnsLookup implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(DnsLookup.class);
@@ -42,16 +51,22 @@ public final class DnsLookup implements AutoCloseable {
 
     private final List<DnsClient> clients = new ArrayList<>();
     private final List<String> serverNames = new ArrayList<>();
-    private final long ttlNanos;
-    private final int maxEntries;
-    private final ConcurrentHashMap<String, Cached> cache = new ConcurrentHashMap<>();
+    private final AsyncCache<String, DnsAnswer<?>> cache;
     private final AtomicLong queries = new AtomicLong();
 
-    private record Cached(long expires, CompletableFuture<DnsAnswer<?>> answer) {
-    }
-
+    /** As {@link #DnsLookup(Vertx, List, Duration, Duration, Duration, int)} with negative answers kept 10 s. */
     public DnsLookup(Vertx vertx, List<InetSocketAddress> servers, Duration timeout, Duration cacheTtl,
                      int maxEntries) {
+        this(vertx, servers, timeout, cacheTtl, Duration.ofSeconds(10), maxEntries);
+    }
+
+    /**
+     * @param cacheTtl    how long records are kept; 0 (or negative) = no cache
+     * @param negativeTtl how long NODATA/NXDOMAIN is kept, at most {@code cacheTtl}
+     * @param maxEntries  most cached answers (names and types)
+     */
+    public DnsLookup(Vertx vertx, List<InetSocketAddress> servers, Duration timeout, Duration cacheTtl,
+                     Duration negativeTtl, int maxEntries) {
         for (InetSocketAddress s : servers) {
             clients.add(vertx.createDnsClient(new DnsClientOptions()
                     .setHost(s.getAddress().getHostAddress())
@@ -60,8 +75,34 @@ public final class DnsLookup implements AutoCloseable {
                     .setRecursionDesired(true)));
             serverNames.add(s.getAddress().getHostAddress() + ":" + s.getPort());
         }
-        this.ttlNanos = cacheTtl.isNegative() ? 0 : cacheTtl.toNanos();
-        this.maxEntries = Math.max(1, maxEntries);
+        long ttl = cacheTtl.isNegative() ? 0 : cacheTtl.toNanos();
+        long negative = Math.min(ttl, Math.max(0, negativeTtl.toNanos()));
+        this.cache = ttl == 0 ? null : Caffeine.newBuilder()
+                .maximumSize(Math.max(1, maxEntries))
+                // maintenance on the calling thread: no pool thread hops on the event loop's path
+                .executor(Runnable::run)
+                .expireAfter(new Expiry<String, DnsAnswer<?>>() {
+                    @Override
+                    public long expireAfterCreate(String key, DnsAnswer<?> answer, long now) {
+                        return answer.records().isEmpty() ? negative : ttl;
+                    }
+
+                    @Override
+                    public long expireAfterUpdate(String key, DnsAnswer<?> answer, long now, long current) {
+                        return expireAfterCreate(key, answer, now);
+                    }
+
+                    @Override
+                    public long expireAfterRead(String key, DnsAnswer<?> answer, long now, long current) {
+                        return current;
+                    }
+                })
+                .buildAsync();
+    }
+
+    /** How many answers the cache holds now (an estimate, as Caffeine counts). */
+    public long cachedAnswers() {
+        return cache == null ? 0 : cache.synchronous().estimatedSize();
     }
 
     /** The servers asked, in order, as {@code address:port}. */
@@ -95,42 +136,12 @@ public final class DnsLookup implements AutoCloseable {
         return Uni.createFrom().completionStage(() -> (CompletableFuture) cached(type, n).copy());
     }
 
+    /** The answer, from the cache or a new query; a failed query is not kept (Caffeine drops failed futures). */
     private CompletableFuture<DnsAnswer<?>> cached(Type type, String name) {
-        if (ttlNanos == 0) {
+        if (cache == null) {
             return query(type, name, 0);
         }
-        String key = type + " " + name;
-        long now = System.nanoTime();
-        Cached[] created = new Cached[1];
-        Cached c = cache.compute(key, (k, old) -> {
-            if (old != null && old.expires - now > 0) {
-                return old;
-            }
-            created[0] = new Cached(now + ttlNanos, new CompletableFuture<>());
-            return created[0];
-        });
-        if (c == created[0]) {
-            query(type, name, 0).whenComplete((answer, failure) -> {
-                if (failure != null) {
-                    cache.remove(key, c);
-                    c.answer.completeExceptionally(failure);
-                } else {
-                    c.answer.complete(answer);
-                }
-            });
-            if (cache.size() > maxEntries) {
-                prune();
-            }
-        }
-        return c.answer;
-    }
-
-    private void prune() {
-        long now = System.nanoTime();
-        cache.values().removeIf(c -> c.expires - now <= 0);
-        if (cache.size() > maxEntries) {
-            cache.clear();
-        }
+        return cache.get(type + " " + name, (key, executor) -> query(type, name, 0));
     }
 
     @SuppressWarnings({"unchecked", "rawtypes"})

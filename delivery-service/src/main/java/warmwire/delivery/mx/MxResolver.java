@@ -12,8 +12,11 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
+import java.util.stream.Collectors;
 import java.util.concurrent.ThreadLocalRandom;
 import warmwire.contracts.route.Endpoint;
+import warmwire.contracts.text.BoundedText;
+import warmwire.delivery.policy.AddressPolicy;
 
 /**
  * NAME
@@ -37,12 +40,60 @@ import warmwire.contracts.route.Endpoint;
  *   </ul>
  *   A host that fails while another MX host has addresses is simply left out of the endpoints;
  *   it stays in the site's host set, so the site key does not depend on DNS luck.
+ *
+ *   What an answer can make us do is bounded ({@link Limits}): only the best
+ *   {@code mxHosts} MX hosts are used (by preference, after the shuffle), at most
+ *   {@code addressesPerHost} addresses of each and {@code endpoints} in all; an MX target that
+ *   is not a host name (longer than 253 characters, a label longer than 63, characters other
+ *   than letters, digits, '-' and '_') is left out like a host without an address.
+ *
+ *   Addresses that the {@link AddressPolicy} forbids (loopback, private, link-local, multicast,
+ *   ... outside the allow-list) are left out too, and so is an MX host with nothing else. When
+ *   no endpoint remains and no lookup failed temporarily, the mail is bounced: 5.4.6 "mail for
+ *   D loops back to myself" when every forbidden address is loopback or unspecified (Postfix's
+ *   words and code), else 5.4.4 naming the host, the address and its category. A bounce, not a
+ *   deferral: the verdict is our own policy about what the domain's owner published, not a
+ *   passing failure, so a retry in five minutes would give the same answer for days while
+ *   the sender learns nothing; a domain that fixes its MX gets its next mail delivered at once.
  */
 public final class MxResolver {
-    private final DnsLookup dns;
+    /** Longest host name (RFC 1035 section 2.3.4, without the final dot). */
+    static final int MAX_NAME = 253;
+    /** Longest label of a host name. */
+    static final int MAX_LABEL = 63;
 
+    /**
+     * What one domain's DNS answers may make routing use.
+     *
+     * @param mxHosts          MX hosts used per domain, best preference first
+     * @param addressesPerHost A/AAAA addresses used per host (A first)
+     * @param endpoints        endpoints per domain in all
+     */
+    public record Limits(int mxHosts, int addressesPerHost, int endpoints) {
+        /** The defaults of application.properties. */
+        public static final Limits DEFAULT = new Limits(10, 10, 20);
+
+        public Limits {
+            if (mxHosts < 1 || addressesPerHost < 1 || endpoints < 1) {
+                throw new IllegalArgumentException("DNS limits must be at least 1: " + mxHosts + "/"
+                        + addressesPerHost + "/" + endpoints);
+            }
+        }
+    }
+
+    private final DnsLookup dns;
+    private final AddressPolicy addresses;
+    private final Limits limits;
+
+    /** A resolver that forbids nothing (static routes) and uses the default limits. */
     public MxResolver(DnsLookup dns) {
+        this(dns, AddressPolicy.ANY, Limits.DEFAULT);
+    }
+
+    public MxResolver(DnsLookup dns, AddressPolicy addresses, Limits limits) {
         this.dns = dns;
+        this.addresses = addresses;
+        this.limits = limits;
     }
 
     private record Mx(String host, int preference) {
@@ -77,33 +128,63 @@ public final class MxResolver {
                 return Uni.createFrom().item(Route.Failure.bounce("5.1.2", notFound(d, "MX")));
             }
             if (answer.records().isEmpty()) {
-                return addresses(List.of(new Mx(d, 0)), port, "5.1.2");
+                return addresses(d, List.of(new Mx(d, 0)), port, "5.1.2");
             }
             List<Mx> mxs = new ArrayList<>();
+            int invalid = 0;
             for (MxRecord r : answer.records()) {
                 String target = r.name() == null ? "" : normalise(r.name());
-                if (!target.isEmpty()) {
+                if (target.isEmpty()) {
+                    continue;
+                }
+                if (hostName(target)) {
                     mxs.add(new Mx(target, r.priority()));
+                } else {
+                    invalid++;
                 }
             }
-            if (mxs.isEmpty()) {
+            if (mxs.isEmpty() && invalid == 0) {
                 return Uni.createFrom().item(Route.Failure.bounce("5.1.10",
                         "Domain " + d + " does not accept mail (null MX)"));
             }
-            return addresses(preferenceOrder(mxs), port, "5.4.4");
+            if (mxs.isEmpty()) {
+                return Uni.createFrom().item(Route.Failure.bounce("5.4.4",
+                        "No usable MX host for " + d + ": " + invalid + " MX target(s) not a valid host name"));
+            }
+            List<Mx> ordered = preferenceOrder(mxs);
+            return addresses(d, ordered.subList(0, Math.min(ordered.size(), limits.mxHosts())), port, "5.4.4");
         });
     }
 
     /** Routes mail to {@code host} itself (no MX lookup), to {@code port}. */
     public Uni<Route> host(String host, int port) {
         if (NetUtil.isValidIpV4Address(host) || NetUtil.isValidIpV6Address(host)) {
+            String address = canonical(host);
+            String why = addresses.forbidden(address);
+            if (why != null) {
+                return Uni.createFrom().item(forbidden("[" + host + "]",
+                        List.of(new Forbidden(address, address, why))));
+            }
             return Uni.createFrom().item(new Route.Destination(List.of(host), port,
                     List.of(new Endpoint(host, host, port, 0))));
         }
-        return addresses(List.of(new Mx(normalise(host), 0)), port, "5.4.4");
+        String h = normalise(host);
+        if (!hostName(h)) {
+            return Uni.createFrom().item(Route.Failure.bounce("5.4.4",
+                    "No usable host: " + BoundedText.escape(BoundedText.truncate(h, 300)) + " is not a valid host name"));
+        }
+        return addresses(h, List.of(new Mx(h, 0)), port, "5.4.4");
     }
 
-    private Uni<Route> addresses(List<Mx> mxs, int port, String notFoundCode) {
+    /** An address the policy forbids, with its host and why. */
+    private record Forbidden(String host, String address, String category) {
+        @Override
+        public String toString() {
+            return host + "[" + address + "] (" + category + ")";
+        }
+    }
+
+    private Uni<Route> addresses(String domain, List<Mx> mxs, int port, String notFoundCode) {
         List<Uni<Found>> lookups = new ArrayList<>();
         for (Mx mx : mxs) {
             Uni<Found> a = dns.a(mx.host()).map(Found::of).onFailure().recoverWithItem(Found::failed);
@@ -112,14 +193,26 @@ public final class MxResolver {
         }
         return Uni.join().all(lookups).andFailFast().map(found -> {
             List<Endpoint> endpoints = new ArrayList<>();
+            List<Forbidden> forbidden = new ArrayList<>();
             Set<String> seen = new LinkedHashSet<>();
             DnsTemporaryFailure temporary = null;
             for (int i = 0; i < mxs.size(); i++) {
                 Mx mx = mxs.get(i);
                 Found f = found.get(i);
+                int used = 0;
                 for (String a : f.addresses()) {
+                    if (used >= limits.addressesPerHost() || endpoints.size() >= limits.endpoints()) {
+                        break;
+                    }
                     String address = canonical(a);
-                    if (seen.add(address)) {
+                    if (!seen.add(address)) {
+                        continue;
+                    }
+                    used++;
+                    String why = addresses.forbidden(address);
+                    if (why != null) {
+                        forbidden.add(new Forbidden(mx.host(), address, why));
+                    } else {
                         endpoints.add(new Endpoint(mx.host(), address, port, mx.preference()));
                     }
                 }
@@ -134,8 +227,49 @@ public final class MxResolver {
             if (temporary != null) {
                 return deferred(temporary, temporary.type(), temporary.name());
             }
+            if (!forbidden.isEmpty()) {
+                return forbidden(domain, forbidden);
+            }
             return Route.Failure.bounce(notFoundCode, notFound(hosts.get(0), "A"));
         });
+    }
+
+    /** The bounce for a domain whose every address the policy forbids: 5.4.6 for ourselves, else 5.4.4. */
+    private static Route.Failure forbidden(String domain, List<Forbidden> forbidden) {
+        boolean self = forbidden.stream().allMatch(f -> AddressPolicy.isSelf(f.category()));
+        List<Forbidden> shown = forbidden.subList(0, Math.min(forbidden.size(), 4));
+        String which = shown.stream().map(Forbidden::toString).collect(Collectors.joining(", "))
+                + (forbidden.size() > shown.size() ? " and " + (forbidden.size() - shown.size()) + " more" : "");
+        String rule = " (not in warmwire.dns.allow-private)";
+        return self
+                ? Route.Failure.bounce("5.4.6", BoundedText.truncate("mail for " + domain + " loops back to myself: "
+                        + which + rule, BoundedText.MAX_REASON))
+                : Route.Failure.bounce("5.4.4", BoundedText.truncate("mail for " + domain
+                        + " would go to a non-public address: " + which + rule, BoundedText.MAX_REASON));
+    }
+
+    /** Whether {@code name} (normalised) is a host name we will look up: RFC 1035 lengths, LDH and '_'. */
+    static boolean hostName(String name) {
+        if (name.isEmpty() || name.length() > MAX_NAME) {
+            return false;
+        }
+        int label = 0;
+        for (int i = 0; i < name.length(); i++) {
+            char c = name.charAt(i);
+            if (c == '.') {
+                if (label == 0 || name.charAt(i - 1) == '-') {
+                    return false;
+                }
+                label = 0;
+                continue;
+            }
+            boolean ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_'
+                    || (c == '-' && label > 0);
+            if (!ok || ++label > MAX_LABEL) {
+                return false;
+            }
+        }
+        return label > 0 && name.charAt(name.length() - 1) != '-';
     }
 
     /** Sorted by preference; hosts of equal preference shuffled (RFC 5321 section 5.1). */

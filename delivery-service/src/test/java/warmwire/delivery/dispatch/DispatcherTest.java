@@ -122,6 +122,38 @@ class DispatcherTest {
     }
 
     @Test
+    void nonPublicAddressesFromDnsAndLiteralsBounceUnlessAllowedOrRouted() throws Exception {
+        QueuedMessage m = new QueuedMessage("t2", "sender@src.test",
+                List.of("a@inside.test", "b@self.test", "c@[10.0.0.1]", "d@[127.0.0.2]", "e@local.test"),
+                "SGVsbG8=", TlsLevel.MAY, null, null, null, 1, Instant.now());
+        CompletableFuture<Void> acked = send(mapper.writeValueAsString(m));
+        waitFor(() -> deliver.received().size() == 2 && outcome.received().size() == 1);
+        acked.get(5, TimeUnit.SECONDS);
+
+        // [127.0.0.2] is in the allow-list; local.test's route names 127.0.0.1, the operator's choice
+        List<Object> keys = deliver.received().stream().map(DispatcherTest::key).sorted().toList();
+        assertEquals(List.of("127.0.0.1:2525/may", "127.0.0.2:25/may"), keys);
+
+        DeliveryOutcome o = mapper.readValue(outcome.received().get(0).getPayload(), DeliveryOutcome.class);
+        assertEquals(3, o.results().size(), o.toString());
+        for (RecipientResult r : o.results()) {
+            assertEquals(Status.BOUNCED, r.status(), r.toString());
+            switch (r.recipient()) {
+                case "a@inside.test" -> {
+                    assertEquals("5.4.4", r.dsn());
+                    assertTrue(r.reason().contains("mx.inside.test[10.1.2.3] (private)"), r.reason());
+                }
+                case "b@self.test" -> {
+                    assertEquals("5.4.6", r.dsn());
+                    assertTrue(r.reason().contains("loops back to myself"), r.reason());
+                }
+                case "c@[10.0.0.1]" -> assertEquals("5.4.4", r.dsn());
+                default -> throw new AssertionError("unexpected " + r);
+            }
+        }
+    }
+
+    @Test
     void malformedRecordIsAcknowledgedWithoutOutput() throws Exception {
         CompletableFuture<Void> acked = send("{not json");
         // acknowledged once its dead letter is written or has failed: no broker here, so after the
@@ -135,5 +167,11 @@ class DispatcherTest {
         assertEquals("127.0.0.1:2525/may", key(deliver.received().get(0)));
         assertFalse(deliver.received().get(0).getPayload().contains("not json"));
         assertTrue(outcome.received().isEmpty());
+    }
+
+    @Test
+    void logTextIsEscapedAndBounded() {
+        assertEquals("id\\nforged", Dispatcher.logSafe("id\nforged"));
+        assertTrue(Dispatcher.logSafe("x".repeat(4000)).length() <= 1024);
     }
 }

@@ -22,7 +22,10 @@ public class RoutingTestResource implements QuarkusTestResourceLifecycleManager 
     @Override
     public Map<String, String> start() {
         try {
-            dns = new TestDnsServer().mx("dns.test", 10, "mx1.dns.test").a("mx1.dns.test", "127.0.0.2");
+            dns = new TestDnsServer().mx("dns.test", 10, "mx1.dns.test").a("mx1.dns.test", "127.0.0.2")
+                    // 127.0.0.2 is allowed below; 127.0.0.3 and 10.1.2.3 are not
+                    .mx("inside.test", 10, "mx.inside.test").a("mx.inside.test", "10.1.2.3")
+                    .mx("self.test", 10, "mx.self.test").a("mx.self.test", "127.0.0.3");
             routes = Files.createTempFile("warmwire-routes", ".txt");
             Files.writeString(routes, "# test routes\nlocal.test   [127.0.0.1]:2525\n");
         } catch (Exception e) {
@@ -34,6 +37,7 @@ public class RoutingTestResource implements QuarkusTestResourceLifecycleManager 
         config.put("warmwire.routes-file", routes.toString());
         config.put("warmwire.dns.servers", dns.address());
         config.put("warmwire.dns.timeout", "2s");
+        config.put("warmwire.dns.allow-private", "127.0.0.2/32");
         return config;
     }
 

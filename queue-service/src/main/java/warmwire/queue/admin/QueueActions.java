@@ -162,6 +162,9 @@ public class QueueActions {
     @Blocking
     @Operation(summary = "Hold a message: no further attempt until released")
     public Response hold(@PathParam("id") String id, Reason body) {
+        if (AdminInput.reason(raw(body)) != null) {
+            return error(400, AdminInput.reason(raw(body)));
+        }
         return onMessage(id, s -> s.withHeld(true, Instant.now(), why(body)), null);
     }
 
@@ -181,6 +184,9 @@ public class QueueActions {
     @Blocking
     @Operation(summary = "Delete a message: never attempted again; its open recipients get a 'deleted' event")
     public Response delete(@PathParam("id") String id, Reason body) {
+        if (AdminInput.reason(raw(body)) != null) {
+            return error(400, AdminInput.reason(raw(body)));
+        }
         String why = why(body);
         return onMessage(id, s -> s.withDeleted(Instant.now(), why), why == null ? "deleted by the operator"
                 : "deleted by the operator: " + why);
@@ -192,6 +198,9 @@ public class QueueActions {
     @Blocking
     @Operation(summary = "Retry now every deferred message last deferred at this site")
     public Response retrySite(@Parameter(description = "site key, e.g. mx1.example.com:25/may, or an MX host") @PathParam("site") String site) {
+        if (AdminInput.site(site) != null) {
+            return error(400, AdminInput.site(site));
+        }
         return write(ControlState.siteKey(site), s -> s.withRetryRequested(Instant.now()));
     }
 
@@ -201,6 +210,10 @@ public class QueueActions {
     @Blocking
     @Operation(summary = "Suspend a site (site key or MX host): its mail is deferred without connecting")
     public Response suspend(@PathParam("site") String site, Reason body) {
+        String bad = AdminInput.site(site) != null ? AdminInput.site(site) : AdminInput.reason(raw(body));
+        if (bad != null) {
+            return error(400, bad);
+        }
         return write(ControlState.siteKey(site), s -> s.withSuspended(true, Instant.now(), why(body)));
     }
 
@@ -210,6 +223,9 @@ public class QueueActions {
     @Blocking
     @Operation(summary = "Resume a suspended site and retry its mail now")
     public Response resume(@PathParam("site") String site) {
+        if (AdminInput.site(site) != null) {
+            return error(400, AdminInput.site(site));
+        }
         Instant now = Instant.now();
         return write(ControlState.siteKey(site), s -> s.withSuspended(false, now, null).withRetryRequested(now));
     }
@@ -223,13 +239,17 @@ public class QueueActions {
         return write(ControlState.ALL, s -> s.withRetryRequested(Instant.now()));
     }
 
+    private static String raw(Reason body) {
+        return body == null || body.reason() == null ? null : body.reason().strip();
+    }
+
     private static String why(Reason body) {
         return body == null || body.reason() == null || body.reason().isBlank() ? null : body.reason().strip();
     }
 
     private Response onMessage(String id, java.util.function.UnaryOperator<ControlState> change, String deleteReason) {
-        if (id == null || id.isBlank() || id.length() > 1000) {
-            return error(400, "bad message id");
+        if (AdminInput.messageId(id) != null) {
+            return error(400, AdminInput.messageId(id));
         }
         ObjectNode m;
         try {

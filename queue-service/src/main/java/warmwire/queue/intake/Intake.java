@@ -25,6 +25,7 @@ import warmwire.contracts.Topics;
 import warmwire.contracts.outcome.DeliveryEvent;
 import warmwire.contracts.outcome.Status;
 import warmwire.queue.QueueConfig;
+import warmwire.contracts.text.BoundedText;
 import warmwire.queue.index.QueueIndex;
 import warmwire.queue.kafka.Batches;
 import warmwire.queue.kafka.QueueProducer;
@@ -143,7 +144,7 @@ public class Intake {
     /** A re-submission of an id accepted from another record: to the DLQ with the reason, no event. */
     private void duplicate(String id, String first, ConsumerRecord<String, String> in, List<ProducerRecord<String, String>> out) {
         String reason = "duplicate id " + id + " (first accepted from " + first + "); not delivered again";
-        LOG.warnf("%s: reject: %s", id, reason);
+        LOG.warnf("%s: reject: %s", logSafe(id), logSafe(reason));
         if (ids != null) {
             ids.duplicate();
         }
@@ -151,6 +152,15 @@ public class Intake {
         headers.add(Topics.HEADER_REJECT_REASON, reason.getBytes(StandardCharsets.UTF_8));
         headers.add("warmwire-source", (in.topic() + "/" + in.partition() + "/" + in.offset()).getBytes(StandardCharsets.UTF_8));
         out.add(new ProducerRecord<>(Topics.SUBMIT_DLQ, null, in.key(), in.value() == null ? "" : in.value(), headers));
+    }
+
+    /**
+     * Client-supplied text (ids, addresses, reasons that quote them) for one log line: cut to
+     * {@link BoundedText#MAX_REASON} characters, control characters escaped, so a submission
+     * cannot forge log lines.
+     */
+    static String logSafe(String s) {
+        return BoundedText.escape(BoundedText.truncate(s, BoundedText.MAX_REASON));
     }
 
     /** {@code <base36 record timestamp>.<partition>.<offset>}: the same on every redelivery. */
@@ -163,7 +173,7 @@ public class Intake {
         var m = a.message();
         if (LOG.isInfoEnabled()) {
             // concatenated, not infof: a Formatter per accepted message was a visible share of the CPU
-            LOG.info(m.id() + ": from=<" + m.from() + ">, nrcpt=" + m.recipients().size() + ", size="
+            LOG.info(logSafe(m.id()) + ": from=<" + logSafe(m.from()) + ">, nrcpt=" + m.recipients().size() + ", size="
                     + m.contentBase64().length() * 3 / 4 + ", tls=" + m.tls().wireName() + " (queue active)");
         }
         writes.accepted(m);
@@ -172,7 +182,7 @@ public class Intake {
 
     private void reject(Verdict.Rejected r, ConsumerRecord<String, String> in, Instant now,
                         List<ProducerRecord<String, String>> out) throws JsonProcessingException {
-        LOG.warnf("%s: reject: %s", r.id(), r.reason());
+        LOG.warnf("%s: reject: %s", logSafe(r.id()), logSafe(r.reason()));
         RecordHeaders headers = new RecordHeaders();
         headers.add(Topics.HEADER_REJECT_REASON, r.reason() == null ? NO_REASON
                 : r.reason().getBytes(StandardCharsets.UTF_8));

@@ -8,6 +8,7 @@ import warmwire.contracts.outcome.Delays;
 import warmwire.contracts.outcome.RecipientResult;
 import warmwire.contracts.outcome.SmtpReply;
 import warmwire.contracts.outcome.Status;
+import warmwire.contracts.text.BoundedText;
 
 /**
  * NAME
@@ -21,16 +22,31 @@ import warmwire.contracts.outcome.Status;
  *   event's RFC 3463 code (the server's, or Warmwire's own for local failures), else the class
  *   default (2.0.0, 4.0.0, 5.0.0). Delays print with at
  *   most two decimals, trailing zeros dropped.
+ *
+ *   The id (the client's), the recipient, the relay, the reply text and the reason come from
+ *   clients and remote servers: each is cut to a bound ({@link #MAX_FIELD} characters, the reply
+ *   text and reason to {@link BoundedText#MAX_REPLY_TEXT}/{@link BoundedText#MAX_REASON}) and its
+ *   control characters escaped ({@link BoundedText#escape}), so no party can forge a second log
+ *   line or colour an operator's terminal.
  */
 public final class DeliveryLogLine {
+    /** Most characters of the id, the recipient or the relay in one line. */
+    static final int MAX_FIELD = 512;
+
     private DeliveryLogLine() {
+    }
+
+    /** {@code s} cut to {@code max} characters and escaped for one log line. */
+    private static String safe(String s, int max) {
+        return BoundedText.escape(BoundedText.truncate(s, max));
     }
 
     public static String format(DeliveryEvent e) {
         StringBuilder b = new StringBuilder(160);
-        b.append(e.id()).append(": to=<").append(e.recipient() == null ? "" : e.recipient()).append('>');
+        b.append(safe(e.id(), MAX_FIELD)).append(": to=<")
+                .append(e.recipient() == null ? "" : safe(e.recipient(), MAX_FIELD)).append('>');
         if (e.relay() != null) {
-            b.append(", relay=").append(e.relay());
+            b.append(", relay=").append(safe(e.relay(), MAX_FIELD));
         }
         if (e.connectionUse() != null && e.connectionUse() > 1) {
             b.append(", conn_use=").append(e.connectionUse());
@@ -42,16 +58,17 @@ public final class DeliveryLogLine {
                     .append(seconds(d.route())).append('/').append(seconds(d.connect())).append('/')
                     .append(seconds(d.transmit()));
         }
-        b.append(", dsn=").append(dsn(e)).append(", status=").append(word(e.status())).append(" (");
+        b.append(", dsn=").append(safe(dsn(e), 16)).append(", status=").append(word(e.status())).append(" (");
         SmtpReply r = e.smtp();
         if (e.status() == Status.DELIVERED && r != null) {
             b.append(r.code());
             if (r.enhanced() != null) {
-                b.append(' ').append(r.enhanced());
+                b.append(' ').append(safe(r.enhanced(), 16));
             }
-            b.append(' ').append(r.text());
+            b.append(' ').append(safe(r.text(), BoundedText.MAX_REPLY_TEXT));
         } else {
-            b.append(e.reason() != null ? e.reason() : r != null ? r.code() + " " + r.text() : "no reason given");
+            b.append(e.reason() != null ? safe(e.reason(), BoundedText.MAX_REASON)
+                    : r != null ? r.code() + " " + safe(r.text(), BoundedText.MAX_REPLY_TEXT) : "no reason given");
         }
         return b.append(')').toString();
     }

@@ -108,4 +108,12 @@ class IntakeTest {
         assertEquals(0, batch.acks.get());
         assertEquals(1, batch.nacks.get());
     }
+
+    @Test
+    void clientTextIsEscapedAndBoundedForLogLines() {
+        assertEquals("id\\r\\nforged: line\\x1b[0m", Intake.logSafe("id\r\nforged: line\u001b[0m"));
+        assertEquals("plain-id", Intake.logSafe("plain-id"));
+        assertTrue(Intake.logSafe("x".repeat(5000)).length() <= 1024);
+        assertEquals(null, Intake.logSafe(null));
+    }
 }

@@ -1,6 +1,7 @@
 package warmwire.queue.outcome;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Instant;
 import java.util.List;
@@ -24,6 +25,25 @@ class DeliveryLogLineTest {
                 T, null);
         assertEquals("m1: to=<alice@example.com>, relay=mx1.example.com[192.0.2.1]:25, conn_use=3, delay=0.05, "
                 + "delays=0.01/0/0/0.03, dsn=2.0.0, status=sent (250 2.0.0 Ok: queued as 4Xyz)", DeliveryLogLine.format(e));
+    }
+
+    @Test
+    void remoteAndClientTextCannotForgeALineAndIsBounded() {
+        DeliveryEvent e = new DeliveryEvent("id\nm9: to=<x@y>, status=sent (250 ok)", "a@b.c", Status.DELIVERED, 1,
+                null, "mx[192.0.2.1]:25", new SmtpReply(250, "2.0.0", "Ok\r\n\u001b[31mred\\" + "x".repeat(3000)),
+                "2.0.0", null, 1, null, T, null);
+        String line = DeliveryLogLine.format(e);
+        assertEquals(-1, line.indexOf('\n'));
+        assertEquals(-1, line.indexOf('\r'));
+        assertEquals(-1, line.indexOf('\u001b'));
+        assertTrue(line.startsWith("id\\nm9: to=<x@y>, status=sent (250 ok): to=<a@b.c>"), line);
+        assertTrue(line.contains("(250 2.0.0 Ok\\r\\n\\x1b[31mred\\\\xxx"), line);
+        assertTrue(line.length() < 1300, "reply text bounded: " + line.length());
+        DeliveryEvent bounced = new DeliveryEvent("m", "a@b.c", Status.BOUNCED, 1, null, "none", null, "5.1.2", null, 0,
+                null, T, "r\u0085" + "y".repeat(5000));
+        String b = DeliveryLogLine.format(bounced);
+        assertTrue(b.contains("(r\\x85yyy"), b);
+        assertTrue(b.length() < 1300, "reason bounded: " + b.length());
     }
 
     @Test
