@@ -6,13 +6,20 @@
 #   postfix (preseeded "No configuration": no /etc/postfix/main.cf is written,
 #   so the system's default instance is not configured and not started),
 #   openssl, dnsmasq-base (no service, binary only), bind9-dnsutils (dig),
-#   iproute2 (ss) and python3 (SMTP probes in postfix-peer.sh).
+#   iproute2 (ss) and python3 (SMTP probes in postfix-peer.sh), and the
+#   libraries of the Exim and OpenSMTPD peers (mta-peer.sh).
 #   Runs `apt-get update` only when a package is missing. Never starts,
 #   stops or reconfigures the system postfix; an already installed and
 #   configured postfix is left exactly as it is.
 set -euo pipefail
 
 PACKAGES=(postfix openssl dnsmasq-base bind9-dnsutils iproute2 python3)
+# the shared libraries of Exim 4.96 (exim4-daemon-light) and OpenSMTPD 7.4, which mta-peer.sh
+# unpacks without installing (each is a mail-transport-agent, as Postfix is)
+PACKAGES+=(libaudit1 libcap-ng0 libcrypt1 libdb5.3 libevent-2.1-7 libpam0g libssl3 zlib1g libcom-err2 libffi8
+    libgmp10 libgnutls-dane0 libgnutls30 libgssapi-krb5-2 libhogweed6 libidn12 libidn2-0 libk5crypto3
+    libkeyutils1 libkrb5-3 libkrb5support0 libnettle8 libnsl2 libp11-kit0 libpcre2-8-0 libtasn1-6 libtirpc3
+    libunbound8 libunistring2)
 
 if [[ $(id -u) -ne 0 ]]; then
     echo "install-deps.sh: must run as root (apt-get install)" >&2

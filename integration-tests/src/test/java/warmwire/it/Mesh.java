@@ -84,6 +84,9 @@ public final class Mesh {
     public static final int HOSTILE_PORT = 12580 + PORT_OFFSET;
     /** The SMTP reply timeouts of the IT mesh (greeting to QUIT; RFC 5321's are minutes). */
     public static final Duration SMTP_TIMEOUT = Duration.ofSeconds(15);
+    /** exim.test and smtpd.test: Exim and OpenSMTPD peers (deploy/local/mta-peer.sh), started by RealReceiversIT. */
+    public static final int EXIM_PORT = 12527 + PORT_OFFSET;
+    public static final int OPENSMTPD_PORT = 12528 + PORT_OFFSET;
     /** nowhere.test: nothing ever listens (connection refused: a dead site). */
     public static final int NOWHERE_PORT = 12594 + PORT_OFFSET;
     /** The routes' host names of those receivers (127.0.0.1 in the DNS peer): one site each, suspendable by host. */
@@ -156,6 +159,8 @@ public final class Mesh {
         env.put("WARMWIRE_SESSION_PORT", String.valueOf(QUEUE_PORT + 2));
         env.put("WARMWIRE_PEER_TLS_PORT", String.valueOf(PEER_TLS_PORT));
         env.put("WARMWIRE_PEER_PLAIN_PORT", String.valueOf(PEER_PLAIN_PORT));
+        env.put("EXIM_PEER_PORT", String.valueOf(EXIM_PORT));
+        env.put("OPENSMTPD_PEER_PORT", String.valueOf(OPENSMTPD_PORT));
         env.put("WARMWIRE_ADMIN_TOKEN", ADMIN_TOKEN);
         // short SMTP timeouts keep failure scenarios quick; RFC 5321 values are the defaults
         env.put("WARMWIRE_SMTP_TIMEOUTS_CONNECT", "10s");
@@ -220,6 +225,8 @@ public final class Mesh {
                 "dead.test    [" + DEAD_MX + "]:" + DEAD_PORT,
                 "later.test   [" + LATER_MX + "]:" + LATER_PORT,
                 "nowhere.test [" + NOWHERE_MX + "]:" + NOWHERE_PORT,
+                "exim.test    [127.0.0.1]:" + EXIM_PORT,
+                "smtpd.test   [127.0.0.1]:" + OPENSMTPD_PORT,
                 hostileRoutes(),
                 shardRoutes(), ""));
         env.put("WARMWIRE_ROUTES_FILE", routes.toString());
@@ -492,6 +499,8 @@ public final class Mesh {
             if (events != null) {
                 events.close();
             }
+            run(Duration.ofMinutes(1), "deploy/local/mta-peer.sh", "stop", "exim");
+            run(Duration.ofMinutes(1), "deploy/local/mta-peer.sh", "stop", "opensmtpd");
             run(Duration.ofMinutes(2), "deploy/local/mesh.sh", "stop");
             run(Duration.ofMinutes(1), "deploy/local/dns-peer.sh", "stop", "it");
         } catch (Exception e) {

@@ -25,15 +25,17 @@ class TricklingServerIT {
                 rcpts[i] = "slow" + i + "@" + Mesh.hostileDomain(mode);
             }
             Mail m = new Mail("sender@warmwire.test", rcpts);
+            long t0 = System.nanoTime();
             mesh.submit(m.id, m.json());
             Hostile.healthyBeside(mesh, pid, "TricklingServerIT");
             for (JsonNode e : Hostile.firstEvents(mesh, m, Duration.ofSeconds(90))) {
                 Hostile.assertReason(e, "deferred", "timed out while sending RCPT TO");
             }
-            long limit = Mesh.SMTP_TIMEOUT.toMillis() + 5000;
-            long first = r.durations.isEmpty() ? -1 : r.durations.get(0);
-            System.out.println("TricklingServerIT: connections lasted " + r.durations + " ms");
-            assertTrue(first >= 0 && first <= limit, "the first connection lasted " + first + " ms, limit " + limit);
+            long ms = (System.nanoTime() - t0) / 1_000_000;
+            long limit = Mesh.SMTP_TIMEOUT.toMillis() + 10_000; // one reply timeout, plus routing and event slack
+            System.out.println("TricklingServerIT: deferred " + ms + " ms after submission (per reply it would take "
+                    + (rcpts.length + 2) * 14 + " s)");
+            assertTrue(ms <= limit, "the connection was held " + ms + " ms, limit " + limit);
         }
     }
 }

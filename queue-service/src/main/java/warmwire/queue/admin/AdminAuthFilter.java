@@ -13,7 +13,7 @@ import warmwire.queue.QueueConfig;
 
 /**
  * NAME
- *   AdminAuthFilter - bearer-token authentication for every /admin path.
+ *   AdminAuthFilter - bearer-token authentication of the admin resources ({@link AdminApi}).
  * DESCRIPTION
  *   The rule is {@link BearerToken}'s (shared by every service): the token of
  *   {@code warmwire.admin.token}, compared in constant time; none configured = 401 for all.
@@ -24,10 +24,8 @@ public class AdminAuthFilter {
     Provider<QueueConfig> config;
 
     @ServerRequestFilter
+    @AdminApi
     public Response authenticate(ContainerRequestContext ctx) {
-        if (!ctx.getUriInfo().getPath().startsWith("/admin")) {
-            return null;
-        }
         String expected = config.get().admin().token().orElse(null);
         if (BearerToken.accepts(expected, ctx.getHeaderString(HttpHeaders.AUTHORIZATION))) {
             return null;

@@ -56,6 +56,7 @@ import warmwire.queue.retry.RetryScheduler;
  *   answer 404, bad input 400, always with a JSON body {@code {"error": ..., "status": ...}}.
  */
 @Path("/admin/v1")
+@AdminApi
 @Produces(MediaType.APPLICATION_JSON)
 @SecurityScheme(securitySchemeName = "bearer", type = SecuritySchemeType.HTTP, scheme = "bearer",
         description = "warmwire.admin.token (WARMWIRE_ADMIN_TOKEN)")

@@ -45,7 +45,8 @@ public class DeadLetters {
 
     /** Writes the dead letter of the record at {@code topic}/{@code partition}@{@code offset}; never fails. */
     public CompletionStage<Void> write(String topic, int partition, long offset, String key, String reason, byte[] value) {
-        LOG.errorf("invalid record on %s %d@%d dead-lettered: %s", topic, partition, offset, reason);
+        LOG.errorf("invalid record on %s %d@%d dead-lettered: %s", topic, partition, offset,
+                warmwire.contracts.text.BoundedText.escape(reason));
         if (metrics != null) {
             metrics.deadLettered(topic);
         }

@@ -31,6 +31,7 @@ import warmwire.session.outcome.OutcomeBuilder;
 import warmwire.session.outcome.OutcomeCollector;
 import warmwire.session.smtp.Envelope;
 import warmwire.session.smtp.PeerVerifier;
+import warmwire.contracts.text.BoundedText;
 import warmwire.session.smtp.ReplyLimits;
 import warmwire.session.smtp.SmtpSettings;
 import warmwire.session.smtp.SmtpState;
@@ -61,6 +62,8 @@ import warmwire.session.readyq.DeadSites;
 @ApplicationScoped
 public class DeliveryAgent {
     private static final Logger LOG = Logger.getLogger(DeliveryAgent.class);
+    /** Past this many characters, an outcome's log line names no more recipients. */
+    static final int MAX_LOG_LINE = 8192;
 
     private final SessionConfig config;
     private final EndpointWalker walker;
@@ -180,7 +183,8 @@ public class DeliveryAgent {
                 v -> {
                     if (v.count() > 0) {
                         LOG.warnf("site %s is dead until %s (%d failed attempt(s) in a row; jobs deferred without connecting): %s",
-                                v.site(), v.until(), v.count(), v.failure().getMessage());
+                                BoundedText.escape(v.site()), v.until(), v.count(),
+                                BoundedText.escape(BoundedText.truncate(v.failure().getMessage(), BoundedText.MAX_REASON)));
                     } else {
                         LOG.infof("site %s is alive again (dead since %s)", v.site(), v.since());
                     }
@@ -279,17 +283,23 @@ public class DeliveryAgent {
         if (!LOG.isInfoEnabled()) {
             return o;
         }
-        StringBuilder b = new StringBuilder(160 + 48 * o.results().size());
-        b.append(o.messageId()).append(": job=").append(o.jobId()).append(", relay=")
-                .append(o.relay()).append(", conn_use=").append(o.connectionUse());
+        StringBuilder b = new StringBuilder(160 + 48 * Math.min(o.results().size(), 64));
+        b.append(BoundedText.escape(o.messageId())).append(": job=").append(BoundedText.escape(o.jobId())).append(", relay=")
+                .append(BoundedText.escape(o.relay())).append(", conn_use=").append(o.connectionUse());
         if (o.tls() != null) {
             b.append(", tls=").append(o.tls().version()).append('/').append(o.tls().cipher())
                     .append(o.tls().verified() ? " verified" : " unverified");
         }
+        int n = 0;
         for (RecipientResult r : o.results()) {
-            b.append(", <").append(r.recipient()).append(">=").append(r.status().wireName());
+            if (b.length() > MAX_LOG_LINE) { // one line stays bounded, whatever the recipients and replies
+                b.append(", ... and ").append(o.results().size() - n).append(" more");
+                break;
+            }
+            n++;
+            b.append(", <").append(BoundedText.escape(r.recipient())).append(">=").append(r.status().wireName());
             if (r.status() != Status.DELIVERED && r.reason() != null) {
-                b.append(" (").append(r.reason()).append(')');
+                b.append(" (").append(BoundedText.escape(r.reason())).append(')'); // remote text: escaped
             }
         }
         LOG.info(b.toString());

@@ -182,7 +182,8 @@ public class DeliveryJobConsumer {
         long offset = m == null ? -1 : m.getOffset();
         String topic = m == null ? warmwire.contracts.Topics.DELIVER : m.getTopic();
         if (deadLetters == null) {
-            LOG.errorf("invalid record on %s %d@%d skipped: %s", topic, partition, offset, reason);
+            LOG.errorf("invalid record on %s %d@%d skipped: %s", topic, partition, offset,
+                    warmwire.contracts.text.BoundedText.escape(reason));
             return record.ack();
         }
         Context context = Vertx.currentContext();

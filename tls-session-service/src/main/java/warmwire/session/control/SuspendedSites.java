@@ -100,13 +100,15 @@ public class SuspendedSites implements Function<String, String> {
             ControlState s = mapper.readValue(value, ControlState.class);
             if (s.suspended()) {
                 if (suspended.put(site, s.reason() == null ? "" : s.reason()) == null) {
-                    LOG.warnf("site %s suspended by the operator%s", site, s.reason() == null ? "" : ": " + s.reason());
+                    LOG.warnf("site %s suspended by the operator%s", warmwire.contracts.text.BoundedText.escape(site),
+                            s.reason() == null ? "" : ": " + warmwire.contracts.text.BoundedText.escape(s.reason()));
                 }
             } else if (suspended.remove(site) != null) {
                 LOG.infof("site %s resumed by the operator", site);
             }
         } catch (Exception e) {
-            LOG.errorf("unreadable record on %s for %s skipped: %s", topic, key, e.getMessage());
+            LOG.errorf("unreadable record on %s for %s skipped: %s", topic, warmwire.contracts.text.BoundedText.escape(key),
+                    warmwire.contracts.text.BoundedText.escape(e.getMessage()));
         }
     }
 

@@ -358,7 +358,8 @@ public final class SiteQueue {
                 if (r.sessionLimit() > 0 && r.sessionLimit() < sessionLimit) {
                     sessionLimit = r.sessionLimit();
                     LOG.infof("site %s: %s ended the session after %d deliveries; deliveries per connection now %d",
-                            key, c.endpoint.relay(), r.sessionLimit(), sessionLimit);
+                            warmwire.contracts.text.BoundedText.escape(key),
+                            warmwire.contracts.text.BoundedText.escape(c.endpoint.relay()), r.sessionLimit(), sessionLimit);
                 }
                 if (!r.stale()) {
                     walker.events().reused(Math.max(0, r.parts().size() - (r.firstUse() > 1 ? 0 : 1)));

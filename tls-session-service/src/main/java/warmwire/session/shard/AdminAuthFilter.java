@@ -24,10 +24,8 @@ public class AdminAuthFilter {
     Provider<SessionConfig> config;
 
     @ServerRequestFilter
+    @AdminApi
     public Response authenticate(ContainerRequestContext ctx) {
-        if (!ctx.getUriInfo().getPath().startsWith("/admin")) {
-            return null;
-        }
         String expected = config.get().admin().token().orElse(null);
         if (BearerToken.accepts(expected, ctx.getHeaderString(HttpHeaders.AUTHORIZATION))) {
             return null;

@@ -25,6 +25,7 @@ import org.jboss.logging.Logger;
  *   Infinispan cannot be read. Bearer token: {@link AdminAuthFilter}.
  */
 @Path("/admin/v1/shards")
+@AdminApi
 @Tag(name = "shards", description = "Which tls-session-service instance owns which shard")
 @SecurityScheme(securitySchemeName = "bearer", type = SecuritySchemeType.HTTP, scheme = "bearer")
 @SecurityRequirement(name = "bearer")

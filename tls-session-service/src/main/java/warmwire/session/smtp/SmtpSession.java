@@ -315,6 +315,11 @@ public final class SmtpSession {
      */
     public Future<TransactionResult> send(Envelope env, boolean rsetFirst) {
         TransactionResult res = new TransactionResult(env.recipients().size());
+        if (failure == null && refusal == null && ended == null && !closed && state == SmtpState.READY && inputPending()) {
+            // the server sent something no command asked for (behind its last reply, or while idle)
+            fail(new SmtpFailure(SmtpFailure.Kind.PROTOCOL, state, null, "protocol error with " + peer
+                    + ": unsolicited data (no command was waiting for it) before MAIL FROM"));
+        }
         if (!usable()) {
             res.failure(failure != null ? failure : refusal != null ? refusal
                     : new SmtpFailure(SmtpFailure.Kind.LOST, state, null, "session with " + peer + " is not ready (" + state + ")"));
@@ -780,8 +785,12 @@ public final class SmtpSession {
      * next message's commands.
      */
     public boolean usable() {
-        return failure == null && refusal == null && ended == null && !closed && state == SmtpState.READY
-                && owed == 0 && unread.isEmpty() && !parser.partial() && (reader == null || reader.buffered() == 0);
+        return failure == null && refusal == null && ended == null && !closed && state == SmtpState.READY && !inputPending();
+    }
+
+    /** Replies owed or read ahead, a partial line, or bytes not split into lines yet. */
+    private boolean inputPending() {
+        return owed != 0 || !unread.isEmpty() || parser.partial() || (reader != null && reader.buffered() != 0);
     }
 
     /** The 421 with which the server ended the session, or null. */
