@@ -24,7 +24,10 @@ public final class KafkaClients {
      * A group consumer's settings for a service's own plain consumer loop: the connection entries
      * of {@code kafka}, the group and client id, offsets committed by the loop only (no auto
      * commit), from the earliest record when the group has none, read_committed (the queue
-     * service writes in transactions), records up to {@link Topics#MAX_RECORD_BYTES}, and a 10 s
+     * service writes in transactions), records up to {@link Topics#MAX_RECORD_BYTES} and one
+     * fetch of at most that much too (a backlog of large records - bodies ride in retry records
+     * and outcomes - is read a few MiB at a time, never 50 MiB a poll: the services' heaps are
+     * 256 MiB), and a 10 s
      * session timeout with heartbeats every 3 s as the services' channels have (a killed
      * instance's partitions move after 10 s, not Kafka's default 45 s). The caller adds its own
      * poll size and deserializers.
@@ -37,6 +40,7 @@ public final class KafkaClients {
         p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         p.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, Topics.MAX_RECORD_BYTES);
+        p.put(ConsumerConfig.FETCH_MAX_BYTES_CONFIG, Topics.MAX_RECORD_BYTES);
         p.put(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, 10_000);
         p.put(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, 3_000);
         return p;

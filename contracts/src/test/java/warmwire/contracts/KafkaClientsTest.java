@@ -18,9 +18,11 @@ class KafkaClientsTest {
     void aGroupConsumerCommitsItselfReadsCommittedAndLeavesAKilledMemberAfterTenSeconds() {
         Map<String, Object> p = KafkaClients.groupConsumer(Map.of("bootstrap.servers", "127.0.0.1:9092",
                 "group.id", "channel-group", "enable.auto.commit", "true"), "loop-group", "loop-1");
-        assertEquals(Map.of("bootstrap.servers", "127.0.0.1:9092", "group.id", "loop-group", "client.id", "loop-1",
-                "enable.auto.commit", "false", "auto.offset.reset", "earliest", "isolation.level", "read_committed",
-                "max.partition.fetch.bytes", Topics.MAX_RECORD_BYTES, "session.timeout.ms", 10_000,
-                "heartbeat.interval.ms", 3_000), p);
+        assertEquals(Map.ofEntries(Map.entry("bootstrap.servers", "127.0.0.1:9092"), Map.entry("group.id", "loop-group"),
+                Map.entry("client.id", "loop-1"), Map.entry("enable.auto.commit", "false"),
+                Map.entry("auto.offset.reset", "earliest"), Map.entry("isolation.level", "read_committed"),
+                Map.entry("max.partition.fetch.bytes", Topics.MAX_RECORD_BYTES),
+                Map.entry("fetch.max.bytes", Topics.MAX_RECORD_BYTES), Map.entry("session.timeout.ms", 10_000),
+                Map.entry("heartbeat.interval.ms", 3_000)), p);
     }
 }
