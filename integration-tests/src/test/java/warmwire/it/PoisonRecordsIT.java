@@ -139,7 +139,16 @@ class PoisonRecordsIT {
         assertTrue(mesh.pidOf(Mesh.Part.SESSION).isPresent(), "tls-session-service is not running");
         mesh.awaitReady(Duration.ofSeconds(30), null);
         Map<String, Double> counted = new HashMap<>();
+        List<Integer> ports = new java.util.ArrayList<>();
         for (int port : Mesh.SERVICE_PORTS) {
+            ports.add(port);
+        }
+        for (int n = 2; n <= 9; n++) { // more tls-session-service instances (ShardMoveIT starts them) own partitions too
+            if (mesh.sessionPid(n).isPresent()) {
+                ports.add(Mesh.sessionPort(n));
+            }
+        }
+        for (int port : ports) {
             String metrics = mesh.http("GET", port, "/q/metrics", null, null).body();
             metrics.lines().filter(l -> l.startsWith("warmwire_records_dead_lettered_total{")).forEach(l -> {
                 String topic = l.replaceAll(".*topic=\"([^\"]*)\".*", "$1");
