@@ -91,7 +91,7 @@ now_ms() { date +%s%3N; }
 py() { python3 "$HERE/tools.py" "$@"; }
 
 # ------------------------------------------------------------------ cleanup of what we started
-STOPPED_PID=
+STOPPED_PIDS=()
 SINK_PIDS=()
 SINK_STATS=()
 BG_PIDS=()
@@ -99,7 +99,7 @@ SENDER_UP=
 cleanup() {
     local rc=$?
     set +e
-    [[ -n $STOPPED_PID ]] && kill -CONT "$STOPPED_PID" 2>/dev/null
+    for p in "${STOPPED_PIDS[@]}"; do kill -CONT "$p" 2>/dev/null; done
     for p in "${BG_PIDS[@]}"; do kill "$p" 2>/dev/null; done
     [[ -n $SENDER_UP ]] && bash "$HERE/postfix-sender.sh" stop "$SENDER_UP" >/dev/null 2>&1
     for p in "${SINK_PIDS[@]}"; do kill "$p" 2>/dev/null && wait "$p" 2>/dev/null; done
@@ -172,7 +172,18 @@ start_mesh() {
     Q_PID=$(<"$STATE/services/queue-service.pid")
     DL_PID=$(<"$STATE/services/delivery-service.pid")
     TLS_PID=$(<"$STATE/services/tls-session-service.pid")
-    MESH_PIDS=("$KAFKA_PID" "$ISPN_PID" "$Q_PID" "$DL_PID" "$TLS_PID")
+    # every tls-session-service instance (WARMWIRE_SESSION_INSTANCES): the queued-first pause
+    # must hold all of them, or the others deliver during the "pause"
+    TLS_PIDS=("$TLS_PID")
+    TLS_NAMES="tls-session-service=$TLS_PID"
+    local f n
+    for f in "$STATE"/services/tls-session-service-*.pid; do
+        [[ -e $f ]] && kill -0 "$(<"$f")" 2>/dev/null || continue
+        n=${f##*/}; n=${n%.pid}
+        TLS_PIDS+=("$(<"$f")")
+        TLS_NAMES+=" $n=$(<"$f")"
+    done
+    MESH_PIDS=("$KAFKA_PID" "$ISPN_PID" "$Q_PID" "$DL_PID" "${TLS_PIDS[@]}")
 }
 
 start_sink() { # ADDRESS-FILE - one or more TlsSink processes: each holds one socket per listener
@@ -232,7 +243,7 @@ mesh_phase() {
     local name=$1 suffix=$2 rx=$3
     local run="b$STAMP-$name" e0 e c0 c1 c2 r1 r2 o1 o2 t_rel t_paused sub watch_rc=0 lw_rc=0
     local wfile=$OUT.$name.events.json lwfile=$OUT.$name.logwatch.json s0 s1
-    log "[$name] watcher on mail.events, then tls-session-service paused (SIGSTOP pid $TLS_PID)"
+    log "[$name] watcher on mail.events, then tls-session-service paused (SIGSTOP pids ${TLS_PIDS[*]})"
     "${DRIVER[@]}" watch "$BOOT" "$run" "$N" "$((PHASE_TIMEOUT * 2))" "$wfile" >"$OUT.$name.watch.out" 2>"$OUT.$name.watch.err" &
     local wpid=$!
     BG_PIDS+=("$wpid")
@@ -240,8 +251,8 @@ mesh_phase() {
     grep -q READY "$OUT.$name.watch.out" || die "events watcher not ready: $(cat "$OUT.$name.watch.err")"
     e0=$("${DRIVER[@]}" end-offsets "$BOOT" mail.deliver)
     c0=$(py pids-cpu "${MESH_PIDS[@]}")
-    kill -STOP "$TLS_PID"
-    STOPPED_PID=$TLS_PID
+    kill -STOP "${TLS_PIDS[@]}"
+    STOPPED_PIDS=("${TLS_PIDS[@]}")
     t_paused=$(now_ms)
     log "[$name] submitting $N x $S bytes to mail.submit (tls=encrypt, $D domains *.$suffix)"
     sub=$("${DRIVER[@]}" submit "$BOOT" "$run" "$N" "$S" "$D" encrypt "$suffix") || die "submit failed"
@@ -266,8 +277,8 @@ mesh_phase() {
         s0=$(sink_json); r1=$(py pids-cpu "${SINK_PIDS[@]}")
     fi
     t_rel=$(now_ms)
-    kill -CONT "$TLS_PID"
-    STOPPED_PID=
+    kill -CONT "${TLS_PIDS[@]}"
+    STOPPED_PIDS=()
     log "[$name] released (SIGCONT) after a ${paused_s}s pause; waiting for $N deliveries"
     wait "$wpid" || watch_rc=$?
     if [[ $rx == postfix ]]; then
@@ -291,7 +302,7 @@ EOF
     fi
     py pids-hwm "${MESH_PIDS[@]}" >"$OUT.$name.hwm.json"
     python3 - "$name" "$N" "$t_rel" "$c0" "$c1" "$c2" "$r1" "$r2" "$wfile" "$lwfile" "$OUT.$name.counts.json" \
-        "$OUT.$name.hwm.json" "$rx" "$OUT.$name" "kafka=$KAFKA_PID infinispan=$ISPN_PID queue-service=$Q_PID delivery-service=$DL_PID tls-session-service=$TLS_PID" >"$OUT.$name.json" <<'EOF'
+        "$OUT.$name.hwm.json" "$rx" "$OUT.$name" "kafka=$KAFKA_PID infinispan=$ISPN_PID queue-service=$Q_PID delivery-service=$DL_PID $TLS_NAMES" >"$OUT.$name.json" <<'EOF'
 import json, os, sys
 name, n, t_rel, c0, c1, c2, r1, r2, wfile, lwfile, cfile, hfile, rx, base, names = sys.argv[1:]
 names = dict(kv.split("=")[::-1] for kv in names.split())
