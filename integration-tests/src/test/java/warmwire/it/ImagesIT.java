@@ -136,14 +136,12 @@ class ImagesIT {
             assertEquals("10001", id.out.trim(), name + " runs as uid 10001");
             Exec write = podman(Duration.ofSeconds(30), "exec", name, "sh", "-c", "touch /deployments/x");
             assertTrue(write.exitCode != 0 && write.out.contains("Read-only"), name + " root fs writable: " + write.out);
-            // the heap follows the container's memory limit (MaxRAMPercentage=75 of 512 MiB); read
-            // from /q/metrics where the service has metrics (delivery-service has none)
-            if (!SERVICES[i].equals("delivery-service")) {
-                HttpResponse<String> metrics = get("http://127.0.0.1:" + port + "/q/metrics");
-                assertEquals(200, metrics.statusCode(), name + " /q/metrics");
-                long max = heapMax(metrics.body());
-                assertTrue(max > 256L * 1024 * 1024 && max <= 384L * 1024 * 1024, name + " heap max " + max);
-            }
+            // the heap follows the container's memory limit (MaxRAMPercentage=75 of 512 MiB), read
+            // from /q/metrics
+            HttpResponse<String> metrics = get("http://127.0.0.1:" + port + "/q/metrics");
+            assertEquals(200, metrics.statusCode(), name + " /q/metrics");
+            long max = heapMax(metrics.body());
+            assertTrue(max > 256L * 1024 * 1024 && max <= 384L * 1024 * 1024, name + " heap max " + max);
         }
     }
 

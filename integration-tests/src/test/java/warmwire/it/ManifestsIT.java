@@ -68,8 +68,8 @@ import warmwire.contracts.TopicDefinitions;
  *   /q/health/ready, resources), the StatefulSet's grace period outlasts the shard hand-off, and
  *   no Secret is rendered (secrets are never in the repository).
  * NOT CHECKED
- *   Nothing is applied to a cluster (none can run on these machines), and `podman kube play`
- *   of the local overlay is not exercised by this test.
+ *   Nothing is applied to a cluster (none can run on these machines). `podman kube play` of
+ *   the local overlay's delivery-service Deployment runs in ImagesIT, beside the images.
  */
 class ManifestsIT {
     private static final Path ROOT = Path.of(System.getProperty("warmwire.root", "..")).toAbsolutePath().normalize();
