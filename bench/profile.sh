@@ -36,13 +36,14 @@ started=()
 for name in "${!PIDS[@]}"; do
     f=${PIDS[$name]}
     [[ -s $f ]] && kill -0 "$(<"$f")" 2>/dev/null || { echo "profile.sh: $name not running" >&2; continue; }
-    jcmd "$(<"$f")" JVMTI.agent_load "$LIB" "start,event=itimer,interval=1ms" >/dev/null
+    # the option in quotes: jcmd's parser splits an unquoted argument at '='
+    jcmd "$(<"$f")" JVMTI.agent_load "$LIB" '"start,event=itimer,interval=1ms"' >/dev/null
     started+=("$name")
 done
 rc=0
 "$@" || rc=$?
 for name in "${started[@]}"; do
-    jcmd "$(<"${PIDS[$name]}")" JVMTI.agent_load "$LIB" "stop,file=$OUT/$name.collapsed,collapsed" >/dev/null || true
+    jcmd "$(<"${PIDS[$name]}")" JVMTI.agent_load "$LIB" "\"stop,file=$OUT/$name.collapsed,collapsed\"" >/dev/null || true
     python3 - "$OUT/$name.collapsed" >"$OUT/$name.txt" <<'EOF'
 import collections, sys
 self_, incl, total = collections.Counter(), collections.Counter(), 0

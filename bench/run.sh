@@ -266,6 +266,7 @@ mesh_phase() {
     done
     c1=$(py pids-cpu "${MESH_PIDS[@]}")
     py pids-cpu-each "${MESH_PIDS[@]}" >"$OUT.$name.cpu1.json"
+    py pids-jit-each "${MESH_PIDS[@]}" >"$OUT.$name.jit1.json"
     local paused_s=$((($(now_ms) - t_paused) / 1000))
     ((paused_s < 40)) || log "[$name] WARNING: paused ${paused_s}s (> Kafka session timeout 45 s?): a rebalance may add delay"
     if [[ $rx == postfix ]]; then
@@ -286,6 +287,7 @@ mesh_phase() {
     fi
     c2=$(py pids-cpu "${MESH_PIDS[@]}")
     py pids-cpu-each "${MESH_PIDS[@]}" >"$OUT.$name.cpu2.json"
+    py pids-jit-each "${MESH_PIDS[@]}" >"$OUT.$name.jit2.json"
     sleep 1
     if [[ $rx == postfix ]]; then
         r2=$(py pf-cpu "$RX_QUEUE"); o2=$(file_size "$RX_LOG")
@@ -307,6 +309,7 @@ import json, os, sys
 name, n, t_rel, c0, c1, c2, r1, r2, wfile, lwfile, cfile, hfile, rx, base, names = sys.argv[1:]
 names = dict(kv.split("=")[::-1] for kv in names.split())
 a, b = json.load(open(base + ".cpu1.json")), json.load(open(base + ".cpu2.json"))
+ja, jb = json.load(open(base + ".jit1.json")), json.load(open(base + ".jit2.json"))
 n, t_rel = int(n), int(t_rel)
 tick = os.sysconf("SC_CLK_TCK")
 ev = json.load(open(wfile)) if os.path.exists(wfile) else {}
@@ -333,6 +336,7 @@ r = {"name": name, "receiver": rx, "delivered": delivered, "other": n - delivere
      "peak_rss_mb": round(sum(v.get("VmHWM", 0) for v in hwm.values()) / 1024),
      "peak_rss_by_pid_mb": {k: round(v.get("VmHWM", 0) / 1024) for k, v in hwm.items()},
      "delivery_cpu_ms_per_msg_by_process": {names[p]: round((b[p] - a[p]) * 1000 / os.sysconf("SC_CLK_TCK") / max(int(json.load(open(wfile)).get("counts", {}).get("delivered", 0)) if os.path.exists(wfile) else 0, 1), 2) for p in a},
+     "jit_cpu_ms_per_msg_by_process": {names[p]: round((jb[p] - ja[p]) * 1000 / tick / max(delivered, 1), 2) for p in ja},
      "events": {k: ev.get(k) for k in ("counts", "deferred_events", "conn_use_1", "tls_resumed", "timed_out", "samples")},
      "cpu_s": {"intake": (int(c1) - int(c0)) / tick, "delivery": (int(c2) - int(c1)) / tick,
                "receiver": (int(r2) - int(r1)) / tick}}
@@ -569,6 +573,8 @@ start_mesh
         "tls-session-service jar built $(date -r "$ROOT/tls-session-service/target/quarkus-app/quarkus-run.jar" -Is 2>/dev/null)," \
         "services started $(date -r "$STATE/services/tls-session-service.pid" -Is 2>/dev/null)"
     echo "postfix $(postconf -d mail_version 2>/dev/null | sed 's/.*= //'), $(java -version 2>&1 | head -1)"
+    echo "environment: WARMWIRE_SESSION_INSTANCES=${WARMWIRE_SESSION_INSTANCES:-1}" \
+        "WARMWIRE_SERVICE_JVM_OPTS='${WARMWIRE_SERVICE_JVM_OPTS:-}'"
 } >"$OUT.machine.txt"
 case $MODE in
 postfix-compare)

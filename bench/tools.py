@@ -21,6 +21,7 @@ DESCRIPTION
         utime+stime+cutime+cstime (reaped children are in the master's cutime/cstime).
     pids-cpu PID...        CPU ticks (utime+stime) summed over the PIDs.
     pids-cpu-each PID...   CPU ticks per PID, JSON.
+    pids-jit-each PID...   CPU ticks of each PID's JIT compiler threads (C1/C2 CompilerThread), JSON.
     pids-hwm PID...        VmHWM kB per PID, JSON.
     summary RESULTS.json   prints the table and ratios.
 """
@@ -181,6 +182,32 @@ def pids_cpu_each(*pids):
     print(json.dumps({p: ticks(p, children=False) for p in pids}))
 
 
+def jit_ticks(pid):
+    """CPU ticks of the JVM's JIT compiler threads (comm "C1 CompilerThre", "C2 CompilerThre")."""
+    total = 0
+    try:
+        tasks = os.listdir(f"/proc/{pid}/task")
+    except FileNotFoundError:
+        return 0
+    for t in tasks:
+        try:
+            with open(f"/proc/{pid}/task/{t}/comm") as f:
+                comm = f.read()
+            if "CompilerThre" not in comm:
+                continue
+            with open(f"/proc/{pid}/task/{t}/stat") as f:
+                st = f.read()
+            r = st[st.rindex(")") + 2:].split()
+            total += int(r[11]) + int(r[12])
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+    return total
+
+
+def pids_jit_each(*pids):
+    print(json.dumps({p: jit_ticks(p) for p in pids}))
+
+
 def pids_hwm(*pids):
     out = {}
     for p in pids:
@@ -240,6 +267,10 @@ def summary(path):
         if cpu:
             print(f"{p['name']}: delivery CPU ms/msg by process: "
                   + ", ".join(f"{k} {v}" for k, v in cpu.items()))
+        jit = p.get("jit_cpu_ms_per_msg_by_process")
+        if jit:
+            print(f"{p['name']}: of which JIT compiler threads, ms/msg: "
+                  + ", ".join(f"{k} {v}" for k, v in jit.items()))
     mesh = next((p for p in phases if p["name"].startswith("mesh")), None)
     if mesh:
         print()
@@ -276,4 +307,4 @@ def summary(path):
 if __name__ == "__main__":
     cmd, args = sys.argv[1], sys.argv[2:]
     {"inject": inject, "logwatch": logwatch, "logcount": logcount, "pf-cpu": pf_cpu,
-     "pids-cpu": pids_cpu, "pids-cpu-each": pids_cpu_each, "pids-hwm": pids_hwm, "summary": summary}[cmd](*args)
+     "pids-cpu": pids_cpu, "pids-cpu-each": pids_cpu_each, "pids-jit-each": pids_jit_each, "pids-hwm": pids_hwm, "summary": summary}[cmd](*args)

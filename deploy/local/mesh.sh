@@ -38,6 +38,8 @@
 #                           every instance
 #   WARMWIRE_PEER (1), WARMWIRE_PEER_TLS_PORT (2525), WARMWIRE_PEER_PLAIN_PORT (2526)
 #   WARMWIRE_SERVICE_HEAP (256m): -Xmx of each service
+#   WARMWIRE_SERVICE_JVM_OPTS  further JVM flags of each service, split at spaces (e.g.
+#                           "-XX:TieredStopAtLevel=1" for a benchmark of the JIT's cost)
 #   WARMWIRE_CONFIG_DIR     a folder of <service>.properties files (e.g. tls-session-service.properties
 #                           with per-site limits, whose quoted keys no environment variable can
 #                           carry): a service that has one reads it on top of its packaged
@@ -58,6 +60,7 @@ PEER=${WARMWIRE_PEER:-1}
 export PEER_TLS_PORT=${WARMWIRE_PEER_TLS_PORT:-2525}
 export PEER_PLAIN_PORT=${WARMWIRE_PEER_PLAIN_PORT:-2526}
 HEAP=${WARMWIRE_SERVICE_HEAP:-256m}
+read -r -a JVM_OPTS <<<"${WARMWIRE_SERVICE_JVM_OPTS:-}"
 SESSION_INSTANCES=${WARMWIRE_SESSION_INSTANCES:-1}
 [[ $SESSION_INSTANCES =~ ^[1-9][0-9]?$ ]] || ww_die "WARMWIRE_SESSION_INSTANCES must be 1..99, not '$SESSION_INSTANCES'"
 SVC_DIR=$WW_STATE/services
@@ -138,7 +141,7 @@ start_service() {
         extra=("-Dquarkus.config.locations=$WARMWIRE_CONFIG_DIR/$app.properties")
     fi
     QUARKUS_HTTP_PORT=$port ww_start_java "$s" "$SVC_DIR/$s.pid" "$SVC_DIR/$s.log" \
-        "-Xmx$HEAP" -XX:+UseSerialGC -XX:+ExitOnOutOfMemoryError "${extra[@]}" \
+        "-Xmx$HEAP" -XX:+UseSerialGC -XX:+ExitOnOutOfMemoryError "${JVM_OPTS[@]}" "${extra[@]}" \
         -jar "$WW_ROOT/$app/target/quarkus-app/quarkus-run.jar"
     pid=$(<"$SVC_DIR/$s.pid")
     deadline=$(($(ww_now) + WW_START_TIMEOUT))
