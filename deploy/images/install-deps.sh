@@ -18,36 +18,11 @@ set -euo pipefail
 
 PACKAGES=(podman buildah runc iptables debootstrap uidmap slirp4netns fuse-overlayfs netavark aardvark-dns catatonit)
 
-if [[ $(id -u) -ne 0 ]]; then
-    echo "install-deps.sh: must run as root (apt-get install)" >&2
-    exit 1
-fi
+WW_PROG=images/install-deps.sh
+# shellcheck source=../local/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../local/lib.sh"
 
-installed() {
-    dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q '^install ok installed$'
-}
-
-missing=()
-for p in "${PACKAGES[@]}"; do
-    installed "$p" || missing+=("$p")
-done
 if ! kubectl version --client 2>/dev/null | grep -q '^Kustomize Version: v5'; then
-    echo "images/install-deps.sh: warning: no kubectl with kustomize v5 on the PATH (ManifestsIT will fail)" >&2
+    ww_log "warning: no kubectl with kustomize v5 on the PATH (ManifestsIT will fail)"
 fi
-if [[ ${#missing[@]} -eq 0 ]]; then
-    echo "images/install-deps.sh: nothing to install"
-    exit 0
-fi
-
-export DEBIAN_FRONTEND=noninteractive
-echo "images/install-deps.sh: installing: ${missing[*]}"
-apt-get update -qq
-apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-for p in "${missing[@]}"; do
-    if installed "$p"; then
-        echo "images/install-deps.sh: installed: $p $(dpkg-query -W -f='${Version}' "$p")"
-    else
-        echo "images/install-deps.sh: FAILED to install: $p" >&2
-        exit 1
-    fi
-done
+ww_apt_install "${PACKAGES[@]}"

@@ -21,44 +21,14 @@ PACKAGES+=(libaudit1 libcap-ng0 libcrypt1 libdb5.3 libevent-2.1-7 libpam0g libss
     libkeyutils1 libkrb5-3 libkrb5support0 libnettle8 libnsl2 libp11-kit0 libpcre2-8-0 libtasn1-6 libtirpc3
     libunbound8 libunistring2)
 
-if [[ $(id -u) -ne 0 ]]; then
-    echo "install-deps.sh: must run as root (apt-get install)" >&2
-    exit 1
-fi
+WW_PROG=install-deps.sh
+# shellcheck source=lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-installed() {
-    dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q '^install ok installed$'
-}
-
-missing=()
-for p in "${PACKAGES[@]}"; do
-    if installed "$p"; then
-        echo "install-deps.sh: already installed: $p"
-    else
-        missing+=("$p")
-    fi
-done
-
-if [[ ${#missing[@]} -eq 0 ]]; then
-    echo "install-deps.sh: nothing to install"
-    exit 0
-fi
-
-export DEBIAN_FRONTEND=noninteractive
-if [[ " ${missing[*]} " == *" postfix "* ]]; then
+if [[ " $(ww_apt_missing "${PACKAGES[@]}") " == *" postfix "* ]]; then
     # "No configuration": the package installs binaries only; the default
     # instance stays unconfigured (postfix-peer.sh runs its own instances).
+    [[ $(id -u) -eq 0 ]] || ww_die "must run as root (apt-get install)"
     echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections
 fi
-
-echo "install-deps.sh: installing: ${missing[*]}"
-apt-get update -qq
-apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-for p in "${missing[@]}"; do
-    if installed "$p"; then
-        echo "install-deps.sh: installed: $p $(dpkg-query -W -f='${Version}' "$p")"
-    else
-        echo "install-deps.sh: FAILED to install: $p" >&2
-        exit 1
-    fi
-done
+ww_apt_install "${PACKAGES[@]}"

@@ -349,3 +349,38 @@ ww_stop_pid() {
     rm -f "$pidfile"
     echo "$name: stopped (pid $pid)"
 }
+
+# ww_apt_installed PACKAGE - true when Debian's package is installed
+ww_apt_installed() {
+    dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q '^install ok installed$'
+}
+
+# ww_apt_install PACKAGE... - installs the packages that are missing (as root, apt-get,
+# no recommends), prints each one installed with its version and fails when one is still
+# missing afterwards; "nothing to install" when all are there. A debconf answer a package needs
+# is the caller's to set first (ww_apt_missing tells which are missing).
+ww_apt_install() {
+    local missing=() p
+    [[ $(id -u) -eq 0 ]] || ww_die "must run as root (apt-get install)"
+    read -r -a missing <<<"$(ww_apt_missing "$@")"
+    if ((${#missing[@]} == 0)); then
+        ww_log "nothing to install"
+        return 0
+    fi
+    ww_log "installing: ${missing[*]}"
+    DEBIAN_FRONTEND=noninteractive apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+    for p in "${missing[@]}"; do
+        ww_apt_installed "$p" || ww_die "FAILED to install: $p"
+        ww_log "installed: $p $(dpkg-query -W -f='${Version}' "$p")"
+    done
+}
+
+# ww_apt_missing PACKAGE... - the packages among them that are not installed, on one line
+ww_apt_missing() {
+    local p out=()
+    for p in "$@"; do
+        ww_apt_installed "$p" || out+=("$p")
+    done
+    echo "${out[*]}"
+}
