@@ -335,7 +335,7 @@ r = {"name": name, "receiver": rx, "delivered": delivered, "other": n - delivere
      "hs_per_msg_warm": cnt["handshakes_after_warmup"] / warm_n if "handshakes_after_warmup" in cnt else None,
      "peak_rss_mb": round(sum(v.get("VmHWM", 0) for v in hwm.values()) / 1024),
      "peak_rss_by_pid_mb": {k: round(v.get("VmHWM", 0) / 1024) for k, v in hwm.items()},
-     "delivery_cpu_ms_per_msg_by_process": {names[p]: round((b[p] - a[p]) * 1000 / os.sysconf("SC_CLK_TCK") / max(int(json.load(open(wfile)).get("counts", {}).get("delivered", 0)) if os.path.exists(wfile) else 0, 1), 2) for p in a},
+     "delivery_cpu_ms_per_msg_by_process": {names[p]: round((b[p] - a[p]) * 1000 / tick / max(delivered, 1), 2) for p in a},
      "jit_cpu_ms_per_msg_by_process": {names[p]: round((jb[p] - ja[p]) * 1000 / tick / max(delivered, 1), 2) for p in ja},
      "events": {k: ev.get(k) for k in ("counts", "deferred_events", "conn_use_1", "tls_resumed", "timed_out", "samples")},
      "cpu_s": {"intake": (int(c1) - int(c0)) / tick, "delivery": (int(c2) - int(c1)) / tick,

@@ -139,17 +139,18 @@ def logcount(log, start, end, tenth=0):
     print(json.dumps(c))
 
 
-def stat_fields(pid):
-    with open(f"/proc/{pid}/stat") as f:
+def stat_fields(pid, tid=None):
+    """Fields 3.. of /proc/PID/stat, or of one thread's /proc/PID/task/TID/stat (same format)."""
+    with open(f"/proc/{pid}/task/{tid}/stat" if tid else f"/proc/{pid}/stat") as f:
         s = f.read()
     rest = s[s.rindex(")") + 2:].split()
     # rest[0] = state (field 3); utime = field 14 -> rest[11]
     return rest
 
 
-def ticks(pid, children=True):
+def ticks(pid, children=True, tid=None):
     try:
-        r = stat_fields(pid)
+        r = stat_fields(pid, tid)
     except (FileNotFoundError, ProcessLookupError):
         return 0
     t = int(r[11]) + int(r[12])
@@ -192,15 +193,11 @@ def jit_ticks(pid):
     for t in tasks:
         try:
             with open(f"/proc/{pid}/task/{t}/comm") as f:
-                comm = f.read()
-            if "CompilerThre" not in comm:
-                continue
-            with open(f"/proc/{pid}/task/{t}/stat") as f:
-                st = f.read()
-            r = st[st.rindex(")") + 2:].split()
-            total += int(r[11]) + int(r[12])
+                if "CompilerThre" not in f.read():
+                    continue
         except (FileNotFoundError, ProcessLookupError):
             continue
+        total += ticks(pid, children=False, tid=t)
     return total
 
 
