@@ -6,8 +6,8 @@
 #   e.g. bench/run.sh --mode mesh --warmup 3000 --keep; bench/profile.sh /tmp/p -- bench/run.sh --mode mesh --keep
 # DESCRIPTION
 #   Loads async-profiler (tools.profiler:async-profiler from Maven Central, fetched with the
-#   Maven Wrapper) into every JVM of the running bench mesh (Kafka, Infinispan and the three
-#   services; pids from .run/bench), runs COMMAND, stops the profilers and writes, per process,
+#   Maven Wrapper) into every JVM of the running bench mesh (Kafka, Infinispan, the three
+#   services and every further tls-session-service instance; pids from .run/bench), runs COMMAND, stops the profilers and writes, per process,
 #   OUT-DIR/<process>.collapsed (folded stacks) and OUT-DIR/<process>.txt: the top frames by
 #   self time and the share of samples with a package on the stack (inclusive). Sampling is
 #   CPU time by interval timer (itimer, 1 ms; works where perf events are not allowed).
@@ -32,12 +32,22 @@ declare -A PIDS=(
     [kafka]=$STATE/kafka/kafka.pid [infinispan]=$STATE/infinispan/infinispan.pid
     [queue-service]=$STATE/services/queue-service.pid [delivery-service]=$STATE/services/delivery-service.pid
     [tls-session-service]=$STATE/services/tls-session-service.pid)
+for f in "$STATE"/services/tls-session-service-*.pid; do # further instances (WARMWIRE_SESSION_INSTANCES)
+    [[ -e $f ]] || continue
+    n=${f##*/}
+    PIDS[${n%.pid}]=$f
+done
 started=()
 for name in "${!PIDS[@]}"; do
     f=${PIDS[$name]}
     [[ -s $f ]] && kill -0 "$(<"$f")" 2>/dev/null || { echo "profile.sh: $name not running" >&2; continue; }
-    # the option in quotes: jcmd's parser splits an unquoted argument at '='
-    jcmd "$(<"$f")" JVMTI.agent_load "$LIB" '"start,event=itimer,interval=1ms"' >/dev/null
+    # the option in quotes: jcmd's parser splits an unquoted argument at '='. jcmd exits 0 even
+    # when the agent refuses: its answer says "return code: 0" only when the profiler started
+    out=$(jcmd "$(<"$f")" JVMTI.agent_load "$LIB" '"start,event=itimer,interval=1ms"' 2>&1) || true
+    if [[ $out != *"return code: 0"* ]]; then
+        echo "profile.sh: $name: the profiler did not start (see its log): $out" >&2
+        continue
+    fi
     started+=("$name")
 done
 rc=0
