@@ -25,10 +25,10 @@ import warmwire.contracts.outcome.Status;
  *   IndexQueries - cluster-wide questions answered from the queue index: the queue summary and
  *   the dead sites tls-session-service published.
  * DESCRIPTION
- *   {@link #summary} walks the index (entries {@code m:<id>} and {@code r:<id>:<recipient>},
- *   see {@link QueueIndex}) up to {@code SCAN_LIMIT} entries and counts recipients by their
- *   latest status and, for the ones not final, by site; a message's recipients without an event
- *   count as {@code queued}. The oldest age is that of the oldest message with a recipient not
+ *   {@link #summary} walks the index (entries {@code m:<id>}, {@code r:<id>:<recipient>} and
+ *   {@code f:<id>:<recipient>}, see {@link QueueIndex}) up to {@code SCAN_LIMIT} entries and
+ *   counts recipients by their latest status (the final event when there is one) and, for the
+ *   ones not final, by site; a message's recipients without an event count as {@code queued}. The oldest age is that of the oldest message with a recipient not
  *   final. {@code truncated} says when the limit cut the walk. {@link #deadSites} reads the
  *   cache {@code warmwire-sites} (site key -> JSON verdict) when it exists.
  */
@@ -49,6 +49,10 @@ public class IndexQueries {
         this.mapper = mapper;
     }
 
+    /** What the summary needs of a recipient's latest event. */
+    private record Latest(String id, String status, String site) {
+    }
+
     public Map<String, Object> summary(Instant now) throws Exception {
         Map<String, Instant> submitted = new HashMap<>();
         Map<String, Integer> rcptCount = new HashMap<>();
@@ -56,6 +60,7 @@ public class IndexQueries {
         Map<String, Integer> bySite = new TreeMap<>();
         Map<String, Integer> withEvent = new HashMap<>();
         Set<String> open = new HashSet<>();
+        Map<String, Latest> latestByName = new HashMap<>();
         int seen = 0;
         boolean truncated = false;
         try (CloseableIterator<Map.Entry<Object, Object>> it = cache.retrieveEntries(null, 1000)) {
@@ -66,8 +71,9 @@ public class IndexQueries {
                 }
                 Map.Entry<Object, Object> e = it.next();
                 String k = String.valueOf(e.getKey());
-                if (!k.startsWith("m:") && !k.startsWith("r:")) {
-                    continue; // other entries (final-event marks, ...) are not queue state
+                boolean isFinal = k.startsWith(QueueIndex.FINAL);
+                if (!k.startsWith(QueueIndex.MESSAGE) && !k.startsWith(QueueIndex.EVENT) && !isFinal) {
+                    continue; // other entries are not queue state
                 }
                 JsonNode v;
                 try {
@@ -75,28 +81,37 @@ public class IndexQueries {
                 } catch (Exception bad) {
                     continue;
                 }
-                if (k.startsWith("m:")) {
-                    String id = k.substring(2);
+                if (k.startsWith(QueueIndex.MESSAGE)) {
+                    String id = k.substring(QueueIndex.MESSAGE.length());
                     if (v.hasNonNull("submittedAt")) {
                         submitted.put(id, Instant.parse(v.get("submittedAt").asText()));
                     }
                     rcptCount.put(id, v.path("recipients").size());
-                } else if (k.startsWith("r:")) {
-                    String id = v.path("id").asText();
-                    String status = v.path("status").asText("queued");
-                    byStatus.merge(status, 1, Integer::sum);
-                    withEvent.merge(id, 1, Integer::sum);
-                    boolean fin;
-                    try {
-                        fin = Status.parse(status).isFinal();
-                    } catch (IllegalArgumentException ex) {
-                        fin = false;
-                    }
-                    if (!fin) {
-                        open.add(id);
-                        bySite.merge(v.path("site").asText("(unrouted)"), 1, Integer::sum);
+                } else {
+                    // the recipient's final event wins over its latest earlier one, in whatever order they come
+                    String name = k.substring(2);
+                    Latest latest = new Latest(v.path("id").asText(), v.path("status").asText("queued"),
+                            v.path("site").asText("(unrouted)"));
+                    if (isFinal) {
+                        latestByName.put(name, latest);
+                    } else {
+                        latestByName.putIfAbsent(name, latest);
                     }
                 }
+            }
+        }
+        for (Latest l : latestByName.values()) {
+            byStatus.merge(l.status(), 1, Integer::sum);
+            withEvent.merge(l.id(), 1, Integer::sum);
+            boolean fin;
+            try {
+                fin = Status.parse(l.status()).isFinal();
+            } catch (IllegalArgumentException ex) {
+                fin = false;
+            }
+            if (!fin) {
+                open.add(l.id());
+                bySite.merge(l.site(), 1, Integer::sum);
             }
         }
         rcptCount.forEach((id, n) -> {

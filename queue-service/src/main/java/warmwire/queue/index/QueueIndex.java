@@ -7,8 +7,10 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.time.Instant;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.infinispan.client.hotrod.RemoteCache;
 import org.jboss.logging.Logger;
@@ -21,13 +23,20 @@ import warmwire.queue.QueueConfig;
  *   QueueIndex - per-message and per-recipient state in Infinispan, for admin queries.
  * DESCRIPTION
  *   Derived state (DESIGN.md principle 2): Kafka holds the mail, this index only tells an
- *   operator where each message stands, from any instance. Two kinds of entries in the cache
- *   {@code warmwire-queue-index}, both JSON text: {@code m:<id>} holds the envelope (sender,
- *   recipients, size, TLS level, submission time); {@code r:<id>:<recipient>} holds the latest
- *   event of that recipient. One writer per key at a time (events of one recipient are
- *   sequential), so plain puts suffice and no read-modify-write races exist.
- *   Writes are asynchronous and best effort: an unreachable Infinispan is logged and never
- *   stops or delays mail. Entries expire after {@code warmwire.index.lifespan}.
+ *   operator where each message stands, from any instance. Three kinds of entries in the cache
+ *   {@code warmwire-queue-index}, all JSON text:
+ *   - {@code m:<id>} holds the envelope (sender, recipients, size, TLS level, submission time)
+ *     and, for a client-supplied id, the {@code source} record that carried it: that entry is
+ *     also intake's claim on the id ({@link warmwire.queue.intake.DuplicateIds}), one write for
+ *     both;
+ *   - {@code r:<id>:<recipient>} holds the latest event of that recipient while it is not final;
+ *   - {@code f:<id>:<recipient>} holds its final event, written once the broker has it: that
+ *     entry is also the exactly-once mark ({@link warmwire.queue.outcome.FinalEvents}).
+ *   A recipient's state is its {@code f:} entry if there is one, else its {@code r:} entry,
+ *   else queued. One writer per key at a time (events of one recipient are sequential), so
+ *   plain puts suffice and no read-modify-write races exist.
+ *   The writes of this class are asynchronous and best effort: an unreachable Infinispan is
+ *   logged and never stops or delays mail. Entries expire after {@code warmwire.index.lifespan}.
  */
 @ApplicationScoped
 public class QueueIndex {
@@ -45,12 +54,14 @@ public class QueueIndex {
         this.lifespanSeconds = config.indexLifespan().toSeconds();
     }
 
-    /** Records a message accepted by intake. */
-    public void accepted(QueuedMessage m) {
-        put("m:" + m.id(), envelope(m));
-    }
+    /** Key prefixes of the three kinds of entries. */
+    public static final String MESSAGE = "m:", EVENT = "r:", FINAL = "f:";
 
-    private String envelope(QueuedMessage m) {
+    /**
+     * The {@code m:} value of a message: its envelope, and {@code source} (the record that
+     * carried a client-supplied id, {@code <topic>/<partition>/<offset>}) unless null.
+     */
+    public String envelope(QueuedMessage m, String source) {
         ObjectNode n = mapper.createObjectNode();
         n.put("id", m.id());
         n.put("from", m.from());
@@ -58,10 +69,13 @@ public class QueueIndex {
         n.put("size", m.contentBase64().length() / 4 * 3);
         n.put("tls", m.tls().wireName());
         n.put("submittedAt", m.submittedAt().toString());
+        if (source != null) {
+            n.put("source", source);
+        }
         return n.toString();
     }
 
-    /** Records a recipient's latest event. */
+    /** Records a recipient's latest event that is not final (final ones are {@code f:} entries). */
     public void recipientEvent(DeliveryEvent e) {
         String v = eventValue(e);
         if (v != null) {
@@ -70,7 +84,7 @@ public class QueueIndex {
     }
 
     private static String eventKey(DeliveryEvent e) {
-        return "r:" + e.id() + ":" + e.recipient();
+        return EVENT + e.id() + ":" + e.recipient();
     }
 
     private String eventValue(DeliveryEvent e) {
@@ -84,14 +98,23 @@ public class QueueIndex {
 
     /** The message's envelope and each recipient's latest event, if the index knows the message. */
     public Optional<ObjectNode> message(String id) throws Exception {
-        String m = cache.get("m:" + id);
+        String m = cache.get(MESSAGE + id);
         if (m == null) {
             return Optional.empty();
         }
         ObjectNode n = (ObjectNode) mapper.readTree(m);
+        Set<String> keys = new HashSet<>();
+        for (var r : n.path("recipients")) {
+            keys.add(EVENT + id + ":" + r.asText());
+            keys.add(FINAL + id + ":" + r.asText());
+        }
+        Map<String, String> got = keys.isEmpty() ? Map.of() : cache.getAll(keys);
         ObjectNode states = mapper.createObjectNode();
         for (var r : n.path("recipients")) {
-            String ev = cache.get("r:" + id + ":" + r.asText());
+            String ev = got.get(FINAL + id + ":" + r.asText());
+            if (ev == null) {
+                ev = got.get(EVENT + id + ":" + r.asText());
+            }
             states.set(r.asText(), ev == null ? mapper.createObjectNode().put("status", "queued") : mapper.readTree(ev));
         }
         n.set("state", states);
@@ -114,10 +137,12 @@ public class QueueIndex {
         private Batch() {
         }
 
+        /** A message accepted by intake whose id nobody claims (assigned by intake, or no claims kept). */
         public void accepted(QueuedMessage m) {
-            entries.put("m:" + m.id(), envelope(m));
+            entries.put(MESSAGE + m.id(), envelope(m, null));
         }
 
+        /** A recipient's event that is not final. */
         public void recipientEvent(DeliveryEvent e) {
             String v = eventValue(e);
             if (v != null) {

@@ -121,16 +121,18 @@ public class Intake {
             Verdict verdict = verdicts.get(i);
             if (verdict instanceof Verdict.Accepted a) {
                 String id = a.message().id();
-                if (!id.equals(assignedId(r))) {
+                if (ids != null && !id.equals(assignedId(r))) {
                     String source = r.topic() + "/" + r.partition() + "/" + r.offset();
                     String first = seen.putIfAbsent(id, source);
                     if (first != null && !first.equals(source)) {
                         duplicate(id, first, r, out);
                         continue;
                     }
-                    claims.put(id, source);
+                    claims.put(id, index.envelope(a.message(), source)); // the claim is the index entry
+                } else {
+                    writes.accepted(a.message());
                 }
-                accept(a, out, writes);
+                accept(a, out);
             } else {
                 reject((Verdict.Rejected) verdict, r, now, out);
             }
@@ -168,15 +170,13 @@ public class Intake {
         return Long.toString(r.timestamp(), 36) + "." + r.partition() + "." + r.offset();
     }
 
-    private void accept(Verdict.Accepted a, List<ProducerRecord<String, String>> out, QueueIndex.Batch writes)
-            throws JsonProcessingException {
+    private void accept(Verdict.Accepted a, List<ProducerRecord<String, String>> out) throws JsonProcessingException {
         var m = a.message();
         if (LOG.isInfoEnabled()) {
             // concatenated, not infof: a Formatter per accepted message was a visible share of the CPU
             LOG.info(logSafe(m.id()) + ": from=<" + logSafe(m.from()) + ">, nrcpt=" + m.recipients().size() + ", size="
                     + m.contentBase64().length() * 3 / 4 + ", tls=" + m.tls().wireName() + " (queue active)");
         }
-        writes.accepted(m);
         out.add(new ProducerRecord<>(Topics.ROUTE, m.id(), writer.writeValueAsString(m)));
     }
 

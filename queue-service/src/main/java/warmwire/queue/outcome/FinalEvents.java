@@ -27,9 +27,10 @@ import warmwire.queue.index.QueueIndex;
  *   already reported, and an outcome batch read again after a queue-service crash would publish
  *   its events again. Before publishing, {@link #known} asks the queue index (Infinispan, through
  *   {@link IndexMarks}) which of a batch's recipients already have a final event
- *   ({@code f:<id>:<recipient>}); their
- *   final events are dropped and counted. After the broker acknowledged a batch,
- *   {@link #mark} records its final events (asynchronously). Marking only after the
+ *   ({@code f:<id>:<recipient>}); their final events are dropped and counted. After the broker
+ *   acknowledged a batch, {@link #mark} writes its final events (asynchronously) as those
+ *   entries, the event's JSON as the value: the same entry is the recipient's final state in
+ *   the queue index ({@link QueueIndex}), so one write serves both. Marking only after the
  *   acknowledgement means a crash can at worst repeat an event (the window between the ack and
  *   the write), never lose one. Infinispan unreachable: nothing is known, everything is
  *   published (best effort, counted), mail is never held back.
@@ -47,7 +48,7 @@ public class FinalEvents {
 
     @Inject
     public FinalEvents(@Remote(QueueIndex.CACHE) RemoteCache<String, String> cache, QueueConfig config) {
-        this.marks = new IndexMarks(cache, "f:", "final-event", config.indexLifespan().toSeconds(), config.marksPatience());
+        this.marks = new IndexMarks(cache, QueueIndex.FINAL, "final-event", config.indexLifespan().toSeconds(), config.marksPatience());
     }
 
     /** The name of a recipient's final event: {@code <id>:<recipient>}. */
@@ -112,9 +113,9 @@ public class FinalEvents {
         return c;
     }
 
-    /** Records final events the broker has acknowledged (name -> source); completes when written (or failed). */
-    public java.util.concurrent.CompletionStage<Void> mark(Map<String, String> keysToSource) {
-        return marks.put(keysToSource);
+    /** Records final events the broker has acknowledged (name -> the event's JSON); completes when written (or failed). */
+    public java.util.concurrent.CompletionStage<Void> mark(Map<String, String> keysToEvent) {
+        return marks.put(keysToEvent);
     }
 
     void dropped(int n) {

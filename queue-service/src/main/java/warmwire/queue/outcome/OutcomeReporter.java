@@ -55,7 +55,9 @@ import warmwire.queue.retry.OutcomePlan;
  *   counted ({@code warmwire_records_dead_lettered_total}) and never read again. A valid record
  *   whose records cannot be built (a rule no check foresaw) is dead-lettered the same way,
  *   with the error as its reason: a batch never fails for one record.
- *   Queue-index writes of the batch go to Infinispan in one asynchronous call, best effort.
+ *   Queue-index writes of the batch's events that are not final go to Infinispan in one
+ *   asynchronous call, best effort; its final events are written as {@code f:} entries once
+ *   the batch is published ({@link FinalEvents#mark}), which are the index's final states too.
  */
 @ApplicationScoped
 public class OutcomeReporter {
@@ -281,15 +283,17 @@ public class OutcomeReporter {
                 }
                 continue;
             }
+            String json = writer.writeValueAsString(e);
             if (e.status().isFinal()) {
-                marks.put(fk, o.jobId() + "@" + o.timestamp());
+                marks.put(fk, json); // the f: entry: the mark and the index's final state at once
+            } else {
+                writes.recipientEvent(e);
             }
             if (metrics != null) {
                 metrics.event(e);
             }
             DELIVERY_LOG.info(DeliveryLogLine.format(e));
-            writes.recipientEvent(e);
-            out.add(new ProducerRecord<>(Topics.EVENTS, e.id(), writer.writeValueAsString(e)));
+            out.add(new ProducerRecord<>(Topics.EVENTS, e.id(), json));
         }
     }
 

@@ -71,6 +71,7 @@ class OutcomeReporterTest {
         MockProducer<String, String> kafka = Fixtures.producer();
         Fixtures.Cache cache = new Fixtures.Cache(false);
         OutcomeReporter reporter = new OutcomeReporter(mapper, cache.index(), Fixtures.config(), new QueueProducer(kafka));
+        reporter.finals = new FinalEvents(cache.remote, Fixtures.config());
         DeliveryOutcome delivered = outcome("m1", null, ok("a@x.test"), ok("b@x.test"));
         DeliveryOutcome mixed = outcome("m2", message("m2", "s@y.test", "c@x.test", "d@x.test"),
                 later("c@x.test"), never("d@x.test"));
@@ -121,11 +122,9 @@ class OutcomeReporterTest {
         assertEquals("results[0].status: missing", noStatus.path("reason").asText());
         assertEquals(sent.size(), events.size() + retries.size() + notices.size() + dead.size());
 
-        // one index write for the whole batch
+        // one index write for the batch's events that are not final, before publishing
         assertEquals(1, cache.putAlls.size());
-        Map<String, String> index = cache.putAlls.get(0);
-        assertEquals(java.util.Set.of("r:m1:a@x.test", "r:m1:b@x.test", "r:m2:c@x.test", "r:m2:d@x.test"),
-                index.keySet());
+        assertEquals(java.util.Set.of("r:m2:c@x.test"), cache.putAlls.get(0).keySet());
 
         for (int i = 1; i < sent.size(); i++) {
             assertTrue(kafka.completeNext());
@@ -135,6 +134,14 @@ class OutcomeReporterTest {
         settled.join();
         assertEquals(1, batch.acks.get());
         assertEquals(0, batch.nacks.get());
+        // once published, one write of the final events: each f: entry is the mark and the index's final state
+        assertEquals(2, cache.putAlls.size());
+        Map<String, String> finals = cache.putAlls.get(1);
+        assertEquals(java.util.Set.of("f:m1:a@x.test", "f:m1:b@x.test", "f:m2:d@x.test"), finals.keySet());
+        JsonNode a = mapper.readTree(finals.get("f:m1:a@x.test"));
+        assertEquals("a@x.test", a.path("recipient").asText());
+        assertTrue(events.stream().anyMatch(e -> e.value().equals(finals.get("f:m1:a@x.test"))),
+                "the entry is the published event itself");
     }
 
     @Test
