@@ -28,7 +28,8 @@
 #       is stopped (SIGTERM) and instance 3 killed (kill -9) and both started again, then N/2 more
 #       ("after"). Reports, per half, the receiver's handshakes, full and resumed ("Reusing old
 #       session" in its log), and connections: the restarted instances resume from the shared
-#       ticket store instead of doing full handshakes.
+#       ticket store instead of doing full handshakes. After each half it reads every instance's
+#       warmwire_tls_tickets_taken_total{result=hit|none|reserve|contended|late} (why a take missed).
 #   --keep  leave the mesh and the receiver running afterwards (the next run reuses them).
 #   --warmup W  before the measured mesh phase, deliver W messages through the mesh (same
 #       receiver, not measured), then wait until the cache's idle timeout has closed every
@@ -530,6 +531,11 @@ restart_mode() {
         sleep 1
         o2=$(file_size "$RX_LOG")
         py logcount "$RX_LOG" "$o1" "$o2" 0 >"$OUT.$name.counts.json"
+        # every instance's ticket-store takes by result (instances 2 and 3 count from their restart)
+        for n in 1 2 3; do
+            curl -fsS "http://127.0.0.1:$((WARMWIRE_SESSION_PORT + n - 1))/q/metrics" 2>/dev/null |
+                sed -n "s/^warmwire_tls_tickets_\(taken\|returned\|failures\)_total/instance $n: &/p" || true
+        done >"$OUT.$name.tickets.txt"
     done
     {
         cat "$OUT.machine.txt"
@@ -544,6 +550,10 @@ for name in ("before", "after"):
     hs, res = c["handshakes"], c["resumed"]
     d = ev.get("counts", {}).get("delivered", 0)
     print(f"{name:<8}{d:>10}{c['connections']:>13}{hs:>12}{hs - res:>7}{res:>9}{(100.0 * res / hs if hs else 0):>10.1f}%")
+for name in ("before", "after"):
+    print(f"ticket-store takes at the end of '{name}' (/q/metrics of each instance):")
+    for line in open(f"{out}.{name}.tickets.txt"):
+        print("  " + line.rstrip())
 EOF2
     } | tee "$OUT.txt"
     log "results: $OUT.txt"

@@ -29,7 +29,8 @@ import warmwire.queue.QueueConfig;
  *     and, for a client-supplied id, the {@code source} record that carried it: that entry is
  *     also intake's claim on the id ({@link warmwire.queue.intake.DuplicateIds}), one write for
  *     both;
- *   - {@code r:<id>:<recipient>} holds the latest event of that recipient while it is not final;
+ *   - {@code r:<id>:<recipient>} holds the latest other event of that recipient: deferred, or an
+ *     operator's deletion (which the admin API publishes itself, outside the outcome path);
  *   - {@code f:<id>:<recipient>} holds its final event, written once the broker has it: that
  *     entry is also the exactly-once mark ({@link warmwire.queue.outcome.FinalEvents}).
  *   A recipient's state is its {@code f:} entry if there is one, else its {@code r:} entry,
@@ -75,7 +76,7 @@ public class QueueIndex {
         return n.toString();
     }
 
-    /** Records a recipient's latest event that is not final (final ones are {@code f:} entries). */
+    /** Records a recipient's latest event outside the outcome path's final events (those are {@code f:} entries). */
     public void recipientEvent(DeliveryEvent e) {
         String v = eventValue(e);
         if (v != null) {
@@ -142,7 +143,7 @@ public class QueueIndex {
             entries.put(MESSAGE + m.id(), envelope(m, null));
         }
 
-        /** A recipient's event that is not final. */
+        /** A recipient's event that is not final ({@link warmwire.queue.outcome.FinalEvents} writes the final ones). */
         public void recipientEvent(DeliveryEvent e) {
             String v = eventValue(e);
             if (v != null) {

@@ -64,6 +64,11 @@ import warmwire.contracts.mail.TlsLevel;
  *   resumed against such a server).
  *   Infinispan unreachable or slow (over {@code wait}): the handshake goes on without a ticket
  *   (a full one); the failure is logged and counted, never thrown.
+ *   Every take is counted by its result, {@code warmwire.tls.tickets.taken{result=...}}:
+ *   {@code hit}; {@code none} (no live session stored for the key); {@code reserve} (only the
+ *   reserve left, kept for a new owner); {@code contended} (other instances changed the entry
+ *   20 times); {@code late} (not done within {@code wait}: the handshake went on without it, and
+ *   a session it still took goes back). Failed calls count in {@code warmwire.tls.tickets.failures}.
  */
 public final class TicketStore implements SessionTickets, ConscryptTls.Caches {
     private static final Logger LOG = Logger.getLogger(TicketStore.class);
@@ -108,7 +113,10 @@ public final class TicketStore implements SessionTickets, ConscryptTls.Caches {
     private volatile long gainsSeen = -1;
     private final Counter stored;
     private final Counter hits;
-    private final Counter misses;
+    private final Counter noneStored;
+    private final Counter reserveOnly;
+    private final Counter contended;
+    private final Counter late;
     private final Counter rejected;
     private final Counter failures;
     private final Counter returned;
@@ -127,8 +135,15 @@ public final class TicketStore implements SessionTickets, ConscryptTls.Caches {
                 .register(registry);
         this.hits = Counter.builder("warmwire.tls.tickets.taken").tag("result", "hit")
                 .description("handshakes that took a stored session").register(registry);
-        this.misses = Counter.builder("warmwire.tls.tickets.taken").tag("result", "miss")
-                .description("handshakes that found no usable stored session").register(registry);
+        this.noneStored = Counter.builder("warmwire.tls.tickets.taken").tag("result", "none")
+                .description("takes that found no live stored session for the key").register(registry);
+        this.reserveOnly = Counter.builder("warmwire.tls.tickets.taken").tag("result", "reserve")
+                .description("takes that found only the reserve left for a new owner").register(registry);
+        this.contended = Counter.builder("warmwire.tls.tickets.taken").tag("result", "contended")
+                .description("takes given up after 20 changes of the entry by other instances").register(registry);
+        this.late = Counter.builder("warmwire.tls.tickets.taken").tag("result", "late")
+                .description("takes that did not end within ticket-wait: the handshake went on without them")
+                .register(registry);
         this.rejected = Counter.builder("warmwire.tls.tickets.rejected")
                 .description("stored sessions that did not decrypt (other key, tampered): dropped").register(registry);
         this.failures = Counter.builder("warmwire.tls.tickets.failures")
@@ -196,7 +211,7 @@ public final class TicketStore implements SessionTickets, ConscryptTls.Caches {
                 }
             }, io).orTimeout(wait.toMillis(), TimeUnit.MILLISECONDS).whenComplete((v, e) -> {
                 if (e != null) {
-                    failures.increment();
+                    late.increment();
                     LOG.debugf("ticket store: no stored session for %s in time (%s); full handshake", key, e.toString());
                     synchronized (this) {
                         over = queued == null; // a take that finishes now is given back
@@ -340,13 +355,17 @@ public final class TicketStore implements SessionTickets, ConscryptTls.Caches {
             for (int attempt = 0; attempt < 20; attempt++) {
                 MetadataValue<String> v = c.getWithMetadata(key);
                 if (v == null) {
-                    misses.increment();
+                    noneStored.increment();
                     return null;
                 }
                 List<JsonNode> list = live(v.getValue());
                 boolean belowFloor = list.size() <= reserve;
-                if (list.isEmpty() || (belowFloor && budget.get() <= 0)) {
-                    misses.increment();
+                if (list.isEmpty()) {
+                    noneStored.increment();
+                    return null;
+                }
+                if (belowFloor && budget.get() <= 0) {
+                    reserveOnly.increment();
                     return null;
                 }
                 JsonNode t = list.remove(list.size() - 1);
@@ -366,7 +385,7 @@ public final class TicketStore implements SessionTickets, ConscryptTls.Caches {
                 hits.increment();
                 return new Took(plain, t.path("p").asText(), t.path("x").asLong(), belowFloor);
             }
-            misses.increment();
+            contended.increment();
             return null;
         } catch (RuntimeException e) {
             failures.increment();
