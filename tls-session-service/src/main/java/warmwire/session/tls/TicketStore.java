@@ -40,7 +40,11 @@ import warmwire.contracts.mail.TlsLevel;
  *   name | HELO name: the connection cache's key, so a session of a weaker policy never serves a
  *   stricter one), holding a JSON list of up to {@code perKey} sessions, newest last, each
  *   {"x": expiry (epoch s), "p": protocol, "t": sealed bytes ({@link TicketCipher})}; the entry
- *   lives until its newest session expires. Every Hot Rod call runs on this store's own threads.
+ *   lives until its newest session expires. Every Hot Rod call runs on this store's own threads,
+ *   {@value #IO_THREADS} of them: a take is two blocking calls, and a restarted instance opens
+ *   the connections of all its sites at once on a busy CPU, when one take can need 0.2-0.5 s;
+ *   with 4 threads the takes of a restart queued for up to 1.8 s and a third of them missed
+ *   {@code wait} (bench/run.sh --mode restart, 2026-12-02).
  *   Around STARTTLS ({@link SessionTickets}):
  *     prepare   takes one session of the key out of the entry (read with its version, write
  *               back without it with replaceWithVersion: two instances never get the same
@@ -102,7 +106,8 @@ public final class TicketStore implements SessionTickets, ConscryptTls.Caches {
     private final Duration lifetime;
     private final Duration wait;
     private final LongSupplier gains;
-    private final ExecutorService io = Executors.newFixedThreadPool(4, r -> {
+    static final int IO_THREADS = 32;
+    private final ExecutorService io = Executors.newFixedThreadPool(IO_THREADS, r -> {
         Thread t = new Thread(r, "warmwire-ticket-store");
         t.setDaemon(true);
         return t;
