@@ -24,8 +24,9 @@ import org.infinispan.client.hotrod.RemoteCache;
  * DESCRIPTION
  *   The shared mechanics of the services' dedupe marks: queue-service's duplicate-id claims
  *   ({@code m:}, the id's index entry) and final-event marks ({@code f:}, the final event),
- *   tls-session-service's finished jobs ({@code done:}). {@link #knownAsync} reads the marks of many names in one call, bounded
- *   by 2 s; {@link #known} waits for it (worker threads only). {@link #put} writes many
+ *   tls-session-service's finished jobs ({@code done:}). {@link #knownAsync} reads the marks
+ *   of many names in one call, bounded by 2 s; {@link #known} waits for it (worker threads
+ *   only). {@link #put} writes many
  *   asynchronously with the marks' lifespan. Infinispan unreachable: nothing is known (the
  *   caller goes on; {@link #unchecked} counts the names), writes are logged and lost. Never
  *   blocks an event loop, never fails mail.

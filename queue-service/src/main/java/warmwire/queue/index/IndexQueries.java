@@ -28,9 +28,10 @@ import warmwire.contracts.outcome.Status;
  *   {@link #summary} walks the index (entries {@code m:<id>}, {@code r:<id>:<recipient>} and
  *   {@code f:<id>:<recipient>}, see {@link QueueIndex}) up to {@code SCAN_LIMIT} entries and
  *   counts recipients by their latest status (the final event when there is one) and, for the
- *   ones not final, by site; a message's recipients without an event count as {@code queued}. The oldest age is that of the oldest message with a recipient not
- *   final. {@code truncated} says when the limit cut the walk. {@link #deadSites} reads the
- *   cache {@code warmwire-sites} (site key -> JSON verdict) when it exists.
+ *   ones not final, by site; a message's recipients without an event count as {@code queued}.
+ *   The oldest age is that of the oldest message with a recipient not final. {@code truncated}
+ *   says when the limit cut the walk. {@link #deadSites} reads the cache
+ *   {@code warmwire-sites} (site key -> JSON verdict) when it exists.
  */
 @ApplicationScoped
 public class IndexQueries {
@@ -89,7 +90,7 @@ public class IndexQueries {
                     rcptCount.put(id, v.path("recipients").size());
                 } else {
                     // the recipient's final event wins over its latest earlier one, in whatever order they come
-                    String name = k.substring(2);
+                    String name = k.substring((isFinal ? QueueIndex.FINAL : QueueIndex.EVENT).length());
                     Latest latest = new Latest(v.path("id").asText(), v.path("status").asText("queued"),
                             v.path("site").asText("(unrouted)"));
                     if (isFinal) {

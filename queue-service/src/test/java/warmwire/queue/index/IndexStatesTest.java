@@ -3,14 +3,8 @@ package warmwire.queue.index;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.lang.reflect.Proxy;
 import java.time.Instant;
-import java.util.HashMap;
-import java.util.Iterator;
 import java.util.Map;
-import java.util.Set;
-import org.infinispan.client.hotrod.RemoteCache;
-import org.infinispan.commons.util.CloseableIterator;
 import org.junit.jupiter.api.Test;
 import warmwire.queue.kafka.Fixtures;
 
@@ -20,41 +14,8 @@ import warmwire.queue.kafka.Fixtures;
  * summary, whatever order the walk meets the entries in.
  */
 class IndexStatesTest {
-    private final Map<String, String> store = new HashMap<>();
-
-    @SuppressWarnings("unchecked")
-    private RemoteCache<String, String> cache() {
-        return (RemoteCache<String, String>) Proxy.newProxyInstance(getClass().getClassLoader(),
-                new Class<?>[] {RemoteCache.class}, (proxy, m, args) -> switch (m.getName()) {
-                    case "get" -> store.get(args[0]);
-                    case "getAll" -> {
-                        Map<String, String> out = new HashMap<>();
-                        for (Object k : (Set<?>) args[0]) {
-                            if (store.containsKey(k)) {
-                                out.put((String) k, store.get(k));
-                            }
-                        }
-                        yield out;
-                    }
-                    case "retrieveEntries" -> {
-                        Iterator<Map.Entry<Object, Object>> it = new HashMap<Object, Object>(store).entrySet().iterator();
-                        yield new CloseableIterator<Map.Entry<Object, Object>>() {
-                            public boolean hasNext() {
-                                return it.hasNext();
-                            }
-
-                            public Map.Entry<Object, Object> next() {
-                                return it.next();
-                            }
-
-                            public void close() {
-                            }
-                        };
-                    }
-                    case "toString" -> "fake";
-                    default -> null;
-                });
-    }
+    private final Fixtures.MapCache cache = new Fixtures.MapCache();
+    private final Map<String, String> store = cache.store;
 
     private static String event(String id, String rcpt, String status, String site) {
         return "{\"id\":\"" + id + "\",\"recipient\":\"" + rcpt + "\",\"status\":\"" + status + "\",\"site\":\"" + site + "\"}";
@@ -67,14 +28,14 @@ class IndexStatesTest {
         store.put("r:m1:a@x.test", event("m1", "a@x.test", "deferred", "x.test"));
         store.put("f:m1:a@x.test", event("m1", "a@x.test", "delivered", "x.test"));
         store.put("r:m1:b@x.test", event("m1", "b@x.test", "deferred", "x.test"));
-        QueueIndex index = new QueueIndex(cache(), Fixtures.mapper(), Fixtures.config());
+        QueueIndex index = new QueueIndex(cache.remote, Fixtures.mapper(), Fixtures.config());
 
         ObjectNode m = index.message("m1").orElseThrow();
         assertEquals("delivered", m.path("state").path("a@x.test").path("status").asText());
         assertEquals("deferred", m.path("state").path("b@x.test").path("status").asText());
         assertEquals("queued", m.path("state").path("c@x.test").path("status").asText());
 
-        Map<String, Object> summary = new IndexQueries(cache(), null, Fixtures.mapper()).summary(Instant.now());
+        Map<String, Object> summary = new IndexQueries(cache.remote, null, Fixtures.mapper()).summary(Instant.now());
         assertEquals(Map.of("delivered", 1, "deferred", 1, "queued", 1), summary.get("recipientsByStatus"));
         assertEquals(Map.of("x.test", 1, "(not yet attempted)", 1), summary.get("recipientsNotFinalBySite"));
         assertEquals(1, summary.get("messagesNotFinal"));

@@ -4,14 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import java.lang.reflect.Proxy;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
-import java.util.concurrent.CompletableFuture;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.infinispan.client.hotrod.RemoteCache;
@@ -21,28 +17,11 @@ import warmwire.queue.kafka.Fixtures;
 import warmwire.queue.kafka.QueueProducer;
 
 class DuplicateIdsTest {
-    private final Map<String, String> store = new HashMap<>();
+    private final Fixtures.MapCache index = new Fixtures.MapCache();
+    private final Map<String, String> store = index.store;
 
-    @SuppressWarnings("unchecked")
     private RemoteCache<String, String> cache() {
-        return (RemoteCache<String, String>) Proxy.newProxyInstance(getClass().getClassLoader(),
-                new Class<?>[] {RemoteCache.class}, (proxy, m, args) -> switch (m.getName()) {
-                    case "getAllAsync" -> {
-                        Map<String, String> out = new HashMap<>();
-                        for (Object k : (Set<?>) args[0]) {
-                            if (store.containsKey(k)) {
-                                out.put((String) k, store.get(k));
-                            }
-                        }
-                        yield CompletableFuture.completedFuture(out);
-                    }
-                    case "putAllAsync" -> {
-                        store.putAll((Map<String, String>) args[0]);
-                        yield CompletableFuture.completedFuture(null);
-                    }
-                    case "toString" -> "fake";
-                    default -> m.getName().endsWith("Async") ? CompletableFuture.completedFuture(null) : null;
-                });
+        return index.remote;
     }
 
     private static String submission(String id) {

@@ -9,8 +9,11 @@ import io.smallrye.config.SmallRyeConfig;
 import io.smallrye.config.SmallRyeConfigBuilder;
 import java.lang.reflect.Proxy;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -19,6 +22,7 @@ import org.apache.kafka.common.record.TimestampType;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.eclipse.microprofile.reactive.messaging.Message;
 import org.infinispan.client.hotrod.RemoteCache;
+import org.infinispan.commons.util.CloseableIterator;
 import warmwire.queue.QueueConfig;
 import warmwire.queue.index.QueueIndex;
 
@@ -86,6 +90,58 @@ public final class Fixtures {
 
         public QueueIndex index() {
             return new QueueIndex(remote, mapper(), config());
+        }
+    }
+
+    /**
+     * A queue-index cache over a map, for the tests that read back what was written:
+     * {@code get}, {@code getAll}, {@code getAllAsync}, {@code putAllAsync} and
+     * {@code retrieveEntries} work on {@link #store}; other calls answer null (or a completed
+     * future for the async ones).
+     */
+    public static final class MapCache {
+        public final Map<String, String> store = new HashMap<>();
+        public final RemoteCache<String, String> remote;
+
+        @SuppressWarnings("unchecked")
+        public MapCache() {
+            remote = (RemoteCache<String, String>) Proxy.newProxyInstance(Fixtures.class.getClassLoader(),
+                    new Class<?>[] {RemoteCache.class}, (proxy, m, args) -> switch (m.getName()) {
+                        case "get" -> store.get(args[0]);
+                        case "getAll" -> present((Set<?>) args[0]);
+                        case "getAllAsync" -> CompletableFuture.completedFuture(present((Set<?>) args[0]));
+                        case "putAllAsync" -> {
+                            store.putAll((Map<String, String>) args[0]);
+                            yield CompletableFuture.completedFuture(null);
+                        }
+                        case "retrieveEntries" -> {
+                            Iterator<Map.Entry<Object, Object>> it = new HashMap<Object, Object>(store).entrySet().iterator();
+                            yield new CloseableIterator<Map.Entry<Object, Object>>() {
+                                public boolean hasNext() {
+                                    return it.hasNext();
+                                }
+
+                                public Map.Entry<Object, Object> next() {
+                                    return it.next();
+                                }
+
+                                public void close() {
+                                }
+                            };
+                        }
+                        case "toString" -> "map cache";
+                        default -> m.getName().endsWith("Async") ? CompletableFuture.completedFuture(null) : null;
+                    });
+        }
+
+        private Map<String, String> present(Set<?> keys) {
+            Map<String, String> out = new HashMap<>();
+            for (Object k : keys) {
+                if (store.containsKey(k)) {
+                    out.put((String) k, store.get(k));
+                }
+            }
+            return out;
         }
     }
 
