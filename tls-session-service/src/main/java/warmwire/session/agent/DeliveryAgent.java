@@ -128,7 +128,21 @@ public class DeliveryAgent {
                 warmwire.session.tls.TicketStore.CACHE, t.ticketReserve(), t.ticketsPerKey(), t.ticketLifetime());
         return new warmwire.session.tls.TicketStore(() -> managers.get().getCache(warmwire.session.tls.TicketStore.CACHE),
                 cipher, settings.heloName(), t.ticketReserve(), t.ticketsPerKey(), t.ticketLifetime(), t.ticketWait(),
-                ownership::gains, registry);
+                ownership, registry);
+    }
+
+    /** This instance got {@code partitions}: the ticket store takes their sites' sessions now (none without a store). */
+    public void gained(java.util.Set<Integer> partitions) {
+        if (tickets != null) {
+            tickets.warm(partitions);
+        }
+    }
+
+    /** This instance gave {@code partitions} away: sessions taken for them at a gain and not used go back (bounded wait). */
+    public void lost(java.util.Set<Integer> partitions) {
+        if (tickets != null) {
+            tickets.cool(partitions, java.time.Duration.ofSeconds(5));
+        }
     }
 
     /** QUITs the idle cached connections of the sites {@code which} accepts; returns how many sites. */
@@ -223,7 +237,7 @@ public class DeliveryAgent {
             TlsLevel level = job.tls() == null ? floor : job.tls().atLeast(floor);
             Future<DeliveryAttempt> attempt = cache != null && job.site() != null
                     ? cache.deliver(job.site().key(), job.endpoints(), level, env)
-                    : walker.deliver(job.endpoints(), level, env);
+                    : walker.deliver(job.site() == null ? null : job.site().key(), job.endpoints(), level, env);
             return attempt.transform(ar -> {
                 if (ar.failed()) {
                     LOG.errorf(ar.cause(), "delivery of job %s failed internally", job.jobId());

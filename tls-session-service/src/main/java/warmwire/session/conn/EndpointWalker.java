@@ -113,14 +113,27 @@ public final class EndpointWalker {
 
     /** Opens a session on the first endpoint that gets to READY; never fails. */
     public Future<Opened> open(List<Endpoint> endpoints, TlsLevel level) {
+        return open(null, endpoints, level);
+    }
+
+    /**
+     * As above for {@code site} (its key; null: none): the ticket store notes which of its keys
+     * the site uses, for the next owner of the site's shard ({@link SessionTickets#forSite}).
+     */
+    public Future<Opened> open(String site, List<Endpoint> endpoints, TlsLevel level) {
         Promise<Opened> p = Promise.promise();
-        tryEndpoint(endpoints, 0, level, System.nanoTime(), null, null, p);
+        tryEndpoint(endpoints, 0, level, site == null ? tickets : tickets.forSite(site), System.nanoTime(), null, null, p);
         return p.future();
     }
 
     /** One job on a fresh connection, QUIT afterwards (no cache); the future never fails. */
     public Future<DeliveryAttempt> deliver(List<Endpoint> endpoints, TlsLevel level, Envelope envelope) {
-        return open(endpoints, level).compose(o -> {
+        return deliver(null, endpoints, level, envelope);
+    }
+
+    /** As above for {@code site} (null: none). */
+    public Future<DeliveryAttempt> deliver(String site, List<Endpoint> endpoints, TlsLevel level, Envelope envelope) {
+        return open(site, endpoints, level).compose(o -> {
             if (o.session() == null) {
                 return Future.succeededFuture(new DeliveryAttempt(o.answered(), List.of(), o.failure(), null, 0,
                         o.connectNanos(), 0));
@@ -136,7 +149,7 @@ public final class EndpointWalker {
         });
     }
 
-    private void tryEndpoint(List<Endpoint> endpoints, int i, TlsLevel level, long start,
+    private void tryEndpoint(List<Endpoint> endpoints, int i, TlsLevel level, SessionTickets tickets, long start,
                              Endpoint answered, SmtpFailure last, Promise<Opened> p) {
         if (i >= endpoints.size()) {
             SmtpFailure f = last != null ? last : new SmtpFailure(SmtpFailure.Kind.CONNECT, SmtpState.CONNECT, null,
@@ -157,7 +170,7 @@ public final class EndpointWalker {
                     events.opened();
                 }
                 s.quit(); // QUIT when the server still talks, else just close
-                tryEndpoint(endpoints, i + 1, level, start, f.connected() ? ep : null, f, p);
+                tryEndpoint(endpoints, i + 1, level, tickets, start, f.connected() ? ep : null, f, p);
                 return;
             }
             events.opened();

@@ -302,7 +302,7 @@ public final class SiteQueue {
     private void open(Job job) {
         opening++;
         opened++;
-        walker.open(job.endpoints(), job.level()).onComplete(ar -> {
+        walker.open(key, job.endpoints(), job.level()).onComplete(ar -> {
             opening--;
             EndpointWalker.Opened o = ar.result();
             if (o.session() == null) {

@@ -22,13 +22,15 @@ import java.util.concurrent.atomic.AtomicInteger;
  *   (in-memory tests) and is always owned.
  */
 @Singleton
-public class Ownership {
+public class Ownership implements warmwire.session.tls.TicketStore.Shards {
     private final Set<Integer> owned = ConcurrentHashMap.newKeySet();
     private final ConcurrentHashMap<Integer, AtomicInteger> inFlight = new ConcurrentHashMap<>();
     private final Object changed = new Object();
     private final java.util.concurrent.atomic.AtomicLong gains = new java.util.concurrent.atomic.AtomicLong();
+    private volatile int partitionCount = -1;
 
     /** Whether jobs of {@code partition} may be started here. */
+    @Override
     public boolean owns(int partition) {
         return partition < 0 || owned.contains(partition);
     }
@@ -36,6 +38,18 @@ public class Ownership {
     /** The partitions owned now, in order. */
     public Set<Integer> owned() {
         return new TreeSet<>(owned);
+    }
+
+    /** The partition count of mail.deliver, as the rebalance listener last read it (-1: not known). */
+    public void partitionCount(int count) {
+        partitionCount = count;
+    }
+
+    /** The partition of mail.deliver that holds {@code site}'s jobs (contracts' ShardHash), -1 when not known. */
+    @Override
+    public int shardOf(String site) {
+        int n = partitionCount;
+        return n <= 0 || site == null ? -1 : warmwire.contracts.route.ShardHash.shardOf(site, n);
     }
 
     public void assigned(Collection<Integer> partitions) {
@@ -48,6 +62,7 @@ public class Ownership {
      * How many times this instance gained partitions (its first assignment included): a change
      * tells that sites may have come from another instance (TLS tickets of the old owner).
      */
+    @Override
     public long gains() {
         return gains.get();
     }

@@ -34,9 +34,12 @@ import warmwire.session.agent.DeliveryAgent;
  *        marked done in Infinispan, so the new owner, reading from the committed offset, drops
  *        them as delivered (agent.DoneJobs) instead of delivering them again;
  *     3. QUIT the idle connections of those partitions' sites (their TLS tickets stay in the
- *        ticket store for the new owner);
+ *        ticket store for the new owner), and give back to the store the sessions taken for
+ *        them at a gain that no handshake used (at most 5 s; tls.TicketStore#cool);
  *     4. record the change in the {@link ShardMap} (asynchronously).
- *   Assigned: {@link Ownership#assigned}, then the shard map.
+ *   Assigned: {@link Ownership#assigned}; the ticket store starts taking the stored TLS sessions
+ *   of those partitions' sites (tls.TicketStore#warm), so their first handshakes here resume
+ *   without waiting for Infinispan; then the shard map.
  *   Jobs still running when the handoff timeout ends (a tarpitting site) are logged and counted
  *   (warmwire_shard_handoffs_total{result="timed_out"}); the new owner may then deliver them too
  *   if they have not ended when it reads them.
@@ -75,7 +78,9 @@ public class ShardListener implements KafkaConsumerRebalanceListener {
         if (got.isEmpty()) {
             return;
         }
+        ownership.partitionCount(partitionCount(consumer, partitions));
         ownership.assigned(got);
+        agent.gained(got); // the TLS sessions of these partitions' sites are fetched before their first handshakes
         LOG.infof("shards assigned: %s (now %s)", got, ownership.owned());
         map.changed(got, Set.of());
     }
@@ -103,6 +108,7 @@ public class ShardListener implements KafkaConsumerRebalanceListener {
         }
         int count = partitionCount(consumer, partitions);
         int sites = count <= 0 ? 0 : agent.quitIdle(site -> gave.contains(ShardHash.shardOf(site, count)));
+        agent.lost(gave); // TLS sessions taken for them at a gain and not used go back before the new owner looks
         LOG.infof("shards revoked: %s after %d ms of handoff; idle connections of %d site(s) closed (now %s)", gave,
                 (System.nanoTime() - t0) / 1_000_000, sites, ownership.owned());
         map.changed(Set.of(), gave);

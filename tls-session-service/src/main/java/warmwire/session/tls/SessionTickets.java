@@ -54,5 +54,13 @@ public interface SessionTickets {
 
     Prepared prepare(String address, int port, String sni, TlsLevel level);
 
+    /**
+     * This store as seen by the connections of {@code site} (its key): a store that warms a new
+     * owner's shard notes which of its keys each site uses; the default is this store itself.
+     */
+    default SessionTickets forSite(String site) {
+        return this;
+    }
+
     void collect(SSLEngine engine, String address, int port, String sni, TlsLevel level);
 }

@@ -105,8 +105,30 @@ public final class TicketStore implements SessionTickets, ConscryptTls.Caches {
     private final int perKey;
     private final Duration lifetime;
     private final Duration wait;
-    private final LongSupplier gains;
+    private final Shards shards;
     static final int IO_THREADS = 32;
+    /** Store keys remembered per partition (most recently used last); a gain warms at most {@link #WARM_LIMIT}. */
+    static final int HINTS_PER_PARTITION = 4096;
+    static final int WARM_LIMIT = 2048;
+    /** A session taken at a gain and not asked for by then goes back to the store. */
+    static final Duration WARM_HOLD = Duration.ofSeconds(60);
+    /** How often the hints of a partition are written when they change (and again before their lifespan ends). */
+    static final Duration HINT_FLUSH = Duration.ofSeconds(5);
+    /** The store keys each site of a partition used here, by partition: the hints a new owner warms from. */
+    private final Map<Integer, java.util.Set<String>> hints = new ConcurrentHashMap<>();
+    private final Map<Integer, Long> hintsWritten = new ConcurrentHashMap<>();
+    private final java.util.Set<Integer> hintsDirty = ConcurrentHashMap.newKeySet();
+    private final java.util.concurrent.atomic.AtomicBoolean flushQueued = new java.util.concurrent.atomic.AtomicBoolean();
+    /** A take started at a gain, for the first handshake of its key; its partition, for a give-back at revocation. */
+    private record Warm(int partition, CompletableFuture<Took> take) {
+    }
+
+    /** Sessions taken at a gain (or being taken), by store key, for the first handshake that asks. */
+    private final Map<String, Warm> warm = new ConcurrentHashMap<>();
+    /** {@link #WARM_HOLD}; shorter in tests. */
+    Duration warmHold = WARM_HOLD;
+    /** Completes when the last gain's hints have been read (and its takes started). */
+    private volatile CompletableFuture<Void> warming = CompletableFuture.completedFuture(null);
     private final ExecutorService io = Executors.newFixedThreadPool(IO_THREADS, r -> {
         Thread t = new Thread(r, "warmwire-ticket-store");
         t.setDaemon(true);
@@ -125,9 +147,44 @@ public final class TicketStore implements SessionTickets, ConscryptTls.Caches {
     private final Counter rejected;
     private final Counter failures;
     private final Counter returned;
+    private final Counter warmed;
 
+    /**
+     * What the store needs to know of this instance's shards. {@code gains}: how many times it
+     * gained partitions; {@code shardOf}: the partition of a site's jobs (-1: not known, no
+     * hints then); {@code owns}: whether it owns a partition now (only an owner writes hints).
+     */
+    public interface Shards {
+        long gains();
+
+        int shardOf(String site);
+
+        boolean owns(int partition);
+    }
+
+    /** A store without shard knowledge: {@code gains} only, no hints and no warm start. */
     public TicketStore(Supplier<RemoteCache<String, String>> open, TicketCipher cipher, String helo, int reserve, int perKey,
                        Duration lifetime, Duration wait, LongSupplier gains, MeterRegistry registry) {
+        this(open, cipher, helo, reserve, perKey, lifetime, wait, new Shards() {
+            @Override
+            public long gains() {
+                return gains.getAsLong();
+            }
+
+            @Override
+            public int shardOf(String site) {
+                return -1;
+            }
+
+            @Override
+            public boolean owns(int partition) {
+                return false;
+            }
+        }, registry);
+    }
+
+    public TicketStore(Supplier<RemoteCache<String, String>> open, TicketCipher cipher, String helo, int reserve, int perKey,
+                       Duration lifetime, Duration wait, Shards shards, MeterRegistry registry) {
         this.cache = new warmwire.session.ops.LazyCache(CACHE, open);
         this.cipher = cipher;
         this.helo = helo;
@@ -135,7 +192,7 @@ public final class TicketStore implements SessionTickets, ConscryptTls.Caches {
         this.perKey = perKey;
         this.lifetime = lifetime;
         this.wait = wait;
-        this.gains = gains;
+        this.shards = shards;
         this.stored = Counter.builder("warmwire.tls.tickets.stored").description("TLS sessions put in the ticket store")
                 .register(registry);
         this.hits = Counter.builder("warmwire.tls.tickets.taken").tag("result", "hit")
@@ -155,6 +212,8 @@ public final class TicketStore implements SessionTickets, ConscryptTls.Caches {
                 .description("ticket store calls that failed or timed out (Infinispan)").register(registry);
         this.returned = Counter.builder("warmwire.tls.tickets.returned")
                 .description("prepared sessions no handshake used, given back to the store").register(registry);
+        this.warmed = Counter.builder("warmwire.tls.tickets.warmed")
+                .description("takes started when partitions were gained, for their sites' first handshakes").register(registry);
         // open the cache now, on the store's thread: the first handshakes after a start (a
         // restarted instance: the ones that need stored sessions most) must not wait for it
         io.execute(() -> {
@@ -171,6 +230,11 @@ public final class TicketStore implements SessionTickets, ConscryptTls.Caches {
         return address + ":" + port + "|" + (level == null ? "" : level.wireName()) + "|" + (sni == null ? "" : sni) + "|" + helo;
     }
 
+    /** The entry holding the store keys used by the sites of {@code partition} (this HELO name's). */
+    String hintKey(int partition) {
+        return "hints|" + helo + "|" + partition;
+    }
+
     /**
      * The handshake's side of a prepared session: Vert.x gives the engine the SNI name as its
      * peer host, so Conscrypt asks by (SNI name, port); the endpoint address is part of the store
@@ -184,6 +248,188 @@ public final class TicketStore implements SessionTickets, ConscryptTls.Caches {
     @Override
     public Prepared prepare(String address, int port, String sni, TlsLevel level) {
         return new Preparation(key(address, port, sni, level), readyKey(sni == null ? address : sni, port));
+    }
+
+    /** The store for {@code site}'s connections: each prepare also notes the key in the site's partition hints. */
+    @Override
+    public SessionTickets forSite(String site) {
+        int partition = shards.shardOf(site);
+        if (partition < 0) {
+            return this;
+        }
+        return new SessionTickets() {
+            @Override
+            public Prepared prepare(String address, int port, String sni, TlsLevel level) {
+                String key = key(address, port, sni, level);
+                hint(partition, key);
+                return new Preparation(key, readyKey(sni == null ? address : sni, port));
+            }
+
+            @Override
+            public void collect(SSLEngine engine, String address, int port, String sni, TlsLevel level) {
+                TicketStore.this.collect(engine, address, port, sni, level);
+            }
+        };
+    }
+
+    // ---------------------------------------------------------------- hints and the warm start
+
+    /** Notes that a site of {@code partition} uses {@code key}; written to the store within {@link #HINT_FLUSH}. */
+    void hint(int partition, String key) {
+        java.util.Set<String> keys = hints.computeIfAbsent(partition, p -> recentSet());
+        long written = hintsWritten.getOrDefault(partition, 0L);
+        boolean refresh = System.nanoTime() - written > hintLifespan().toNanos() / 2;
+        if (keys.add(key) || refresh) {
+            hintsDirty.add(partition);
+            if (flushQueued.compareAndSet(false, true)) {
+                CompletableFuture.runAsync(this::flushHints,
+                        CompletableFuture.delayedExecutor(HINT_FLUSH.toMillis(), TimeUnit.MILLISECONDS, io));
+            }
+        }
+    }
+
+    /** Keys in use order, least recently noted first, at most {@link #HINTS_PER_PARTITION}. */
+    private static java.util.Set<String> recentSet() {
+        return java.util.Collections.synchronizedSet(java.util.Collections.newSetFromMap(
+                new java.util.LinkedHashMap<String, Boolean>(16, 0.75f, true) {
+                    @Override
+                    protected boolean removeEldestEntry(Map.Entry<String, Boolean> eldest) {
+                        return size() > HINTS_PER_PARTITION;
+                    }
+                }));
+    }
+
+    /** Hints outlive the sessions they point to (ticket-lifetime) and are written again at half their lifespan. */
+    private Duration hintLifespan() {
+        return lifetime.multipliedBy(2);
+    }
+
+    /** Writes the changed hints of the partitions this instance owns (one entry per partition). */
+    void flushHints() {
+        flushQueued.set(false);
+        for (Integer p : List.copyOf(hintsDirty)) {
+            hintsDirty.remove(p);
+            if (!shards.owns(p)) {
+                continue; // given away: its new owner writes them now
+            }
+            java.util.Set<String> keys = hints.get(p);
+            if (keys == null) {
+                continue;
+            }
+            ArrayNode a = json.createArrayNode();
+            synchronized (keys) {
+                keys.forEach(a::add);
+            }
+            try {
+                cache().put(hintKey(p), a.toString(), hintLifespan().toSeconds(), TimeUnit.SECONDS);
+                hintsWritten.put(p, System.nanoTime());
+            } catch (RuntimeException e) {
+                failures.increment();
+                hintsDirty.add(p); // the next note writes them again
+                LOG.warnf("ticket store: hints of partition %d not written: %s", p, e.toString());
+            }
+        }
+    }
+
+    /**
+     * This instance gained {@code partitions}: reads their hints and takes one stored session per
+     * key right away (the reserve a new owner may use), most recently used keys first, at most
+     * {@link #WARM_LIMIT}; a prepare of such a key waits for that take instead of asking Infinispan
+     * while every site of the shard opens its connections at once. A session no handshake asked
+     * for within {@link #WARM_HOLD} goes back. Never blocks the caller (Kafka's polling thread).
+     */
+    public void warm(java.util.Collection<Integer> partitions) {
+        CompletableFuture<Void> loaded = new CompletableFuture<>();
+        warming = loaded;
+        List<Integer> gained = List.copyOf(partitions);
+        io.execute(() -> {
+            int started = 0;
+            try {
+                RemoteCache<String, String> c = cache();
+                List<String> keys = new ArrayList<>();
+                Map<String, Integer> partitionOf = new java.util.HashMap<>();
+                for (int p : gained) {
+                    String v = c.get(hintKey(p));
+                    if (v == null) {
+                        continue;
+                    }
+                    java.util.Set<String> local = hints.computeIfAbsent(p, x -> recentSet());
+                    for (JsonNode k : json.readTree(v)) {
+                        if (k.isTextual()) {
+                            keys.add(k.asText());
+                            local.add(k.asText());
+                            partitionOf.put(k.asText(), p);
+                        }
+                    }
+                }
+                for (int i = keys.size() - 1; i >= 0 && started < WARM_LIMIT; i--) {
+                    String key = keys.get(i);
+                    if (warm.containsKey(key)) {
+                        continue;
+                    }
+                    Warm w = new Warm(partitionOf.get(key), CompletableFuture.supplyAsync(() -> takeSession(key), io));
+                    if (warm.putIfAbsent(key, w) == null) {
+                        started++;
+                        w.take().thenRunAsync(() -> unclaimed(key, w),
+                                CompletableFuture.delayedExecutor(warmHold.toMillis(), TimeUnit.MILLISECONDS, io));
+                    }
+                }
+                warmed.increment(started);
+                LOG.infof("ticket store: partitions %s gained; taking the stored sessions of %d key(s) for their sites",
+                        gained, started);
+            } catch (Exception e) {
+                failures.increment();
+                LOG.warnf("ticket store: hints of partitions %s not read (%s); their first handshakes ask one by one",
+                        gained, e.toString());
+            } finally {
+                loaded.complete(null);
+            }
+        });
+    }
+
+    /** A session taken at a gain that no handshake asked for goes back. */
+    private void unclaimed(String key, Warm w) {
+        if (warm.remove(key, w)) {
+            Took t = w.take().getNow(null);
+            if (t != null) {
+                giveBack(new Ready(key, t));
+            }
+        }
+    }
+
+    /**
+     * This instance gave {@code partitions} away: the sessions it took for them at a gain and no
+     * handshake used go back now, before the new owner is assigned them (a shard that passes
+     * through an instance during a rebalance must not keep its sites' only tickets). Waits at
+     * most {@code timeout} for the takes and writes; called from the revocation callback.
+     */
+    public void cool(java.util.Collection<Integer> partitions, Duration timeout) {
+        List<CompletableFuture<Void>> back = new ArrayList<>();
+        for (Map.Entry<String, Warm> e : warm.entrySet()) {
+            Warm w = e.getValue();
+            if (partitions.contains(w.partition()) && warm.remove(e.getKey(), w)) {
+                back.add(w.take().thenCompose(t -> t == null ? CompletableFuture.completedFuture(null)
+                        : giveBack(new Ready(e.getKey(), t))));
+            }
+        }
+        if (back.isEmpty()) {
+            return;
+        }
+        try {
+            CompletableFuture.allOf(back.toArray(CompletableFuture[]::new)).get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            LOG.infof("ticket store: partitions %s given away; %d session(s) taken for them went back", partitions, back.size());
+        } catch (Exception e) {
+            LOG.warnf("ticket store: partitions %s given away; not all of %d session(s) taken for them went back within %s (%s)",
+                    partitions, back.size(), timeout, e.toString());
+        }
+    }
+
+    /** The session for a prepare of {@code key}: the one taken at the last gain if any, else a take now. */
+    private CompletableFuture<Took> source(String key) {
+        return warming.thenCompose(v -> {
+            Warm w = warm.remove(key);
+            return w != null ? w.take() : CompletableFuture.supplyAsync(() -> takeSession(key), io);
+        });
     }
 
     /**
@@ -203,18 +449,16 @@ public final class TicketStore implements SessionTickets, ConscryptTls.Caches {
             this.key = key;
             this.readyKey = readyKey;
             long asked = System.nanoTime();
-            CompletableFuture.runAsync(() -> {
-                long started = System.nanoTime();
-                Took t = takeSession(key);
-                long took = (System.nanoTime() - started) / 1_000_000;
-                if (took > 200 || started - asked > 200_000_000L) {
-                    LOG.debugf("ticket store: take of %s waited %d ms for a thread and took %d ms (%s)", key,
-                            (started - asked) / 1_000_000, took, t == null ? "none" : "a session");
+            source(key).thenAccept(t -> {
+                long ms = (System.nanoTime() - asked) / 1_000_000;
+                if (ms > 200) {
+                    LOG.debugf("ticket store: take of %s took %d ms (%s)", key, ms, t == null ? "none" : "a session");
                 }
                 if (t != null) {
                     offer(t);
                 }
-            }, io).orTimeout(wait.toMillis(), TimeUnit.MILLISECONDS).whenComplete((v, e) -> {
+            }).copy() // the timeout ends the wait, not the take: a late session is offered, then given back
+                    .orTimeout(wait.toMillis(), TimeUnit.MILLISECONDS).whenComplete((v, e) -> {
                 if (e != null) {
                     late.increment();
                     LOG.debugf("ticket store: no stored session for %s in time (%s); full handshake", key, e.toString());
@@ -278,19 +522,20 @@ public final class TicketStore implements SessionTickets, ConscryptTls.Caches {
         }
     }
 
-    /** A prepared session nobody used goes back to its entry, with its own expiry (once). */
-    private void giveBack(Ready r) {
+    /** A prepared session nobody used goes back to its entry, with its own expiry (once); completes when written. */
+    private CompletableFuture<Void> giveBack(Ready r) {
         if (!r.taken.compareAndSet(false, true)) {
-            return; // a handshake has it
+            return CompletableFuture.completedFuture(null); // a handshake has it
         }
         if (r.took.belowFloor()) {
             reserveBudget(r.key).incrementAndGet();
         }
         if (r.took.expiry() <= Instant.now().getEpochSecond()) {
-            return;
+            return CompletableFuture.completedFuture(null);
         }
         returned.increment();
-        io.execute(() -> store(r.key, List.of(sealed(r.key, r.took.plain(), r.took.protocol(), r.took.expiry())), false));
+        return CompletableFuture.runAsync(
+                () -> store(r.key, List.of(sealed(r.key, r.took.plain(), r.took.protocol(), r.took.expiry())), false), io);
     }
 
     @Override
@@ -338,7 +583,7 @@ public final class TicketStore implements SessionTickets, ConscryptTls.Caches {
 
     /** May this instance take a ticket of {@code key} below the reserve (it gained the shard lately)? */
     private AtomicInteger reserveBudget(String key) {
-        long g = gains.getAsLong();
+        long g = shards.gains();
         if (g != gainsSeen) {
             reserveLeft.clear();
             gainsSeen = g;

@@ -212,6 +212,119 @@ class TicketStoreTest {
         assertArrayEquals("late".getBytes(StandardCharsets.UTF_8), a.take(key));
     }
 
+    /** Shards of a test instance: every site in partition 0, owned; gains from the test. */
+    private TicketStore.Shards ownerOfPartition0() {
+        return new TicketStore.Shards() {
+            @Override
+            public long gains() {
+                return gains.get();
+            }
+
+            @Override
+            public int shardOf(String site) {
+                return 0;
+            }
+
+            @Override
+            public boolean owns(int partition) {
+                return partition == 0;
+            }
+        };
+    }
+
+    @Test
+    void aNewOwnerTakesItsSitesSessionsWhenItGainsTheirPartitionNotAtTheirFirstHandshake() throws Exception {
+        TicketStore old = new TicketStore(cache::remote, new TicketCipher(KEY), "client.test", 2, 16, Duration.ofHours(1),
+                Duration.ofSeconds(2), ownerOfPartition0(), new SimpleMeterRegistry());
+        String key = old.key("127.0.0.1", 25, "mx.test", TlsLevel.ENCRYPT);
+        SessionTickets.Prepared first = old.forSite("site-a").prepare("127.0.0.1", 25, "mx.test", TlsLevel.ENCRYPT);
+        await(first.ready()); // the site's first connection: nothing stored yet
+        first.done();
+        old.put(key, sessions("t1", "t2")); // only the reserve is left: the old owner takes none
+        old.flushHints();
+        assertEquals("[\"" + key + "\"]", cache.map.get(old.hintKey(0)).value(), "the partition's hints name the site's key");
+
+        // the new owner: Infinispan becomes slow after the gain's takes (a restarted instance
+        // opening every connection of its shards at once)
+        java.util.concurrent.atomic.AtomicBoolean slowNow = new java.util.concurrent.atomic.AtomicBoolean();
+        RemoteCache<String, String> real = cache.remote();
+        @SuppressWarnings("unchecked")
+        RemoteCache<String, String> slow = (RemoteCache<String, String>) Proxy.newProxyInstance(getClass().getClassLoader(),
+                new Class<?>[] {RemoteCache.class}, (px, m, args) -> {
+                    if (slowNow.get()) {
+                        Thread.sleep(800);
+                    }
+                    try {
+                        return m.invoke(real, args);
+                    } catch (java.lang.reflect.InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                });
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        TicketStore fresh = new TicketStore(() -> slow, new TicketCipher(KEY), "client.test", 2, 16, Duration.ofHours(1),
+                Duration.ofMillis(200), ownerOfPartition0(), registry);
+        gains.incrementAndGet();
+        fresh.warm(java.util.Set.of(0));
+        awaitTrue(() -> "[{".equals(cache.map.get(key).value().substring(0, 2))
+                && cache.map.get(key).value().split("\\{").length == 2, "one session taken at the gain");
+        slowNow.set(true);
+        long t0 = System.nanoTime();
+        await(fresh.forSite("site-a").prepare("127.0.0.1", 25, "mx.test", TlsLevel.ENCRYPT).ready());
+        assertTrue((System.nanoTime() - t0) / 1_000_000 < 200, "ready at once, without asking the slow store");
+        assertArrayEquals("t2".getBytes(StandardCharsets.UTF_8), fresh.sessionCache().getSessionData("mx.test", 25),
+                "the handshake gets the session taken at the gain, newest first");
+        assertEquals(1.0, registry.get("warmwire.tls.tickets.warmed").counter().count());
+        assertEquals(0.0, registry.get("warmwire.tls.tickets.taken").tag("result", "late").counter().count());
+    }
+
+    @Test
+    void aSessionTakenAtAGainThatNoHandshakeAskedForGoesBack() throws Exception {
+        TicketStore old = new TicketStore(cache::remote, new TicketCipher(KEY), "client.test", 2, 16, Duration.ofHours(1),
+                Duration.ofSeconds(2), ownerOfPartition0(), new SimpleMeterRegistry());
+        String key = old.key("127.0.0.1", 25, "mx.test", TlsLevel.ENCRYPT);
+        SessionTickets.Prepared first = old.forSite("site-a").prepare("127.0.0.1", 25, "mx.test", TlsLevel.ENCRYPT);
+        await(first.ready());
+        first.done();
+        old.put(key, sessions("t1"));
+        old.flushHints();
+        TicketStore fresh = new TicketStore(cache::remote, new TicketCipher(KEY), "client.test", 2, 16, Duration.ofHours(1),
+                Duration.ofSeconds(2), ownerOfPartition0(), new SimpleMeterRegistry());
+        fresh.warmHold = Duration.ofMillis(300);
+        gains.incrementAndGet();
+        fresh.warm(java.util.Set.of(0));
+        awaitTrue(() -> !cache.map.containsKey(key), "taken at the gain");
+        awaitTrue(() -> cache.map.containsKey(key), "given back when no handshake asked for it");
+        assertArrayEquals("t1".getBytes(StandardCharsets.UTF_8), store(0).take(key), "back once, and single use still");
+    }
+
+    @Test
+    void aPartitionThatPassesThroughAnInstanceLeavesItsSessionsInTheStore() throws Exception {
+        TicketStore old = new TicketStore(cache::remote, new TicketCipher(KEY), "client.test", 2, 16, Duration.ofHours(1),
+                Duration.ofSeconds(2), ownerOfPartition0(), new SimpleMeterRegistry());
+        String key = old.key("127.0.0.1", 25, "mx.test", TlsLevel.ENCRYPT);
+        SessionTickets.Prepared first = old.forSite("site-a").prepare("127.0.0.1", 25, "mx.test", TlsLevel.ENCRYPT);
+        await(first.ready());
+        first.done();
+        old.put(key, sessions("only"));
+        old.flushHints();
+        TicketStore passing = new TicketStore(cache::remote, new TicketCipher(KEY), "client.test", 2, 16, Duration.ofHours(1),
+                Duration.ofSeconds(2), ownerOfPartition0(), new SimpleMeterRegistry());
+        gains.incrementAndGet();
+        passing.warm(java.util.Set.of(0)); // a rebalance hands partition 0 here for a moment
+        awaitTrue(() -> !cache.map.containsKey(key), "taken at the gain");
+        passing.cool(java.util.Set.of(0), Duration.ofSeconds(5)); // and takes it away again
+        assertTrue(cache.map.containsKey(key), "back before the revocation returned, so the next owner finds it");
+        assertArrayEquals("only".getBytes(StandardCharsets.UTF_8), store(0).take(key));
+    }
+
+    @Test
+    void aStoreThatCannotTellASitesPartitionKeepsNoHints() {
+        TicketStore a = store(0);
+        assertTrue(a.forSite("site-a") == a, "no shard knowledge: the store itself");
+        a.flushHints();
+        assertTrue(cache.map.isEmpty());
+    }
+
     private static void awaitTrue(java.util.function.BooleanSupplier c, String what) throws InterruptedException {
         long end = System.currentTimeMillis() + 5000;
         while (!c.getAsBoolean()) {
