@@ -364,11 +364,12 @@ public final class TicketStore implements SessionTickets, ConscryptTls.Caches {
                 }
                 for (int i = keys.size() - 1; i >= 0 && started < WARM_LIMIT; i--) {
                     String key = keys.get(i);
-                    if (warm.containsKey(key)) {
-                        continue;
-                    }
-                    Warm w = new Warm(partitionOf.get(key), CompletableFuture.supplyAsync(() -> takeSession(key), io));
-                    if (warm.putIfAbsent(key, w) == null) {
+                    Warm[] made = new Warm[1];
+                    // the take starts only for a key with none under way: a second take would strand its ticket here
+                    warm.computeIfAbsent(key, k -> made[0] = new Warm(partitionOf.get(k),
+                            CompletableFuture.supplyAsync(() -> takeSession(k), io)));
+                    Warm w = made[0];
+                    if (w != null) {
                         started++;
                         w.take().thenRunAsync(() -> unclaimed(key, w),
                                 CompletableFuture.delayedExecutor(warmHold.toMillis(), TimeUnit.MILLISECONDS, io));
