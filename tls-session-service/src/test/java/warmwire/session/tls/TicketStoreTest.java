@@ -186,19 +186,7 @@ class TicketStoreTest {
     void aTakeThatFinishesAfterTicketWaitGoesBack() throws Exception {
         FakeRemoteCache slowCache = new FakeRemoteCache();
         java.util.concurrent.atomic.AtomicBoolean slowNow = new java.util.concurrent.atomic.AtomicBoolean();
-        RemoteCache<String, String> real = slowCache.remote();
-        @SuppressWarnings("unchecked")
-        RemoteCache<String, String> slow = (RemoteCache<String, String>) Proxy.newProxyInstance(getClass().getClassLoader(),
-                new Class<?>[] {RemoteCache.class}, (px, m, args) -> {
-                    if (slowNow.get() && m.getName().equals("getWithMetadata")) {
-                        Thread.sleep(800);
-                    }
-                    try {
-                        return m.invoke(real, args);
-                    } catch (java.lang.reflect.InvocationTargetException e) {
-                        throw e.getCause();
-                    }
-                });
+        RemoteCache<String, String> slow = slowed(slowCache.remote(), slowNow, "getWithMetadata"::equals);
         TicketStore a = new TicketStore(() -> slow, new TicketCipher(KEY), "client.test", 0, 16, Duration.ofHours(1),
                 Duration.ofMillis(200), gains::get, new SimpleMeterRegistry());
         String key = a.key("127.0.0.1", 25, "mx.test", TlsLevel.ENCRYPT);
@@ -210,6 +198,46 @@ class TicketStoreTest {
         slowNow.set(false);
         awaitTrue(() -> slowCache.map.containsKey(key), "given back after the late take");
         assertArrayEquals("late".getBytes(StandardCharsets.UTF_8), a.take(key));
+    }
+
+    /** {@code real}, with each call of a method {@code which} accepts 800 ms late while {@code slowNow} holds. */
+    @SuppressWarnings("unchecked")
+    private RemoteCache<String, String> slowed(RemoteCache<String, String> real, java.util.concurrent.atomic.AtomicBoolean slowNow,
+                                               java.util.function.Predicate<String> which) {
+        return (RemoteCache<String, String>) Proxy.newProxyInstance(getClass().getClassLoader(),
+                new Class<?>[] {RemoteCache.class}, (px, m, args) -> {
+                    if (slowNow.get() && which.test(m.getName())) {
+                        Thread.sleep(800);
+                    }
+                    try {
+                        return m.invoke(real, args);
+                    } catch (java.lang.reflect.InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                });
+    }
+
+    /** A store of an instance that owns partition 0 (reserve 2). */
+    private TicketStore owner(java.util.function.Supplier<RemoteCache<String, String>> remote, Duration wait,
+                              SimpleMeterRegistry registry) {
+        return new TicketStore(remote, new TicketCipher(KEY), "client.test", 2, 16, Duration.ofHours(1), wait,
+                ownerOfPartition0(), registry);
+    }
+
+    /**
+     * An earlier owner of partition 0: site-a's first connection (nothing stored yet), then the
+     * server's sessions stored and the partition's hints written; returns the site's store key.
+     */
+    private String earlierOwnerStored(String... names) throws Exception {
+        TicketStore old = owner(cache::remote, Duration.ofSeconds(2), new SimpleMeterRegistry());
+        String key = old.key("127.0.0.1", 25, "mx.test", TlsLevel.ENCRYPT);
+        SessionTickets.Prepared first = old.forSite("site-a").prepare("127.0.0.1", 25, "mx.test", TlsLevel.ENCRYPT);
+        await(first.ready());
+        first.done();
+        old.put(key, sessions(names));
+        old.flushHints();
+        assertEquals("[\"" + key + "\"]", cache.map.get(old.hintKey(0)).value(), "the partition's hints name the site's key");
+        return key;
     }
 
     /** Shards of a test instance: every site in partition 0, owned; gains from the test. */
@@ -234,35 +262,14 @@ class TicketStoreTest {
 
     @Test
     void aNewOwnerTakesItsSitesSessionsWhenItGainsTheirPartitionNotAtTheirFirstHandshake() throws Exception {
-        TicketStore old = new TicketStore(cache::remote, new TicketCipher(KEY), "client.test", 2, 16, Duration.ofHours(1),
-                Duration.ofSeconds(2), ownerOfPartition0(), new SimpleMeterRegistry());
-        String key = old.key("127.0.0.1", 25, "mx.test", TlsLevel.ENCRYPT);
-        SessionTickets.Prepared first = old.forSite("site-a").prepare("127.0.0.1", 25, "mx.test", TlsLevel.ENCRYPT);
-        await(first.ready()); // the site's first connection: nothing stored yet
-        first.done();
-        old.put(key, sessions("t1", "t2")); // only the reserve is left: the old owner takes none
-        old.flushHints();
-        assertEquals("[\"" + key + "\"]", cache.map.get(old.hintKey(0)).value(), "the partition's hints name the site's key");
+        String key = earlierOwnerStored("t1", "t2"); // only the reserve is left: the old owner takes none
 
         // the new owner: Infinispan becomes slow after the gain's takes (a restarted instance
         // opening every connection of its shards at once)
         java.util.concurrent.atomic.AtomicBoolean slowNow = new java.util.concurrent.atomic.AtomicBoolean();
-        RemoteCache<String, String> real = cache.remote();
-        @SuppressWarnings("unchecked")
-        RemoteCache<String, String> slow = (RemoteCache<String, String>) Proxy.newProxyInstance(getClass().getClassLoader(),
-                new Class<?>[] {RemoteCache.class}, (px, m, args) -> {
-                    if (slowNow.get()) {
-                        Thread.sleep(800);
-                    }
-                    try {
-                        return m.invoke(real, args);
-                    } catch (java.lang.reflect.InvocationTargetException e) {
-                        throw e.getCause();
-                    }
-                });
+        RemoteCache<String, String> slow = slowed(cache.remote(), slowNow, m -> true);
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
-        TicketStore fresh = new TicketStore(() -> slow, new TicketCipher(KEY), "client.test", 2, 16, Duration.ofHours(1),
-                Duration.ofMillis(200), ownerOfPartition0(), registry);
+        TicketStore fresh = owner(() -> slow, Duration.ofMillis(200), registry);
         gains.incrementAndGet();
         fresh.warm(java.util.Set.of(0));
         awaitTrue(() -> "[{".equals(cache.map.get(key).value().substring(0, 2))
@@ -279,16 +286,8 @@ class TicketStoreTest {
 
     @Test
     void aSessionTakenAtAGainThatNoHandshakeAskedForGoesBack() throws Exception {
-        TicketStore old = new TicketStore(cache::remote, new TicketCipher(KEY), "client.test", 2, 16, Duration.ofHours(1),
-                Duration.ofSeconds(2), ownerOfPartition0(), new SimpleMeterRegistry());
-        String key = old.key("127.0.0.1", 25, "mx.test", TlsLevel.ENCRYPT);
-        SessionTickets.Prepared first = old.forSite("site-a").prepare("127.0.0.1", 25, "mx.test", TlsLevel.ENCRYPT);
-        await(first.ready());
-        first.done();
-        old.put(key, sessions("t1"));
-        old.flushHints();
-        TicketStore fresh = new TicketStore(cache::remote, new TicketCipher(KEY), "client.test", 2, 16, Duration.ofHours(1),
-                Duration.ofSeconds(2), ownerOfPartition0(), new SimpleMeterRegistry());
+        String key = earlierOwnerStored("t1");
+        TicketStore fresh = owner(cache::remote, Duration.ofSeconds(2), new SimpleMeterRegistry());
         fresh.warmHold = Duration.ofMillis(300);
         gains.incrementAndGet();
         fresh.warm(java.util.Set.of(0));
@@ -299,16 +298,8 @@ class TicketStoreTest {
 
     @Test
     void aPartitionThatPassesThroughAnInstanceLeavesItsSessionsInTheStore() throws Exception {
-        TicketStore old = new TicketStore(cache::remote, new TicketCipher(KEY), "client.test", 2, 16, Duration.ofHours(1),
-                Duration.ofSeconds(2), ownerOfPartition0(), new SimpleMeterRegistry());
-        String key = old.key("127.0.0.1", 25, "mx.test", TlsLevel.ENCRYPT);
-        SessionTickets.Prepared first = old.forSite("site-a").prepare("127.0.0.1", 25, "mx.test", TlsLevel.ENCRYPT);
-        await(first.ready());
-        first.done();
-        old.put(key, sessions("only"));
-        old.flushHints();
-        TicketStore passing = new TicketStore(cache::remote, new TicketCipher(KEY), "client.test", 2, 16, Duration.ofHours(1),
-                Duration.ofSeconds(2), ownerOfPartition0(), new SimpleMeterRegistry());
+        String key = earlierOwnerStored("only");
+        TicketStore passing = owner(cache::remote, Duration.ofSeconds(2), new SimpleMeterRegistry());
         gains.incrementAndGet();
         passing.warm(java.util.Set.of(0)); // a rebalance hands partition 0 here for a moment
         awaitTrue(() -> !cache.map.containsKey(key), "taken at the gain");
