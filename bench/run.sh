@@ -3,7 +3,7 @@
 #   run.sh - Warmwire benchmark: the mesh against Debian's Postfix as sender, into a real Postfix
 #   smtpd receiver or the project's own TLS sink, on loopback
 # SYNOPSIS
-#   bench/run.sh [--mode postfix-compare|mesh|sink|idle|restart] [--keep] [N [S [D]]]
+#   bench/run.sh [--mode postfix-compare|mesh|sink|latency|idle|restart] [--keep] [N [S [D]]]
 # DESCRIPTION
 #   postfix-compare (default)  three senders in turn deliver the same N messages of S bytes,
 #       round-robin over D domains d1.bench..dD.bench, TLS level encrypt, into ONE Postfix smtpd
@@ -20,6 +20,13 @@
 #   mesh    only the mesh phase of postfix-compare.
 #   sink    the mesh phase into bench/java/TlsSink.java (Netty, STARTTLS+PIPELINING, answers 250)
 #       on the same D addresses, port 2725: the mesh's own ceiling.
+#   latency  the sink phase (the ceiling, queued first), then N more messages submitted at a steady
+#       rate, half the ceiling just measured (BENCH_RATE=R sets it), into the same sink over the
+#       connections the first phase left open: per message the time from the submission (the
+#       producer's send call) to its delivered event read from mail.events (read_committed, the
+#       same clock), p50/p90/p99/p99.9/max, and the mesh's CPU per message over that window
+#       (intake and delivery overlap, so it is one figure); and where the time goes, per hop
+#       between the topics (producer timestamps, BenchDriver hops).
 #   idle    N (default 10000) sites, one message each, into the sink on 127.20.x.y; then counts the
 #       connections the tls-session-service keeps open and reports its heap (jcmd GC.run +
 #       GC.heap_info) and RSS. Exits 3 "PENDING" when connections are not kept (no connection cache).
@@ -61,7 +68,7 @@ while (($#)); do
     *) ARGS+=("$1"); shift ;;
     esac
 done
-case $MODE in postfix-compare|mesh|sink|idle|restart) ;; *) echo "run.sh: unknown mode $MODE" >&2; exit 2 ;; esac
+case $MODE in postfix-compare|mesh|sink|latency|idle|restart) ;; *) echo "run.sh: unknown mode $MODE" >&2; exit 2 ;; esac
 if [[ $MODE == idle ]]; then N=${ARGS[0]:-10000}; else N=${ARGS[0]:-5000}; fi
 S=${ARGS[1]:-5120}
 D=${ARGS[2]:-50}
@@ -347,6 +354,64 @@ EOF
     ((watch_rc == 0 && lw_rc == 0)) || log "[$name] WARNING: not all $N messages were delivered in time (see $wfile)"
 }
 
+# latency_phase NAME SUFFIX RATE - N messages at RATE/s while the mesh runs (not paused), into the
+# sink; writes $OUT.NAME.json with the latency percentiles
+latency_phase() {
+    local name=$1 suffix=$2 rate=$3
+    local run="b$STAMP-$name" wfile=$OUT.$name.events.json afile=$OUT.$name.arrivals sfile=$OUT.$name.sent
+    local s0 s1 r1 r2 t0 t1 watch_rc=0
+    log "[$name] watcher on mail.events; then $N submissions at $rate/s into the sink (*.$suffix)"
+    "${DRIVER[@]}" watch "$BOOT" "$run" "$N" "$((PHASE_TIMEOUT * 2))" "$wfile" "$afile" \
+        >"$OUT.$name.watch.out" 2>"$OUT.$name.watch.err" &
+    local wpid=$!
+    BG_PIDS+=("$wpid")
+    for _ in $(seq 600); do grep -q READY "$OUT.$name.watch.out" 2>/dev/null && break; sleep 0.1; done
+    grep -q READY "$OUT.$name.watch.out" || die "events watcher not ready: $(cat "$OUT.$name.watch.err")"
+    s0=$(sink_json); r1=$(py pids-cpu "${SINK_PIDS[@]}")
+    py pids-cpu-each "${MESH_PIDS[@]}" >"$OUT.$name.cpu1.json"
+    py pids-jit-each "${MESH_PIDS[@]}" >"$OUT.$name.jit1.json"
+    t0=$(now_ms)
+    "${DRIVER[@]}" submit "$BOOT" "$run" "$N" "$S" "$D" encrypt "$suffix" "$rate" "$sfile" >"$OUT.$name.submit.out" ||
+        die "submit failed"
+    wait "$wpid" || watch_rc=$?
+    t1=$(now_ms)
+    py pids-cpu-each "${MESH_PIDS[@]}" >"$OUT.$name.cpu2.json"
+    py pids-jit-each "${MESH_PIDS[@]}" >"$OUT.$name.jit2.json"
+    sleep 1
+    s1=$(sink_json); r2=$(py pids-cpu "${SINK_PIDS[@]}")
+    py latency "$sfile" "$afile" >"$OUT.$name.latency.json"
+    "${DRIVER[@]}" hops "$BOOT" "$run" "$t0" "$OUT.$name.hops.json" || log "[$name] WARNING: hops failed"
+    python3 - "$name" "$N" "$t0" "$t1" "$r1" "$r2" "$s0" "$s1" "$wfile" "$OUT.$name" \
+        "kafka=$KAFKA_PID infinispan=$ISPN_PID queue-service=$Q_PID delivery-service=$DL_PID $TLS_NAMES" >"$OUT.$name.json" <<'EOF'
+import json, os, sys
+name, n, t0, t1, r1, r2, s0, s1, wfile, base, names = sys.argv[1:]
+names = dict(kv.split("=")[::-1] for kv in names.split())
+a, b = json.load(open(base + ".cpu1.json")), json.load(open(base + ".cpu2.json"))
+ja, jb = json.load(open(base + ".jit1.json")), json.load(open(base + ".jit2.json"))
+lat = json.load(open(base + ".latency.json"))
+hops = json.load(open(base + ".hops.json")) if os.path.exists(base + ".hops.json") else {}
+ev = json.load(open(wfile)) if os.path.exists(wfile) else {}
+sa, sb = json.loads(s0), json.loads(s1)
+tick = os.sysconf("SC_CLK_TCK")
+n = int(n)
+delivered = ev.get("counts", {}).get("delivered", 0)
+per = lambda ticks: (ticks * 1000 / tick) / max(delivered, 1)
+conns, hs, res = (sb[k] - sa[k] for k in ("connections", "handshakes", "resumed"))
+r = {"name": name, "receiver": "sink", "delivered": delivered, "other": n - delivered,
+     "wall_s": (int(t1) - int(t0)) / 1000, "rate": lat["submit_rate"],
+     "sender_cpu_total_ms": per(sum(b.values()) - sum(a.values())), "receiver_cpu_ms": per(int(r2) - int(r1)),
+     "connections": conns, "conn_per_msg": conns / n, "handshakes": hs, "resumed": res,
+     "handshakes_txt": f"{hs - res}/{res}", "hs_per_msg": hs / n,
+     "latency": lat, "hops": hops, "latency_txt": f"{lat['p50_ms']}/{lat['p99_ms']}",
+     "delivery_cpu_ms_per_msg_by_process": {names[p]: round((b[p] - a[p]) * 1000 / tick / max(delivered, 1), 2) for p in a},
+     "jit_cpu_ms_per_msg_by_process": {names[p]: round((jb[p] - ja[p]) * 1000 / tick / max(delivered, 1), 2) for p in ja},
+     "events": {k: ev.get(k) for k in ("counts", "deferred_events", "conn_use_1", "tls_resumed", "timed_out", "samples")}}
+print(json.dumps(r))
+EOF
+    log "[$name] done: $(cat "$OUT.$name.latency.json")"
+    ((watch_rc == 0)) || log "[$name] WARNING: not all $N messages were delivered in time (see $wfile)"
+}
+
 # postfix_phase NAME REUSE
 postfix_phase() {
     local name=$1 reuse=$2
@@ -605,6 +670,15 @@ sink)
     warm_mesh sink
     mesh_phase mesh-sink sink sink
     PHASES=(mesh-sink)
+    ;;
+latency)
+    for ((i = 1; i <= D; i++)); do addr_of $i; done >"$STATE/sink-addresses"
+    start_sink "$STATE/sink-addresses"
+    warm_mesh sink
+    mesh_phase mesh-sink sink sink
+    RATE=${BENCH_RATE:-$(python3 -c 'import json,sys; print(round(json.load(open(sys.argv[1]))["rate"] / 2, 1))' "$OUT.mesh-sink.json")}
+    latency_phase latency sink "$RATE"
+    PHASES=(mesh-sink latency)
     ;;
 idle)
     idle_mode

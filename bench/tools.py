@@ -23,6 +23,9 @@ DESCRIPTION
     pids-cpu-each PID...   CPU ticks per PID, JSON.
     pids-jit-each PID...   CPU ticks of each PID's JIT compiler threads (C1/C2 CompilerThread), JSON.
     pids-hwm PID...        VmHWM kB per PID, JSON.
+    latency SENT ARRIVALS  submission -> delivered-event latency from BenchDriver's "i epoch_ms"
+                           files (submit ... RATE SENTFILE, watch ... ARRIVALS): JSON with the
+                           count, the rate the submissions really went out at, p50/p90/p99/p99.9/max ms.
     summary RESULTS.json   prints the table and ratios.
 """
 import concurrent.futures
@@ -218,6 +221,35 @@ def pids_hwm(*pids):
     print(json.dumps(out))
 
 
+def read_times(path):
+    times = {}
+    with open(path) as f:
+        for line in f:
+            i, ms = line.split()
+            times[int(i)] = int(ms)
+    return times
+
+
+def percentile(sorted_values, q):
+    """Nearest-rank percentile (q in 0..100) of an ascending list."""
+    if not sorted_values:
+        return None
+    k = max(0, min(len(sorted_values) - 1, -(-len(sorted_values) * q // 100) - 1))
+    return sorted_values[int(k)]
+
+
+def latency(sent_file, arrivals_file):
+    sent, arrived = read_times(sent_file), read_times(arrivals_file)
+    lat = sorted(arrived[i] - sent[i] for i in arrived if i in sent)
+    span = (max(sent.values()) - min(sent.values())) / 1000 if len(sent) > 1 else None
+    print(json.dumps({
+        "submitted": len(sent), "delivered": len(lat),
+        "submit_rate": round((len(sent) - 1) / span, 1) if span else None,
+        "p50_ms": percentile(lat, 50), "p90_ms": percentile(lat, 90), "p99_ms": percentile(lat, 99),
+        "p999_ms": percentile(lat, 99.9), "max_ms": lat[-1] if lat else None,
+        "mean_ms": round(sum(lat) / len(lat), 1) if lat else None}))
+
+
 def fmt(v, unit=""):
     if v is None:
         return "-"
@@ -246,6 +278,7 @@ def summary(path):
         ("after warm-up: connections/msg", "conn_per_msg_warm"),
         ("after warm-up: handshakes/msg", "hs_per_msg_warm"),
         ("peak RSS of sender MB", "peak_rss_mb"),
+        ("latency ms p50/p99 (submit -> event)", "latency_txt"),
         ("mesh events: conn_use=1 / resumed", "mesh_view"),
     ]
     for p in phases:
@@ -272,7 +305,7 @@ def summary(path):
     if mesh:
         print()
         for p in phases:
-            if p is mesh:
+            if p is mesh or "latency" in p:
                 continue
             def ratio(k, inv=False):
                 a, b = mesh.get(k), p.get(k)
@@ -298,10 +331,21 @@ def summary(path):
             check(a and b and a >= 1.5 * b,
                   f"throughput >= 1.5 x Postfix-reuse: {fmt(a)} vs {fmt(b)} msgs/s "
                   f"(target {fmt(1.5 * b if b else None)}; reached {fmt(a / (1.5 * b) if a and b else None)} of it)")
+    lat = next((p for p in phases if "latency" in p), None)
+    if lat:
+        l, ceiling = lat["latency"], next((p.get("rate") for p in phases if p.get("receiver") == "sink" and p is not lat), None)
+        print(f"latency at {fmt(l['submit_rate'])} msgs/s (ceiling of this run {fmt(ceiling)}): "
+              f"p50 {l['p50_ms']} ms, p90 {l['p90_ms']} ms, p99 {l['p99_ms']} ms, p99.9 {l['p999_ms']} ms, "
+              f"max {l['max_ms']} ms, {l['delivered']} of {l['submitted']} delivered")
+        for hop, h in lat.get("hops", {}).items():
+            print(f"  {hop:<30} p50 {h['p50_ms']} ms, p99 {h['p99_ms']} ms, max {h['max_ms']} ms ({h['n']} messages)")
+        print(f"  [{'met' if l['p99_ms'] is not None and l['p99_ms'] <= 500 and l['delivered'] == l['submitted'] else 'MISSED'}]"
+              f" issue 12: p99 <= 500 ms at half the ceiling's rate")
     print()
 
 
 if __name__ == "__main__":
     cmd, args = sys.argv[1], sys.argv[2:]
     {"inject": inject, "logwatch": logwatch, "logcount": logcount, "pf-cpu": pf_cpu,
-     "pids-cpu": pids_cpu, "pids-cpu-each": pids_cpu_each, "pids-jit-each": pids_jit_each, "pids-hwm": pids_hwm, "summary": summary}[cmd](*args)
+     "pids-cpu": pids_cpu, "pids-cpu-each": pids_cpu_each, "pids-jit-each": pids_jit_each, "pids-hwm": pids_hwm, "latency": latency,
+     "summary": summary}[cmd](*args)

@@ -34,16 +34,30 @@ import org.apache.kafka.common.serialization.StringSerializer;
  *     writes N submissions of about SIZE bytes to mail.submit as fast as the broker acks them
  *     (acks=all, at most 2,000 in flight), recipient u<i>@d<(i mod DOMAINS)+1>.<SUFFIX>, id RUNID-i;
  *     prints one JSON line: first send and last ack (epoch ms).
+ *   submit BOOTSTRAP RUNID N SIZE DOMAINS TLS SUFFIX RATE SENTFILE
+ *     the same at RATE submissions per second (message i is sent at first + i/RATE, so a late
+ *     send never makes the following ones bunch up beyond the window), and writes "i epoch_ms" of
+ *     each send call to SENTFILE: the submission times of the latency phase.
  *   watch BOOTSTRAP RUNID N TIMEOUT_S OUTFILE
  *     reads mail.events from its current end (prints READY once positioned), counts the final
  *     state of the N messages of RUNID, and writes a JSON summary to OUTFILE when all N are final
  *     or at the timeout: counts per status, first/10 %/last delivered (epoch ms, receive time),
  *     how many outcomes said connectionUse=1 and tls.resumed=true. Exit 0 when all N delivered.
+ *   watch BOOTSTRAP RUNID N TIMEOUT_S OUTFILE ARRIVALS
+ *     the same, and writes "i epoch_ms" to ARRIVALS for each message whose delivered event it read
+ *     (receive time of a read_committed consumer: what a user of mail.events sees).
  *   end-offsets BOOTSTRAP TOPIC
  *     prints the sum of TOPIC's end offsets.
+ *   hops BOOTSTRAP RUNID SINCE_MS OUTFILE
+ *     where the time goes between submission and event: per message of RUNID the producer
+ *     timestamp (CreateTime) of its first record on mail.submit, mail.route, mail.deliver,
+ *     mail.outcome and mail.events (read from SINCE_MS on), and per hop the p50/p99/max of the
+ *     differences, as JSON to OUTFILE. Each timestamp is taken when the producing service called
+ *     send, so a hop is the next service's consume-and-work time plus its producer's linger.
  */
 public final class BenchDriver {
     private static final Pattern ID = Pattern.compile("\"id\"\\s*:\\s*\"([^\"]*)\"");
+    private static final Pattern MESSAGE_ID = Pattern.compile("\"messageId\"\\s*:\\s*\"([^\"]*)\"");
     private static final Pattern STATUS = Pattern.compile("\"status\"\\s*:\\s*\"([a-z]+)\"");
     private static final Pattern USE = Pattern.compile("\"connectionUse\"\\s*:\\s*(\\d+)");
     private static final Pattern RESUMED = Pattern.compile("\"resumed\"\\s*:\\s*true");
@@ -52,9 +66,12 @@ public final class BenchDriver {
     public static void main(String[] a) throws Exception {
         switch (a.length > 0 ? a[0] : "") {
             case "submit" -> submit(a[1], a[2], Integer.parseInt(a[3]), Integer.parseInt(a[4]),
-                    Integer.parseInt(a[5]), a[6], a[7]);
-            case "watch" -> System.exit(watch(a[1], a[2], Integer.parseInt(a[3]), Integer.parseInt(a[4]), Path.of(a[5])));
+                    Integer.parseInt(a[5]), a[6], a[7], a.length > 9 ? Double.parseDouble(a[8]) : 0,
+                    a.length > 9 ? Path.of(a[9]) : null);
+            case "watch" -> System.exit(watch(a[1], a[2], Integer.parseInt(a[3]), Integer.parseInt(a[4]), Path.of(a[5]),
+                    a.length > 6 ? Path.of(a[6]) : null));
             case "end-offsets" -> System.out.println(endOffsets(a[1], a[2]));
+            case "hops" -> hops(a[1], a[2], Long.parseLong(a[3]), Path.of(a[4]));
             default -> {
                 System.err.println("usage: BenchDriver submit|watch|end-offsets ...");
                 System.exit(2);
@@ -87,8 +104,8 @@ public final class BenchDriver {
         return b.toString();
     }
 
-    static void submit(String bootstrap, String run, int n, int size, int domains, String tls, String suffix)
-            throws Exception {
+    static void submit(String bootstrap, String run, int n, int size, int domains, String tls, String suffix,
+                       double rate, Path sentFile) throws Exception {
         Properties p = new Properties();
         p.put("bootstrap.servers", bootstrap);
         p.put("acks", "all");
@@ -101,10 +118,18 @@ public final class BenchDriver {
         AtomicLong lastAck = new AtomicLong();
         AtomicReference<Exception> failure = new AtomicReference<>();
         long first;
+        long[] sent = new long[n];
         try (KafkaProducer<String, String> prod = new KafkaProducer<>(p, new StringSerializer(), new StringSerializer())) {
             prod.partitionsFor("mail.submit");
             first = System.currentTimeMillis();
+            long start = System.nanoTime();
             for (int i = 0; i < n; i++) {
+                if (rate > 0) {
+                    long due = start + (long) (i * 1e9 / rate);
+                    for (long wait; (wait = due - System.nanoTime()) > 0; ) {
+                        java.util.concurrent.locks.LockSupport.parkNanos(wait);
+                    }
+                }
                 String id = run + "-" + i;
                 String rcpt = "u" + i + "@d" + (i % domains + 1) + "." + suffix;
                 String content = "From: <bench@sender.bench>\\r\\nTo: <" + rcpt + ">\\r\\nSubject: bench " + id
@@ -112,6 +137,7 @@ public final class BenchDriver {
                 String v = "{\"id\":\"" + id + "\",\"from\":\"bench@sender.bench\",\"to\":[\"" + rcpt
                         + "\"],\"content\":\"" + content + "\"" + (tls.isEmpty() ? "" : ",\"tls\":\"" + tls + "\"") + "}";
                 window.acquire();
+                sent[i] = System.currentTimeMillis();
                 prod.send(new ProducerRecord<>("mail.submit", id, v), (md, e) -> {
                     if (e != null) {
                         failure.compareAndSet(null, e);
@@ -124,6 +150,13 @@ public final class BenchDriver {
         }
         if (failure.get() != null) {
             throw failure.get();
+        }
+        if (sentFile != null) {
+            StringBuilder b = new StringBuilder(n * 20);
+            for (int i = 0; i < n; i++) {
+                b.append(i).append(' ').append(sent[i]).append('\n');
+            }
+            Files.writeString(sentFile, b, StandardCharsets.UTF_8);
         }
         System.out.printf("{\"first_send_ms\":%d,\"last_ack_ms\":%d,\"n\":%d}%n", first, lastAck.get(), n);
     }
@@ -152,12 +185,14 @@ public final class BenchDriver {
         }
     }
 
-    static int watch(String bootstrap, String run, int n, int timeoutS, Path out) throws IOException {
+    static int watch(String bootstrap, String run, int n, int timeoutS, Path out, Path arrivalsFile)
+            throws IOException {
         String prefix = run + "-";
         Map<String, String> finalState = new HashMap<>();
         Map<String, Integer> counts = new HashMap<>();
         Set<String> delivered = new HashSet<>();
         List<String> samples = new ArrayList<>();
+        StringBuilder arrivals = new StringBuilder();
         long firstDelivered = 0, tenth = 0, lastDelivered = 0, fresh = 0, resumed = 0, deferredEvents = 0;
         int tenthAt = Math.max(1, n / 10);
         long deadline = System.currentTimeMillis() + timeoutS * 1000L;
@@ -194,6 +229,7 @@ public final class BenchDriver {
                     counts.merge(status, 1, Integer::sum);
                     if (status.equals("delivered")) {
                         delivered.add(id);
+                        arrivals.append(id, prefix.length(), id.length()).append(' ').append(now).append('\n');
                         if (firstDelivered == 0) {
                             firstDelivered = now;
                         }
@@ -223,6 +259,65 @@ public final class BenchDriver {
                 n, finalState.size(), countsJson, deferredEvents, firstDelivered, tenth, lastDelivered, fresh, resumed,
                 finalState.size() < n, samplesJson);
         Files.writeString(out, res, StandardCharsets.UTF_8);
+        if (arrivalsFile != null) {
+            Files.writeString(arrivalsFile, arrivals, StandardCharsets.UTF_8);
+        }
         return delivered.size() == n ? 0 : 1;
+    }
+
+    /**
+     * hops: for each message of RUNID, the CreateTime of its first record on each topic of the
+     * flow (read from SINCE_MS on), and the percentiles of the time spent between them.
+     */
+    static void hops(String bootstrap, String run, long since, Path out) throws IOException {
+        String[] topics = {"mail.submit", "mail.route", "mail.deliver", "mail.outcome", "mail.events"};
+        Pattern[] ids = {ID, ID, MESSAGE_ID, MESSAGE_ID, ID};
+        String prefix = run + "-";
+        List<Map<String, Long>> at = new ArrayList<>();
+        try (KafkaConsumer<String, String> c = consumer(bootstrap)) {
+            for (int t = 0; t < topics.length; t++) {
+                Map<String, Long> first = new HashMap<>();
+                List<TopicPartition> tps = partitions(c, topics[t]);
+                c.assign(tps);
+                Map<TopicPartition, Long> query = new HashMap<>();
+                tps.forEach(tp -> query.put(tp, since));
+                var found = c.offsetsForTimes(query, Duration.ofSeconds(30));
+                Map<TopicPartition, Long> end = c.endOffsets(tps, Duration.ofSeconds(30));
+                for (TopicPartition tp : tps) {
+                    var o = found.get(tp);
+                    c.seek(tp, o == null ? end.get(tp) : o.offset());
+                }
+                long deadline = System.currentTimeMillis() + 60_000;
+                while (System.currentTimeMillis() < deadline
+                        && tps.stream().anyMatch(tp -> c.position(tp) < end.get(tp))) {
+                    for (ConsumerRecord<String, String> r : c.poll(Duration.ofMillis(200))) {
+                        String v = r.value();
+                        Matcher m = ids[t].matcher(v == null ? "" : v);
+                        if (m.find() && m.group(1).startsWith(prefix)) {
+                            first.merge(m.group(1), r.timestamp(), Math::min);
+                        }
+                    }
+                }
+                at.add(first);
+            }
+        }
+        StringBuilder b = new StringBuilder("{");
+        for (int t = 1; t < topics.length; t++) {
+            List<Long> d = new ArrayList<>();
+            for (var e : at.get(t).entrySet()) {
+                Long before = at.get(t - 1).get(e.getKey());
+                if (before != null) {
+                    d.add(e.getValue() - before);
+                }
+            }
+            d.sort(null);
+            b.append(t > 1 ? "," : "").append(String.format("\"%s -> %s\":{\"n\":%d,\"p50_ms\":%s,\"p99_ms\":%s,\"max_ms\":%s}",
+                    topics[t - 1], topics[t], d.size(), rank(d, 50), rank(d, 99), d.isEmpty() ? null : d.get(d.size() - 1)));
+        }
+        Files.writeString(out, b.append("}\n"), StandardCharsets.UTF_8);
+    }
+
+    static Long rank(List<Long> sorted, int q) {
+        return sorted.isEmpty() ? null : sorted.get(Math.max(0, (int) Math.ceil(sorted.size() * q / 100.0) - 1));
     }
 }
