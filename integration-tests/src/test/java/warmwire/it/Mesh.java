@@ -178,6 +178,8 @@ public final class Mesh {
         env.put("WARMWIRE_QUEUE_MAXIMAL_QUEUE_LIFETIME", QUEUE_LIFETIME.toSeconds() + "s");
         env.put("WARMWIRE_QUEUE_DELAY_WARNING_TIME", DELAY_WARNING.toSeconds() + "s");
         env.put("WARMWIRE_QUEUE_HOSTNAME", HOSTNAME);
+        // a walk of the queue index for the depth metrics at most every 5 s when scraped (60 s by default)
+        env.put("WARMWIRE_METRICS_QUEUE_DEPTH_INTERVAL", "5s");
         // Real DNS for every domain the routes file does not name: a dnsmasq on loopback
         // (see DnsRoutingIT); MX hosts are reached on the peer's STARTTLS port.
         Path zone = state.resolve("dns-records.conf");

@@ -60,7 +60,8 @@ class OperationsIT {
                 mesh.events.awaitEvents(Events.of(m.id, m.to.get(0)).and(Events.status("delivered")), 1, Duration.ofSeconds(60));
             }
             mesh.events.awaitEvents(Events.of(waiting.id, stuck).and(Events.status("deferred")), 1, Duration.ofSeconds(60));
-            // the depth by site comes from a walk of the index every 10 s: wait for the waiting site's row
+            // the depth by site comes from a walk of the index that a scrape asks for (at most every
+            // 5 s in the IT mesh): scrape until the waiting site's row is there
             String depthRow = "warmwire_queue_depth{site=\"" + Mesh.siteKey(Mesh.SINK_MX, Mesh.SINK_PORT) + "\"";
             String queue = metrics(Mesh.QUEUE_PORT);
             long deadline = System.nanoTime() + Duration.ofSeconds(25).toNanos();

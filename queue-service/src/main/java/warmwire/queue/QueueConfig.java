@@ -27,6 +27,19 @@ public interface QueueConfig {
 
     Outcome outcome();
 
+    Metrics metrics();
+
+    /** Metrics that cost work to compute ({@code warmwire.queue.metrics.QueueMetrics}). */
+    interface Metrics {
+        /**
+         * At most one walk of the queue index per this interval for the queue depth and the
+         * oldest message's age, and only when /q/metrics was read since the last walk; 0: never.
+         */
+        @WithName("queue-depth-interval")
+        @WithDefault("60s")
+        Duration queueDepthInterval();
+    }
+
     /** The outcome path ({@code warmwire.queue.outcome.OutcomeLoop}). */
     interface Outcome {
         /** Consumer threads, each with its own transactional producer (0: none, unit tests). */

@@ -42,16 +42,23 @@ import warmwire.queue.retry.RetryScheduler;
  *   {@code warmwire_unchecked_total{check}} (Infinispan unreachable),
  *   {@code warmwire_records_dead_lettered_total{topic,service}} (internal records not valid for
  *   their topic, written to mail.internal.dlq: {@link #deadLettered}). The queue depth by site,
- *   {@code warmwire_queue_depth{site}}, and the oldest waiting message's age come from a walk of
- *   the queue index every 10 s on a thread of its own (a scrape never waits for Infinispan,
- *   and shows the rows of the last walk: rows registered during a scrape would only show in
- *   the next one).
+ *   {@code warmwire_queue_depth{site}}, and the oldest waiting message's age
+ *   ({@code warmwire_queue_oldest_age_seconds}) come from a walk of the queue index on a thread
+ *   of its own: a scrape never waits for Infinispan and shows the rows of the last walk.
+ *   A walk reads every entry of the index (up to the summary's limit, 200,000) from Infinispan's
+ *   file store, so it runs only when /q/metrics was read since the last one, and at most once
+ *   per {@code warmwire.metrics.queue-depth-interval} (60 s): nobody scraping costs nothing, and
+ *   a scraper costs one walk per interval. Before, a walk every 10 s whether anyone looked or not
+ *   was a fifth of an idle mesh's CPU with 40,000 entries in the index (BENCHMARKS.md,
+ *   2026-12-03 "fixed costs").
+ *   {@code warmwire_queue_depth_walk_age_seconds} says how old the rows are (-1: no walk yet).
  */
 @io.quarkus.runtime.Startup
 @ApplicationScoped
 public class QueueMetrics {
     private static final Logger LOG = Logger.getLogger(QueueMetrics.class);
-    private static final Duration DEPTH_EVERY = Duration.ofSeconds(10);
+    /** How often the walker looks whether a walk is due (scraped, interval over). */
+    private static final Duration DEPTH_CHECK = Duration.ofSeconds(1);
 
     private final MeterRegistry registry;
     private final Map<Status, Counter> events = new ConcurrentHashMap<>();
@@ -67,6 +74,8 @@ public class QueueMetrics {
     private final MultiGauge depth;
     private final IndexQueries queries;
     private final AtomicLong oldest = new AtomicLong();
+    /** A scrape reads the oldest-age gauge: that asks for the next walk. */
+    private final WalkGate depthWalk;
     private final java.util.concurrent.ScheduledExecutorService depthWalker =
             java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
                 Thread t = new Thread(r, "warmwire-queue-depth");
@@ -76,8 +85,10 @@ public class QueueMetrics {
 
     @Inject
     public QueueMetrics(MeterRegistry registry, IndexQueries queries, DuplicateIds ids, FinalEvents finals,
-                        RetryScheduler scheduler) {
+                        RetryScheduler scheduler, warmwire.queue.QueueConfig config) {
         this.registry = registry;
+        Duration depthInterval = config.metrics().queueDepthInterval();
+        this.depthWalk = new WalkGate(depthInterval, System::nanoTime);
         this.queries = queries;
         this.latency = Timer.builder("warmwire.delivery.latency").description("submission to the remote's 250")
                 .publishPercentileHistogram().minimumExpectedValue(Duration.ofMillis(1))
@@ -96,8 +107,14 @@ public class QueueMetrics {
         FunctionCounter.builder("warmwire.unchecked", finals, FinalEvents::unchecked).tag("check", "final-event").register(registry);
         FunctionCounter.builder("warmwire.retries.forwarded", scheduler, RetryScheduler::forwarded).register(registry);
         this.depth = MultiGauge.builder("warmwire.queue.depth").description("recipients not final, by site").register(registry);
-        Gauge.builder("warmwire.queue.oldest.age.seconds", oldest, AtomicLong::get).register(registry);
-        depthWalker.scheduleWithFixedDelay(this::refreshDepth, 0, DEPTH_EVERY.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+        Gauge.builder("warmwire.queue.oldest.age.seconds", this, m -> m.readOldest())
+                .description("age of the oldest message not final, at the last walk of the index").register(registry);
+        Gauge.builder("warmwire.queue.depth.walk.age.seconds", depthWalk, WalkGate::ageSeconds)
+                .description("how old the queue depth rows are; -1: no walk yet").register(registry);
+        if (!depthInterval.isZero() && !depthInterval.isNegative()) {
+            depthWalker.scheduleWithFixedDelay(this::walkIfDue, DEPTH_CHECK.toMillis(), DEPTH_CHECK.toMillis(),
+                    java.util.concurrent.TimeUnit.MILLISECONDS);
+        }
     }
 
     @jakarta.annotation.PreDestroy
@@ -145,6 +162,19 @@ public class QueueMetrics {
     /** A deferred message put on a retry tier. */
     public void retryScheduled() {
         retries.increment();
+    }
+
+    private double readOldest() {
+        depthWalk.asked();
+        return oldest.get();
+    }
+
+    /** Walks the index when a scrape asked for it since the last walk and the interval is over. */
+    private void walkIfDue() {
+        if (depthWalk.due()) {
+            refreshDepth();
+            depthWalk.computed();
+        }
     }
 
     private void refreshDepth() {
