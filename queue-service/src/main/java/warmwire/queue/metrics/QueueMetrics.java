@@ -87,8 +87,7 @@ public class QueueMetrics {
     public QueueMetrics(MeterRegistry registry, IndexQueries queries, DuplicateIds ids, FinalEvents finals,
                         RetryScheduler scheduler, warmwire.queue.QueueConfig config) {
         this.registry = registry;
-        Duration depthInterval = config.metrics().queueDepthInterval();
-        this.depthWalk = new WalkGate(depthInterval, System::nanoTime);
+        this.depthWalk = new WalkGate(config.metrics().queueDepthInterval(), System::nanoTime);
         this.queries = queries;
         this.latency = Timer.builder("warmwire.delivery.latency").description("submission to the remote's 250")
                 .publishPercentileHistogram().minimumExpectedValue(Duration.ofMillis(1))
@@ -111,7 +110,7 @@ public class QueueMetrics {
                 .description("age of the oldest message not final, at the last walk of the index").register(registry);
         Gauge.builder("warmwire.queue.depth.walk.age.seconds", depthWalk, WalkGate::ageSeconds)
                 .description("how old the queue depth rows are; -1: no walk yet").register(registry);
-        if (!depthInterval.isZero() && !depthInterval.isNegative()) {
+        if (depthWalk.enabled()) {
             depthWalker.scheduleWithFixedDelay(this::walkIfDue, DEPTH_CHECK.toMillis(), DEPTH_CHECK.toMillis(),
                     java.util.concurrent.TimeUnit.MILLISECONDS);
         }

@@ -25,6 +25,11 @@ final class WalkGate {
         this.clock = clock;
     }
 
+    /** False for a zero or negative interval: then nothing is ever due and no walker is needed. */
+    boolean enabled() {
+        return intervalNanos > 0;
+    }
+
     /** The metric was read. */
     void asked() {
         asked.set(true);
@@ -32,7 +37,7 @@ final class WalkGate {
 
     /** True when a computation should run now; it clears the request. */
     boolean due() {
-        if (intervalNanos <= 0 || !asked.get()) {
+        if (!enabled() || !asked.get()) {
             return false;
         }
         if (computedOnce && clock.getAsLong() - computedAt < intervalNanos) {

@@ -47,6 +47,7 @@ class WalkGateTest {
     void aZeroIntervalNeverWalks() {
         WalkGate off = new WalkGate(Duration.ZERO, now::get);
         off.asked();
+        assertFalse(off.enabled());
         assertFalse(off.due());
     }
 }
