@@ -312,12 +312,13 @@ EOF
     fi
     py pids-hwm "${MESH_PIDS[@]}" >"$OUT.$name.hwm.json"
     python3 - "$name" "$N" "$t_rel" "$c0" "$c1" "$c2" "$r1" "$r2" "$wfile" "$lwfile" "$OUT.$name.counts.json" \
-        "$OUT.$name.hwm.json" "$rx" "$OUT.$name" "kafka=$KAFKA_PID infinispan=$ISPN_PID queue-service=$Q_PID delivery-service=$DL_PID $TLS_NAMES" >"$OUT.$name.json" <<'EOF'
+        "$OUT.$name.hwm.json" "$rx" "$OUT.$name" "kafka=$KAFKA_PID infinispan=$ISPN_PID queue-service=$Q_PID delivery-service=$DL_PID $TLS_NAMES" \
+        "$HERE" >"$OUT.$name.json" <<'EOF'
 import json, os, sys
-name, n, t_rel, c0, c1, c2, r1, r2, wfile, lwfile, cfile, hfile, rx, base, names = sys.argv[1:]
+name, n, t_rel, c0, c1, c2, r1, r2, wfile, lwfile, cfile, hfile, rx, base, names, here = sys.argv[1:]
+sys.path.insert(0, here)
+from tools import by_process
 names = dict(kv.split("=")[::-1] for kv in names.split())
-a, b = json.load(open(base + ".cpu1.json")), json.load(open(base + ".cpu2.json"))
-ja, jb = json.load(open(base + ".jit1.json")), json.load(open(base + ".jit2.json"))
 n, t_rel = int(n), int(t_rel)
 tick = os.sysconf("SC_CLK_TCK")
 ev = json.load(open(wfile)) if os.path.exists(wfile) else {}
@@ -343,11 +344,10 @@ r = {"name": name, "receiver": rx, "delivered": delivered, "other": n - delivere
      "hs_per_msg_warm": cnt["handshakes_after_warmup"] / warm_n if "handshakes_after_warmup" in cnt else None,
      "peak_rss_mb": round(sum(v.get("VmHWM", 0) for v in hwm.values()) / 1024),
      "peak_rss_by_pid_mb": {k: round(v.get("VmHWM", 0) / 1024) for k, v in hwm.items()},
-     "delivery_cpu_ms_per_msg_by_process": {names[p]: round((b[p] - a[p]) * 1000 / tick / max(delivered, 1), 2) for p in a},
-     "jit_cpu_ms_per_msg_by_process": {names[p]: round((jb[p] - ja[p]) * 1000 / tick / max(delivered, 1), 2) for p in ja},
      "events": {k: ev.get(k) for k in ("counts", "deferred_events", "conn_use_1", "tls_resumed", "timed_out", "samples")},
      "cpu_s": {"intake": (int(c1) - int(c0)) / tick, "delivery": (int(c2) - int(c1)) / tick,
                "receiver": (int(r2) - int(r1)) / tick}}
+r["delivery_cpu_ms_per_msg_by_process"], r["jit_cpu_ms_per_msg_by_process"], _ = by_process(base, names, delivered)
 print(json.dumps(r))
 EOF
     log "[$name] done: $(python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); print({k: r[k] for k in ("delivered","wall_s","rate","sender_cpu_ms","connections","handshakes")})' "$OUT.$name.json")"
@@ -380,14 +380,19 @@ latency_phase() {
     sleep 1
     s1=$(sink_json); r2=$(py pids-cpu "${SINK_PIDS[@]}")
     py latency "$sfile" "$afile" >"$OUT.$name.latency.json"
-    "${DRIVER[@]}" hops "$BOOT" "$run" "$t0" "$OUT.$name.hops.json" || log "[$name] WARNING: hops failed"
+    if "${DRIVER[@]}" hops "$BOOT" "$run" "$t0" "$OUT.$name.hops.raw.json"; then
+        py hops "$OUT.$name.hops.raw.json" >"$OUT.$name.hops.json"
+    else
+        log "[$name] WARNING: hops failed"
+    fi
     python3 - "$name" "$N" "$t0" "$t1" "$r1" "$r2" "$s0" "$s1" "$wfile" "$OUT.$name" \
-        "kafka=$KAFKA_PID infinispan=$ISPN_PID queue-service=$Q_PID delivery-service=$DL_PID $TLS_NAMES" >"$OUT.$name.json" <<'EOF'
+        "kafka=$KAFKA_PID infinispan=$ISPN_PID queue-service=$Q_PID delivery-service=$DL_PID $TLS_NAMES" \
+        "$HERE" >"$OUT.$name.json" <<'EOF'
 import json, os, sys
-name, n, t0, t1, r1, r2, s0, s1, wfile, base, names = sys.argv[1:]
+name, n, t0, t1, r1, r2, s0, s1, wfile, base, names, here = sys.argv[1:]
+sys.path.insert(0, here)
+from tools import by_process
 names = dict(kv.split("=")[::-1] for kv in names.split())
-a, b = json.load(open(base + ".cpu1.json")), json.load(open(base + ".cpu2.json"))
-ja, jb = json.load(open(base + ".jit1.json")), json.load(open(base + ".jit2.json"))
 lat = json.load(open(base + ".latency.json"))
 hops = json.load(open(base + ".hops.json")) if os.path.exists(base + ".hops.json") else {}
 ev = json.load(open(wfile)) if os.path.exists(wfile) else {}
@@ -399,13 +404,13 @@ per = lambda ticks: (ticks * 1000 / tick) / max(delivered, 1)
 conns, hs, res = (sb[k] - sa[k] for k in ("connections", "handshakes", "resumed"))
 r = {"name": name, "receiver": "sink", "delivered": delivered, "other": n - delivered,
      "wall_s": (int(t1) - int(t0)) / 1000, "rate": lat["submit_rate"],
-     "sender_cpu_total_ms": per(sum(b.values()) - sum(a.values())), "receiver_cpu_ms": per(int(r2) - int(r1)),
+     "receiver_cpu_ms": per(int(r2) - int(r1)),
      "connections": conns, "conn_per_msg": conns / n, "handshakes": hs, "resumed": res,
      "handshakes_txt": f"{hs - res}/{res}", "hs_per_msg": hs / n,
      "latency": lat, "hops": hops, "latency_txt": f"{lat['p50_ms']}/{lat['p99_ms']}",
-     "delivery_cpu_ms_per_msg_by_process": {names[p]: round((b[p] - a[p]) * 1000 / tick / max(delivered, 1), 2) for p in a},
-     "jit_cpu_ms_per_msg_by_process": {names[p]: round((jb[p] - ja[p]) * 1000 / tick / max(delivered, 1), 2) for p in ja},
      "events": {k: ev.get(k) for k in ("counts", "deferred_events", "conn_use_1", "tls_resumed", "timed_out", "samples")}}
+r["delivery_cpu_ms_per_msg_by_process"], r["jit_cpu_ms_per_msg_by_process"], r["sender_cpu_total_ms"] = \
+    by_process(base, names, delivered)
 print(json.dumps(r))
 EOF
     log "[$name] done: $(cat "$OUT.$name.latency.json")"

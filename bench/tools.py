@@ -26,6 +26,7 @@ DESCRIPTION
     latency SENT ARRIVALS  submission -> delivered-event latency from BenchDriver's "i epoch_ms"
                            files (submit ... RATE SENTFILE, watch ... ARRIVALS): JSON with the
                            count, the rate the submissions really went out at, p50/p90/p99/p99.9/max ms.
+    hops HOPS.json         the same percentiles per hop of BenchDriver hops' differences.
     summary RESULTS.json   prints the table and ratios.
 """
 import concurrent.futures
@@ -238,16 +239,40 @@ def percentile(sorted_values, q):
     return sorted_values[int(k)]
 
 
+def spread(values):
+    """Count, p50/p90/p99/p99.9, max and mean (ms) of a list of durations in ms."""
+    v = sorted(values)
+    return {"n": len(v), "p50_ms": percentile(v, 50), "p90_ms": percentile(v, 90), "p99_ms": percentile(v, 99),
+            "p999_ms": percentile(v, 99.9), "max_ms": v[-1] if v else None,
+            "mean_ms": round(sum(v) / len(v), 1) if v else None}
+
+
 def latency(sent_file, arrivals_file):
     sent, arrived = read_times(sent_file), read_times(arrivals_file)
-    lat = sorted(arrived[i] - sent[i] for i in arrived if i in sent)
+    lat = spread(arrived[i] - sent[i] for i in arrived if i in sent)
     span = (max(sent.values()) - min(sent.values())) / 1000 if len(sent) > 1 else None
-    print(json.dumps({
-        "submitted": len(sent), "delivered": len(lat),
-        "submit_rate": round((len(sent) - 1) / span, 1) if span else None,
-        "p50_ms": percentile(lat, 50), "p90_ms": percentile(lat, 90), "p99_ms": percentile(lat, 99),
-        "p999_ms": percentile(lat, 99.9), "max_ms": lat[-1] if lat else None,
-        "mean_ms": round(sum(lat) / len(lat), 1) if lat else None}))
+    print(json.dumps({"submitted": len(sent), "delivered": lat.pop("n"),
+                      "submit_rate": round((len(sent) - 1) / span, 1) if span else None, **lat}))
+
+
+def hops(hops_file):
+    """BenchDriver hops' differences per hop, as spread() of each."""
+    with open(hops_file) as f:
+        print(json.dumps({hop: spread(d) for hop, d in json.load(f).items()}))
+
+
+def by_process(base, names, delivered):
+    """CPU and JIT ms per delivered message, by process name (rounded), and the CPU of all of them
+    (not rounded), from BASE.{cpu,jit}{1,2}.json (pids-cpu-each / pids-jit-each before and after a
+    phase); NAMES maps pid -> name."""
+    out = []
+    for kind in ("cpu", "jit"):
+        with open(f"{base}.{kind}1.json") as f1, open(f"{base}.{kind}2.json") as f2:
+            a, b = json.load(f1), json.load(f2)
+        out.append({names[p]: round((b[p] - a[p]) * 1000 / TICK / max(delivered, 1), 2) for p in a})
+        if kind == "cpu":
+            total = (sum(b.values()) - sum(a.values())) * 1000 / TICK / max(delivered, 1)
+    return out[0], out[1], total
 
 
 def fmt(v, unit=""):
@@ -347,5 +372,5 @@ def summary(path):
 if __name__ == "__main__":
     cmd, args = sys.argv[1], sys.argv[2:]
     {"inject": inject, "logwatch": logwatch, "logcount": logcount, "pf-cpu": pf_cpu,
-     "pids-cpu": pids_cpu, "pids-cpu-each": pids_cpu_each, "pids-jit-each": pids_jit_each, "pids-hwm": pids_hwm, "latency": latency,
+     "pids-cpu": pids_cpu, "pids-cpu-each": pids_cpu_each, "pids-jit-each": pids_jit_each, "pids-hwm": pids_hwm, "latency": latency, "hops": hops,
      "summary": summary}[cmd](*args)

@@ -51,9 +51,10 @@ import org.apache.kafka.common.serialization.StringSerializer;
  *   hops BOOTSTRAP RUNID SINCE_MS OUTFILE
  *     where the time goes between submission and event: per message of RUNID the producer
  *     timestamp (CreateTime) of its first record on mail.submit, mail.route, mail.deliver,
- *     mail.outcome and mail.events (read from SINCE_MS on), and per hop the p50/p99/max of the
- *     differences, as JSON to OUTFILE. Each timestamp is taken when the producing service called
- *     send, so a hop is the next service's consume-and-work time plus its producer's linger.
+ *     mail.outcome and mail.events (read from SINCE_MS on), and per hop the list of differences
+ *     (ms, ascending) as JSON to OUTFILE; tools.py summarises them. Each timestamp is taken when
+ *     the producing service called send, so a hop is the next service's consume-and-work time
+ *     plus its producer's linger.
  */
 public final class BenchDriver {
     private static final Pattern ID = Pattern.compile("\"id\"\\s*:\\s*\"([^\"]*)\"");
@@ -267,7 +268,7 @@ public final class BenchDriver {
 
     /**
      * hops: for each message of RUNID, the CreateTime of its first record on each topic of the
-     * flow (read from SINCE_MS on), and the percentiles of the time spent between them.
+     * flow (read from SINCE_MS on), and the time spent between them.
      */
     static void hops(String bootstrap, String run, long since, Path out) throws IOException {
         String[] topics = {"mail.submit", "mail.route", "mail.deliver", "mail.outcome", "mail.events"};
@@ -311,13 +312,9 @@ public final class BenchDriver {
                 }
             }
             d.sort(null);
-            b.append(t > 1 ? "," : "").append(String.format("\"%s -> %s\":{\"n\":%d,\"p50_ms\":%s,\"p99_ms\":%s,\"max_ms\":%s}",
-                    topics[t - 1], topics[t], d.size(), rank(d, 50), rank(d, 99), d.isEmpty() ? null : d.get(d.size() - 1)));
+            b.append(t > 1 ? "," : "").append('"').append(topics[t - 1]).append(" -> ").append(topics[t]).append("\":")
+                    .append(d.stream().map(String::valueOf).collect(Collectors.joining(",", "[", "]")));
         }
         Files.writeString(out, b.append("}\n"), StandardCharsets.UTF_8);
-    }
-
-    static Long rank(List<Long> sorted, int q) {
-        return sorted.isEmpty() ? null : sorted.get(Math.max(0, (int) Math.ceil(sorted.size() * q / 100.0) - 1));
     }
 }
