@@ -210,7 +210,7 @@ class ManifestsIT {
             }
         }
         assertEquals(declared, resources, "Cache resources vs the services' cache configurations");
-        assertTrue(declared.keySet().containsAll(List.of("warmwire-queue-index", "warmwire-sites", "warmwire-session-jobs",
+        assertTrue(declared.keySet().containsAll(List.of("warmwire-queue-index", "warmwire-sites",
                 "warmwire-tickets", "warmwire-shards")), declared.keySet().toString());
     }
 

@@ -242,20 +242,40 @@ public interface SessionConfig {
         @WithDefault("4000s")
         Duration deadSiteMaxBackoff();
 
-        /** Check each job against the done-job marks in Infinispan (false: only the in-flight check; unit tests). */
-        @WithName("done-jobs")
+        /** Run the delivery loop (mail.deliver in, mail.outcome out); false: unit tests without a broker. */
         @WithDefault("true")
-        boolean doneJobs();
+        boolean deliver();
 
-        /** How long a finished job's mark is kept (copies made by a crash come within minutes). */
-        @WithName("done-job-lifespan")
-        @WithDefault("1h")
-        Duration doneJobLifespan();
+        /**
+         * How long a finished job's outcome may wait for the next Kafka transaction, which
+         * commits the outcomes and the commit points of mail.deliver together (agent.DeliveryLoopSetup).
+         * Longer: fewer transactions (less CPU per message), later events.
+         */
+        @WithName("commit-interval")
+        @WithDefault("100ms")
+        Duration commitInterval();
 
-        /** How long the done-job check and mark are retried while Infinispan does not answer (then: deliver unchecked). */
-        @WithName("done-check-patience")
-        @WithDefault("60s")
-        Duration doneCheckPatience();
+        /** A transaction starts at once when this many outcomes wait. */
+        @WithName("commit-batch")
+        @WithDefault("2000")
+        int commitBatch();
+
+        /**
+         * How long the broker may hold a fetch of mail.deliver open when no job is there (the
+         * consumer's fetch.max.wait.ms): idle instances fetch this often.
+         */
+        @WithName("fetch-wait")
+        @WithDefault("100ms")
+        Duration fetchWait();
+
+        /**
+         * Largest metadata string of a commit of mail.deliver: the broker's
+         * offset.metadata.max.bytes (Kafka's default 4096). It bounds how many unfinished jobs
+         * above the commit point one partition's commit can name (pipeline.CommitPoints).
+         */
+        @WithName("commit-metadata-bytes")
+        @WithDefault("4096")
+        int commitMetadataBytes();
         /**
          * Write dead-site verdicts to the Infinispan cache warmwire-sites (queue-service's admin
          * API lists them). false: verdicts are only logged and Infinispan is never contacted (unit tests).

@@ -61,6 +61,18 @@ public class DeadLetters {
         });
     }
 
+    /**
+     * Logs and counts the dead letter of the record at {@code topic}/{@code partition}@{@code
+     * offset} that the caller writes itself (in its own transaction).
+     */
+    public void counted(String topic, int partition, long offset, String reason) {
+        LOG.errorf("invalid record on %s %d@%d dead-lettered: %s", topic, partition, offset,
+                warmwire.contracts.text.BoundedText.escape(reason));
+        if (metrics != null) {
+            metrics.deadLettered(topic);
+        }
+    }
+
     void onStop(@Observes ShutdownEvent ev) {
         if (producer != null) {
             producer.close();

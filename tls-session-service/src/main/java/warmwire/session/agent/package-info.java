@@ -1,30 +1,23 @@
 /**
  * SUMMARY
- *   The Kafka side: mail.deliver in, mail.outcome out, with a bounded number of jobs in flight.
+ *   The Kafka side: mail.deliver in, mail.outcome out, exactly one committed outcome per job.
  * DESCRIPTION
- *   {@link warmwire.session.agent.DeliveryJobConsumer} starts each job at once unless the
- *   in-flight bound ({@link warmwire.session.agent.InFlightLimit}) is reached, so a slow site
- *   never holds back the jobs behind it; a job's record is acknowledged only after its
- *   outcome record is. Outcomes go through one shared Kafka producer used directly
- *   ({@link warmwire.session.agent.OutcomePublisher}, settings in
- *   {@link warmwire.session.agent.OutcomeConfig}), not a SmallRye emitter per outcome.
- *   {@link warmwire.session.agent.DeliveryAgent} wires the SMTP engine from configuration.
- * WHY NOT BATCHES
- *   mail.deliver is consumed one record at a time. With {@code batch=true}, SmallRye Reactive
- *   Messaging Kafka 4.33 (Quarkus 3.33) registers only the last record of each partition in a
- *   batch with the throttled commit strategy (KafkaSource.receiveBatchRecord calls
- *   {@code commitHandler.received} for {@code getLatestOffsetRecords()} only). Acking the
- *   records of a batch one by one would then commit the partition up to the last record as
- *   soon as that one is done, past earlier jobs of the batch still in flight (a crash would
- *   lose them), and the acks of the other records would pile up in the strategy's processed
- *   set for ever. Acking the batch as a whole would make every job wait for the slowest one
- *   of its batch (DESIGN principle 4). Per-record acks are therefore only correct with
- *   per-record consumption.
- * WHY NOT KafkaClientService#getProducer
- *   SmallRye creates a channel's producer only when something (an emitter, an @Outgoing)
- *   feeds the channel, and its {@code send} still runs every record through Mutiny and a hop
- *   to its sending thread. The Kafka client is used as Quarkus documents it for direct use:
- *   a {@code KafkaProducer} built from the {@code default-kafka-broker} configuration (the
- *   {@code kafka.*} keys).
+ *   The delivery loop, a {@link warmwire.pipeline.ExactlyOnceLoop} over
+ *   {@link warmwire.session.agent.Deliveries}, reads mail.deliver with a plain Kafka consumer
+ *   and starts each job at once (fetching pauses at the in-flight bound), so a slow site never
+ *   holds back the jobs behind it. Finished jobs' outcomes go to mail.outcome in Kafka
+ *   transactions, each with the commit points of the partitions (the lowest unfinished job, and
+ *   the finished ones above it in the commit's metadata), so an outcome and "this job is done"
+ *   are one atomic write. {@link warmwire.session.agent.DeliveryLoopSetup} makes its clients and
+ *   starts and stops it; {@link warmwire.session.agent.DeliveryAgent}
+ *   wires the SMTP engine from configuration.
+ * WHY NOT SMALLRYE
+ *   A SmallRye channel acknowledges record by record through its commit strategy, which can
+ *   only commit up to the lowest unfinished record: after a crash every finished job above it
+ *   would be delivered again, so each job needed a done mark in Infinispan (a read and a write
+ *   per job). Its per-record Message, Mutiny pipeline and hand-offs also cost more CPU than the
+ *   jobs' Kafka work (BENCHMARKS.md). The plain clients are the supported Kafka API under both,
+ *   in the Quarkus BOM; the loop builds them from the {@code default-kafka-broker}
+ *   configuration (the {@code kafka.*} keys), as Quarkus documents for direct use.
  */
 package warmwire.session.agent;

@@ -129,17 +129,6 @@ public class SessionMetrics implements ConnectionEvents {
                 .description("dead-site verdicts not written to Infinispan").register(registry);
     }
 
-    /**
-     * Reports {@code warmwire_redeliveries_avoided_total} (copies of finished jobs dropped) and
-     * {@code warmwire_done_checks_unavailable_total} (jobs delivered without the Infinispan check).
-     */
-    public void watchDoneJobs(warmwire.session.agent.DoneJobs done) {
-        FunctionCounter.builder("warmwire.redeliveries.avoided", done, d -> d.skipped())
-                .description("copies of already delivered jobs dropped instead of delivered again").register(registry);
-        FunctionCounter.builder("warmwire.done.checks.unavailable", done, d -> d.unchecked())
-                .description("jobs delivered without the done-job check (Infinispan unreachable)").register(registry);
-    }
-
     /** Sessions held now (tests). */
     private final java.util.Map<String, io.micrometer.core.instrument.Counter> deadLettered =
             new java.util.concurrent.ConcurrentHashMap<>();

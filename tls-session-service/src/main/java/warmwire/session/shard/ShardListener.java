@@ -3,16 +3,10 @@ package warmwire.session.shard;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.smallrye.common.annotation.Identifier;
-import io.smallrye.reactive.messaging.kafka.KafkaConsumerRebalanceListener;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.time.Duration;
-import java.util.Collection;
 import java.util.Set;
-import java.util.TreeSet;
-import org.apache.kafka.clients.consumer.Consumer;
-import org.apache.kafka.common.TopicPartition;
 import org.jboss.logging.Logger;
 import warmwire.contracts.route.ShardHash;
 import warmwire.session.SessionConfig;
@@ -20,33 +14,30 @@ import warmwire.session.agent.DeliveryAgent;
 
 /**
  * NAME
- *   ShardListener - the fence when shards (partitions of mail.deliver) move between instances.
+ *   ShardListener - the shard side of a move of mail.deliver's partitions between instances.
  * DESCRIPTION
- *   The deliver channel's rebalance listener
- *   ({@code mp.messaging.incoming.deliver.consumer-rebalance-listener.name=warmwire-shards}).
- *   It runs on Kafka's polling thread, and a partition reaches its new owner only after this
- *   instance's revocation callback has returned; that is the fence. Step by step:
+ *   The delivery loop's consumer calls it from its rebalance listener, on the loop's thread
+ *   (agent.DeliveryLoopSetup, pipeline.ExactlyOnceLoop), and a partition reaches its new owner only after the revocation
+ *   callback has returned; that is the fence. Step by step:
  *   Revoked (or lost):
- *     1. {@link Ownership#revoked}: no job of those partitions starts here from now on (SmallRye
- *        has already dropped their buffered records and committed what was acknowledged);
- *     2. wait, at most {@code warmwire.session.handoff-timeout}, until the jobs of those
- *        partitions in flight here have ended: outcome acknowledged by the broker and the job
- *        marked done in Infinispan, so the new owner, reading from the committed offset, drops
- *        them as delivered (agent.DoneJobs) instead of delivering them again;
- *     3. QUIT the idle connections of those partitions' sites (their TLS tickets stay in the
- *        ticket store for the new owner), and give back to the store the sessions taken for
- *        them at a gain that no handshake used (at most 5 s; tls.TicketStore#cool);
- *     4. record the change in the {@link ShardMap} (asynchronously).
+ *     1. {@link #revoking}: {@link Ownership#revoked}, so no job of those partitions starts here
+ *        from now on;
+ *     2. the loop waits, at most {@code warmwire.session.handoff-timeout}, until the jobs of
+ *        those partitions in flight here have ended, and commits their outcomes with the
+ *        partitions' commit points in one transaction, so the new owner, reading from the
+ *        commit point, skips them (pipeline.CommitPoints) instead of delivering them again;
+ *     3. {@link #revoked}: QUIT the idle connections of those partitions' sites (their TLS
+ *        tickets stay in the ticket store for the new owner), and give back to the store the
+ *        sessions taken for them at a gain that no handshake used (at most 5 s;
+ *        tls.TicketStore#cool); record the change in the {@link ShardMap} (asynchronously).
  *   Assigned: {@link Ownership#assigned}; the ticket store starts taking the stored TLS sessions
  *   of those partitions' sites (tls.TicketStore#warm), so their first handshakes here resume
  *   without waiting for Infinispan; then the shard map.
  *   Jobs still running when the handoff timeout ends (a tarpitting site) are logged and counted
- *   (warmwire_shard_handoffs_total{result="timed_out"}); the new owner may then deliver them too
- *   if they have not ended when it reads them.
+ *   (warmwire_shard_handoffs_total{result="timed_out"}); the new owner delivers them again.
  */
 @ApplicationScoped
-@Identifier("warmwire-shards")
-public class ShardListener implements KafkaConsumerRebalanceListener {
+public class ShardListener {
     private static final Logger LOG = Logger.getLogger(ShardListener.class);
 
     private final Ownership ownership;
@@ -72,61 +63,40 @@ public class ShardListener implements KafkaConsumerRebalanceListener {
                 .register(registry);
     }
 
-    @Override
-    public void onPartitionsAssigned(Consumer<?, ?> consumer, Collection<TopicPartition> partitions) {
-        Set<Integer> got = numbers(partitions);
+    /** {@code got} are this instance's now ({@code count}: partitions of mail.deliver, -1 unknown). */
+    public void assigned(Set<Integer> got, int count) {
         if (got.isEmpty()) {
             return;
         }
-        ownership.partitionCount(partitionCount(consumer, partitions));
+        ownership.partitionCount(count);
         ownership.assigned(got);
         agent.gained(got); // the TLS sessions of these partitions' sites are fetched before their first handshakes
         LOG.infof("shards assigned: %s (now %s)", got, ownership.owned());
         map.changed(got, Set.of());
     }
 
-    @Override
-    public void onPartitionsRevoked(Consumer<?, ?> consumer, Collection<TopicPartition> partitions) {
-        Set<Integer> gave = numbers(partitions);
-        if (gave.isEmpty()) {
-            return;
-        }
+    /** No job of {@code gave} starts here from now on (before the handoff wait). */
+    public void revoking(Set<Integer> gave) {
         ownership.revoked(gave);
-        long t0 = System.nanoTime();
-        int left;
-        try {
-            left = ownership.awaitIdle(gave, handoffTimeout);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            left = -1;
-        }
+    }
+
+    /** {@code gave} were given away after their handoff ({@code left}: jobs still running, -1: lost). */
+    public void revoked(Set<Integer> gave, int count, int left, long millis) {
         if (left == 0) {
             finished.increment(gave.size());
-        } else {
+        } else if (left > 0) {
             timedOut.increment(gave.size());
             LOG.warnf("shards %s given away with %d job(s) still in flight after %s", gave, left, handoffTimeout);
         }
-        int count = partitionCount(consumer, partitions);
         int sites = count <= 0 ? 0 : agent.quitIdle(site -> gave.contains(ShardHash.shardOf(site, count)));
         agent.lost(gave); // TLS sessions taken for them at a gain and not used go back before the new owner looks
-        LOG.infof("shards revoked: %s after %d ms of handoff; idle connections of %d site(s) closed (now %s)", gave,
-                (System.nanoTime() - t0) / 1_000_000, sites, ownership.owned());
+        LOG.infof("shards %s: %s after %d ms of handoff; idle connections of %d site(s) closed (now %s)", gave,
+                left < 0 ? "lost" : "revoked", millis, sites, ownership.owned());
         map.changed(Set.of(), gave);
     }
 
-    private static int partitionCount(Consumer<?, ?> consumer, Collection<TopicPartition> partitions) {
-        try {
-            String topic = partitions.iterator().next().topic();
-            return consumer.partitionsFor(topic).size();
-        } catch (RuntimeException e) {
-            LOG.warnf("partition count of mail.deliver unknown (%s): connections of moved sites idle out instead", e.toString());
-            return -1;
-        }
-    }
-
-    private static Set<Integer> numbers(Collection<TopicPartition> partitions) {
-        Set<Integer> out = new TreeSet<>();
-        partitions.forEach(tp -> out.add(tp.partition()));
-        return out;
+    /** Whether jobs of {@code partition} may start here. */
+    public boolean owns(int partition) {
+        return ownership.owns(partition);
     }
 }

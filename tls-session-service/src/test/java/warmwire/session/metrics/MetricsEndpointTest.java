@@ -13,11 +13,11 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
-import warmwire.session.agent.InMemoryChannels;
+import warmwire.session.agent.TestSmtpSettings;
 
 /** The running service's /q/metrics carries Warmwire's meters (no Infinispan, no Kafka: %test). */
 @QuarkusTest
-@QuarkusTestResource(InMemoryChannels.class)
+@QuarkusTestResource(TestSmtpSettings.class)
 class MetricsEndpointTest {
 
     @TestHTTPResource("/q/metrics")

@@ -1,4 +1,4 @@
-package warmwire.session.agent;
+package warmwire.pipeline;
 
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -76,6 +76,11 @@ public final class InFlightLimit {
         if (open != null) {
             open.complete(null);
         }
+    }
+
+    /** Whether the next job would have to wait: either bound is reached. */
+    public synchronized boolean full() {
+        return inFlight >= max || bytes >= maxBytes;
     }
 
     public synchronized int inFlight() {

@@ -1,4 +1,4 @@
-package warmwire.session.agent;
+package warmwire.pipeline;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;

@@ -1,0 +1,242 @@
+package warmwire.pipeline;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.MockConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.MockProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.TimeoutException;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The loop over Kafka's mock clients and work the test finishes by hand: output and commit
+ * points in one transaction, records finishing out of order, a new owner skipping what an
+ * earlier one committed, failed transactions, the handoff at revocation and the in-flight bound.
+ */
+class ExactlyOnceLoopTest {
+    private static final String IN = "in";
+    private static final String OUT = "out";
+    private static final TopicPartition P0 = new TopicPartition(IN, 0);
+    private static final TopicPartition P1 = new TopicPartition(IN, 1);
+
+    /** Commit points as the group coordinator keeps them (MockConsumer forgets its own at a rebalance). */
+    private final Map<TopicPartition, OffsetAndMetadata> coordinator = new ConcurrentHashMap<>();
+    private final MockConsumer<String, String> consumer = new MockConsumer<>("earliest") {
+        @Override
+        public synchronized Map<TopicPartition, OffsetAndMetadata> committed(Set<TopicPartition> partitions) {
+            Map<TopicPartition, OffsetAndMetadata> out = new HashMap<>();
+            partitions.forEach(tp -> {
+                if (coordinator.containsKey(tp)) {
+                    out.put(tp, coordinator.get(tp));
+                }
+            });
+            return out;
+        }
+    };
+    private final MockProducer<String, String> producer =
+            new MockProducer<>(true, null, new StringSerializer(), new StringSerializer());
+    /** Records started and not finished, by value. */
+    private final Map<String, Runnable> running = new ConcurrentHashMap<>();
+    private final List<String> started = new CopyOnWriteArrayList<>();
+    private final List<String> calls = new CopyOnWriteArrayList<>();
+
+    private ExactlyOnceLoop<String, String> loop(int maxInFlight) {
+        return loop(maxInFlight, Duration.ofSeconds(5));
+    }
+
+    private ExactlyOnceLoop<String, String> loop(int maxInFlight, Duration handoff) {
+        ExactlyOnceLoop.Settings s = new ExactlyOnceLoop.Settings("test-loop", List.of(IN), Duration.ZERO, 1000, handoff, 4096);
+        return new ExactlyOnceLoop<>(s, () -> consumer, () -> producer, (records, results) -> {
+            for (ConsumerRecord<String, String> r : records) {
+                started.add(r.value());
+                running.put(r.value(), () -> results.finished(r, List.of(new ProducerRecord<>(OUT, r.key(), "done " + r.value()))));
+            }
+        }, new InFlightLimit(maxInFlight), new ExactlyOnceLoop.Partitions() {
+            @Override
+            public void assigned(Set<TopicPartition> partitions) {
+                calls.add("assigned " + partitions.size());
+            }
+
+            @Override
+            public void revoked(Set<TopicPartition> partitions, int inFlight, long handoffMillis) {
+                calls.add("revoked " + partitions + " with " + inFlight + " in flight");
+            }
+        });
+    }
+
+    private static ConsumerRecord<String, String> record(TopicPartition tp, long offset, String value) {
+        return new ConsumerRecord<>(tp.topic(), tp.partition(), offset, "k", value);
+    }
+
+    /** Assigns {@code partitions} at the next poll (the listener runs on the loop's thread), then adds the records. */
+    private void assign(List<TopicPartition> partitions, List<ConsumerRecord<String, String>> records) {
+        consumer.schedulePollTask(() -> {
+            Map<TopicPartition, Long> begin = new HashMap<>();
+            partitions.forEach(tp -> begin.put(tp, 0L));
+            consumer.updateBeginningOffsets(begin);
+            consumer.rebalance(partitions);
+            records.forEach(consumer::addRecord);
+        });
+    }
+
+    private void finish(String value) {
+        running.remove(value).run();
+    }
+
+    private List<String> output() {
+        List<String> out = new ArrayList<>();
+        for (ProducerRecord<String, String> r : producer.history()) {
+            out.add(r.value());
+        }
+        return out;
+    }
+
+    private OffsetAndMetadata lastCommit(TopicPartition tp) {
+        List<Map<String, Map<TopicPartition, OffsetAndMetadata>>> h = producer.consumerGroupOffsetsHistory();
+        for (int i = h.size() - 1; i >= 0; i--) {
+            for (Map<TopicPartition, OffsetAndMetadata> m : h.get(i).values()) {
+                if (m.containsKey(tp)) {
+                    return m.get(tp);
+                }
+            }
+        }
+        return null;
+    }
+
+    @Test
+    void outputAndCommitPointsGoInOneTransaction() throws Exception {
+        ExactlyOnceLoop<String, String> loop = loop(100);
+        assign(List.of(P0), List.of(record(P0, 0, "a"), record(P0, 1, "b")));
+        loop.step();
+        assertEquals(List.of("a", "b"), started, "both start at once");
+        finish("a");
+        finish("b");
+        loop.step();
+        assertEquals(List.of("done a", "done b"), output());
+        assertEquals(1, producer.consumerGroupOffsetsHistory().size(), "one transaction");
+        assertEquals(2, lastCommit(P0).offset());
+        assertEquals("", ExactlyOnceLoop.untag(lastCommit(P0).metadata()));
+        assertTrue(producer.transactionCommitted());
+        assertEquals(2, loop.stats().records());
+    }
+
+    @Test
+    void aSlowRecordHoldsTheCommitPointAndTheFinishedOnesAboveItAreNamed() throws Exception {
+        ExactlyOnceLoop<String, String> loop = loop(100);
+        assign(List.of(P0), List.of(record(P0, 0, "slow"), record(P0, 1, "b"), record(P0, 2, "c")));
+        loop.step();
+        finish("b");
+        finish("c");
+        loop.step();
+        assertEquals(List.of("done b", "done c"), output(), "the slow one holds back nothing");
+        assertEquals(0, lastCommit(P0).offset(), "committed up to the slow one");
+        assertEquals("w1:3:", ExactlyOnceLoop.untag(lastCommit(P0).metadata()), "1 and 2 are done");
+        finish("slow");
+        loop.step();
+        assertEquals(3, lastCommit(P0).offset());
+    }
+
+    @Test
+    void aNewOwnerSkipsWhatAnEarlierOwnerCommitted() throws Exception {
+        coordinator.put(P0, new OffsetAndMetadata(0, "w1:3:;t7")); // 0 unfinished, 1 and 2 done above it
+        ExactlyOnceLoop<String, String> loop = loop(100);
+        assign(List.of(P0), List.of(record(P0, 0, "slow"), record(P0, 1, "b"), record(P0, 2, "c"), record(P0, 3, "d")));
+        loop.step();
+        assertEquals(List.of("slow", "d"), started, "1 and 2 have committed output: not done again");
+        assertEquals(2, loop.stats().skipped());
+        finish("d");
+        loop.step();
+        assertEquals(0, lastCommit(P0).offset());
+        assertEquals("w1:4:", ExactlyOnceLoop.untag(lastCommit(P0).metadata()), "what the earlier owner knew is kept");
+    }
+
+    @Test
+    void aFailedTransactionKeepsItsOutputForTheNextOne() throws Exception {
+        ExactlyOnceLoop<String, String> loop = loop(100);
+        assign(List.of(P0), List.of(record(P0, 0, "a")));
+        loop.step();
+        finish("a");
+        producer.commitTransactionException = new TimeoutException("broker away");
+        loop.step();
+        assertEquals(List.of(), output(), "nothing committed");
+        assertTrue(producer.transactionAborted());
+        producer.commitTransactionException = null;
+        loop.step();
+        assertEquals(List.of("done a"), output(), "once, in the next transaction");
+        assertEquals(1, lastCommit(P0).offset());
+        assertEquals(1, loop.stats().failed());
+    }
+
+    @Test
+    void revocationWaitsForItsRecordsAndCommitsThemBeforeTheNewOwnerStarts() throws Exception {
+        ExactlyOnceLoop<String, String> loop = loop(100);
+        assign(List.of(P0, P1), List.of(record(P0, 0, "a"), record(P1, 0, "other")));
+        loop.step();
+        Thread finisher = new Thread(() -> {
+            try {
+                Thread.sleep(300);
+            } catch (InterruptedException e) {
+                return;
+            }
+            finish("a");
+        });
+        consumer.schedulePollTask(() -> {
+            finisher.start();
+            consumer.rebalance(List.of(P1)); // P0 moves away
+        });
+        long t0 = System.nanoTime();
+        loop.step();
+        assertTrue(System.nanoTime() - t0 >= 250_000_000L, "the revocation waited for the record in flight");
+        assertEquals(List.of("done a"), output(), "committed before the partition went");
+        assertEquals(1, lastCommit(P0).offset());
+        assertTrue(calls.contains("revoked [in-0] with 0 in flight"), calls.toString());
+    }
+
+    @Test
+    void outputOfARecordStillRunningAtTheHandoffTimeoutIsDropped() throws Exception {
+        ExactlyOnceLoop<String, String> loop = loop(100, Duration.ofMillis(300));
+        assign(List.of(P0), List.of(record(P0, 0, "a")));
+        loop.step();
+        consumer.schedulePollTask(() -> consumer.rebalance(List.of()));
+        Thread late = new Thread(() -> {
+            try {
+                Thread.sleep(600);
+            } catch (InterruptedException e) {
+                return;
+            }
+            finish("a");
+        });
+        late.start();
+        loop.step(); // revocation: 300 ms handoff, "a" still running
+        assertTrue(calls.contains("revoked [in-0] with 1 in flight"), calls.toString());
+        late.join();
+        loop.step();
+        assertEquals(List.of(), output(), "its new owner redoes it; this output is dropped");
+    }
+
+    @Test
+    void fetchingPausesAtTheInFlightBoundAndResumesBelowIt() throws Exception {
+        ExactlyOnceLoop<String, String> loop = loop(2);
+        assign(List.of(P0), List.of(record(P0, 0, "a"), record(P0, 1, "b")));
+        loop.step();
+        loop.step();
+        assertTrue(consumer.paused().contains(P0), "two in flight: no more fetching");
+        finish("a");
+        loop.step();
+        assertFalse(consumer.paused().contains(P0), "a slot is free again");
+    }
+}
