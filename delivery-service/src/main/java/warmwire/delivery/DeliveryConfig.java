@@ -2,6 +2,7 @@ package warmwire.delivery;
 
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
+import io.smallrye.config.WithName;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
@@ -89,5 +90,27 @@ public interface DeliveryConfig {
         /** Queued messages routed at once (DNS lookups of one message run in parallel too). */
         @WithDefault("32")
         int concurrency();
+
+        /** Run the dispatch loop (mail.route in); false: unit tests without a broker. */
+        @WithDefault("true")
+        boolean enabled();
+
+        /**
+         * How long a routed message's jobs and outcome may wait for the Kafka transaction that
+         * commits them with mail.route's commit point (dispatch.DispatchLoop).
+         */
+        @WithName("commit-interval")
+        @WithDefault("100ms")
+        java.time.Duration commitInterval();
+
+        /** At a rebalance or a stop, how long the loop waits for the messages being routed before it lets them go. */
+        @WithName("handoff-timeout")
+        @WithDefault("30s")
+        java.time.Duration handoffTimeout();
+
+        /** The dispatch loop's transactional id: unique per instance and stable across its restarts. */
+        @WithName("transactional-id")
+        @WithDefault("warmwire-delivery")
+        String transactionalId();
     }
 }

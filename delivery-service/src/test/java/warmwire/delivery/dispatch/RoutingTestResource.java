@@ -1,7 +1,6 @@
 package warmwire.delivery.dispatch;
 
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
-import io.smallrye.reactive.messaging.memory.InMemoryConnector;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
@@ -10,7 +9,7 @@ import warmwire.delivery.mx.TestDnsServer;
 
 /**
  * NAME
- *   RoutingTestResource - in-memory channels, a routes file and a loopback DNS server.
+ *   RoutingTestResource - a routes file and a loopback DNS server.
  * DESCRIPTION
  *   Routes: {@code local.test} to {@code [127.0.0.1]:2525}. DNS: {@code dns.test} MX 10
  *   {@code mx1.dns.test} (127.0.0.2); every other name NXDOMAIN.
@@ -32,8 +31,6 @@ public class RoutingTestResource implements QuarkusTestResourceLifecycleManager 
             throw new IllegalStateException(e);
         }
         Map<String, String> config = new HashMap<>();
-        config.putAll(InMemoryConnector.switchIncomingChannelsToInMemory("route"));
-        config.putAll(InMemoryConnector.switchOutgoingChannelsToInMemory("deliver", "outcome"));
         config.put("warmwire.routes-file", routes.toString());
         config.put("warmwire.dns.servers", dns.address());
         config.put("warmwire.dns.timeout", "2s");
@@ -43,7 +40,6 @@ public class RoutingTestResource implements QuarkusTestResourceLifecycleManager 
 
     @Override
     public void stop() {
-        InMemoryConnector.clear();
         if (dns != null) {
             dns.close();
         }

@@ -1,0 +1,121 @@
+package warmwire.delivery.dispatch;
+
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+import io.smallrye.common.annotation.Identifier;
+import jakarta.annotation.Priority;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import jakarta.inject.Inject;
+import jakarta.interceptor.Interceptor;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.jboss.logging.Logger;
+import warmwire.contracts.KafkaClients;
+import warmwire.contracts.Topics;
+import warmwire.delivery.DeliveryConfig;
+import warmwire.pipeline.ExactlyOnceLoop;
+import warmwire.pipeline.InFlightLimit;
+
+/**
+ * NAME
+ *   DispatchLoop - runs the mail.route hop: an {@link ExactlyOnceLoop} over the
+ *   {@link Dispatcher} with this service's Kafka clients.
+ * DESCRIPTION
+ *   The consumer: group {@value #GROUP}, read_committed, the connection settings of the
+ *   {@code kafka.*} keys ({@link KafkaClients#groupConsumer}). The producer: transactional id
+ *   {@code warmwire.routing.transactional-id} (stable per instance, so a restarted instance
+ *   aborts its predecessor's open transaction at once), acks=all, idempotent, lz4 (jobs carry
+ *   the message). Up to {@code warmwire.routing.concurrency} messages are routed at once per
+ *   poll, and fetching pauses while four times that many are routed and not committed.
+ *   Output waits at most {@code warmwire.routing.commit-interval} for its transaction.
+ *   {@code warmwire.routing.enabled=false} (unit tests) starts no loop.
+ */
+@ApplicationScoped
+public class DispatchLoop {
+    private static final Logger LOG = Logger.getLogger(DispatchLoop.class);
+    static final String GROUP = "warmwire-delivery";
+
+    @Inject
+    DeliveryConfig config;
+
+    @Inject
+    Dispatcher dispatcher;
+
+    @Inject
+    MeterRegistry registry;
+
+    @Inject
+    @Identifier("default-kafka-broker")
+    Map<String, Object> kafka;
+
+    private ExactlyOnceLoop<String, String> loop;
+    private Thread thread;
+
+    void onStart(@Observes StartupEvent ev) {
+        DeliveryConfig.Routing r = config.routing();
+        if (!r.enabled()) {
+            return;
+        }
+        int concurrency = Math.max(1, r.concurrency());
+        ExactlyOnceLoop.Settings settings = new ExactlyOnceLoop.Settings("warmwire-route", List.of(Topics.ROUTE),
+                r.commitInterval(), 2000, r.handoffTimeout(), 4096);
+        loop = new ExactlyOnceLoop<>(settings, () -> consumer(concurrency), () -> producer(r.transactionalId()), dispatcher,
+                new InFlightLimit(4 * concurrency), null);
+        ExactlyOnceLoop.Stats st = loop.stats();
+        FunctionCounter.builder("warmwire.route.transactions", st, ExactlyOnceLoop.Stats::transactions)
+                .description("Kafka transactions that committed routed jobs and outcomes with mail.route's commit points")
+                .register(registry);
+        FunctionCounter.builder("warmwire.route.transactions.failed", st, ExactlyOnceLoop.Stats::failed)
+                .description("routing transactions that failed (their output went in a later one)").register(registry);
+        FunctionCounter.builder("warmwire.route.records.skipped", st, ExactlyOnceLoop.Stats::skipped)
+                .description("mail.route records read again whose jobs an earlier owner had committed").register(registry);
+        thread = loop.start();
+        LOG.infof("dispatch loop: %s -> %s, %s; group %s, transactional id %s, %d routed at once, transactions every %s",
+                Topics.ROUTE, Topics.DELIVER, Topics.OUTCOME, GROUP, r.transactionalId(), concurrency, r.commitInterval());
+    }
+
+    void onStop(@Observes @Priority(Interceptor.Priority.PLATFORM_BEFORE) ShutdownEvent ev) {
+        if (loop == null) {
+            return;
+        }
+        loop.stop();
+        try {
+            thread.join(config.routing().handoffTimeout().toMillis() + 10_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private KafkaConsumer<String, String> consumer(int concurrency) {
+        Map<String, Object> p = KafkaClients.groupConsumer(kafka, GROUP, "warmwire-route");
+        p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, concurrency);
+        p.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 100);
+        return new KafkaConsumer<>(p, new StringDeserializer(), new StringDeserializer());
+    }
+
+    private KafkaProducer<String, String> producer(String transactionalId) {
+        Map<String, Object> p = new HashMap<>(KafkaClients.connection(kafka));
+        p.put(ProducerConfig.CLIENT_ID_CONFIG, transactionalId);
+        p.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, transactionalId);
+        p.put(ProducerConfig.ACKS_CONFIG, "all");
+        p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+        p.put(ProducerConfig.LINGER_MS_CONFIG, 5);
+        p.put(ProducerConfig.BATCH_SIZE_CONFIG, 524_288);
+        p.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
+        p.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, Topics.MAX_RECORD_BYTES);
+        p.put(ProducerConfig.BUFFER_MEMORY_CONFIG, 67_108_864L);
+        p.remove(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG);
+        p.remove(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG);
+        return new KafkaProducer<>(p, new StringSerializer(), new StringSerializer());
+    }
+}
