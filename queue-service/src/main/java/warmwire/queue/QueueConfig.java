@@ -117,9 +117,22 @@ public interface QueueConfig {
         @WithDefault("1000")
         int maxRecipients();
 
-        /** How long intake waits for the broker to acknowledge the records it forwards. */
-        @WithDefault("30s")
-        Duration sendTimeout();
+        /** Run the intake loop (mail.submit in); false: unit tests without a broker. */
+        @WithDefault("true")
+        boolean enabled();
+
+        /**
+         * How long a poll's forwarded mail may wait for the Kafka transaction that commits it with
+         * mail.submit's commit points (intake.IntakeLoop).
+         */
+        @WithName("commit-interval")
+        @WithDefault("100ms")
+        Duration commitInterval();
+
+        /** The intake loop's transactional id: unique per instance and stable across its restarts. */
+        @WithName("transactional-id")
+        @WithDefault("warmwire-queue-intake-${HOSTNAME:local}-${quarkus.http.port:8080}")
+        String transactionalId();
     }
 
     interface Tls {

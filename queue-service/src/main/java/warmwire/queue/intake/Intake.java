@@ -3,8 +3,6 @@ package warmwire.queue.intake;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.ObjectWriter;
-import io.smallrye.reactive.messaging.annotations.Blocking;
-import io.smallrye.reactive.messaging.kafka.KafkaRecordBatch;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.nio.charset.StandardCharsets;
@@ -14,12 +12,9 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.Collections;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.header.internals.RecordHeaders;
-import org.eclipse.microprofile.reactive.messaging.Incoming;
 import org.jboss.logging.Logger;
 import warmwire.contracts.Topics;
 import warmwire.contracts.outcome.DeliveryEvent;
@@ -27,85 +22,79 @@ import warmwire.contracts.outcome.Status;
 import warmwire.queue.QueueConfig;
 import warmwire.contracts.text.BoundedText;
 import warmwire.queue.index.QueueIndex;
-import warmwire.queue.kafka.Batches;
-import warmwire.queue.kafka.QueueProducer;
+import warmwire.pipeline.ExactlyOnceLoop;
 
 /**
  * NAME
- *   Intake - consumes mail.submit; forwards valid mail to mail.route, dead-letters the rest.
+ *   Intake - the work of the mail.submit hop: valid mail to mail.route, the rest dead-lettered.
  * DESCRIPTION
- *   Channel {@code submit} (in, mail.submit) is consumed in batches (one poll each). Each
- *   record is judged by {@link SubmissionValidator}, one after the other: an accepted message
- *   goes to mail.route (key = message id); a rejected record goes unchanged to mail.submit.dlq
- *   (same key, the reason in the {@value Topics#HEADER_REJECT_REASON} header and its origin
- *   {@code <topic>/<partition>/<offset>} in {@code warmwire-source}) with one {@code rejected}
- *   event per readable recipient on mail.events.
- *   All records of the batch go out through the one {@link QueueProducer} together; the batch
- *   is acknowledged - and so its offsets become committable - only after the broker
- *   acknowledged every one of them (DESIGN.md principle 1); a failed send nacks it and the
- *   channel's failure strategy stops consumption rather than lose it. Batches of different
- *   polls may be judged at the same time on the {@code intake} worker pool; the throttled
- *   commit strategy commits up to the lowest unfinished offset.
+ *   The intake loop (an {@link ExactlyOnceLoop}, {@link IntakeLoop}) hands each poll's
+ *   mail.submit records here. Each record is judged by {@link SubmissionValidator}, one after
+ *   the other: an accepted message goes to mail.route (key = message id); a rejected record
+ *   goes unchanged to mail.submit.dlq (same key, the reason in the
+ *   {@value Topics#HEADER_REJECT_REASON} header and its origin {@code <topic>/<partition>/<offset>}
+ *   in {@code warmwire-source}) with one {@code rejected} event per readable recipient on
+ *   mail.events. The loop commits a poll's records with its commit points in one Kafka
+ *   transaction: a submission is forwarded exactly once, across crashes.
+ *   Client ids are claimed in the queue index for the whole poll at once ({@link DuplicateIds}:
+ *   one read, one write), so a re-submission of an id is refused; the queue-index entries of
+ *   messages without a client id go in one asynchronous write.
  *   A message without a client id gets {@code <base36 record time>.<partition>.<offset>}, which
  *   is the same on every redelivery of that record.
  */
 @ApplicationScoped
-public class Intake {
+public class Intake implements ExactlyOnceLoop.Work<String, String> {
     private static final Logger LOG = Logger.getLogger(Intake.class);
     private static final byte[] NO_REASON = new byte[0];
 
     private final ObjectWriter writer;
     private final SubmissionValidator validator;
     private final QueueIndex index;
-    private final QueueProducer producer;
 
     @Inject
     DuplicateIds ids;
 
     @Inject
-    public Intake(ObjectMapper mapper, QueueConfig config, QueueIndex index, QueueProducer producer) {
+    public Intake(ObjectMapper mapper, QueueConfig config, QueueIndex index) {
         this.writer = mapper.writer();
         this.index = index;
-        this.producer = producer;
         this.validator = new SubmissionValidator(mapper, config.intake().maxMessageSize(),
                 config.intake().maxRecipients(), config.tls().level());
     }
 
-    @Incoming("submit")
-    @Blocking(value = "intake", ordered = false)
-    public CompletionStage<Void> onSubmit(KafkaRecordBatch<String, String> batch) {
-        return Batches.settle(batch, publish(Batches.records(batch)));
-    }
-
-    /**
-     * Publishes what the submissions cause; the result completes when the broker has
-     * acknowledged all of it, or fails (nothing of the batch may then be acknowledged).
-     */
-    CompletableFuture<Void> publish(Iterable<ConsumerRecord<String, String>> batch) {
-        List<ProducerRecord<String, String>> out;
+    /** One poll: every record's output, reported at once (validation is synchronous). */
+    @Override
+    public void start(List<ConsumerRecord<String, String>> batch, ExactlyOnceLoop.Results<String> results) {
         QueueIndex.Batch writes = index.batch();
+        List<List<ProducerRecord<String, String>>> out;
         try {
-            out = records(batch, writes, Instant.now());
-        } catch (Exception e) {
-            LOG.errorf(e, "intake batch not forwarded; it stays uncommitted");
-            return CompletableFuture.failedFuture(e);
+            out = perRecord(batch, writes, Instant.now());
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("intake batch not forwarded: " + e, e);
         }
         writes.flush();
-        return producer.sendAll(out);
+        for (int i = 0; i < batch.size(); i++) {
+            results.finished(batch.get(i), out.get(i));
+        }
     }
 
     /** The records a batch of submissions causes, in input order; index writes go to {@code writes}. */
-    List<ProducerRecord<String, String>> records(Iterable<ConsumerRecord<String, String>> batch,
-                                                 QueueIndex.Batch writes, Instant now) throws JsonProcessingException {
-        List<ProducerRecord<String, String>> out = new ArrayList<>();
-        List<ConsumerRecord<String, String>> records = new ArrayList<>();
+    List<ProducerRecord<String, String>> records(List<ConsumerRecord<String, String>> batch, QueueIndex.Batch writes,
+                                                 Instant now) throws JsonProcessingException {
+        List<ProducerRecord<String, String>> flat = new ArrayList<>();
+        perRecord(batch, writes, now).forEach(flat::addAll);
+        return flat;
+    }
+
+    /** Per submission of the batch (in input order), the records it causes; index writes go to {@code writes}. */
+    List<List<ProducerRecord<String, String>>> perRecord(List<ConsumerRecord<String, String>> records,
+                                                         QueueIndex.Batch writes, Instant now) throws JsonProcessingException {
         List<Verdict> verdicts = new ArrayList<>();
         List<String> clientIds = new ArrayList<>();
         List<Map.Entry<String, String>> holds = new ArrayList<>();
-        for (ConsumerRecord<String, String> r : batch) {
+        for (ConsumerRecord<String, String> r : records) {
             String assignedId = assignedId(r);
             Verdict verdict = validator.judge(r.value(), assignedId, now);
-            records.add(r);
             verdicts.add(verdict);
             if (verdict instanceof Verdict.Accepted a && !a.message().id().equals(assignedId)) {
                 clientIds.add(a.message().id());
@@ -116,9 +105,12 @@ public class Intake {
         Map<String, String> seen = new HashMap<>(ids == null ? Map.of() : ids.known(clientIds));
         heldElsewhere.forEach(seen::putIfAbsent);
         Map<String, String> claims = new HashMap<>();
+        List<List<ProducerRecord<String, String>>> all = new ArrayList<>(records.size());
         for (int i = 0; i < records.size(); i++) {
             ConsumerRecord<String, String> r = records.get(i);
             Verdict verdict = verdicts.get(i);
+            List<ProducerRecord<String, String>> out = new ArrayList<>(2);
+            all.add(out);
             if (verdict instanceof Verdict.Accepted a) {
                 String id = a.message().id();
                 if (ids != null && !id.equals(assignedId(r))) {
@@ -140,7 +132,7 @@ public class Intake {
         if (ids != null) {
             ids.claim(claims, holds);
         }
-        return out;
+        return all;
     }
 
     /** A re-submission of an id accepted from another record: to the DLQ with the reason, no event. */

@@ -4,7 +4,6 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
-import io.smallrye.common.annotation.Identifier;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
@@ -17,25 +16,17 @@ import java.util.Map;
 import java.util.Set;
 import java.util.function.Supplier;
 import org.apache.kafka.clients.consumer.Consumer;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
-import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
-import org.apache.kafka.common.serialization.StringDeserializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.jboss.logging.Logger;
-import warmwire.contracts.KafkaClients;
 import warmwire.contracts.Topics;
 import warmwire.queue.QueueConfig;
-import warmwire.queue.kafka.ProducerSettings;
-import warmwire.queue.kafka.QueueProducer;
+import warmwire.queue.kafka.LoopClients;
 
 /**
  * NAME
@@ -78,11 +69,7 @@ public class OutcomeLoop {
     QueueConfig config;
 
     @Inject
-    ProducerSettings producerSettings;
-
-    @Inject
-    @Identifier("default-kafka-broker")
-    Map<String, Object> kafka;
+    LoopClients clients;
 
     @Inject
     MeterRegistry registry;
@@ -115,22 +102,11 @@ public class OutcomeLoop {
     }
 
     private Consumer<String, String> consumer(String id) {
-        Map<String, Object> p = KafkaClients.groupConsumer(kafka, GROUP, id);
-        p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, config.outcome().maxPollRecords());
-        return new KafkaConsumer<>(p, new StringDeserializer(), new StringDeserializer());
+        return clients.consumer(GROUP, id, config.outcome().maxPollRecords());
     }
 
     private Producer<String, String> producer(String id) {
-        Map<String, Object> p = KafkaClients.connection(kafka);
-        p.putAll(QueueProducer.properties(producerSettings, String.valueOf(kafka.get("bootstrap.servers"))));
-        p.put(ProducerConfig.CLIENT_ID_CONFIG, id);
-        p.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, id);
-        int timeout = (int) config.outcome().transactionTimeout().toMillis();
-        p.put(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, timeout);
-        // a blocked initTransactions/commitTransaction gives up within the transaction timeout
-        // and the worker starts over with a new producer
-        p.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, timeout);
-        return new KafkaProducer<>(p, new StringSerializer(), new StringSerializer());
+        return clients.producer(id);
     }
 
     /** Counters shared by the workers. */

@@ -14,7 +14,6 @@ import org.infinispan.client.hotrod.RemoteCache;
 import org.junit.jupiter.api.Test;
 import warmwire.contracts.Topics;
 import warmwire.queue.kafka.Fixtures;
-import warmwire.queue.kafka.QueueProducer;
 
 class DuplicateIdsTest {
     private final Fixtures.MapCache index = new Fixtures.MapCache();
@@ -39,8 +38,7 @@ class DuplicateIdsTest {
     @Test
     void aResubmittedIdGoesToTheDlqOnceAcceptedTheSameRecordAgainPasses() throws Exception {
         RemoteCache<String, String> remote = cache();
-        Intake intake = new Intake(Fixtures.mapper(), Fixtures.config(), new Fixtures.Cache(false).index(),
-                new QueueProducer(Fixtures.producer()));
+        Intake intake = new Intake(Fixtures.mapper(), Fixtures.config(), new Fixtures.Cache(false).index());
         intake.ids = new DuplicateIds(remote, Fixtures.config(), Fixtures.mapper());
         Instant now = Instant.now();
 
@@ -66,8 +64,7 @@ class DuplicateIdsTest {
 
     @Test
     void anIdAnotherBatchIsAcceptingNowIsADuplicate() throws Exception {
-        Intake intake = new Intake(Fixtures.mapper(), Fixtures.config(), new Fixtures.Cache(false).index(),
-                new QueueProducer(Fixtures.producer()));
+        Intake intake = new Intake(Fixtures.mapper(), Fixtures.config(), new Fixtures.Cache(false).index());
         intake.ids = new DuplicateIds(cache(), Fixtures.config(), Fixtures.mapper());
         // another worker holds c2 (its claim not yet in the index)
         var other = List.of(Map.entry("c2", "mail.submit/1/5"));
@@ -83,8 +80,7 @@ class DuplicateIdsTest {
     void anEntryWithoutASourceClaimsTheId() throws Exception {
         RemoteCache<String, String> remote = cache();
         store.put("m:c3", "{\"id\":\"c3\",\"recipients\":[\"a@x.test\"]}");
-        Intake intake = new Intake(Fixtures.mapper(), Fixtures.config(), new Fixtures.Cache(false).index(),
-                new QueueProducer(Fixtures.producer()));
+        Intake intake = new Intake(Fixtures.mapper(), Fixtures.config(), new Fixtures.Cache(false).index());
         intake.ids = new DuplicateIds(remote, Fixtures.config(), Fixtures.mapper());
         var out = intake.records(List.of(rec(3, submission("c3"))), new Fixtures.Cache(false).index().batch(), Instant.now());
         assertEquals(0, to(out, Topics.ROUTE).size(), "an id the index knows without a source is taken");

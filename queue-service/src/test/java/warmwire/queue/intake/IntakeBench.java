@@ -12,7 +12,7 @@ public final class IntakeBench {
 
     public static warmwire.queue.kafka.BatchPath path(ObjectMapper mapper, QueueIndex index,
                                            QueueProducer producer) {
-        Intake intake = new Intake(mapper, Fixtures.config(), index, producer);
-        return batch -> intake.publish(batch).join();
+        Intake intake = new Intake(mapper, Fixtures.config(), index);
+        return batch -> producer.sendAll(intake.records(batch, index.batch(), java.time.Instant.now())).join();
     }
 }

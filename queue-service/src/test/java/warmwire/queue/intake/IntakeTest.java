@@ -6,18 +6,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.producer.MockProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.errors.NotLeaderOrFollowerException;
 import org.junit.jupiter.api.Test;
 import warmwire.contracts.Topics;
 import warmwire.contracts.mail.QueuedMessage;
-import warmwire.queue.kafka.Batches;
 import warmwire.queue.kafka.Fixtures;
-import warmwire.queue.kafka.QueueProducer;
 
 class IntakeTest {
     private static final long T = 1_764_324_000_000L;
@@ -33,18 +29,20 @@ class IntakeTest {
 
     @Test
     void aBatchForwardsValidMailAndDeadLettersTheRest() throws Exception {
-        MockProducer<String, String> kafka = Fixtures.producer();
         Fixtures.Cache cache = new Fixtures.Cache(false);
-        Intake intake = new Intake(mapper, Fixtures.config(), cache.index(), new QueueProducer(kafka));
-        Fixtures.Acks batch = new Fixtures.Acks();
-        CompletableFuture<Void> settled = Batches.settle(batch.message, intake.publish(List.of(
+        Intake intake = new Intake(mapper, Fixtures.config(), cache.index());
+        List<ConsumerRecord<String, String>> poll = List.of(
                 in(3, 40, "k1", "{\"id\":\"c-1\",\"from\":\"a@b.test\",\"to\":[\"d@e.test\"],\"content\":\"x\"}"),
                 in(3, 41, "k2", "{not json"),
                 in(3, 42, null, "{\"from\":\"a@b.test\",\"to\":[\"d@e.test\",\"f@e.test\"],\"content\":\"y\"}"),
-                in(3, 43, "k4", "{\"id\":\"c-4\",\"from\":\"a@b.test\",\"to\":[\"ok@e.test\",\"bad\"],\"content\":\"x\"}"))))
-                .toCompletableFuture();
-
-        List<ProducerRecord<String, String>> sent = kafka.history();
+                in(3, 43, "k4", "{\"id\":\"c-4\",\"from\":\"a@b.test\",\"to\":[\"ok@e.test\",\"bad\"],\"content\":\"x\"}"));
+        List<ProducerRecord<String, String>> sent = new ArrayList<>();
+        List<Long> finished = new ArrayList<>();
+        intake.start(poll, (r, out) -> {
+            finished.add(r.offset());
+            sent.addAll(out);
+        });
+        assertEquals(List.of(40L, 41L, 42L, 43L), finished, "every record of the poll is finished, in order");
         // in input order: route c-1; dlq + 1 event for the unreadable record; route for the
         // id-less message; dlq + 2 events for c-4
         assertEquals(List.of(Topics.ROUTE, Topics.SUBMIT_DLQ, Topics.EVENTS, Topics.ROUTE, Topics.SUBMIT_DLQ,
@@ -83,30 +81,6 @@ class IntakeTest {
         assertEquals(1, cache.putAlls.size());
         assertEquals(java.util.Set.of("m:c-1", "m:" + assigned), cache.putAlls.get(0).keySet());
 
-        for (int i = 1; i < sent.size(); i++) {
-            assertTrue(kafka.completeNext());
-            assertEquals(0, batch.acks.get(), "acked before all sends were acknowledged");
-        }
-        assertTrue(kafka.completeNext());
-        settled.join();
-        assertEquals(1, batch.acks.get());
-        assertEquals(0, batch.nacks.get());
-    }
-
-    @Test
-    void aFailedSendNacksTheBatchAndNothingIsAcked() {
-        MockProducer<String, String> kafka = Fixtures.producer();
-        Intake intake = new Intake(mapper, Fixtures.config(), new Fixtures.Cache(true).index(), new QueueProducer(kafka));
-        Fixtures.Acks batch = new Fixtures.Acks();
-        CompletableFuture<Void> settled = Batches.settle(batch.message, intake.publish(List.of(
-                in(0, 1, null, "{\"from\":\"a@b.test\",\"to\":[\"d@e.test\"],\"content\":\"x\"}"),
-                in(0, 2, null, "{\"from\":\"a@b.test\",\"to\":[\"d@e.test\"],\"content\":\"y\"}"))))
-                .toCompletableFuture();
-        assertTrue(kafka.errorNext(new NotLeaderOrFollowerException("moved")));
-        assertTrue(kafka.completeNext());
-        settled.join();
-        assertEquals(0, batch.acks.get());
-        assertEquals(1, batch.nacks.get());
     }
 
     @Test
