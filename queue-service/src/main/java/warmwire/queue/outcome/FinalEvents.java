@@ -22,10 +22,11 @@ import warmwire.queue.index.QueueIndex;
  * NAME
  *   FinalEvents - which recipients already have their final event on mail.events.
  * DESCRIPTION
- *   Exactly one final event (delivered, bounced, expired) per recipient, across crashes: a job
- *   redelivered after a tls-session-service crash produces a second outcome for recipients
- *   already reported, and an outcome batch read again after a queue-service crash would publish
- *   its events again. Before publishing, {@link #known} asks the queue index (Infinispan, through
+ *   Exactly one final event (delivered, bounced, expired) per recipient, across crashes. Every
+ *   hop commits its output with its input in one Kafka transaction, so a first attempt's outcome
+ *   exists once; a retried attempt can come twice (the retry scheduler forwards at least once),
+ *   so the final events of retried attempts are checked (OutcomeReporter#finalKeys). Before
+ *   publishing, {@link #claim} asks the queue index (Infinispan, through
  *   {@link IndexMarks}) which of a batch's recipients already have a final event
  *   ({@code f:<id>:<recipient>}); their final events are dropped and counted. After the broker
  *   acknowledged a batch, {@link #mark} writes its final events (asynchronously) as those

@@ -174,7 +174,7 @@ public class OutcomeReporter {
     }
 
     /** A record of the batch and its outcome, valid for mail.outcome. */
-    private record Read(ConsumerRecord<String, String> record, DeliveryOutcome outcome) {
+    record Read(ConsumerRecord<String, String> record, DeliveryOutcome outcome) {
     }
 
     /**
@@ -227,11 +227,22 @@ public class OutcomeReporter {
                 reason, r.value(), now));
     }
 
-    /** The final-event names ({@link FinalEvents#key}) the outcomes carry. */
-    private static List<String> finalKeys(List<Read> outcomes) {
+    /**
+     * The final-event names ({@link FinalEvents#key}) to check, of the outcomes of retried
+     * attempts only. A first attempt's outcome exists once: intake, routing and delivery each
+     * commit their output with their input in one Kafka transaction (pipeline.ExactlyOnceLoop),
+     * and this loop too, so no hop makes a second job or outcome of it, and checking it would
+     * cost an Infinispan read per batch for nothing. A retried attempt can come twice: the retry
+     * scheduler forwards at least once (a crash between its forward and its commit, a retry-now
+     * forward it forgot at a restart), so its final events are checked against the marks.
+     */
+    static List<String> finalKeys(List<Read> outcomes) {
         List<String> keys = new ArrayList<>();
         for (Read read : outcomes) {
             DeliveryOutcome o = read.outcome();
+            if (o.attempt() <= 1) {
+                continue;
+            }
             for (RecipientResult rr : o.results()) {
                 if (rr.status() != null && rr.status().isFinal()) {
                     keys.add(FinalEvents.key(o.messageId(), rr.recipient()));

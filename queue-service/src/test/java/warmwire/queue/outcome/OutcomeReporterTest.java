@@ -27,6 +27,7 @@ import warmwire.contracts.outcome.DeliveryOutcome;
 import warmwire.contracts.outcome.RecipientResult;
 import warmwire.contracts.outcome.SmtpReply;
 import warmwire.contracts.outcome.Status;
+import warmwire.queue.index.QueueIndex;
 import warmwire.queue.kafka.Batches;
 import warmwire.queue.kafka.Fixtures;
 import warmwire.queue.kafka.QueueProducer;
@@ -191,5 +192,22 @@ class OutcomeReporterTest {
         }
         settled.join();
         assertEquals(1, batch.acks.get());
+    }
+
+    @Test
+    void onlyRetriedAttemptsAreCheckedForFinalEventsPublishedBefore() throws Exception {
+        Fixtures.MapCache cache = new Fixtures.MapCache();
+        cache.store.put("f:m1:a@x.test", "{}"); // as if published before
+        cache.store.put("f:m2:b@x.test", "{}");
+        OutcomeReporter reporter = new OutcomeReporter(mapper, new QueueIndex(cache.remote, mapper, Fixtures.config()),
+                Fixtures.config(), new QueueProducer(Fixtures.producer()));
+        reporter.finals = new FinalEvents(cache.remote, Fixtures.config());
+        DeliveryOutcome first = outcome("m1", null, ok("a@x.test")); // attempt 1: exactly once upstream, not checked
+        DeliveryOutcome retried = new DeliveryOutcome("m2", "m2/2/x.test:25/may", 2, "x.test:25/may", "x.test[127.0.0.1]:25",
+                List.of(ok("b@x.test")), null, 1, Delays.NONE, Instant.now());
+        OutcomeReporter.Prepared p = reporter.prepare(List.of(in(1, first), in(2, retried)), Instant.now());
+        List<String> ids = to(p.records(), Topics.EVENTS).stream().map(ProducerRecord::key).toList();
+        assertEquals(List.of("m1"), ids, "the retried attempt's event was published before: dropped");
+        p.abandoned();
     }
 }
