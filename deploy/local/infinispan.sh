@@ -29,6 +29,7 @@
 #   WARMWIRE_INFINISPAN_JGROUPS_PORT  JGroups TCP port (7800); failure
 #                                     detection uses this + 50000
 #   WARMWIRE_INFINISPAN_XMX           heap (512m)
+#   WARMWIRE_INFINISPAN_JVM_OPTS      further JVM flags of the server, split at spaces
 #   WARMWIRE_INFINISPAN_USER          user name (warmwire)
 #   WARMWIRE_INFINISPAN_PASSWORD      password (generated)
 #   WARMWIRE_STATE_DIR, WARMWIRE_START_TIMEOUT, WARMWIRE_STOP_TIMEOUT,
@@ -45,6 +46,7 @@ HERE=$WW_ROOT/deploy/local/infinispan
 PORT=${WARMWIRE_INFINISPAN_PORT:-11222}
 JGROUPS_PORT=${WARMWIRE_INFINISPAN_JGROUPS_PORT:-7800}
 XMX=${WARMWIRE_INFINISPAN_XMX:-512m}
+read -r -a JVM_OPTS <<<"${WARMWIRE_INFINISPAN_JVM_OPTS:-}"
 
 DIR=$WW_STATE/infinispan
 LIB=$DIR/lib
@@ -144,7 +146,7 @@ cmd_start() {
         ww_rotate_log "$LOG"
         ww_start_java infinispan "$PIDFILE" "$LOG" \
             "-Xmx$XMX" -XX:+ExitOnOutOfMemoryError -Djava.awt.headless=true \
-            -Djava.net.preferIPv4Stack=true -Djgroups.join_timeout=300 \
+            -Djava.net.preferIPv4Stack=true -Djgroups.join_timeout=300 "${JVM_OPTS[@]}" \
             "-Dwarmwire.jgroups.port=$JGROUPS_PORT" \
             "-Dinfinispan.server.home.path=$SERVER_HOME" \
             "-Dinfinispan.server.root.path=$SERVER_ROOT" \

@@ -80,7 +80,25 @@ public final class ExactlyOnceLoop<V, O> implements Runnable {
     /** Where the work reports a record's output. */
     public interface Results<O> {
         /** {@code record} is done; {@code out} (possibly empty) is what it causes. */
-        void finished(ConsumerRecord<?, ?> record, List<ProducerRecord<String, O>> out);
+        default void finished(ConsumerRecord<?, ?> record, List<ProducerRecord<String, O>> out) {
+            finished(record, out, null);
+        }
+
+        /**
+         * {@code record} is done, and {@code settled} (may be null) learns whether its output was
+         * committed or dropped (partition revoked, loop restarted): exactly one call, on the
+         * loop's thread.
+         */
+        void finished(ConsumerRecord<?, ?> record, List<ProducerRecord<String, O>> out, Settled settled);
+    }
+
+    /** What became of a record's output. */
+    public interface Settled {
+        /** Committed in a transaction with its input's commit point. */
+        void committed();
+
+        /** Dropped: not committed here (its input is redone by whoever owns it next). */
+        void dropped();
     }
 
     /** The hop's side of a rebalance (all optional). Called on the loop's thread. */
@@ -110,6 +128,12 @@ public final class ExactlyOnceLoop<V, O> implements Runnable {
         volatile long skipped;
         volatile long records;
         volatile long truncations;
+        volatile long producers;
+
+        /** Transactional producers started (one at the start, one more after each failure that needed a new one). */
+        public long producers() {
+            return producers;
+        }
 
         /** Transactions committed. */
         public long transactions() {
@@ -162,7 +186,19 @@ public final class ExactlyOnceLoop<V, O> implements Runnable {
     private long txnSeq;
 
     /** A record that is done: its output, where it came from, and the assignment it was started under. */
-    private record Finished<O>(long gen, TopicPartition partition, long offset, List<ProducerRecord<String, O>> out, long size) {
+    private record Finished<O>(long gen, TopicPartition partition, long offset, List<ProducerRecord<String, O>> out, long size,
+                               Settled settled) {
+        void committed() {
+            if (settled != null) {
+                settled.committed();
+            }
+        }
+
+        void dropped() {
+            if (settled != null) {
+                settled.dropped();
+            }
+        }
     }
 
     public ExactlyOnceLoop(Settings settings, Supplier<Consumer<String, V>> consumers, Supplier<Producer<String, O>> producers,
@@ -246,6 +282,7 @@ public final class ExactlyOnceLoop<V, O> implements Runnable {
                 throw e;
             }
             producer = p;
+            stats.producers++;
         }
         if (consumer == null) {
             points = new CommitPoints(settings.metadataBytes());
@@ -294,10 +331,10 @@ public final class ExactlyOnceLoop<V, O> implements Runnable {
         for (ConsumerRecord<String, V> r : todo) {
             gens.put(r, assignment.get(new TopicPartition(r.topic(), r.partition())));
         }
-        work.start(todo, (r, out) -> {
+        work.start(todo, (r, out, settled) -> {
             Long gen = gens.get(r);
             finished.add(new Finished<>(gen == null ? -1 : gen, new TopicPartition(r.topic(), r.partition()), r.offset(),
-                    out == null ? List.of() : out, Math.max(0, r.serializedValueSize())));
+                    out == null ? List.of() : out, Math.max(0, r.serializedValueSize()), settled));
         });
     }
 
@@ -313,6 +350,8 @@ public final class ExactlyOnceLoop<V, O> implements Runnable {
                     waitingSince = System.nanoTime();
                 }
                 waiting.add(f);
+            } else {
+                f.dropped();
             }
             f = finished.poll();
         }
@@ -339,7 +378,7 @@ public final class ExactlyOnceLoop<V, O> implements Runnable {
         }
         Map<TopicPartition, CommitPoints.Commit> next = points.commits();
         if (batch.isEmpty() && next.isEmpty()) {
-            waiting.clear();
+            dropAll(waiting);
             return;
         }
         long seq = ++txnSeq;
@@ -365,6 +404,7 @@ public final class ExactlyOnceLoop<V, O> implements Runnable {
                 for (Finished<O> f : batch) {
                     points.unfinished(f.partition(), f.offset());
                 }
+                waitingSince = System.nanoTime(); // the next try after a commit interval
                 return;
             }
         }
@@ -372,11 +412,25 @@ public final class ExactlyOnceLoop<V, O> implements Runnable {
         stats.records += batch.size();
         stats.truncations = points.truncations();
         points.committed(next);
-        waiting.removeAll(batch);
-        waiting.removeIf(f -> !points.owns(f.partition()));
-        if (!waiting.isEmpty()) {
-            waitingSince = System.nanoTime();
+        for (Finished<O> f : batch) {
+            f.committed();
         }
+        // what was waiting and is not in the batch belongs to partitions no longer owned
+        if (waiting.size() != batch.size()) {
+            for (Finished<O> f : waiting) {
+                if (!points.owns(f.partition())) {
+                    f.dropped();
+                }
+            }
+        }
+        waiting.clear();
+    }
+
+    private void dropAll(List<Finished<O>> fs) {
+        for (Finished<O> f : fs) {
+            f.dropped();
+        }
+        fs.clear();
     }
 
     /** The metadata of a commit, tagged with the transaction's sequence (so a commit can be recognised). */
@@ -413,6 +467,7 @@ public final class ExactlyOnceLoop<V, O> implements Runnable {
             throw e;
         }
         producer = p;
+        stats.producers++;
         if (commits.isEmpty()) {
             return false;
         }
@@ -472,7 +527,7 @@ public final class ExactlyOnceLoop<V, O> implements Runnable {
     /** New clients from scratch: work still in flight belongs to the old ones, and its output is dropped when it ends. */
     private void restart() {
         assignment.clear();
-        waiting.clear();
+        dropAll(waiting);
         inFlight.clear();
         closeClients();
     }
@@ -586,7 +641,13 @@ public final class ExactlyOnceLoop<V, O> implements Runnable {
                 inFlight.remove(tp);
                 assignment.remove(tp);
             }
-            waiting.removeIf(f -> gone.contains(f.partition()));
+            waiting.removeIf(f -> {
+                if (gone.contains(f.partition())) {
+                    f.dropped();
+                    return true;
+                }
+                return false;
+            });
         }
 
         private int inFlightOf(Set<TopicPartition> ps) {

@@ -239,4 +239,57 @@ class ExactlyOnceLoopTest {
         loop.step();
         assertFalse(consumer.paused().contains(P0), "a slot is free again");
     }
+
+    @Test
+    void aFencedProducerMakesTheLoopStartOverWithNewClientsAndTheRecordIsDoneAgain() throws Exception {
+        MockProducer<String, String> first = new MockProducer<>(true, null, new StringSerializer(), new StringSerializer());
+        MockProducer<String, String> second = new MockProducer<>(true, null, new StringSerializer(), new StringSerializer());
+        List<MockProducer<String, String>> producers = new CopyOnWriteArrayList<>(List.of(first, second));
+        MockConsumer<String, String> again = new MockConsumer<>("earliest");
+        List<MockConsumer<String, String>> consumers = new CopyOnWriteArrayList<>(List.of(consumer, again));
+        List<ProducerRecord<String, String>> outputs = new CopyOnWriteArrayList<>();
+        ExactlyOnceLoop.Settings s = new ExactlyOnceLoop.Settings("test-loop", List.of(IN), Duration.ZERO, 1000,
+                Duration.ofSeconds(1), 4096);
+        ExactlyOnceLoop<String, String> loop = new ExactlyOnceLoop<>(s, () -> consumers.remove(0), () -> producers.remove(0),
+                (records, results) -> records.forEach(r -> results.finished(r, List.of(new ProducerRecord<>(OUT, "k", "done " + r.value())))),
+                new InFlightLimit(100), null);
+        assign(List.of(P0), List.of(record(P0, 0, "a")));
+        again.schedulePollTask(() -> {
+            again.updateBeginningOffsets(Map.of(P0, 0L));
+            again.rebalance(List.of(P0));
+            again.addRecord(record(P0, 0, "a"));
+        });
+        first.commitTransactionException = new org.apache.kafka.common.errors.ProducerFencedException("another process took the id");
+        Thread t = loop.start();
+        long end = System.nanoTime() + 10_000_000_000L;
+        while (second.history().isEmpty() && System.nanoTime() < end) {
+            Thread.sleep(20);
+        }
+        loop.stop();
+        t.join(5000);
+        assertEquals(List.of(), first.history(), "nothing committed by the fenced producer");
+        assertEquals(List.of("done a"), second.history().stream().map(ProducerRecord::value).toList(),
+                "the new clients read the record again and committed its output once");
+        assertEquals(2, loop.stats().producers());
+        assertTrue(consumer.closed(), "the old consumer was closed");
+    }
+
+    @Test
+    void aBrokerThatDoesNotAnswerAtStartIsTriedAgainWithANewProducer() throws Exception {
+        MockProducer<String, String> down = new MockProducer<>(true, null, new StringSerializer(), new StringSerializer());
+        down.initTransactionException = new TimeoutException("no broker");
+        List<MockProducer<String, String>> producers = new CopyOnWriteArrayList<>(List.of(down, producer));
+        ExactlyOnceLoop.Settings s = new ExactlyOnceLoop.Settings("test-loop", List.of(IN), Duration.ZERO, 1000,
+                Duration.ofSeconds(1), 4096);
+        ExactlyOnceLoop<String, String> loop = new ExactlyOnceLoop<>(s, () -> consumer, () -> producers.remove(0),
+                (records, results) -> records.forEach(r -> results.finished(r, List.of())), new InFlightLimit(100), null);
+        try {
+            loop.step();
+        } catch (TimeoutException expected) {
+            // run() would pause a second and start over
+        }
+        assertTrue(down.closed(), "the producer that could not start is closed");
+        loop.step();
+        assertTrue(producer.transactionInitialized(), "the next producer started");
+    }
 }

@@ -42,9 +42,17 @@ public interface QueueConfig {
 
     /** The outcome path ({@code warmwire.queue.outcome.OutcomeLoop}). */
     interface Outcome {
-        /** Consumer threads, each with its own transactional producer (0: none, unit tests). */
-        @WithDefault("2")
+        /** Loops (consumer threads), each with its own transactional producer (0: none, unit tests). */
+        @WithDefault("1")
         int consumers();
+
+        /**
+         * How long a poll's events, retries and DSNs may wait for the Kafka transaction that
+         * commits them with mail.outcome's commit points (outcome.OutcomeLoop).
+         */
+        @WithName("commit-interval")
+        @WithDefault("100ms")
+        Duration commitInterval();
 
         /**
          * Transactional id prefix of this instance; thread n uses {@code <prefix>-n}. Must be
@@ -59,7 +67,7 @@ public interface QueueConfig {
         @WithDefault("30s")
         Duration transactionTimeout();
 
-        /** Outcome records per poll, so per transaction. */
+        /** Outcome records per poll. */
         @WithName("max-poll-records")
         @WithDefault("500")
         int maxPollRecords();

@@ -46,7 +46,7 @@ class DispatcherTest {
     /** Routes one mail.route record; the output goes to the lists above. */
     private void send(String json) {
         ConsumerRecord<String, String> r = new ConsumerRecord<>(Topics.ROUTE, 0, offset++, "k", json);
-        dispatcher.start(List.of(r), (rec, out) -> {
+        dispatcher.start(List.of(r), (rec, out, settled) -> {
             for (ProducerRecord<String, String> p : out) {
                 switch (p.topic()) {
                     case Topics.DELIVER -> deliver.add(p);

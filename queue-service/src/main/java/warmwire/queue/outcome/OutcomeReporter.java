@@ -10,6 +10,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
 import java.util.List;
@@ -34,6 +35,7 @@ import warmwire.queue.index.QueueIndex;
 import warmwire.queue.kafka.QueueProducer;
 import warmwire.queue.retry.Backoff;
 import warmwire.queue.retry.OutcomePlan;
+import warmwire.pipeline.ExactlyOnceLoop;
 
 /**
  * NAME
@@ -60,7 +62,7 @@ import warmwire.queue.retry.OutcomePlan;
  *   the batch is published ({@link FinalEvents#mark}), which are the index's final states too.
  */
 @ApplicationScoped
-public class OutcomeReporter {
+public class OutcomeReporter implements ExactlyOnceLoop.Work<String, String> {
     private static final Logger LOG = Logger.getLogger(OutcomeReporter.class);
     private static final Logger DELIVERY_LOG = Logger.getLogger("warmwire.delivery");
 
@@ -95,24 +97,32 @@ public class OutcomeReporter {
     }
 
     /**
-     * What one batch of outcomes causes: its records, in input order, and its hold on the final
-     * events among them. Exactly one of {@link #published} and {@link #abandoned} must follow.
+     * What one batch of outcomes causes: each input record's records, and the batch's hold on the
+     * final events among them. Exactly one of {@link #published} and {@link #abandoned} must
+     * follow (or {@link #settledAfter} does it).
      */
     public final class Prepared {
-        private final List<ProducerRecord<String, String>> records;
+        private final Map<ConsumerRecord<String, String>, List<ProducerRecord<String, String>>> byRecord;
         private final Map<String, String> marks;
         private final FinalEvents.Claim claim; // null without FinalEvents (record-path tests)
 
-        private Prepared(List<ProducerRecord<String, String>> records, Map<String, String> marks,
-                         FinalEvents.Claim claim) {
-            this.records = records;
+        private Prepared(Map<ConsumerRecord<String, String>, List<ProducerRecord<String, String>>> byRecord,
+                         Map<String, String> marks, FinalEvents.Claim claim) {
+            this.byRecord = byRecord;
             this.marks = marks;
             this.claim = claim;
         }
 
-        /** The records to publish. */
+        /** The records to publish, all of the batch. */
         public List<ProducerRecord<String, String>> records() {
-            return records;
+            List<ProducerRecord<String, String>> all = new ArrayList<>();
+            byRecord.values().forEach(all::addAll);
+            return all;
+        }
+
+        /** The records one input record causes. */
+        public List<ProducerRecord<String, String>> recordsOf(ConsumerRecord<String, String> in) {
+            return byRecord.getOrDefault(in, List.of());
         }
 
         /**
@@ -132,6 +142,32 @@ public class OutcomeReporter {
                 claim.finish(false);
             }
         }
+
+        /**
+         * One callback for the {@code n} records of the batch: {@link #published} once all were
+         * committed, {@link #abandoned} at the first that was dropped.
+         */
+        ExactlyOnceLoop.Settled settledAfter(int n) {
+            int[] left = {n};
+            boolean[] over = {false};
+            return new ExactlyOnceLoop.Settled() {
+                @Override
+                public void committed() {
+                    if (!over[0] && --left[0] == 0) {
+                        over[0] = true;
+                        published();
+                    }
+                }
+
+                @Override
+                public void dropped() {
+                    if (!over[0]) {
+                        over[0] = true;
+                        abandoned();
+                    }
+                }
+            };
+        }
     }
 
     /**
@@ -142,8 +178,8 @@ public class OutcomeReporter {
      * nothing stays held.
      */
     public Prepared prepare(Iterable<ConsumerRecord<String, String>> batch, Instant now) throws JsonProcessingException {
-        List<ProducerRecord<String, String>> out = new ArrayList<>();
-        List<Read> outcomes = readable(batch, now, out);
+        Map<ConsumerRecord<String, String>, List<ProducerRecord<String, String>>> byRecord = new LinkedHashMap<>();
+        List<Read> outcomes = readable(batch, now, byRecord);
         FinalEvents.Claim claim = finals == null ? null : finals.claim(finalKeys(outcomes));
         Set<String> known = claim == null ? Set.of() : claim.known();
         QueueIndex.Batch writes = index.batch();
@@ -160,7 +196,7 @@ public class OutcomeReporter {
                     own = List.of(deadLetter(read.record(), "internal error: " + e, now));
                     ownMarks = Map.of();
                 }
-                out.addAll(own);
+                byRecord.put(read.record(), own);
                 marks.putAll(ownMarks);
             }
         } catch (JsonProcessingException | RuntimeException e) {
@@ -170,7 +206,26 @@ public class OutcomeReporter {
             throw e;
         }
         writes.flush();
-        return new Prepared(out, marks, claim);
+        return new Prepared(byRecord, marks, claim);
+    }
+
+    /**
+     * The work of the mail.outcome hop ({@link OutcomeLoop}): a poll's outcomes prepared at once;
+     * each record's events, retry-tier records, DSNs or dead letter go to the loop, which commits
+     * them with mail.outcome's commit points; once all are committed the final events are marked.
+     */
+    @Override
+    public void start(List<ConsumerRecord<String, String>> batch, ExactlyOnceLoop.Results<String> results) {
+        Prepared p;
+        try {
+            p = prepare(batch, Instant.now());
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("outcome batch not turned into events: " + e, e);
+        }
+        ExactlyOnceLoop.Settled settled = p.settledAfter(batch.size());
+        for (ConsumerRecord<String, String> r : batch) {
+            results.finished(r, p.recordsOf(r), settled);
+        }
     }
 
     /** A record of the batch and its outcome, valid for mail.outcome. */
@@ -201,19 +256,20 @@ public class OutcomeReporter {
 
     /**
      * The outcomes of a batch that are valid for mail.outcome, in order; each invalid record
-     * becomes a dead letter in {@code out}.
+     * becomes a dead letter in {@code byRecord}, and every record has its place there in input order.
      */
     private List<Read> readable(Iterable<ConsumerRecord<String, String>> batch, Instant now,
-                                List<ProducerRecord<String, String>> out) {
+                                Map<ConsumerRecord<String, String>, List<ProducerRecord<String, String>>> byRecord) {
         List<Read> outcomes = new ArrayList<>();
         for (ConsumerRecord<String, String> r : batch) {
             Checked<DeliveryOutcome> c = DeliveryOutcomeCheck.check(r.value(), limits, now);
             if (c.isValid()) {
                 outcomes.add(new Read(r, c.value()));
+                byRecord.put(r, List.of()); // keeps the input order; filled in by prepare
             } else {
                 LOG.errorf("invalid record on %s dead-lettered: partition %d, offset %d: %s", r.topic(), r.partition(),
                         r.offset(), c.reason());
-                out.add(deadLetter(r, c.reason(), now));
+                byRecord.put(r, List.of(deadLetter(r, c.reason(), now)));
             }
         }
         return outcomes;

@@ -38,7 +38,7 @@ class IntakeTest {
                 in(3, 43, "k4", "{\"id\":\"c-4\",\"from\":\"a@b.test\",\"to\":[\"ok@e.test\",\"bad\"],\"content\":\"x\"}"));
         List<ProducerRecord<String, String>> sent = new ArrayList<>();
         List<Long> finished = new ArrayList<>();
-        intake.start(poll, (r, out) -> {
+        intake.start(poll, (r, out, settled) -> {
             finished.add(r.offset());
             sent.addAll(out);
         });
