@@ -29,7 +29,9 @@
 #   WARMWIRE_INFINISPAN_JGROUPS_PORT  JGroups TCP port (7800); failure
 #                                     detection uses this + 50000
 #   WARMWIRE_INFINISPAN_XMX           heap (512m)
-#   WARMWIRE_INFINISPAN_JVM_OPTS      further JVM flags of the server, split at spaces
+#   WARMWIRE_INFINISPAN_JVM_OPTS      further JVM flags of the server, split at spaces, after
+#                                     the defaults (-XX:TieredStopAtLevel=1: C1 only, deploy/local
+#                                     README "JIT"; "-XX:TieredStopAtLevel=4" brings C2 back)
 #   WARMWIRE_INFINISPAN_USER          user name (warmwire)
 #   WARMWIRE_INFINISPAN_PASSWORD      password (generated)
 #   WARMWIRE_STATE_DIR, WARMWIRE_START_TIMEOUT, WARMWIRE_STOP_TIMEOUT,
@@ -146,7 +148,7 @@ cmd_start() {
         ww_rotate_log "$LOG"
         ww_start_java infinispan "$PIDFILE" "$LOG" \
             "-Xmx$XMX" -XX:+ExitOnOutOfMemoryError -Djava.awt.headless=true \
-            -Djava.net.preferIPv4Stack=true -Djgroups.join_timeout=300 "${JVM_OPTS[@]}" \
+            -Djava.net.preferIPv4Stack=true -Djgroups.join_timeout=300 -XX:TieredStopAtLevel=1 "${JVM_OPTS[@]}" \
             "-Dwarmwire.jgroups.port=$JGROUPS_PORT" \
             "-Dinfinispan.server.home.path=$SERVER_HOME" \
             "-Dinfinispan.server.root.path=$SERVER_ROOT" \

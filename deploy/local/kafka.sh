@@ -38,7 +38,10 @@
 #   WARMWIRE_KAFKA_CONTROLLER_PORT  KRaft controller port (9093)
 #   WARMWIRE_KAFKA_XMX              broker heap (512m)
 #   WARMWIRE_KAFKA_THREADS          network and I/O threads of the broker (2)
-#   WARMWIRE_KAFKA_JVM_OPTS         further JVM flags of the broker, split at spaces
+#   WARMWIRE_KAFKA_JVM_OPTS         further JVM flags of the broker, split at spaces, after the
+#                                   defaults (-XX:TieredStopAtLevel=1: C1 only, deploy/local README
+#                                   "JIT"; "-XX:TieredStopAtLevel=4" brings C2 back)
+#   WARMWIRE_KAFKA_GC_OPTS          the broker's collector flags (G1 as Kafka's own scripts set it)
 #   WARMWIRE_PARTITIONS             partitions of the topics (6)
 #   WARMWIRE_DELIVER_PARTITIONS     partitions of mail.deliver (12)
 #   WARMWIRE_STATE_DIR, WARMWIRE_START_TIMEOUT, WARMWIRE_STOP_TIMEOUT,
@@ -58,6 +61,7 @@ XMX=${WARMWIRE_KAFKA_XMX:-512m}
 PARTITIONS=${WARMWIRE_PARTITIONS:-6}
 THREADS=${WARMWIRE_KAFKA_THREADS:-2}
 read -r -a JVM_OPTS <<<"${WARMWIRE_KAFKA_JVM_OPTS:-}"
+read -r -a GC_OPTS <<<"${WARMWIRE_KAFKA_GC_OPTS:--XX:+UseG1GC -XX:MaxGCPauseMillis=20 -XX:InitiatingHeapOccupancyPercent=35 -XX:+ExplicitGCInvokesConcurrent}"
 DELIVER_PARTITIONS=${WARMWIRE_DELIVER_PARTITIONS:-12}
 MAX_MESSAGE_BYTES=16777216
 
@@ -231,9 +235,8 @@ cmd_start() {
         format_storage
         ww_rotate_log "$LOG"
         ww_start_java kafka "$PIDFILE" "$LOG" \
-            "-Xmx$XMX" -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -XX:InitiatingHeapOccupancyPercent=35 \
-            -XX:+ExplicitGCInvokesConcurrent -XX:+ExitOnOutOfMemoryError -Djava.awt.headless=true \
-            -Djava.net.preferIPv4Stack=true "${JVM_OPTS[@]}" \
+            "-Xmx$XMX" "${GC_OPTS[@]}" -XX:+ExitOnOutOfMemoryError -Djava.awt.headless=true \
+            -Djava.net.preferIPv4Stack=true -XX:TieredStopAtLevel=1 "${JVM_OPTS[@]}" \
             "-Dlog4j2.configurationFile=$HERE/log4j2.properties" "-Dkafka.logs.dir=$DIR/logs" \
             -cp "$LIB/*" kafka.Kafka "$PROPS"
         pid=$(<"$PIDFILE")

@@ -38,8 +38,9 @@
 #                           every instance
 #   WARMWIRE_PEER (1), WARMWIRE_PEER_TLS_PORT (2525), WARMWIRE_PEER_PLAIN_PORT (2526)
 #   WARMWIRE_SERVICE_HEAP (256m): -Xmx of each service
-#   WARMWIRE_SERVICE_JVM_OPTS  further JVM flags of each service, split at spaces (e.g.
-#                           "-XX:TieredStopAtLevel=1" for a benchmark of the JIT's cost)
+#   WARMWIRE_SERVICE_JVM_OPTS  further JVM flags of each service, split at spaces, after the
+#                           defaults (-XX:TieredStopAtLevel=1: the C1 compiler only, README "JIT";
+#                           "-XX:TieredStopAtLevel=4" brings C2 back)
 #   WARMWIRE_CONFIG_DIR     a folder of <service>.properties files (e.g. tls-session-service.properties
 #                           with per-site limits, whose quoted keys no environment variable can
 #                           carry): a service that has one reads it on top of its packaged
@@ -141,7 +142,7 @@ start_service() {
         extra=("-Dquarkus.config.locations=$WARMWIRE_CONFIG_DIR/$app.properties")
     fi
     QUARKUS_HTTP_PORT=$port ww_start_java "$s" "$SVC_DIR/$s.pid" "$SVC_DIR/$s.log" \
-        "-Xmx$HEAP" -XX:+UseSerialGC -XX:+ExitOnOutOfMemoryError "${JVM_OPTS[@]}" "${extra[@]}" \
+        "-Xmx$HEAP" -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:+ExitOnOutOfMemoryError "${JVM_OPTS[@]}" "${extra[@]}" \
         -jar "$WW_ROOT/$app/target/quarkus-app/quarkus-run.jar"
     pid=$(<"$SVC_DIR/$s.pid")
     deadline=$(($(ww_now) + WW_START_TIMEOUT))
