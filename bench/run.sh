@@ -42,6 +42,9 @@
 #       receiver, not measured), then wait until the cache's idle timeout has closed every
 #       connection: the JVMs are warm (JIT-compiled, as in a long-running MTA) but the measured
 #       phase starts without a single open connection, like Postfix. Default 0 (cold mesh).
+#   --warm-connections  with --warmup: do not wait for the idle timeout; the measured phase starts
+#       on the connections the warm-up left open (how many new handshakes a warm mesh makes, e.g.
+#       to 1,000 destinations: "bench/run.sh --mode sink --warmup 3000 --warm-connections 5000 5120 1000").
 #   Defaults: N=5000 S=5120 D=50 (idle: N=10000).
 #   Results: .run/bench/results/<time>-<mode>.{json,txt}; the table is printed at the end.
 # ENVIRONMENT
@@ -56,12 +59,14 @@ LOCAL=$ROOT/deploy/local
 MODE=postfix-compare
 KEEP=0
 WARMUP=0
+WARM_CONNECTIONS=0
 ARGS=()
 while (($#)); do
     case $1 in
     --mode) MODE=$2; shift 2 ;;
     --mode=*) MODE=${1#--mode=}; shift ;;
     --keep) KEEP=1; shift ;;
+    --warm-connections) WARM_CONNECTIONS=1; shift ;;
     --warmup) WARMUP=$2; shift 2 ;;
     --warmup=*) WARMUP=${1#--warmup=}; shift ;;
     -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
@@ -72,8 +77,14 @@ case $MODE in postfix-compare|mesh|sink|latency|idle|restart) ;; *) echo "run.sh
 if [[ $MODE == idle ]]; then N=${ARGS[0]:-10000}; else N=${ARGS[0]:-5000}; fi
 S=${ARGS[1]:-5120}
 D=${ARGS[2]:-50}
-[[ $N =~ ^[0-9]+$ && $S =~ ^[0-9]+$ && $D =~ ^[0-9]+$ && $N -gt 0 && $D -gt 0 && $D -le 250 ]] ||
-    { echo "run.sh: N S D must be positive integers, D <= 250" >&2; exit 2; }
+[[ $N =~ ^[0-9]+$ && $S =~ ^[0-9]+$ && $D =~ ^[0-9]+$ && $N -gt 0 && $D -gt 0 ]] ||
+    { echo "run.sh: N S D must be positive integers" >&2; exit 2; }
+# the Postfix receiver listens on one address per destination (up to 127.0.0.250); the sink on
+# as many as it is given (127.0.x.y)
+if [[ $MODE != sink && $MODE != latency && $MODE != idle ]] && ((D > 249)); then
+    echo "run.sh: D <= 249 with the Postfix receiver; --mode sink takes thousands" >&2
+    exit 2
+fi
 [[ $WARMUP =~ ^[0-9]+$ ]] || { echo "run.sh: --warmup W must be a number" >&2; exit 2; }
 PHASE_TIMEOUT=${BENCH_PHASE_TIMEOUT:-$((120 + N / 10))}
 
@@ -122,7 +133,7 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 # ------------------------------------------------------------------ set-up
-addr_of() { echo "127.0.0.$(($1 + 1))"; }          # domain I (1..D) -> receiver address
+addr_of() { echo "127.0.$(($1 / 250)).$(($1 % 250 + 1))"; } # domain I (1..D) -> receiver address: 127.0.0.2 ...
 idle_addr() { echo "127.20.$(($1 / 250)).$(($1 % 250 + 1))"; }   # idle site I (0..N-1)
 
 write_routes() {
@@ -566,6 +577,10 @@ warm_mesh() {
     grep -q READY "$OUT.warmup.watch.out" || die "warm-up watcher not ready: $(cat "$OUT.warmup.watch.err")"
     "${DRIVER[@]}" submit "$BOOT" "$run" "$WARMUP" "$S" "$D" encrypt "$suffix" >/dev/null || die "warm-up submit failed"
     wait "$wpid" || log "[warmup] WARNING: not all $WARMUP warm-up messages were delivered in time"
+    if ((WARM_CONNECTIONS)); then
+        log "[warmup] done; the measured phase starts on the connections the warm-up left open"
+        return 0
+    fi
     idle=${WARMWIRE_SESSION_IDLE_TIMEOUT:-30s}
     idle=${idle%s}
     [[ $idle =~ ^[0-9]+$ ]] || idle=30
@@ -647,7 +662,7 @@ start_receiver
 start_mesh
 {
     echo "date: $(date -Is)"
-    echo "command: bench/run.sh --mode $MODE --warmup $WARMUP $N $S $D"
+    echo "command: bench/run.sh --mode $MODE --warmup $WARMUP$( ((WARM_CONNECTIONS)) && echo " --warm-connections") $N $S $D"
     echo "machine: nproc=$(nproc), $(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //'), memory $(free -g | awk '/Mem:/{print $2}') GiB, load $(cut -d' ' -f1-3 /proc/loadavg)"
     echo "git $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null)$(git -C "$ROOT" status --porcelain 2>/dev/null | grep -q . && echo ' (uncommitted changes)');" \
         "tls-session-service jar built $(date -r "$ROOT/tls-session-service/target/quarkus-app/quarkus-run.jar" -Is 2>/dev/null)," \

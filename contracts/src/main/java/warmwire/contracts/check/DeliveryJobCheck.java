@@ -20,7 +20,7 @@ import warmwire.contracts.route.Site;
  *   {@link RecordLimits#MAX_ENDPOINTS} host names, a port 1..65535 and a known TLS level;
  *   {@code endpoints} 1 to {@link RecordLimits#MAX_ENDPOINTS}, none null, each with a host
  *   name, an IP address literal (digits, hex, '.', ':' only: never a name to resolve), a port
- *   1..65535 and a preference 0..65535; {@code from}, {@code recipients}, {@code contentBase64},
+ *   1..65535 and a preference 0..65535; {@code from}, {@code recipients}, a body (framed, or {@code contentBase64}),
  *   {@code attempt}, {@code tenant}, {@code campaign}, {@code dsn}, {@code delayNotified} as
  *   {@link QueuedMessageCheck} judges them; {@code tls} a known level; {@code submittedAt} and
  *   {@code routedAt} times in range; {@code routeSeconds} 0 to a year.
@@ -30,14 +30,14 @@ public final class DeliveryJobCheck {
     }
 
     public static Checked<DeliveryJob> check(byte[] value, RecordLimits limits, Instant now) {
-        return Checks.run(value, now, f -> read(f, limits));
+        return Checks.runMessage(value, now, (f, body) -> read(f, limits, body));
     }
 
     public static Checked<DeliveryJob> check(String value, RecordLimits limits, Instant now) {
         return check(Checks.bytes(value), limits, now);
     }
 
-    private static DeliveryJob read(Fields f, RecordLimits limits) {
+    private static DeliveryJob read(Fields f, RecordLimits limits, byte[] content) {
         String jobId = f.nonBlank("jobId", RecordLimits.MAX_KEY);
         String messageId = f.nonBlank("messageId", RecordLimits.MAX_ID);
         Site site = site(f.object("site", true));
@@ -47,7 +47,6 @@ public final class DeliveryJobCheck {
         }
         String from = f.text("from", true, RecordLimits.MAX_ADDRESS);
         List<String> rcpts = f.texts("recipients", true, 1, limits.maxRecipients(), RecordLimits.MAX_ADDRESS);
-        String content = f.text("contentBase64", true, Integer.MAX_VALUE);
         TlsLevel tls = f.enumValue("tls", true, TlsLevel::parse);
         int attempt = f.integer("attempt", true, 0, 1, RecordLimits.MAX_ATTEMPT);
         Instant submitted = f.instant("submittedAt", false);

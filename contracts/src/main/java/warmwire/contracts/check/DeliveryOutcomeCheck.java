@@ -62,7 +62,8 @@ public final class DeliveryOutcomeCheck {
                 seconds(d, "transmit"));
         Instant timestamp = f.instant("timestamp", false);
         Fields p = f.object("pending", false);
-        QueuedMessage pending = p == null ? null : QueuedMessageCheck.read(p, limits);
+        QueuedMessage pending = p == null ? null
+                : QueuedMessageCheck.read(p, limits, Checks.base64(p.text("contentBase64", true, Integer.MAX_VALUE)));
         return new DeliveryOutcome(messageId, jobId, attempt, site, relay, results, tls, use, delays, timestamp, pending);
     }
 

@@ -15,7 +15,8 @@ import warmwire.contracts.mail.TlsLevel;
  *   Pure. Rules: {@code id} not blank, at most {@link RecordLimits#MAX_ID}; {@code from} present
  *   ("" is the null sender), an address of at most {@link RecordLimits#MAX_ADDRESS};
  *   {@code recipients} 1 to {@code limits.maxRecipients()} addresses, none null or blank;
- *   {@code contentBase64} present; {@code tls} a known level when present; {@code attempt}
+ *   a body: after the envelope of a {@link warmwire.contracts.mail.MailFrame}, or base64 in
+ *   {@code contentBase64} of the older JSON form; {@code tls} a known level when present; {@code attempt}
  *   1 to {@link RecordLimits#MAX_ATTEMPT}; {@code submittedAt} and {@code notBefore} times in
  *   range when present (a notBefore more than a year ahead is refused: it would hold its
  *   record's place for ever); {@code dsn} a DSN request of bounded parts. Unknown fields are
@@ -26,18 +27,17 @@ public final class QueuedMessageCheck {
     }
 
     public static Checked<QueuedMessage> check(byte[] value, RecordLimits limits, Instant now) {
-        return Checks.run(value, now, f -> read(f, limits));
+        return Checks.runMessage(value, now, (f, body) -> read(f, limits, body));
     }
 
     public static Checked<QueuedMessage> check(String value, RecordLimits limits, Instant now) {
         return check(Checks.bytes(value), limits, now);
     }
 
-    static QueuedMessage read(Fields f, RecordLimits limits) {
+    static QueuedMessage read(Fields f, RecordLimits limits, byte[] content) {
         String id = f.nonBlank("id", RecordLimits.MAX_ID);
         String from = f.text("from", true, RecordLimits.MAX_ADDRESS);
         List<String> rcpts = f.texts("recipients", true, 1, limits.maxRecipients(), RecordLimits.MAX_ADDRESS);
-        String content = f.text("contentBase64", true, Integer.MAX_VALUE);
         TlsLevel tls = f.enumValue("tls", false, TlsLevel::parse);
         String tenant = f.text("tenant", false, RecordLimits.MAX_LABEL);
         String campaign = f.text("campaign", false, RecordLimits.MAX_LABEL);

@@ -1,6 +1,7 @@
 package warmwire.contracts.route;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonProperty;
 import java.time.Instant;
 import java.util.List;
 import warmwire.contracts.mail.Dsn;
@@ -9,10 +10,12 @@ import warmwire.contracts.mail.TlsLevel;
 
 /**
  * A record on {@code mail.deliver}, keyed by {@link Site#key()}: the recipients of one message
- * that share one site, to be sent in one SMTP transaction.
+ * that share one site, to be sent in one SMTP transaction. The body travels after the envelope
+ * as raw bytes ({@link warmwire.contracts.mail.MailFrame}).
  *
  * @param jobId        unique per job: {@code <messageId>/<attempt>/<site key>}
  * @param endpoints    addresses to try, best first
+ * @param content      the message (RFC 5322 bytes); {@code contentBase64} when written as JSON
  * @param tls          the level to deliver under (equal to {@code site.tls()})
  * @param submittedAt  when queue-service accepted the message
  * @param routedAt     when delivery-service published this job
@@ -22,15 +25,15 @@ import warmwire.contracts.mail.TlsLevel;
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record DeliveryJob(String jobId, String messageId, Site site, List<Endpoint> endpoints, String from,
-                          List<String> recipients, String contentBase64, TlsLevel tls, int attempt,
-                          Instant submittedAt, Instant routedAt, double routeSeconds,
+                          List<String> recipients, @JsonProperty("contentBase64") byte[] content, TlsLevel tls,
+                          int attempt, Instant submittedAt, Instant routedAt, double routeSeconds,
                           String tenant, String campaign, Dsn dsn, boolean delayNotified) {
 
     /** A job without the message's tenant, campaign and DSN request (tests, tools). */
     public DeliveryJob(String jobId, String messageId, Site site, List<Endpoint> endpoints, String from,
-                       List<String> recipients, String contentBase64, TlsLevel tls, int attempt,
+                       List<String> recipients, byte[] content, TlsLevel tls, int attempt,
                        Instant submittedAt, Instant routedAt, double routeSeconds) {
-        this(jobId, messageId, site, endpoints, from, recipients, contentBase64, tls, attempt, submittedAt, routedAt,
+        this(jobId, messageId, site, endpoints, from, recipients, content, tls, attempt, submittedAt, routedAt,
                 routeSeconds, null, null, null, false);
     }
 
@@ -38,13 +41,19 @@ public record DeliveryJob(String jobId, String messageId, Site site, List<Endpoi
     public static DeliveryJob of(QueuedMessage m, Site site, List<Endpoint> endpoints, List<String> rcpts,
                                  Instant routedAt, double routeSeconds) {
         return new DeliveryJob(m.id() + "/" + m.attempt() + "/" + site.key(), m.id(), site, endpoints, m.from(), rcpts,
-                m.contentBase64(), site.tls(), m.attempt(), m.submittedAt(), routedAt, routeSeconds, m.tenant(),
+                m.content(), site.tls(), m.attempt(), m.submittedAt(), routedAt, routeSeconds, m.tenant(),
                 m.campaign(), m.dsn(), m.delayNotified());
+    }
+
+    /** The same job with another body (null: the envelope alone, as a frame carries it). */
+    public DeliveryJob withContent(byte[] body) {
+        return new DeliveryJob(jobId, messageId, site, endpoints, from, recipients, body, tls, attempt, submittedAt, routedAt,
+                routeSeconds, tenant, campaign, dsn, delayNotified);
     }
 
     /** This job's message, for the given recipients only (a retry or a DSN needs the body). */
     public QueuedMessage message(List<String> rcpts) {
-        return new QueuedMessage(messageId, from, rcpts, contentBase64, tls, tenant, campaign, dsn, attempt,
+        return new QueuedMessage(messageId, from, rcpts, content, tls, tenant, campaign, dsn, attempt,
                 submittedAt, null, delayNotified);
     }
 }

@@ -11,6 +11,7 @@ import java.time.Duration;
 import java.time.Instant;
 import org.junit.jupiter.api.Test;
 import warmwire.contracts.control.ControlState;
+import warmwire.contracts.mail.MailFrame;
 import warmwire.contracts.mail.QueuedMessage;
 import warmwire.contracts.outcome.DeliveryOutcome;
 import warmwire.contracts.outcome.Status;
@@ -41,6 +42,34 @@ class RecordChecksTest {
         assertEquals(Status.DELIVERED, o.value().results().get(0).status());
         Checked<ControlState> c = ControlStateCheck.check("site:x", Samples.control("site:x", NOW), NOW);
         assertTrue(c.isValid(), c.reason());
+    }
+
+    @Test
+    void framedMessagesCarryTheirBodyAsRawBytesAndTheOlderJsonFormStillPasses() {
+        byte[] body = "Subject: hi\r\n\r\n\u00e9t\u00e9 8-bit\r\n".getBytes(StandardCharsets.UTF_8);
+        String envelope = Samples.queued("m1", "a@tls.test", NOW, NOW).replace(
+                "\"contentBase64\":\"U3ViamVjdDogaGkNCg0KaGVsbG8NCg==\",", "");
+        Checked<QueuedMessage> q = QueuedMessageCheck.check(
+                MailFrame.write(envelope.getBytes(StandardCharsets.UTF_8), body), L, NOW);
+        assertTrue(q.isValid(), q.reason());
+        assertEquals(new String(body, StandardCharsets.UTF_8), new String(q.value().content(), StandardCharsets.UTF_8));
+        String jobEnvelope = Samples.job("m1", "a@tls.test", "mx.test", 25, NOW).replace(
+                "\"contentBase64\":\"U3ViamVjdDogaGkNCg0KaGVsbG8NCg==\",", "");
+        Checked<DeliveryJob> j = DeliveryJobCheck.check(MailFrame.write(jobEnvelope.getBytes(StandardCharsets.UTF_8), body),
+                L, NOW);
+        assertTrue(j.isValid(), j.reason());
+        assertEquals(body.length, j.value().content().length);
+        // the older form: the body base64 inside the JSON
+        Checked<QueuedMessage> old = QueuedMessageCheck.check(Samples.queued("m1", "a@tls.test", NOW, NOW), L, NOW);
+        assertEquals("Subject: hi\r\n\r\nhello\r\n", new String(old.value().content(), StandardCharsets.US_ASCII));
+        assertTrue(reasonOf(QueuedMessageCheck.check(Samples.queued("m1", "a@tls.test", NOW, NOW)
+                .replace("U3ViamVjdDogaGkNCg0KaGVsbG8NCg==", "not base64!"), L, NOW)).startsWith("contentBase64: not base64"));
+        // a frame whose length lies, or that is cut, is refused with a reason
+        byte[] framed = MailFrame.write(envelope.getBytes(StandardCharsets.UTF_8), body);
+        byte[] cut = java.util.Arrays.copyOf(framed, 10);
+        assertTrue(reasonOf(QueuedMessageCheck.check(cut, L, NOW)).startsWith("value: envelope length"));
+        framed[4] = (byte) 0x7f; // the envelope's length now says more than there is
+        assertTrue(reasonOf(QueuedMessageCheck.check(framed, L, NOW)).startsWith("value: envelope length"));
     }
 
     @Test

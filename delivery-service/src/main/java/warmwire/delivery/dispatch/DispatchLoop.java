@@ -17,6 +17,8 @@ import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.jboss.logging.Logger;
@@ -58,7 +60,7 @@ public class DispatchLoop {
     @Identifier("default-kafka-broker")
     Map<String, Object> kafka;
 
-    private ExactlyOnceLoop<String, String> loop;
+    private ExactlyOnceLoop<byte[], byte[]> loop;
     private Thread thread;
 
     void onStart(@Observes StartupEvent ev) {
@@ -96,14 +98,14 @@ public class DispatchLoop {
         }
     }
 
-    private KafkaConsumer<String, String> consumer(int concurrency) {
+    private KafkaConsumer<String, byte[]> consumer(int concurrency) {
         Map<String, Object> p = KafkaClients.groupConsumer(kafka, GROUP, "warmwire-route");
         p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, concurrency);
         p.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 100);
-        return new KafkaConsumer<>(p, new StringDeserializer(), new StringDeserializer());
+        return new KafkaConsumer<>(p, new StringDeserializer(), new ByteArrayDeserializer());
     }
 
-    private KafkaProducer<String, String> producer(String transactionalId) {
+    private KafkaProducer<String, byte[]> producer(String transactionalId) {
         Map<String, Object> p = new HashMap<>(KafkaClients.connection(kafka));
         p.put(ProducerConfig.CLIENT_ID_CONFIG, transactionalId);
         p.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, transactionalId);
@@ -116,6 +118,6 @@ public class DispatchLoop {
         p.put(ProducerConfig.BUFFER_MEMORY_CONFIG, 67_108_864L);
         p.remove(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG);
         p.remove(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG);
-        return new KafkaProducer<>(p, new StringSerializer(), new StringSerializer());
+        return new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer());
     }
 }

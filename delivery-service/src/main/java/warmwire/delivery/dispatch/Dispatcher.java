@@ -23,6 +23,7 @@ import warmwire.contracts.check.DeadLetterProducer;
 import warmwire.contracts.check.InternalDeadLetter;
 import warmwire.contracts.check.QueuedMessageCheck;
 import warmwire.contracts.check.RecordLimits;
+import warmwire.contracts.mail.MailFrame;
 import warmwire.contracts.mail.QueuedMessage;
 import warmwire.contracts.outcome.DeliveryOutcome;
 import warmwire.contracts.outcome.RecipientResult;
@@ -51,7 +52,7 @@ import warmwire.pipeline.ExactlyOnceLoop;
  *   becomes a dead letter too, rather than stall its partition.
  */
 @ApplicationScoped
-public class Dispatcher implements ExactlyOnceLoop.Work<String, String> {
+public class Dispatcher implements ExactlyOnceLoop.Work<byte[], byte[]> {
     private static final Logger LOG = Logger.getLogger(Dispatcher.class);
 
     /** The {@code service} of delivery-service's dead letters. */
@@ -74,10 +75,10 @@ public class Dispatcher implements ExactlyOnceLoop.Work<String, String> {
     int maxRecipients;
 
     @Override
-    public void start(List<ConsumerRecord<String, String>> records, ExactlyOnceLoop.Results<String> results) {
+    public void start(List<ConsumerRecord<String, byte[]>> records, ExactlyOnceLoop.Results<byte[]> results) {
         RecordLimits limits = new RecordLimits(Math.max(1, maxRecipients));
         Instant now = Instant.now();
-        for (ConsumerRecord<String, String> r : records) {
+        for (ConsumerRecord<String, byte[]> r : records) {
             Checked<QueuedMessage> checked = QueuedMessageCheck.check(r.value(), limits, now);
             if (!checked.isValid()) {
                 LOG.errorf("%s: not a valid queued message, dead-lettered: %s", position(r), logSafe(checked.reason()));
@@ -93,7 +94,7 @@ public class Dispatcher implements ExactlyOnceLoop.Work<String, String> {
     }
 
     /** The records routing {@code m} causes; never fails for DNS (failures are outcomes). */
-    Uni<List<ProducerRecord<String, String>>> route(QueuedMessage m) {
+    Uni<List<ProducerRecord<String, byte[]>>> route(QueuedMessage m) {
         Instant started = Instant.now();
         Set<String> domains = new LinkedHashSet<>();
         for (String rcpt : m.recipients()) {
@@ -114,13 +115,13 @@ public class Dispatcher implements ExactlyOnceLoop.Work<String, String> {
         return routes.map(r -> records(RoutePlanner.plan(m, r, config.tls().level(), started, Instant.now())));
     }
 
-    private ProducerRecord<String, String> deadLetter(ConsumerRecord<String, String> r, String reason, Instant now) {
+    private ProducerRecord<String, byte[]> deadLetter(ConsumerRecord<String, byte[]> r, String reason, Instant now) {
         if (registry != null) {
             Counter.builder("warmwire.records.dead.lettered").tag("topic", r.topic()).tag("service", SERVICE)
                     .description("internal records not valid for their topic, written to mail.internal.dlq")
                     .register(registry).increment();
         }
-        return DeadLetterProducer.textRecord(InternalDeadLetter.of(r.topic(), r.partition(), r.offset(), r.key(), SERVICE,
+        return DeadLetterProducer.record(InternalDeadLetter.of(r.topic(), r.partition(), r.offset(), r.key(), SERVICE,
                 reason, r.value(), now));
     }
 
@@ -129,15 +130,15 @@ public class Dispatcher implements ExactlyOnceLoop.Work<String, String> {
         return BoundedText.escape(BoundedText.truncate(s, BoundedText.MAX_REASON));
     }
 
-    private List<ProducerRecord<String, String>> records(Plan plan) {
-        List<ProducerRecord<String, String>> out = new ArrayList<>(plan.jobs().size() + 1);
+    private List<ProducerRecord<String, byte[]>> records(Plan plan) {
+        List<ProducerRecord<String, byte[]>> out = new ArrayList<>(plan.jobs().size() + 1);
         for (DeliveryJob job : plan.jobs()) {
             if (LOG.isInfoEnabled()) {
                 LOG.info(logSafe(job.messageId()) + ": to=<" + logSafe(String.join(">,<", job.recipients())) + ">, site="
                         + logSafe(job.site().key()) + ", relay=" + logSafe(job.endpoints().get(0).relay()) + ", delays="
                         + String.format("%.3f", job.routeSeconds()) + " (routed)");
             }
-            out.add(new ProducerRecord<>(Topics.DELIVER, job.site().key(), json(job)));
+            out.add(new ProducerRecord<>(Topics.DELIVER, job.site().key(), framed(job)));
         }
         DeliveryOutcome o = plan.outcome();
         if (o != null) {
@@ -150,11 +151,20 @@ public class Dispatcher implements ExactlyOnceLoop.Work<String, String> {
         return out;
     }
 
-    private String json(Object o) {
+    private byte[] json(Object o) {
         try {
-            return mapper.writeValueAsString(o);
+            return mapper.writeValueAsBytes(o);
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("cannot write " + o.getClass().getSimpleName() + " as JSON", e);
+        }
+    }
+
+    /** The job's envelope as JSON, then its body as it is (mail.deliver carries no base64). */
+    private byte[] framed(DeliveryJob job) {
+        try {
+            return MailFrame.of(job, mapper.writer());
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("cannot write the job as JSON", e);
         }
     }
 

@@ -16,6 +16,9 @@ import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import warmwire.contracts.Topics;
+import warmwire.contracts.check.DeliveryJobCheck;
+import warmwire.contracts.check.RecordLimits;
+import warmwire.contracts.mail.MailFrame;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.Test;
 import warmwire.contracts.mail.QueuedMessage;
@@ -37,17 +40,22 @@ class DispatcherTest {
     @Inject
     ObjectMapper mapper;
 
-    private final List<ProducerRecord<String, String>> deliver = new CopyOnWriteArrayList<>();
-    private final List<ProducerRecord<String, String>> outcome = new CopyOnWriteArrayList<>();
-    private final List<ProducerRecord<String, String>> dead = new CopyOnWriteArrayList<>();
+    private final List<ProducerRecord<String, byte[]>> deliver = new CopyOnWriteArrayList<>();
+    private final List<ProducerRecord<String, byte[]>> outcome = new CopyOnWriteArrayList<>();
+    private final List<ProducerRecord<String, byte[]>> dead = new CopyOnWriteArrayList<>();
     private final List<Long> finished = new CopyOnWriteArrayList<>();
     private long offset;
 
     /** Routes one mail.route record; the output goes to the lists above. */
     private void send(String json) {
-        ConsumerRecord<String, String> r = new ConsumerRecord<>(Topics.ROUTE, 0, offset++, "k", json);
+        send(json.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
+
+    /** Routes one mail.route record: {@code value} as queue-service writes it (framed), or older JSON. */
+    private void send(byte[] value) {
+        ConsumerRecord<String, byte[]> r = new ConsumerRecord<>(Topics.ROUTE, 0, offset++, "k", value);
         dispatcher.start(List.of(r), (rec, out, settled) -> {
-            for (ProducerRecord<String, String> p : out) {
+            for (ProducerRecord<String, byte[]> p : out) {
                 switch (p.topic()) {
                     case Topics.DELIVER -> deliver.add(p);
                     case Topics.OUTCOME -> outcome.add(p);
@@ -66,39 +74,40 @@ class DispatcherTest {
         assertTrue(condition.getAsBoolean(), "timed out");
     }
 
-    private static Object key(ProducerRecord<String, String> m) {
+    private static Object key(ProducerRecord<String, byte[]> m) {
         return m.key();
     }
 
     @Test
     void routesByFileAndDnsAndBouncesAnUnknownDomain() throws Exception {
         QueuedMessage m = new QueuedMessage("t1", "sender@src.test",
-                List.of("a@local.test", "b@dns.test", "c@nowhere.test", "d@LOCAL.test"), "SGVsbG8=", TlsLevel.MAY,
+                List.of("a@local.test", "b@dns.test", "c@nowhere.test", "d@LOCAL.test"), "Hello".getBytes(), TlsLevel.MAY,
                 null, null, null, 1, Instant.now());
-        send(mapper.writeValueAsString(m));
+        send(MailFrame.of(m, mapper.writer()));
         waitFor(() -> finished.size() == 1);
         assertEquals(2, deliver.size());
         assertEquals(1, outcome.size());
 
-        ProducerRecord<String, String> first = deliver.get(0);
-        ProducerRecord<String, String> second = deliver.get(1);
-        ProducerRecord<String, String> local = "127.0.0.1:2525/may".equals(key(first)) ? first : second;
-        ProducerRecord<String, String> viaDns = local == first ? second : first;
+        ProducerRecord<String, byte[]> first = deliver.get(0);
+        ProducerRecord<String, byte[]> second = deliver.get(1);
+        ProducerRecord<String, byte[]> local = "127.0.0.1:2525/may".equals(key(first)) ? first : second;
+        ProducerRecord<String, byte[]> viaDns = local == first ? second : first;
         assertEquals("127.0.0.1:2525/may", key(local));
-        DeliveryJob job = mapper.readValue(local.value(), DeliveryJob.class);
+        assertTrue(MailFrame.framed(local.value()), "mail.deliver carries the body as raw bytes after the envelope");
+        DeliveryJob job = DeliveryJobCheck.check(local.value(), RecordLimits.DEFAULT, Instant.now()).value();
         assertEquals("t1/1/127.0.0.1:2525/may", job.jobId());
         assertEquals(List.of("a@local.test", "d@LOCAL.test"), job.recipients());
         assertEquals(List.of(new Endpoint("127.0.0.1", "127.0.0.1", 2525, 0)), job.endpoints());
-        assertEquals("SGVsbG8=", job.contentBase64());
+        assertEquals("Hello", new String(job.content()));
         assertEquals(TlsLevel.MAY, job.tls());
         assertEquals(m.submittedAt(), job.submittedAt());
 
         assertEquals("mx1.dns.test:25/may", key(viaDns));
-        DeliveryJob dnsJob = mapper.readValue(viaDns.value(), DeliveryJob.class);
+        DeliveryJob dnsJob = DeliveryJobCheck.check(viaDns.value(), RecordLimits.DEFAULT, Instant.now()).value();
         assertEquals(List.of("b@dns.test"), dnsJob.recipients());
         assertEquals(List.of(new Endpoint("mx1.dns.test", "127.0.0.2", 25, 10)), dnsJob.endpoints());
 
-        ProducerRecord<String, String> out = outcome.get(0);
+        ProducerRecord<String, byte[]> out = outcome.get(0);
         assertEquals("t1", key(out));
         DeliveryOutcome o = mapper.readValue(out.value(), DeliveryOutcome.class);
         assertEquals("none", o.relay());
@@ -117,8 +126,8 @@ class DispatcherTest {
     void nonPublicAddressesFromDnsAndLiteralsBounceUnlessAllowedOrRouted() throws Exception {
         QueuedMessage m = new QueuedMessage("t2", "sender@src.test",
                 List.of("a@inside.test", "b@self.test", "c@[10.0.0.1]", "d@[127.0.0.2]", "e@local.test"),
-                "SGVsbG8=", TlsLevel.MAY, null, null, null, 1, Instant.now());
-        send(mapper.writeValueAsString(m));
+                "Hello".getBytes(), TlsLevel.MAY, null, null, null, 1, Instant.now());
+        send(mapper.writeValueAsString(m)); // the older form: JSON, the body base64 inside
         waitFor(() -> finished.size() == 1);
         assertEquals(2, deliver.size());
         assertEquals(1, outcome.size());
@@ -149,16 +158,17 @@ class DispatcherTest {
     @Test
     void aMalformedRecordBecomesADeadLetterAndTheNextIsRoutedAllTheSame() throws Exception {
         send("{not json");
-        QueuedMessage m = new QueuedMessage("t2", "", List.of("x@local.test"), "SGk=", null, null, null, null, 1,
+        QueuedMessage m = new QueuedMessage("t2", "", List.of("x@local.test"), "Hi".getBytes(), null, null, null, null, 1,
                 Instant.now());
         send(mapper.writeValueAsString(m));
         waitFor(() -> finished.size() == 2);
         assertEquals(1, dead.size());
         assertEquals(Topics.INTERNAL_DLQ, dead.get(0).topic());
-        assertTrue(dead.get(0).value().contains("\"service\":\"delivery-service\""), dead.get(0).value());
+        String letter = new String(dead.get(0).value());
+        assertTrue(letter.contains("\"service\":\"delivery-service\""), letter);
         assertEquals(1, deliver.size());
         assertEquals("127.0.0.1:2525/may", key(deliver.get(0)));
-        assertFalse(deliver.get(0).value().contains("not json"));
+        assertFalse(new String(deliver.get(0).value()).contains("not json"));
         assertTrue(outcome.isEmpty());
     }
 

@@ -129,14 +129,14 @@ public final class DsnWriter {
         }
         String id = dsnId(original.id(), n);
         byte[] body = render(original, wanted, id, now);
-        return Optional.of(new QueuedMessage(id, "", List.of(sender), Base64.getEncoder().encodeToString(body),
+        return Optional.of(new QueuedMessage(id, "", List.of(sender), body,
                 original.tls(), original.tenant(), original.campaign(), null, 1, now));
     }
 
     /** The message text of a DSN (all reports are written; filtering is {@link #write}'s). */
     byte[] render(QueuedMessage original, List<RecipientReport> reports, String dsnId, Instant now) {
         Action gravest = reports.stream().map(RecipientReport::action).min(Comparator.naturalOrder()).orElseThrow();
-        OriginalContent content = OriginalContent.of(original.contentBase64());
+        OriginalContent content = OriginalContent.of(original.content());
         Returned returned = returned(original.dsn(), gravest, content);
         String sender = original.from();
 

@@ -5,7 +5,6 @@ import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
-import java.util.Base64;
 
 /**
  * NAME
@@ -40,18 +39,9 @@ final class OriginalContent {
         this.headersClean = clean(bytes, 0, headerEnd);
     }
 
-    /** The original of a QueuedMessage's contentBase64; null when absent or not base64. */
-    static OriginalContent of(String contentBase64) {
-        if (contentBase64 == null) {
-            return null;
-        }
-        byte[] raw;
-        try {
-            raw = Base64.getDecoder().decode(contentBase64.replaceAll("[\\r\\n]", ""));
-        } catch (IllegalArgumentException e) {
-            return null;
-        }
-        return new OriginalContent(crlf(raw));
+    /** The original of a QueuedMessage's content; null when absent. */
+    static OriginalContent of(byte[] content) {
+        return content == null ? null : new OriginalContent(crlf(content));
     }
 
     /** Octets of the normalised message. */

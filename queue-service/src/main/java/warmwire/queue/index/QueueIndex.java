@@ -67,7 +67,7 @@ public class QueueIndex {
         n.put("id", m.id());
         n.put("from", m.from());
         n.set("recipients", mapper.valueToTree(m.recipients()));
-        n.put("size", m.contentBase64().length() / 4 * 3);
+        n.put("size", m.size());
         n.put("tls", m.tls().wireName());
         n.put("submittedAt", m.submittedAt().toString());
         if (source != null) {

@@ -17,6 +17,7 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.jboss.logging.Logger;
 import warmwire.contracts.Topics;
+import warmwire.contracts.mail.MailFrame;
 import warmwire.contracts.outcome.DeliveryEvent;
 import warmwire.contracts.outcome.Status;
 import warmwire.queue.QueueConfig;
@@ -43,7 +44,7 @@ import warmwire.pipeline.ExactlyOnceLoop;
  *   is the same on every redelivery of that record.
  */
 @ApplicationScoped
-public class Intake implements ExactlyOnceLoop.Work<String, String> {
+public class Intake implements ExactlyOnceLoop.Work<String, byte[]> {
     private static final Logger LOG = Logger.getLogger(Intake.class);
     private static final byte[] NO_REASON = new byte[0];
 
@@ -64,9 +65,9 @@ public class Intake implements ExactlyOnceLoop.Work<String, String> {
 
     /** One poll: every record's output, reported at once (validation is synchronous). */
     @Override
-    public void start(List<ConsumerRecord<String, String>> batch, ExactlyOnceLoop.Results<String> results) {
+    public void start(List<ConsumerRecord<String, String>> batch, ExactlyOnceLoop.Results<byte[]> results) {
         QueueIndex.Batch writes = index.batch();
-        List<List<ProducerRecord<String, String>>> out;
+        List<List<ProducerRecord<String, byte[]>>> out;
         try {
             out = perRecord(batch, writes, Instant.now());
         } catch (JsonProcessingException e) {
@@ -79,15 +80,15 @@ public class Intake implements ExactlyOnceLoop.Work<String, String> {
     }
 
     /** The records a batch of submissions causes, in input order; index writes go to {@code writes}. */
-    List<ProducerRecord<String, String>> records(List<ConsumerRecord<String, String>> batch, QueueIndex.Batch writes,
+    List<ProducerRecord<String, byte[]>> records(List<ConsumerRecord<String, String>> batch, QueueIndex.Batch writes,
                                                  Instant now) throws JsonProcessingException {
-        List<ProducerRecord<String, String>> flat = new ArrayList<>();
+        List<ProducerRecord<String, byte[]>> flat = new ArrayList<>();
         perRecord(batch, writes, now).forEach(flat::addAll);
         return flat;
     }
 
     /** Per submission of the batch (in input order), the records it causes; index writes go to {@code writes}. */
-    List<List<ProducerRecord<String, String>>> perRecord(List<ConsumerRecord<String, String>> records,
+    List<List<ProducerRecord<String, byte[]>>> perRecord(List<ConsumerRecord<String, String>> records,
                                                          QueueIndex.Batch writes, Instant now) throws JsonProcessingException {
         List<Verdict> verdicts = new ArrayList<>();
         List<String> clientIds = new ArrayList<>();
@@ -105,11 +106,11 @@ public class Intake implements ExactlyOnceLoop.Work<String, String> {
         Map<String, String> seen = new HashMap<>(ids == null ? Map.of() : ids.known(clientIds));
         heldElsewhere.forEach(seen::putIfAbsent);
         Map<String, String> claims = new HashMap<>();
-        List<List<ProducerRecord<String, String>>> all = new ArrayList<>(records.size());
+        List<List<ProducerRecord<String, byte[]>>> all = new ArrayList<>(records.size());
         for (int i = 0; i < records.size(); i++) {
             ConsumerRecord<String, String> r = records.get(i);
             Verdict verdict = verdicts.get(i);
-            List<ProducerRecord<String, String>> out = new ArrayList<>(2);
+            List<ProducerRecord<String, byte[]>> out = new ArrayList<>(2);
             all.add(out);
             if (verdict instanceof Verdict.Accepted a) {
                 String id = a.message().id();
@@ -136,7 +137,7 @@ public class Intake implements ExactlyOnceLoop.Work<String, String> {
     }
 
     /** A re-submission of an id accepted from another record: to the DLQ with the reason, no event. */
-    private void duplicate(String id, String first, ConsumerRecord<String, String> in, List<ProducerRecord<String, String>> out) {
+    private void duplicate(String id, String first, ConsumerRecord<String, String> in, List<ProducerRecord<String, byte[]>> out) {
         String reason = "duplicate id " + id + " (first accepted from " + first + "); not delivered again";
         LOG.warnf("%s: reject: %s", logSafe(id), logSafe(reason));
         if (ids != null) {
@@ -145,7 +146,7 @@ public class Intake implements ExactlyOnceLoop.Work<String, String> {
         RecordHeaders headers = new RecordHeaders();
         headers.add(Topics.HEADER_REJECT_REASON, reason.getBytes(StandardCharsets.UTF_8));
         headers.add("warmwire-source", (in.topic() + "/" + in.partition() + "/" + in.offset()).getBytes(StandardCharsets.UTF_8));
-        out.add(new ProducerRecord<>(Topics.SUBMIT_DLQ, null, in.key(), in.value() == null ? "" : in.value(), headers));
+        out.add(new ProducerRecord<>(Topics.SUBMIT_DLQ, null, in.key(), utf8(in.value()), headers));
     }
 
     /**
@@ -157,36 +158,40 @@ public class Intake implements ExactlyOnceLoop.Work<String, String> {
         return BoundedText.escape(BoundedText.truncate(s, BoundedText.MAX_REASON));
     }
 
+    private static byte[] utf8(String s) {
+        return s == null ? new byte[0] : s.getBytes(StandardCharsets.UTF_8);
+    }
+
     /** {@code <base36 record timestamp>.<partition>.<offset>}: the same on every redelivery. */
     static String assignedId(ConsumerRecord<?, ?> r) {
         return Long.toString(r.timestamp(), 36) + "." + r.partition() + "." + r.offset();
     }
 
-    private void accept(Verdict.Accepted a, List<ProducerRecord<String, String>> out) throws JsonProcessingException {
+    private void accept(Verdict.Accepted a, List<ProducerRecord<String, byte[]>> out) throws JsonProcessingException {
         var m = a.message();
         if (LOG.isInfoEnabled()) {
             // concatenated, not infof: a Formatter per accepted message was a visible share of the CPU
             LOG.info(logSafe(m.id()) + ": from=<" + logSafe(m.from()) + ">, nrcpt=" + m.recipients().size() + ", size="
-                    + m.contentBase64().length() * 3 / 4 + ", tls=" + m.tls().wireName() + " (queue active)");
+                    + m.size() + ", tls=" + m.tls().wireName() + " (queue active)");
         }
-        out.add(new ProducerRecord<>(Topics.ROUTE, m.id(), writer.writeValueAsString(m)));
+        out.add(new ProducerRecord<>(Topics.ROUTE, m.id(), MailFrame.of(m, writer)));
     }
 
     private void reject(Verdict.Rejected r, ConsumerRecord<String, String> in, Instant now,
-                        List<ProducerRecord<String, String>> out) throws JsonProcessingException {
+                        List<ProducerRecord<String, byte[]>> out) throws JsonProcessingException {
         LOG.warnf("%s: reject: %s", logSafe(r.id()), logSafe(r.reason()));
         RecordHeaders headers = new RecordHeaders();
         headers.add(Topics.HEADER_REJECT_REASON, r.reason() == null ? NO_REASON
                 : r.reason().getBytes(StandardCharsets.UTF_8));
         headers.add("warmwire-source",
                 (in.topic() + "/" + in.partition() + "/" + in.offset()).getBytes(StandardCharsets.UTF_8));
-        out.add(new ProducerRecord<>(Topics.SUBMIT_DLQ, null, in.key(), in.value() == null ? "" : in.value(),
+        out.add(new ProducerRecord<>(Topics.SUBMIT_DLQ, null, in.key(), utf8(in.value()),
                 headers));
         List<String> rcpts = r.recipients().isEmpty() ? Collections.singletonList(null) : r.recipients();
         for (String rcpt : rcpts) {
             DeliveryEvent e = new DeliveryEvent(r.id(), rcpt, Status.REJECTED, 0, null, null, null, "5.6.0", null, null,
                     null, now, r.reason());
-            out.add(new ProducerRecord<>(Topics.EVENTS, r.id(), writer.writeValueAsString(e)));
+            out.add(new ProducerRecord<>(Topics.EVENTS, r.id(), writer.writeValueAsBytes(e)));
         }
     }
 }

@@ -45,7 +45,7 @@ public class IntakeLoop {
     @Inject
     MeterRegistry registry;
 
-    private ExactlyOnceLoop<String, String> loop;
+    private ExactlyOnceLoop<String, byte[]> loop;
     private Thread thread;
 
     void onStart(@Observes StartupEvent ev) {

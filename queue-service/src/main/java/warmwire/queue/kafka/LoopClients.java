@@ -9,6 +9,7 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import warmwire.contracts.KafkaClients;
 import warmwire.queue.QueueConfig;
@@ -42,7 +43,7 @@ public class LoopClients {
         return new KafkaConsumer<>(p, new StringDeserializer(), new StringDeserializer());
     }
 
-    public KafkaProducer<String, String> producer(String transactionalId) {
+    public KafkaProducer<String, byte[]> producer(String transactionalId) {
         Map<String, Object> p = KafkaClients.connection(kafka);
         p.putAll(QueueProducer.properties(producerSettings, String.valueOf(kafka.get("bootstrap.servers"))));
         p.put(ProducerConfig.CLIENT_ID_CONFIG, transactionalId);
@@ -50,6 +51,6 @@ public class LoopClients {
         int timeout = (int) config.outcome().transactionTimeout().toMillis();
         p.put(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, timeout);
         p.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, timeout);
-        return new KafkaProducer<>(p, new StringSerializer(), new StringSerializer());
+        return new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer());
     }
 }

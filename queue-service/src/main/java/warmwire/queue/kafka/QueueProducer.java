@@ -14,6 +14,7 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 
@@ -39,16 +40,16 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
  */
 @ApplicationScoped
 public class QueueProducer {
-    private final Producer<String, String> producer;
+    private final Producer<String, byte[]> producer;
 
     @Inject
     public QueueProducer(ProducerSettings settings,
                          @ConfigProperty(name = "kafka.bootstrap.servers") String bootstrap) {
-        this(new KafkaProducer<>(properties(settings, bootstrap), new StringSerializer(), new StringSerializer()));
+        this(new KafkaProducer<>(properties(settings, bootstrap), new StringSerializer(), new ByteArraySerializer()));
     }
 
     /** With a given producer (tests: {@code MockProducer}). */
-    public QueueProducer(Producer<String, String> producer) {
+    public QueueProducer(Producer<String, byte[]> producer) {
         this.producer = producer;
     }
 
@@ -78,7 +79,7 @@ public class QueueProducer {
      * them (an empty list completes at once) and exceptionally with the first failure. A record
      * the producer refuses at once (too large, buffer wait timed out, closed) fails it too.
      */
-    public CompletableFuture<Void> sendAll(List<ProducerRecord<String, String>> records) {
+    public CompletableFuture<Void> sendAll(List<ProducerRecord<String, byte[]>> records) {
         CompletableFuture<Void> all = new CompletableFuture<>();
         if (records.isEmpty()) {
             all.complete(null);
@@ -92,7 +93,7 @@ public class QueueProducer {
                 all.complete(null);
             }
         };
-        for (ProducerRecord<String, String> r : records) {
+        for (ProducerRecord<String, byte[]> r : records) {
             try {
                 producer.send(r, done);
             } catch (RuntimeException e) {

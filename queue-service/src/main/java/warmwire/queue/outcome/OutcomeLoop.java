@@ -43,7 +43,7 @@ public class OutcomeLoop {
     private static final Logger LOG = Logger.getLogger(OutcomeLoop.class);
     static final String GROUP = "warmwire-queue-outcome";
 
-    private final List<ExactlyOnceLoop<String, String>> loops = new ArrayList<>();
+    private final List<ExactlyOnceLoop<String, byte[]>> loops = new ArrayList<>();
     private final List<Thread> threads = new ArrayList<>();
 
     @Inject
@@ -64,7 +64,7 @@ public class OutcomeLoop {
             String id = o.transactionalId() + "-" + i;
             ExactlyOnceLoop.Settings settings = new ExactlyOnceLoop.Settings("warmwire-outcome-" + i, List.of(Topics.OUTCOME),
                     o.commitInterval(), 5000, Duration.ofSeconds(10), 4096);
-            ExactlyOnceLoop<String, String> loop = new ExactlyOnceLoop<>(settings,
+            ExactlyOnceLoop<String, byte[]> loop = new ExactlyOnceLoop<>(settings,
                     () -> clients.consumer(GROUP, id, o.maxPollRecords()), () -> clients.producer(id), reporter,
                     new InFlightLimit(5000, 64L * 1024 * 1024), null);
             loops.add(loop);

@@ -20,6 +20,7 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.jboss.logging.Logger;
 import warmwire.contracts.Topics;
+import warmwire.contracts.mail.MailFrame;
 import warmwire.contracts.check.Checked;
 import warmwire.contracts.check.DeadLetterProducer;
 import warmwire.contracts.check.DeliveryOutcomeCheck;
@@ -62,7 +63,7 @@ import warmwire.pipeline.ExactlyOnceLoop;
  *   the batch is published ({@link FinalEvents#mark}), which are the index's final states too.
  */
 @ApplicationScoped
-public class OutcomeReporter implements ExactlyOnceLoop.Work<String, String> {
+public class OutcomeReporter implements ExactlyOnceLoop.Work<String, byte[]> {
     private static final Logger LOG = Logger.getLogger(OutcomeReporter.class);
     private static final Logger DELIVERY_LOG = Logger.getLogger("warmwire.delivery");
 
@@ -102,11 +103,11 @@ public class OutcomeReporter implements ExactlyOnceLoop.Work<String, String> {
      * follow (or {@link #settledAfter} does it).
      */
     public final class Prepared {
-        private final Map<ConsumerRecord<String, String>, List<ProducerRecord<String, String>>> byRecord;
+        private final Map<ConsumerRecord<String, String>, List<ProducerRecord<String, byte[]>>> byRecord;
         private final Map<String, String> marks;
         private final FinalEvents.Claim claim; // null without FinalEvents (record-path tests)
 
-        private Prepared(Map<ConsumerRecord<String, String>, List<ProducerRecord<String, String>>> byRecord,
+        private Prepared(Map<ConsumerRecord<String, String>, List<ProducerRecord<String, byte[]>>> byRecord,
                          Map<String, String> marks, FinalEvents.Claim claim) {
             this.byRecord = byRecord;
             this.marks = marks;
@@ -114,14 +115,14 @@ public class OutcomeReporter implements ExactlyOnceLoop.Work<String, String> {
         }
 
         /** The records to publish, all of the batch. */
-        public List<ProducerRecord<String, String>> records() {
-            List<ProducerRecord<String, String>> all = new ArrayList<>();
+        public List<ProducerRecord<String, byte[]>> records() {
+            List<ProducerRecord<String, byte[]>> all = new ArrayList<>();
             byRecord.values().forEach(all::addAll);
             return all;
         }
 
         /** The records one input record causes. */
-        public List<ProducerRecord<String, String>> recordsOf(ConsumerRecord<String, String> in) {
+        public List<ProducerRecord<String, byte[]>> recordsOf(ConsumerRecord<String, String> in) {
             return byRecord.getOrDefault(in, List.of());
         }
 
@@ -178,7 +179,7 @@ public class OutcomeReporter implements ExactlyOnceLoop.Work<String, String> {
      * nothing stays held.
      */
     public Prepared prepare(Iterable<ConsumerRecord<String, String>> batch, Instant now) throws JsonProcessingException {
-        Map<ConsumerRecord<String, String>, List<ProducerRecord<String, String>>> byRecord = new LinkedHashMap<>();
+        Map<ConsumerRecord<String, String>, List<ProducerRecord<String, byte[]>>> byRecord = new LinkedHashMap<>();
         List<Read> outcomes = readable(batch, now, byRecord);
         FinalEvents.Claim claim = finals == null ? null : finals.claim(finalKeys(outcomes));
         Set<String> known = claim == null ? Set.of() : claim.known();
@@ -186,7 +187,7 @@ public class OutcomeReporter implements ExactlyOnceLoop.Work<String, String> {
         Map<String, String> marks = new HashMap<>();
         try {
             for (Read read : outcomes) {
-                List<ProducerRecord<String, String>> own = new ArrayList<>();
+                List<ProducerRecord<String, byte[]>> own = new ArrayList<>();
                 Map<String, String> ownMarks = new HashMap<>();
                 try {
                     append(read.outcome(), now, own, writes, known, ownMarks);
@@ -215,7 +216,7 @@ public class OutcomeReporter implements ExactlyOnceLoop.Work<String, String> {
      * them with mail.outcome's commit points; once all are committed the final events are marked.
      */
     @Override
-    public void start(List<ConsumerRecord<String, String>> batch, ExactlyOnceLoop.Results<String> results) {
+    public void start(List<ConsumerRecord<String, String>> batch, ExactlyOnceLoop.Results<byte[]> results) {
         Prepared p;
         try {
             p = prepare(batch, Instant.now());
@@ -259,7 +260,7 @@ public class OutcomeReporter implements ExactlyOnceLoop.Work<String, String> {
      * becomes a dead letter in {@code byRecord}, and every record has its place there in input order.
      */
     private List<Read> readable(Iterable<ConsumerRecord<String, String>> batch, Instant now,
-                                Map<ConsumerRecord<String, String>, List<ProducerRecord<String, String>>> byRecord) {
+                                Map<ConsumerRecord<String, String>, List<ProducerRecord<String, byte[]>>> byRecord) {
         List<Read> outcomes = new ArrayList<>();
         for (ConsumerRecord<String, String> r : batch) {
             Checked<DeliveryOutcome> c = DeliveryOutcomeCheck.check(r.value(), limits, now);
@@ -275,11 +276,11 @@ public class OutcomeReporter implements ExactlyOnceLoop.Work<String, String> {
         return outcomes;
     }
 
-    private ProducerRecord<String, String> deadLetter(ConsumerRecord<String, String> r, String reason, Instant now) {
+    private ProducerRecord<String, byte[]> deadLetter(ConsumerRecord<String, String> r, String reason, Instant now) {
         if (metrics != null) {
             metrics.deadLettered(r.topic());
         }
-        return DeadLetterProducer.textRecord(InternalDeadLetter.of(r.topic(), r.partition(), r.offset(), r.key(), SERVICE,
+        return DeadLetterProducer.record(InternalDeadLetter.of(r.topic(), r.partition(), r.offset(), r.key(), SERVICE,
                 reason, r.value(), now));
     }
 
@@ -308,7 +309,7 @@ public class OutcomeReporter implements ExactlyOnceLoop.Work<String, String> {
         return keys;
     }
 
-    private void append(DeliveryOutcome o, Instant now, List<ProducerRecord<String, String>> out,
+    private void append(DeliveryOutcome o, Instant now, List<ProducerRecord<String, byte[]>> out,
                         QueueIndex.Batch writes, Set<String> known, Map<String, String> marks)
             throws JsonProcessingException {
         boolean allKnown = !o.results().isEmpty() && o.results().stream()
@@ -332,7 +333,7 @@ public class OutcomeReporter implements ExactlyOnceLoop.Work<String, String> {
             if (r.site() != null) {
                 headers.add(Topics.HEADER_SITE, r.site().getBytes(StandardCharsets.UTF_8));
             }
-            out.add(new ProducerRecord<>(r.topic(), null, r.message().id(), writer.writeValueAsString(r.message()),
+            out.add(new ProducerRecord<>(r.topic(), null, r.message().id(), MailFrame.of(r.message(), writer),
                     headers));
             if (metrics != null) {
                 metrics.retryScheduled();
@@ -340,7 +341,7 @@ public class OutcomeReporter implements ExactlyOnceLoop.Work<String, String> {
         }
         for (QueuedMessage notice : plan.notices()) {
             LOG.infof("%s: sender non-delivery notification: %s", o.messageId(), notice.id());
-            out.add(new ProducerRecord<>(Topics.ROUTE, notice.id(), writer.writeValueAsString(notice)));
+            out.add(new ProducerRecord<>(Topics.ROUTE, notice.id(), MailFrame.of(notice, writer)));
         }
         for (DeliveryEvent e : plan.events()) {
             String fk = FinalEvents.key(e.id(), e.recipient());
@@ -360,7 +361,7 @@ public class OutcomeReporter implements ExactlyOnceLoop.Work<String, String> {
                 metrics.event(e);
             }
             DELIVERY_LOG.info(DeliveryLogLine.format(e));
-            out.add(new ProducerRecord<>(Topics.EVENTS, e.id(), json));
+            out.add(new ProducerRecord<>(Topics.EVENTS, e.id(), json.getBytes(StandardCharsets.UTF_8)));
         }
     }
 

@@ -35,12 +35,15 @@ import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.jboss.logging.Logger;
 import warmwire.contracts.Topics;
 import warmwire.contracts.control.ControlFollower;
 import warmwire.contracts.control.ControlState;
+import warmwire.contracts.mail.MailFrame;
 import warmwire.contracts.mail.QueuedMessage;
 import warmwire.contracts.check.Checked;
 import warmwire.contracts.check.DeadLetterProducer;
@@ -108,7 +111,7 @@ public class RetryScheduler {
     private final Set<String> forwardedEarly = ConcurrentHashMap.newKeySet();
     private final AtomicLong forwarded = new AtomicLong();
     private volatile boolean stopping;
-    private volatile KafkaConsumer<String, String> consumer;
+    private volatile KafkaConsumer<String, byte[]> consumer;
     private ControlFollower follower;
     private Thread thread;
     private final RecordLimits limits;
@@ -151,7 +154,7 @@ public class RetryScheduler {
         if (controlDeadLetters != null) {
             controlDeadLetters.close();
         }
-        KafkaConsumer<String, String> c = consumer;
+        KafkaConsumer<String, byte[]> c = consumer;
         if (c != null) {
             c.wakeup();
         }
@@ -267,8 +270,8 @@ public class RetryScheduler {
             pp.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
             pp.put(ProducerConfig.CLIENT_ID_CONFIG, "warmwire-retry-scheduler");
             pp.keySet().removeIf(k -> k.startsWith("group.") || k.startsWith("auto.") || k.startsWith("enable.auto"));
-            try (KafkaConsumer<String, String> c = new KafkaConsumer<>(cp, new StringDeserializer(), new StringDeserializer());
-                 KafkaProducer<String, String> producer = new KafkaProducer<>(pp, new StringSerializer(), new StringSerializer())) {
+            try (KafkaConsumer<String, byte[]> c = new KafkaConsumer<>(cp, new StringDeserializer(), new ByteArrayDeserializer());
+                 KafkaProducer<String, byte[]> producer = new KafkaProducer<>(pp, new StringSerializer(), new ByteArraySerializer())) {
                 consumer = c;
                 paused.clear();
                 List<String> tiers = IntStream.rangeClosed(1, Topics.RETRY_TIERS).mapToObj(Topics::retry).toList();
@@ -298,7 +301,7 @@ public class RetryScheduler {
                         c.resume(ready);
                         ready.forEach(paused::remove);
                     }
-                    ConsumerRecords<String, String> recs = c.poll(pollTime(now));
+                    ConsumerRecords<String, byte[]> recs = c.poll(pollTime(now));
                     if (!recs.isEmpty()) {
                         handle(c, producer, recs);
                     }
@@ -323,13 +326,13 @@ public class RetryScheduler {
         return Duration.ofMillis(ms);
     }
 
-    private void handle(KafkaConsumer<String, String> c, KafkaProducer<String, String> producer,
-                        ConsumerRecords<String, String> recs) throws Exception {
+    private void handle(KafkaConsumer<String, byte[]> c, KafkaProducer<String, byte[]> producer,
+                        ConsumerRecords<String, byte[]> recs) throws Exception {
         Map<TopicPartition, OffsetAndMetadata> commit = new HashMap<>();
         List<Future<RecordMetadata>> sends = new ArrayList<>();
         Instant now = clock.instant();
         for (TopicPartition tp : recs.partitions()) {
-            for (ConsumerRecord<String, String> r : recs.records(tp)) {
+            for (ConsumerRecord<String, byte[]> r : recs.records(tp)) {
                 if (forwardedEarly.remove(tp + "@" + r.offset())) {
                     commit.put(tp, new OffsetAndMetadata(r.offset() + 1));
                     continue;
@@ -339,7 +342,7 @@ public class RetryScheduler {
                     LOG.errorf("invalid record %s-%d@%d on a retry tier dead-lettered: %s", r.topic(), r.partition(),
                             r.offset(), checked.reason());
                     deadLettered(r.topic());
-                    sends.add(producer.send(DeadLetterProducer.textRecord(InternalDeadLetter.of(r.topic(), r.partition(),
+                    sends.add(producer.send(DeadLetterProducer.record(InternalDeadLetter.of(r.topic(), r.partition(),
                             r.offset(), r.key(), OutcomeReporter.SERVICE, checked.reason(), r.value(), now))));
                     commit.put(tp, new OffsetAndMetadata(r.offset() + 1));
                     continue;
@@ -366,8 +369,8 @@ public class RetryScheduler {
                 } else if (d instanceof RetryDecision.Hold h) {
                     QueuedMessage again = h.message().retry(h.message().recipients(), h.message().attempt(),
                             now.plus(backoff.maximal()), h.message().delayNotified());
-                    ProducerRecord<String, String> pr = new ProducerRecord<>(Topics.retry(Topics.RETRY_TIERS), m.id(),
-                            mapper.writeValueAsString(again));
+                    ProducerRecord<String, byte[]> pr = new ProducerRecord<>(Topics.retry(Topics.RETRY_TIERS), m.id(),
+                            MailFrame.of(again, mapper.writer()));
                     String site = site(r);
                     if (site != null) {
                         pr.headers().add(Topics.HEADER_SITE, site.getBytes(StandardCharsets.UTF_8));
@@ -388,17 +391,17 @@ public class RetryScheduler {
         }
     }
 
-    private Future<RecordMetadata> forward(KafkaProducer<String, String> producer, QueuedMessage m) throws Exception {
+    private Future<RecordMetadata> forward(KafkaProducer<String, byte[]> producer, QueuedMessage m) throws Exception {
         forwarded.incrementAndGet();
         LOG.infof("%s: attempt %d of %d recipient(s) due: to mail.route", m.id(), m.attempt(), m.recipients().size());
-        return producer.send(new ProducerRecord<>(Topics.ROUTE, m.id(), mapper.writeValueAsString(m)));
+        return producer.send(new ProducerRecord<>(Topics.ROUTE, m.id(), MailFrame.of(m, mapper.writer())));
     }
 
     /**
      * A record due later than its tier's wait, written again at the end of the tier whose wait
      * covers what is left of its time (the last when none does), notBefore unchanged.
      */
-    private Future<RecordMetadata> requeue(KafkaProducer<String, String> producer, ConsumerRecord<String, String> r,
+    private Future<RecordMetadata> requeue(KafkaProducer<String, byte[]> producer, ConsumerRecord<String, byte[]> r,
                                            QueuedMessage m, Instant due, Instant now) throws Exception {
         Duration left = Duration.between(now, due);
         int tier = Topics.RETRY_TIERS;
@@ -408,7 +411,7 @@ public class RetryScheduler {
                 break;
             }
         }
-        ProducerRecord<String, String> pr = new ProducerRecord<>(Topics.retry(tier), m.id(), mapper.writeValueAsString(m));
+        ProducerRecord<String, byte[]> pr = new ProducerRecord<>(Topics.retry(tier), m.id(), MailFrame.of(m, mapper.writer()));
         String site = site(r);
         if (site != null) {
             pr.headers().add(Topics.HEADER_SITE, site.getBytes(StandardCharsets.UTF_8));
@@ -428,7 +431,7 @@ public class RetryScheduler {
     }
 
     /** Forwards the records behind each paused head that a retry-now decision made due. */
-    private void scanPausedPartitions(KafkaProducer<String, String> producer) throws Exception {
+    private void scanPausedPartitions(KafkaProducer<String, byte[]> producer) throws Exception {
         if (paused.isEmpty()) {
             return;
         }
@@ -442,7 +445,7 @@ public class RetryScheduler {
         cp.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
         Instant now = clock.instant();
         List<Future<RecordMetadata>> sends = new ArrayList<>();
-        try (KafkaConsumer<String, String> scan = new KafkaConsumer<>(cp, new StringDeserializer(), new StringDeserializer())) {
+        try (KafkaConsumer<String, byte[]> scan = new KafkaConsumer<>(cp, new StringDeserializer(), new ByteArrayDeserializer())) {
             List<TopicPartition> parts = new ArrayList<>(paused.keySet());
             Map<TopicPartition, Long> heads = new HashMap<>();
             for (TopicPartition tp : parts) {
@@ -453,7 +456,7 @@ public class RetryScheduler {
             Map<TopicPartition, Long> end = scan.endOffsets(parts);
             long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
             while (parts.stream().anyMatch(tp -> scan.position(tp) < end.get(tp)) && System.nanoTime() < deadline) {
-                for (ConsumerRecord<String, String> r : scan.poll(Duration.ofMillis(200))) {
+                for (ConsumerRecord<String, byte[]> r : scan.poll(Duration.ofMillis(200))) {
                     QueuedMessage m = read(r);
                     if (m == null) {
                         continue;
@@ -475,12 +478,12 @@ public class RetryScheduler {
     }
 
     /** The valid message of a record, or null (the main loop dead-letters invalid ones when it gets there). */
-    private QueuedMessage read(ConsumerRecord<String, String> r) {
+    private QueuedMessage read(ConsumerRecord<String, byte[]> r) {
         Checked<QueuedMessage> c = QueuedMessageCheck.check(r.value(), limits, clock.instant());
         return c.isValid() ? c.value() : null;
     }
 
-    private static String site(ConsumerRecord<String, String> r) {
+    private static String site(ConsumerRecord<String, byte[]> r) {
         Header h = r.headers().lastHeader(Topics.HEADER_SITE);
         return h == null ? null : new String(h.value(), StandardCharsets.UTF_8);
     }

@@ -31,7 +31,7 @@ class DuplicateIdsTest {
         return Fixtures.record(Topics.SUBMIT, 0, offset, 1_700_000_000_000L, null, value);
     }
 
-    private static List<ProducerRecord<String, String>> to(List<ProducerRecord<String, String>> all, String topic) {
+    private static List<ProducerRecord<String, byte[]>> to(List<ProducerRecord<String, byte[]>> all, String topic) {
         return all.stream().filter(r -> r.topic().equals(topic)).toList();
     }
 
@@ -44,7 +44,7 @@ class DuplicateIdsTest {
 
         var first = intake.records(List.of(rec(1, submission("c1")), rec(2, submission("c1"))), new Fixtures.Cache(false).index().batch(), now);
         assertEquals(1, to(first, Topics.ROUTE).size(), "the first copy is accepted");
-        List<ProducerRecord<String, String>> dlq = to(first, Topics.SUBMIT_DLQ);
+        List<ProducerRecord<String, byte[]>> dlq = to(first, Topics.SUBMIT_DLQ);
         assertEquals(1, dlq.size(), "the second copy in the same batch is a duplicate");
         String reason = new String(dlq.get(0).headers().lastHeader(Topics.HEADER_REJECT_REASON).value(), StandardCharsets.UTF_8);
         assertTrue(reason.startsWith("duplicate id c1 (first accepted from mail.submit/0/1)"), reason);

@@ -23,7 +23,7 @@ class IntakeTest {
         return Fixtures.record(Topics.SUBMIT, partition, offset, T, key, value);
     }
 
-    private static String header(ProducerRecord<String, String> r, String name) {
+    private static String header(ProducerRecord<String, byte[]> r, String name) {
         return new String(r.headers().lastHeader(name).value(), StandardCharsets.UTF_8);
     }
 
@@ -36,7 +36,7 @@ class IntakeTest {
                 in(3, 41, "k2", "{not json"),
                 in(3, 42, null, "{\"from\":\"a@b.test\",\"to\":[\"d@e.test\",\"f@e.test\"],\"content\":\"y\"}"),
                 in(3, 43, "k4", "{\"id\":\"c-4\",\"from\":\"a@b.test\",\"to\":[\"ok@e.test\",\"bad\"],\"content\":\"x\"}"));
-        List<ProducerRecord<String, String>> sent = new ArrayList<>();
+        List<ProducerRecord<String, byte[]>> sent = new ArrayList<>();
         List<Long> finished = new ArrayList<>();
         intake.start(poll, (r, out, settled) -> {
             finished.add(r.offset());
@@ -49,25 +49,25 @@ class IntakeTest {
                 Topics.EVENTS, Topics.EVENTS), sent.stream().map(ProducerRecord::topic).toList());
 
         assertEquals("c-1", sent.get(0).key());
-        assertEquals("c-1", mapper.readValue(sent.get(0).value(), QueuedMessage.class).id());
+        assertEquals("c-1", Fixtures.queued(sent.get(0).value()).id());
 
         String assigned = Long.toString(T, 36) + ".3.42";
         assertEquals(assigned, Intake.assignedId(in(3, 42, null, "")));
         assertEquals(assigned, sent.get(3).key());
-        QueuedMessage m = mapper.readValue(sent.get(3).value(), QueuedMessage.class);
+        QueuedMessage m = Fixtures.queued(sent.get(3).value());
         assertEquals(assigned, m.id());
         assertEquals(List.of("d@e.test", "f@e.test"), m.recipients());
 
-        ProducerRecord<String, String> dlq = sent.get(1);
+        ProducerRecord<String, byte[]> dlq = sent.get(1);
         assertEquals("k2", dlq.key());
-        assertEquals("{not json", dlq.value());
+        assertEquals("{not json", Fixtures.text(dlq.value()));
         assertTrue(header(dlq, Topics.HEADER_REJECT_REASON).startsWith("malformed JSON"), header(dlq, Topics.HEADER_REJECT_REASON));
         assertEquals("mail.submit/3/41", header(dlq, "warmwire-source"));
         JsonNode unreadable = mapper.readTree(sent.get(2).value());
         assertEquals("rejected", unreadable.path("status").asText());
         assertTrue(unreadable.path("recipient").isMissingNode() || unreadable.path("recipient").isNull());
 
-        ProducerRecord<String, String> dlq4 = sent.get(4);
+        ProducerRecord<String, byte[]> dlq4 = sent.get(4);
         assertEquals("k4", dlq4.key());
         assertEquals("mail.submit/3/43", header(dlq4, "warmwire-source"));
         JsonNode e1 = mapper.readTree(sent.get(5).value());

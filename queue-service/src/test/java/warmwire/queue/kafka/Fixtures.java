@@ -19,6 +19,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.MockProducer;
 import org.apache.kafka.common.record.TimestampType;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.eclipse.microprofile.reactive.messaging.Message;
 import org.infinispan.client.hotrod.RemoteCache;
@@ -52,8 +53,23 @@ public final class Fixtures {
         return c.getConfigMapping(QueueConfig.class);
     }
 
-    public static MockProducer<String, String> producer() {
-        return new MockProducer<>(false, null, new StringSerializer(), new StringSerializer());
+    public static MockProducer<String, byte[]> producer() {
+        return new MockProducer<>(false, null, new StringSerializer(), new ByteArraySerializer());
+    }
+
+    /** The message of a mail.route or retry-tier value (framed: the envelope, then the body). */
+    public static warmwire.contracts.mail.QueuedMessage queued(byte[] value) {
+        var c = warmwire.contracts.check.QueuedMessageCheck.check(value, warmwire.contracts.check.RecordLimits.DEFAULT,
+                java.time.Instant.now());
+        if (!c.isValid()) {
+            throw new AssertionError("not a queued message: " + c.reason());
+        }
+        return c.value();
+    }
+
+    /** A record value as text. */
+    public static String text(byte[] value) {
+        return value == null ? null : new String(value, java.nio.charset.StandardCharsets.UTF_8);
     }
 
     public static ConsumerRecord<String, String> record(String topic, int partition, long offset, long timestamp,

@@ -14,14 +14,14 @@ import org.apache.kafka.common.errors.NotEnoughReplicasException;
 import org.junit.jupiter.api.Test;
 
 class QueueProducerTest {
-    private static List<ProducerRecord<String, String>> three() {
-        return List.of(new ProducerRecord<>("mail.events", "a", "1"), new ProducerRecord<>("mail.route", "b", "2"),
-                new ProducerRecord<>("mail.events", "c", "3"));
+    private static List<ProducerRecord<String, byte[]>> three() {
+        return List.of(new ProducerRecord<>("mail.events", "a", new byte[] {'1'}),
+                new ProducerRecord<>("mail.route", "b", new byte[] {'2'}), new ProducerRecord<>("mail.events", "c", new byte[] {'3'}));
     }
 
     @Test
     void batchIsAckedOnlyAfterTheBrokerAckedEveryRecord() {
-        MockProducer<String, String> kafka = Fixtures.producer();
+        MockProducer<String, byte[]> kafka = Fixtures.producer();
         Fixtures.Acks batch = new Fixtures.Acks();
         CompletionStage<Void> settled = Batches.settle(batch.message, new QueueProducer(kafka).sendAll(three()));
         assertEquals(3, kafka.history().size());
@@ -36,7 +36,7 @@ class QueueProducerTest {
 
     @Test
     void oneFailedSendNacksTheBatchAndNothingIsAcked() {
-        MockProducer<String, String> kafka = Fixtures.producer();
+        MockProducer<String, byte[]> kafka = Fixtures.producer();
         Fixtures.Acks batch = new Fixtures.Acks();
         CompletionStage<Void> settled = Batches.settle(batch.message, new QueueProducer(kafka).sendAll(three()));
         assertTrue(kafka.completeNext());
@@ -51,7 +51,7 @@ class QueueProducerTest {
 
     @Test
     void aRecordRefusedAtOnceFailsTheBatch() {
-        MockProducer<String, String> kafka = Fixtures.producer();
+        MockProducer<String, byte[]> kafka = Fixtures.producer();
         kafka.close();
         CompletableFuture<Void> sent = new QueueProducer(kafka).sendAll(three());
         assertTrue(sent.isCompletedExceptionally());

@@ -84,8 +84,8 @@ class RecordPathCostBench {
 
     @Test
     void cpuPerRecord() throws Exception {
-        MockProducer<String, String> kafka = new MockProducer<>(true, null, new StringSerializer(),
-                new StringSerializer());
+        MockProducer<String, byte[]> kafka = new MockProducer<>(true, null, new StringSerializer(),
+                new org.apache.kafka.common.serialization.ByteArraySerializer());
         QueueProducer producer = new QueueProducer(kafka);
         Fixtures.Cache cache = new Fixtures.Cache(false);
         BatchPath intake = IntakeBench.path(mapper, cache.index(), producer);

@@ -37,7 +37,7 @@ class OutcomeReporterTest {
 
     static QueuedMessage message(String id, String from, String... rcpts) {
         return new QueuedMessage(id, from, List.of(rcpts),
-                Base64.getEncoder().encodeToString("Subject: hi\r\n\r\nbody\r\n".getBytes(StandardCharsets.US_ASCII)),
+                "Subject: hi\r\n\r\nbody\r\n".getBytes(StandardCharsets.US_ASCII),
                 TlsLevel.MAY, null, null, null, 1, Instant.now().minusSeconds(60));
     }
 
@@ -63,13 +63,13 @@ class OutcomeReporterTest {
         return Fixtures.record(Topics.OUTCOME, 0, offset, 0, null, json);
     }
 
-    private static List<ProducerRecord<String, String>> to(List<ProducerRecord<String, String>> all, String topic) {
+    private static List<ProducerRecord<String, byte[]>> to(List<ProducerRecord<String, byte[]>> all, String topic) {
         return all.stream().filter(r -> r.topic().equals(topic)).collect(Collectors.toList());
     }
 
     @Test
     void aBatchBecomesEventsRetriesAndNoticesAndDeadLettersTheInvalidRecords() throws Exception {
-        MockProducer<String, String> kafka = Fixtures.producer();
+        MockProducer<String, byte[]> kafka = Fixtures.producer();
         Fixtures.Cache cache = new Fixtures.Cache(false);
         OutcomeReporter reporter = new OutcomeReporter(mapper, cache.index(), Fixtures.config(), new QueueProducer(kafka));
         reporter.finals = new FinalEvents(cache.remote, Fixtures.config());
@@ -82,36 +82,36 @@ class OutcomeReporterTest {
                 reporter.publish(List.of(in(10, delivered), in(11, "{not json"), in(12, mixed),
                         in(13, "{\"messageId\":\"x\",\"results\":[{\"recipient\":\"a@b\"}]}")))).toCompletableFuture();
 
-        List<ProducerRecord<String, String>> sent = kafka.history();
-        List<ProducerRecord<String, String>> events = to(sent, Topics.EVENTS);
+        List<ProducerRecord<String, byte[]>> sent = kafka.history();
+        List<ProducerRecord<String, byte[]>> events = to(sent, Topics.EVENTS);
         assertEquals(List.of("m1", "m1", "m2", "m2"), events.stream().map(ProducerRecord::key).toList());
         // the event format is the DeliveryEvent record as JSON, as before
         List<DeliveryEvent> expected = new java.util.ArrayList<>(OutcomeReporter.toEvents(delivered));
         for (int i = 0; i < 2; i++) {
-            assertEquals(mapper.writeValueAsString(expected.get(i)), events.get(i).value());
+            assertEquals(mapper.writeValueAsString(expected.get(i)), Fixtures.text(events.get(i).value()));
         }
         JsonNode deferred = mapper.readTree(events.get(2).value());
         assertEquals("deferred", deferred.path("status").asText());
-        assertNotNull(deferred.get("nextAttemptAt"), events.get(2).value());
+        assertNotNull(deferred.get("nextAttemptAt"), Fixtures.text(events.get(2).value()));
         assertEquals("bounced", mapper.readTree(events.get(3).value()).path("status").asText());
 
-        List<ProducerRecord<String, String>> retries = to(sent, Topics.retry(1));
+        List<ProducerRecord<String, byte[]>> retries = to(sent, Topics.retry(1));
         assertEquals(1, retries.size());
         assertEquals("m2", retries.get(0).key());
         assertEquals("x.test:25/may", new String(retries.get(0).headers().lastHeader(Topics.HEADER_SITE).value(),
                 StandardCharsets.UTF_8));
-        QueuedMessage retry = mapper.readValue(retries.get(0).value(), QueuedMessage.class);
+        QueuedMessage retry = Fixtures.queued(retries.get(0).value());
         assertEquals(List.of("c@x.test"), retry.recipients());
         assertEquals(2, retry.attempt());
 
-        List<ProducerRecord<String, String>> notices = to(sent, Topics.ROUTE);
+        List<ProducerRecord<String, byte[]>> notices = to(sent, Topics.ROUTE);
         assertEquals(1, notices.size());
-        QueuedMessage dsn = mapper.readValue(notices.get(0).value(), QueuedMessage.class);
+        QueuedMessage dsn = Fixtures.queued(notices.get(0).value());
         assertEquals(List.of("s@y.test"), dsn.recipients());
         assertEquals("", dsn.from());
         assertEquals(dsn.id(), notices.get(0).key());
         // both invalid records are dead letters of the same batch, with their positions and reasons
-        List<ProducerRecord<String, String>> dead = to(sent, Topics.INTERNAL_DLQ);
+        List<ProducerRecord<String, byte[]>> dead = to(sent, Topics.INTERNAL_DLQ);
         assertEquals(2, dead.size());
         JsonNode notJson = mapper.readTree(dead.get(0).value());
         assertEquals(11, notJson.path("offset").asLong());
@@ -141,13 +141,13 @@ class OutcomeReporterTest {
         assertEquals(java.util.Set.of("f:m1:a@x.test", "f:m1:b@x.test", "f:m2:d@x.test"), finals.keySet());
         JsonNode a = mapper.readTree(finals.get("f:m1:a@x.test"));
         assertEquals("a@x.test", a.path("recipient").asText());
-        assertTrue(events.stream().anyMatch(e -> e.value().equals(finals.get("f:m1:a@x.test"))),
+        assertTrue(events.stream().anyMatch(e -> Fixtures.text(e.value()).equals(finals.get("f:m1:a@x.test"))),
                 "the entry is the published event itself");
     }
 
     @Test
     void aFailedSendNacksTheBatchAndNothingIsAcked() throws Exception {
-        MockProducer<String, String> kafka = Fixtures.producer();
+        MockProducer<String, byte[]> kafka = Fixtures.producer();
         OutcomeReporter reporter = new OutcomeReporter(mapper, new Fixtures.Cache(false).index(), Fixtures.config(),
                 new QueueProducer(kafka));
         Fixtures.Acks batch = new Fixtures.Acks();
@@ -165,7 +165,7 @@ class OutcomeReporterTest {
 
     @Test
     void infinispanDownNeitherBlocksNorFailsMail() throws Exception {
-        MockProducer<String, String> kafka = Fixtures.producer();
+        MockProducer<String, byte[]> kafka = Fixtures.producer();
         OutcomeReporter reporter = new OutcomeReporter(mapper, new Fixtures.Cache(true).index(), Fixtures.config(),
                 new QueueProducer(kafka));
         Fixtures.Acks batch = new Fixtures.Acks();
@@ -178,7 +178,7 @@ class OutcomeReporterTest {
 
     @Test
     void aBatchOfOnlyInvalidRecordsIsAckedOnceItsDeadLettersAre() throws Exception {
-        MockProducer<String, String> kafka = Fixtures.producer();
+        MockProducer<String, byte[]> kafka = Fixtures.producer();
         OutcomeReporter reporter = new OutcomeReporter(mapper, new Fixtures.Cache(false).index(), Fixtures.config(),
                 new QueueProducer(kafka));
         Fixtures.Acks batch = new Fixtures.Acks();

@@ -20,7 +20,7 @@ class RetryDecisionTest {
     private final Map<String, ControlState> control = new HashMap<>();
 
     private static QueuedMessage waiting(Instant notBefore) {
-        return new QueuedMessage("m1", "s@example.org", List.of("a@example.com"), "eA==", TlsLevel.MAY, null, null, null,
+        return new QueuedMessage("m1", "s@example.org", List.of("a@example.com"), new byte[] {'x'}, TlsLevel.MAY, null, null, null,
                 2, T0, notBefore, false);
     }
 

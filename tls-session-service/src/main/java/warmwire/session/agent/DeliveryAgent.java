@@ -16,7 +16,6 @@ import jakarta.inject.Inject;
 import java.net.InetAddress;
 import java.nio.file.Path;
 import java.time.Instant;
-import java.util.Base64;
 import java.util.List;
 import org.jboss.logging.Logger;
 import warmwire.contracts.mail.TlsLevel;
@@ -48,7 +47,7 @@ import warmwire.session.readyq.DeadSites;
  *   Wires the SMTP engine from {@link SessionConfig}: one shared Vert.x NetClient, the
  *   timeouts, the HELO name and the trust file (loaded at startup: a bad file stops the
  *   service with a clear error). The job's TLS level is raised to the configured floor.
- *   A job whose content is not valid base64 or whose addresses cannot be put on the wire
+ *   A job whose addresses cannot be put on the wire
  *   is bounced without connecting; an unexpected internal error defers every recipient.
  *   Jobs go through the {@link ConnectionCache} (per-site ready queues, reused connections)
  *   unless {@code warmwire.session.connection-cache=false}. At shutdown every cached
@@ -56,7 +55,7 @@ import warmwire.session.readyq.DeadSites;
  *   Each outcome is logged in one line at INFO, with conn_use, and counted
  *   ({@link SessionMetrics}: finished jobs here; connections, handshakes and reuse through the
  *   walker). Dead-site verdicts are logged and written to Infinispan ({@link DeadSitePublisher}).
- *   The body is base64-decoded once per job ({@link #body}) into the Envelope.
+ *   The job's body (raw bytes after its envelope on mail.deliver) goes into the Envelope as it is.
  */
 @Startup
 @ApplicationScoped
@@ -226,7 +225,7 @@ public class DeliveryAgent {
         try {
             Envelope env;
             try {
-                env = new Envelope(job.from(), job.recipients(), body(job.contentBase64()));
+                env = new Envelope(job.from(), job.recipients(), job.content() == null ? new byte[0] : job.content());
             } catch (IllegalArgumentException e) {
                 return Future.succeededFuture(log(local(job, Status.BOUNCED, "message cannot be sent: " + e.getMessage())));
             }
@@ -248,24 +247,6 @@ public class DeliveryAgent {
         } catch (RuntimeException e) {
             LOG.errorf(e, "delivery of job %s failed internally", job.jobId());
             return Future.succeededFuture(log(local(job, Status.DEFERRED, "internal error: " + e)));
-        }
-    }
-
-    /**
-     * The job's body, decoded once: queue-service writes plain base64 without line breaks, which
-     * the basic decoder takes in one pass (about 10 times faster than the MIME decoder, which
-     * first scans the whole text to size its output). Anything else (line breaks, stray
-     * characters) goes to the MIME decoder, which skips them, as it always did. The result is
-     * the Envelope's content as is, never copied again.
-     */
-    static byte[] body(String base64) {
-        if (base64 == null || base64.isEmpty()) {
-            return new byte[0];
-        }
-        try {
-            return Base64.getDecoder().decode(base64);
-        } catch (IllegalArgumentException notPlain) {
-            return Base64.getMimeDecoder().decode(base64);
         }
     }
 

@@ -31,6 +31,7 @@ import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
 import warmwire.contracts.Topics;
 import warmwire.contracts.check.RecordLimits;
+import warmwire.contracts.mail.MailFrame;
 import warmwire.contracts.mail.TlsLevel;
 import warmwire.contracts.outcome.Delays;
 import warmwire.contracts.outcome.DeliveryOutcome;
@@ -94,12 +95,12 @@ class DeliveriesTest {
         Instant now = Instant.now();
         return new DeliveryJob(id + "/1/site", id, new Site(List.of("mx.example"), 25, TlsLevel.MAY),
                 List.of(new Endpoint("mx.example", "192.0.2.1", 25, 10)), "sender@example.org", List.of("a@example.com"),
-                Base64.getEncoder().encodeToString("Subject: hi\r\n\r\nbody\r\n".getBytes(StandardCharsets.UTF_8)),
+                "Subject: hi\r\n\r\nbody\r\n".getBytes(StandardCharsets.UTF_8),
                 TlsLevel.MAY, 1, now.minusMillis(20), now.minusMillis(10), 0.005);
     }
 
     private ConsumerRecord<String, byte[]> record(long offset, String id) throws Exception {
-        return new ConsumerRecord<>(Topics.DELIVER, 0, offset, "site", mapper.writeValueAsBytes(job(id)));
+        return new ConsumerRecord<>(Topics.DELIVER, 0, offset, "site", MailFrame.of(job(id), mapper.writer()));
     }
 
     private void assign(List<ConsumerRecord<String, byte[]>> records) {

@@ -56,7 +56,7 @@ class HostileServerTest {
                     .toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
             Instant now = Instant.now();
             DeliveryJob job = new DeliveryJob("m1/1/site", "m1", new Site(List.of("localhost"), s.port(), level),
-                    endpoints, "sender@example.org", List.of(rcpts), Base64.getEncoder().encodeToString(content), level, 1,
+                    endpoints, "sender@example.org", List.of(rcpts), content, level, 1,
                     now, now, 0);
             return OutcomeBuilder.build(job, a, now);
         } finally {

@@ -70,7 +70,7 @@ class SmtpDeliveryTest {
                     .get(30, TimeUnit.SECONDS);
             Instant now = Instant.now();
             DeliveryJob job = new DeliveryJob("m1/1/site", "m1", new Site(List.of("localhost"), endpoints.get(0).port(), level),
-                    endpoints, "sender@example.org", rcpts, Base64.getEncoder().encodeToString(content), level, 1,
+                    endpoints, "sender@example.org", rcpts, content, level, 1,
                     now.minusSeconds(2), now.minusSeconds(1), 0.25);
             DeliveryOutcome o = OutcomeBuilder.build(job, a, now);
             assertEquals(rcpts.size(), o.results().size(), "one result per recipient");

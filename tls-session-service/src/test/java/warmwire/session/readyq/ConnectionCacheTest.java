@@ -91,7 +91,7 @@ class ConnectionCacheTest {
         DeliveryAttempt a = f.toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
         Instant now = Instant.now();
         DeliveryJob job = new DeliveryJob("m/1/s", "m", new Site(List.of("localhost"), port, level), List.of(local(port)),
-                "sender@example.org", List.of(rcpts), Base64.getEncoder().encodeToString("x".getBytes()), level, 1,
+                "sender@example.org", List.of(rcpts), "x".getBytes(), level, 1,
                 now, now, 0);
         DeliveryOutcome o = OutcomeBuilder.build(job, a, now);
         assertEquals(rcpts.length, o.results().size());
