@@ -108,6 +108,14 @@ public interface DeliveryConfig {
         @WithDefault("30s")
         java.time.Duration handoffTimeout();
 
+        /**
+         * Compression of the jobs and outcomes written (compression.type): none, lz4, zstd...
+         * The broker checks every compressed batch it takes, and tls-session-service decompresses
+         * each job again, so compression costs CPU in three places to save bytes on a local disk.
+         */
+        @WithDefault("none")
+        String compression();
+
         /** The dispatch loop's transactional id: unique per instance and stable across its restarts. */
         @WithName("transactional-id")
         @WithDefault("warmwire-delivery")

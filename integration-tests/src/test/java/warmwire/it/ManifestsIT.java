@@ -210,7 +210,7 @@ class ManifestsIT {
             }
         }
         assertEquals(declared, resources, "Cache resources vs the services' cache configurations");
-        assertTrue(declared.keySet().containsAll(List.of("warmwire-queue-index", "warmwire-sites",
+        assertTrue(declared.keySet().containsAll(List.of("warmwire-queue-state", "warmwire-queue-ids", "warmwire-sites",
                 "warmwire-tickets", "warmwire-shards")), declared.keySet().toString());
     }
 

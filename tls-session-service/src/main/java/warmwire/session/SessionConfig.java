@@ -212,7 +212,7 @@ public interface SessionConfig {
          * saturated (see {@code growth-cpu-limit}).
          */
         @WithName("queue-delay")
-        @WithDefault("10s")
+        @WithDefault("5s")
         Duration queueDelay();
 
         /**
@@ -265,7 +265,7 @@ public interface SessionConfig {
          * consumer's fetch.max.wait.ms): idle instances fetch this often.
          */
         @WithName("fetch-wait")
-        @WithDefault("100ms")
+        @WithDefault("500ms")
         Duration fetchWait();
 
         /**

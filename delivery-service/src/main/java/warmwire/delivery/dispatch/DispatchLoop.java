@@ -36,8 +36,8 @@ import warmwire.pipeline.InFlightLimit;
  *   The consumer: group {@value #GROUP}, read_committed, the connection settings of the
  *   {@code kafka.*} keys ({@link KafkaClients#groupConsumer}). The producer: transactional id
  *   {@code warmwire.routing.transactional-id} (stable per instance, so a restarted instance
- *   aborts its predecessor's open transaction at once), acks=all, idempotent, lz4 (jobs carry
- *   the message). Up to {@code warmwire.routing.concurrency} messages are routed at once per
+ *   aborts its predecessor's open transaction at once), acks=all, idempotent, compression
+ *   {@code warmwire.routing.compression}. Up to {@code warmwire.routing.concurrency} messages are routed at once per
  *   poll, and fetching pauses while four times that many are routed and not committed.
  *   Output waits at most {@code warmwire.routing.commit-interval} for its transaction.
  *   {@code warmwire.routing.enabled=false} (unit tests) starts no loop.
@@ -113,7 +113,7 @@ public class DispatchLoop {
         p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
         p.put(ProducerConfig.LINGER_MS_CONFIG, 5);
         p.put(ProducerConfig.BATCH_SIZE_CONFIG, 524_288);
-        p.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
+        p.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, config.routing().compression());
         p.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, Topics.MAX_RECORD_BYTES);
         p.put(ProducerConfig.BUFFER_MEMORY_CONFIG, 67_108_864L);
         p.remove(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG);

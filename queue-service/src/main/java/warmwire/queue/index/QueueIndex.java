@@ -24,15 +24,20 @@ import warmwire.queue.QueueConfig;
  * DESCRIPTION
  *   Derived state (DESIGN.md principle 2): Kafka holds the mail, this index only tells an
  *   operator where each message stands, from any instance. Three kinds of entries in the cache
- *   {@code warmwire-queue-index}, all JSON text:
- *   - {@code m:<id>} holds the envelope (sender, recipients, size, TLS level, submission time)
- *     and, for a client-supplied id, the {@code source} record that carried it: that entry is
- *     also intake's claim on the id ({@link warmwire.queue.intake.DuplicateIds}), one write for
- *     both;
+ *   {@value #CACHE}, all JSON text:
+ *   - {@code m:<id>} holds the envelope (sender, recipients, size, TLS level, submission time);
  *   - {@code r:<id>:<recipient>} holds the latest other event of that recipient: deferred, or an
  *     operator's deletion (which the admin API publishes itself, outside the outcome path);
  *   - {@code f:<id>:<recipient>} holds its final event, written once the broker has it: that
- *     entry is also the exactly-once mark ({@link warmwire.queue.outcome.FinalEvents}).
+ *     entry is also the mark that a retried attempt's final event was published
+ *     ({@link warmwire.queue.outcome.FinalEvents}).
+ *   The cache is in memory only and bounded by entry count (application.properties): these
+ *   entries are views of what mail.events says, and written through to the server's file store
+ *   they were most of Infinispan's CPU per message (two writes to the file store per message).
+ *   The oldest go first when the bound is reached, and all after a restart of the server: a
+ *   message the index no longer knows is reported as not found, which mail.events still tells.
+ *   Client ids' claims, which must outlive a restart, are not here
+ *   ({@link warmwire.queue.intake.DuplicateIds}, cache {@code warmwire-queue-ids}).
  *   A recipient's state is its {@code f:} entry if there is one, else its {@code r:} entry,
  *   else queued. One writer per key at a time (events of one recipient are sequential), so
  *   plain puts suffice and no read-modify-write races exist.
@@ -42,7 +47,7 @@ import warmwire.queue.QueueConfig;
 @ApplicationScoped
 public class QueueIndex {
     private static final Logger LOG = Logger.getLogger(QueueIndex.class);
-    public static final String CACHE = "warmwire-queue-index";
+    public static final String CACHE = "warmwire-queue-state";
 
     private final RemoteCache<String, String> cache;
     private final ObjectMapper mapper;
@@ -138,9 +143,9 @@ public class QueueIndex {
         private Batch() {
         }
 
-        /** A message accepted by intake whose id nobody claims (assigned by intake, or no claims kept). */
-        public void accepted(QueuedMessage m) {
-            entries.put(MESSAGE + m.id(), envelope(m, null));
+        /** A message accepted by intake ({@code source}: the record of a client-supplied id, else null). */
+        public void accepted(QueuedMessage m, String source) {
+            entries.put(MESSAGE + m.id(), envelope(m, source));
         }
 
         /** A recipient's event that is not final ({@link warmwire.queue.outcome.FinalEvents} writes the final ones). */

@@ -1,7 +1,5 @@
 package warmwire.queue.intake;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.quarkus.infinispan.client.Remote;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -19,48 +17,38 @@ import warmwire.queue.index.QueueIndex;
  * DESCRIPTION
  *   A submission's {@code id} is the client's promise of uniqueness (DESIGN.md): a second record
  *   with the same id is a re-submission and is not delivered again. Intake claims each accepted
- *   client id with its queue-index entry {@code m:<id>} ({@link QueueIndex}): the envelope, whose
- *   {@code source} is the {@code <topic>/<partition>/<offset>} of the record that carried the
- *   id, written through {@link IndexMarks} for the index lifespan; one write is the claim and
- *   the index entry. A record whose id is claimed by another record is a duplicate; the same
- *   record read again after a crash is not (its own claim). An entry without a source (an id
- *   intake assigned, equal to a client's id by chance) counts as claimed by another record.
- *   Best effort like the rest of the index: Infinispan unreachable means nothing is known, every
- *   submission is accepted and the unchecked ones are counted. Ids being accepted by this
- *   instance are also held in memory until their claims are written ({@link #hold}), so
- *   concurrent batches with the same id accept it once.
+ *   client id in the cache {@value #CACHE}: {@code id:<id>} -> the {@code <topic>/<partition>/<offset>}
+ *   of the record that carried it, written through {@link IndexMarks} for the index lifespan, to
+ *   Infinispan Server's file store, so claims outlive a restart of the server (the queue index
+ *   itself is memory only, {@link QueueIndex}). A record whose id is claimed by another record is
+ *   a duplicate; the same record read again after a crash is not (its own claim). Ids intake
+ *   assigns are never claimed: they are unique by construction. Best effort like the index:
+ *   Infinispan unreachable means nothing is known, every submission is accepted and the
+ *   unchecked ones are counted. Ids being accepted by this instance are also held in memory
+ *   until their claims are written ({@link #hold}), so batches with the same id accept it once.
  */
 @ApplicationScoped
 public class DuplicateIds {
+    /** Client ids' claims, kept across restarts of Infinispan Server (file store). */
+    public static final String CACHE = "warmwire-queue-ids";
+    /** The key prefix of a claim. */
+    static final String CLAIM = "id:";
     /** The source of a claim whose entry names none. */
     static final String UNKNOWN_SOURCE = "(a record not named in the index)";
 
     private final IndexMarks marks;
-    private final ObjectMapper mapper;
     private final AtomicLong duplicates = new AtomicLong();
 
     @Inject
-    public DuplicateIds(@Remote(QueueIndex.CACHE) RemoteCache<String, String> cache, QueueConfig config,
-                        ObjectMapper mapper) {
-        this.marks = new IndexMarks(cache, QueueIndex.MESSAGE, "duplicate-id", config.indexLifespan().toSeconds(),
-                config.marksPatience());
-        this.mapper = mapper;
+    public DuplicateIds(@Remote(CACHE) RemoteCache<String, String> cache, QueueConfig config) {
+        this.marks = new IndexMarks(cache, CLAIM, "duplicate-id", config.indexLifespan().toSeconds(), config.marksPatience());
     }
 
     /** id -> source record of the ids among {@code ids} that were claimed before. */
     public Map<String, String> known(Collection<String> ids) {
         Map<String, String> out = new java.util.HashMap<>();
-        marks.known(ids).forEach((id, envelope) -> out.put(id, source(envelope)));
+        marks.known(ids).forEach((id, source) -> out.put(id, source == null || source.isBlank() ? UNKNOWN_SOURCE : source));
         return out;
-    }
-
-    private String source(String envelope) {
-        try {
-            JsonNode s = mapper.readTree(envelope).get("source");
-            return s != null && s.isTextual() ? s.asText() : UNKNOWN_SOURCE;
-        } catch (Exception e) {
-            return UNKNOWN_SOURCE;
-        }
     }
 
     /** Ids this instance is accepting now (id -> source record), until their claims are written. */
@@ -84,11 +72,11 @@ public class DuplicateIds {
     }
 
     /**
-     * Claims accepted ids (id -> its {@code m:} entry, {@link QueueIndex#envelope} with the
-     * source) asynchronously; releases {@code holds} when written.
+     * Claims accepted ids (id -> the source record) asynchronously; releases {@code holds} when
+     * written.
      */
-    public void claim(Map<String, String> idToEnvelope, java.util.List<Map.Entry<String, String>> holds) {
-        marks.put(idToEnvelope).whenComplete((v, e) -> holds.forEach(h -> held.remove(h.getKey(), h.getValue())));
+    public void claim(Map<String, String> idToSource, java.util.List<Map.Entry<String, String>> holds) {
+        marks.put(idToSource).whenComplete((v, e) -> holds.forEach(h -> held.remove(h.getKey(), h.getValue())));
     }
 
     void duplicate() {

@@ -121,9 +121,10 @@ public class Intake implements ExactlyOnceLoop.Work<String, byte[]> {
                         duplicate(id, first, r, out);
                         continue;
                     }
-                    claims.put(id, index.envelope(a.message(), source)); // the claim is the index entry
+                    claims.put(id, source);
+                    writes.accepted(a.message(), source);
                 } else {
-                    writes.accepted(a.message());
+                    writes.accepted(a.message(), null);
                 }
                 accept(a, out);
             } else {

@@ -24,34 +24,50 @@ public final class DotStuffer {
     private boolean pendingCr;
     private boolean finished;
 
-    /** Encodes {@code len} bytes of {@code in} from {@code off}, appending to {@code out}. */
+    /**
+     * Encodes {@code len} bytes of {@code in} from {@code off}, appending to {@code out}. CR LF
+     * pairs stay inside a run: a body with proper line ends and no leading dots is appended in
+     * one copy (before, every line cost two appends).
+     */
     public void write(byte[] in, int off, int len, Buffer out) {
         if (finished) {
             throw new IllegalStateException("body already finished");
         }
         int run = off;
         int end = off + len;
-        for (int i = off; i < end; i++) {
-            byte b = in[i];
-            if (pendingCr) {
-                pendingCr = false;
-                out.appendBytes(CRLF);
-                lineStart = true;
-                if (b == LF) {
-                    run = i + 1;
-                    continue;
-                }
-                run = i;
+        int i = off;
+        if (pendingCr && i < end) { // the last chunk ended with a CR not yet written
+            pendingCr = false;
+            out.appendBytes(CRLF);
+            lineStart = true;
+            if (in[i] == LF) {
+                i++;
             }
-            if (b == CR || b == LF) {
-                out.appendBytes(in, run, i - run);
-                if (b == CR) {
+            run = i;
+        }
+        while (i < end) {
+            byte b = in[i];
+            if (b == CR) {
+                if (i + 1 == end) { // a CR at the chunk's end: the next chunk says whether LF follows
+                    out.appendBytes(in, run, i - run);
                     pendingCr = true;
-                } else {
-                    out.appendBytes(CRLF);
-                    lineStart = true;
+                    return;
                 }
-                run = i + 1;
+                if (in[i + 1] == LF) { // CR LF: part of the run
+                    i += 2;
+                } else { // a bare CR becomes CR LF
+                    out.appendBytes(in, run, i - run);
+                    out.appendBytes(CRLF);
+                    i++;
+                    run = i;
+                }
+                lineStart = true;
+            } else if (b == LF) { // a bare LF becomes CR LF
+                out.appendBytes(in, run, i - run);
+                out.appendBytes(CRLF);
+                i++;
+                run = i;
+                lineStart = true;
             } else {
                 if (lineStart && b == DOT) {
                     out.appendBytes(in, run, i - run);
@@ -59,6 +75,7 @@ public final class DotStuffer {
                     run = i;
                 }
                 lineStart = false;
+                i++;
             }
         }
         out.appendBytes(in, run, end - run);

@@ -88,4 +88,57 @@ class DotStufferTest {
             }
         }
     }
+
+    /** RFC 5321's rules byte by byte, the plainest way: the oracle for the encoder's runs. */
+    private static byte[] reference(byte[] body) {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        boolean lineStart = true;
+        for (int i = 0; i < body.length; i++) {
+            byte b = body[i];
+            if (b == '\r' || b == '\n') {
+                if (b == '\r' && i + 1 < body.length && body[i + 1] == '\n') {
+                    i++;
+                }
+                out.write('\r');
+                out.write('\n');
+                lineStart = true;
+                continue;
+            }
+            if (lineStart && b == '.') {
+                out.write('.');
+            }
+            out.write(b);
+            lineStart = false;
+        }
+        if (!lineStart) {
+            out.write('\r');
+            out.write('\n');
+        }
+        out.write('.');
+        out.write('\r');
+        out.write('\n');
+        return out.toByteArray();
+    }
+
+    @Test
+    void theEncoderAgreesWithTheRulesWhateverTheBytesAndTheChunks() {
+        Random rnd = new Random(7);
+        byte[] alphabet = {'a', '.', '\r', '\n', 'z', (byte) 0xe9};
+        for (int round = 0; round < 2000; round++) {
+            byte[] body = new byte[rnd.nextInt(200)];
+            for (int i = 0; i < body.length; i++) {
+                body[i] = alphabet[rnd.nextInt(alphabet.length)];
+            }
+            DotStuffer s = new DotStuffer();
+            Buffer out = Buffer.buffer();
+            int pos = 0;
+            while (pos < body.length) {
+                int n = Math.min(1 + rnd.nextInt(9), body.length - pos);
+                s.write(body, pos, n, out);
+                pos += n;
+            }
+            s.finish(out);
+            assertArrayEquals(reference(body), out.getBytes(), "round " + round);
+        }
+    }
 }
