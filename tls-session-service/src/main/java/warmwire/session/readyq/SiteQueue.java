@@ -30,9 +30,12 @@ import warmwire.session.smtp.SmtpState;
  *   connection is opened for it only while the site is under its window and either has no
  *   connection yet or the ones it has cannot keep up: none is still opening, the waiting jobs
  *   would wait longer than {@code queueDelay} behind them (waiting jobs x the measured time
- *   per job, an exponentially weighted average, / live connections), and the host is not
- *   CPU-saturated ({@code saturated}: more connections make a CPU-bound sender no faster, they
- *   only add handshakes). Otherwise the job waits for a connection to come back - mail waiting
+ *   per job, an exponentially weighted average, / live connections), the last connection added
+ *   has shown its effect (a job finished per live connection since) and the pace per job has not
+ *   slowed by more than a quarter since it was added (then the server, not our connections, is
+ *   the limit: another one would only make every job slower), and the host
+ *   is not CPU-saturated ({@code saturated}: more connections make a CPU-bound sender no faster,
+ *   they only add handshakes). Otherwise the job waits for a connection to come back - mail waiting
  *   is not by itself a reason to open a connection.
  *
  *   Slow start (Postfix's destination concurrency feedback): the window starts at
@@ -140,6 +143,8 @@ public final class SiteQueue {
     private long opened;
     private Promise<Void> drained;
     private long serviceNanos; // EWMA of the time a job holds a connection; 0 = not measured yet
+    private long paceAtGrowth; // serviceNanos when a connection was last added beside others; 0 = never
+    private int jobsSinceGrowth; // jobs finished since then: the pace is known again after one per connection
     /** Deliveries per connection the server allows, learnt from a refused session (MAX_VALUE = none seen). */
     private int sessionLimit = Integer.MAX_VALUE;
     private long retireTimer = -1;
@@ -216,6 +221,10 @@ public final class SiteQueue {
                 break;
             }
             waiting.poll();
+            if (live.size() + opening > 0 && serviceNanos > 0) {
+                paceAtGrowth = serviceNanos; // growth: remember the pace it was meant to beat
+                jobsSinceGrowth = 0;
+            }
             open(job);
         }
         publish();
@@ -280,6 +289,11 @@ public final class SiteQueue {
         }
         double delay = (double) waiting.size() * serviceNanos / serving;
         if (delay <= limits.queueDelay().toNanos()) {
+            return false;
+        }
+        if (paceAtGrowth > 0 && (jobsSinceGrowth < live.size() || serviceNanos > paceAtGrowth + paceAtGrowth / 4)) {
+            // the last connection's effect is not measured yet, or each job got slower since it
+            // was added: the server is the limit, not our connections
             return false;
         }
         return !saturated.getAsBoolean();
@@ -382,6 +396,7 @@ public final class SiteQueue {
             if (r.failure() == null) {
                 long took = System.nanoTime() - t0;
                 serviceNanos = serviceNanos == 0 ? took : serviceNanos + (took - serviceNanos) / 5;
+                jobsSinceGrowth++;
             }
             publish();
             job.promise().complete(new DeliveryAttempt(c.endpoint, job.with(r.parts()), r.failure(), c.session.tls(), r.firstUse(),

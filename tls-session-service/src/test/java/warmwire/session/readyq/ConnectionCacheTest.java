@@ -320,6 +320,36 @@ class ConnectionCacheTest {
     }
 
     @Test
+    void noMoreConnectionsWhenTheLastOneMadeEveryJobSlower() throws Exception {
+        // a server that answers 20 ms later per other connection open: a second connection halves
+        // the waiting, a third only slows everybody down
+        ScriptedSmtpServer s = net.server();
+        s.replyDelayMillis = 5;
+        s.replyDelayPerOtherConnectionMillis = 20;
+        ConnectionCache c = cache(limits(10, 1000, Duration.ofSeconds(30), 50, 10, Duration.ofMillis(1)));
+        List<Future<DeliveryAttempt>> burst = IntStream.range(0, 40)
+                .mapToObj(i -> start(c, site(s.port(), TlsLevel.NONE), s.port(), TlsLevel.NONE, "r" + i + "@example.com"))
+                .collect(Collectors.toList());
+        for (Future<DeliveryAttempt> f : burst) {
+            assertAll(outcome(f, s.port(), TlsLevel.NONE, "x@example.com"), Status.DELIVERED);
+        }
+        assertTrue(s.connections >= 2, "the backlog got a second connection: " + s.connections);
+        assertTrue(s.connections <= 3, "no growth while each connection made the jobs slower: " + s.connections);
+
+        // the same backlog to a server that does not slow down grows on (up to the window)
+        ScriptedSmtpServer t = net.server();
+        t.replyDelayMillis = 5;
+        ConnectionCache d = cache(limits(10, 1000, Duration.ofSeconds(30), 50, 10, Duration.ofMillis(1)));
+        List<Future<DeliveryAttempt>> again = IntStream.range(0, 40)
+                .mapToObj(i -> start(d, site(t.port(), TlsLevel.NONE), t.port(), TlsLevel.NONE, "r" + i + "@example.com"))
+                .collect(Collectors.toList());
+        for (Future<DeliveryAttempt> f : again) {
+            assertAll(outcome(f, t.port(), TlsLevel.NONE, "x@example.com"), Status.DELIVERED);
+        }
+        assertTrue(t.connections > 3, "a server that keeps its pace gets more connections: " + t.connections);
+    }
+
+    @Test
     void quietSiteRetiresAndComesBackOnItsNextJob() throws Exception {
         ScriptedSmtpServer s = net.server();
         ConnectionCache c = cache(limits(20, 1000, Duration.ofMillis(200), 50, 2, TEN_S));

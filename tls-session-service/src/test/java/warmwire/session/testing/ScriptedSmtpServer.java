@@ -52,6 +52,8 @@ public final class ScriptedSmtpServer implements AutoCloseable {
     public volatile String closeWith;
     /** Wait this long before every reply, the greeting included (a tarpit). */
     public volatile long replyDelayMillis;
+    /** Added to every reply's delay per other connection open at the time: a server that slows down with concurrency. */
+    public volatile long replyDelayPerOtherConnectionMillis;
     /** Answer RCPT beyond this many in one transaction with 452 4.5.3. -1 unlimited. */
     public volatile int maxRcptPerTransaction = -1;
     /** Reply to DATA; anything but 354 reads no body (a hostile server's 250 to DATA). */
@@ -302,7 +304,7 @@ public final class ScriptedSmtpServer implements AutoCloseable {
     }
 
     private void send(OutputStream out, String reply) throws IOException {
-        long d = replyDelayMillis;
+        long d = replyDelayMillis + replyDelayPerOtherConnectionMillis * Math.max(0, open.get() - 1);
         if (d > 0) {
             try {
                 Thread.sleep(d);
