@@ -212,7 +212,7 @@ public interface SessionConfig {
          * saturated (see {@code growth-cpu-limit}).
          */
         @WithName("queue-delay")
-        @WithDefault("5s")
+        @WithDefault("10s")
         Duration queueDelay();
 
         /**

@@ -28,7 +28,10 @@ import warmwire.session.smtp.SmtpState;
  *   A job takes the most recently used idle connection whose {@link CacheKey} matches one of
  *   its endpoints (in endpoint order; surplus connections so idle out). With none idle, a new
  *   connection is opened for it only while the site is under its window and either has no
- *   connection yet or the ones it has cannot keep up: none is still opening, the waiting jobs
+ *   connection yet, or a backlog (at least {@value #BACKLOG_PER_CONNECTION} waiting jobs per live
+ *   connection) while it has fewer than {@code initialConcurrency} (Postfix's initial destination
+ *   concurrency: a burst gets its first connections at once, before its measured pace could say
+ *   so), or the ones it has cannot keep up: none is still opening, the waiting jobs
  *   would wait longer than {@code queueDelay} behind them (waiting jobs x the measured time
  *   per job, an exponentially weighted average, / live connections), the last connection added
  *   has shown its effect (a job finished per live connection since) and the pace per job has not
@@ -143,6 +146,8 @@ public final class SiteQueue {
     private long opened;
     private Promise<Void> drained;
     private long serviceNanos; // EWMA of the time a job holds a connection; 0 = not measured yet
+    /** Waiting jobs per live connection that make a backlog: the initial window opens for it at once. */
+    static final int BACKLOG_PER_CONNECTION = 4;
     private long paceAtGrowth; // serviceNanos when a connection was last added beside others; 0 = never
     private int jobsSinceGrowth; // jobs finished since then: the pace is known again after one per connection
     /** Deliveries per connection the server allows, learnt from a refused session (MAX_VALUE = none seen). */
@@ -283,6 +288,9 @@ public final class SiteQueue {
         int serving = matching(job);
         if (serving == 0) {
             return true; // none of the live connections can take this job
+        }
+        if (total < limits.initialConcurrency() && waiting.size() >= BACKLOG_PER_CONNECTION * total) {
+            return !saturated.getAsBoolean(); // the initial window serves a backlog at once
         }
         if (serviceNanos == 0) {
             return false; // not before the pace of the site is known

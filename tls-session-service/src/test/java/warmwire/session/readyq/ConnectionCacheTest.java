@@ -280,8 +280,9 @@ class ConnectionCacheTest {
     void noNewConnectionMerelyBecauseMailIsWaiting() throws Exception {
         ScriptedSmtpServer s = net.server();
         s.replyDelayMillis = 5;
-        // a long queue-delay: one connection keeps up with everything
-        ConnectionCache c = cache(limits(20, 1000, Duration.ofSeconds(30), 50, 10, Duration.ofHours(1)));
+        // a long queue-delay: one connection keeps up with everything (initial window 1: a window
+        // of more opens at once for a backlog, initialBacklogOpensTheInitialWindowAtOnce)
+        ConnectionCache c = cache(limits(20, 1000, Duration.ofSeconds(30), 50, 1, Duration.ofHours(1)));
         List<Future<DeliveryAttempt>> all = IntStream.range(0, 10)
                 .mapToObj(i -> start(c, site(s.port(), TlsLevel.NONE), s.port(), TlsLevel.NONE, "r" + i + "@example.com"))
                 .collect(Collectors.toList());
@@ -320,13 +321,40 @@ class ConnectionCacheTest {
     }
 
     @Test
+    void initialBacklogOpensTheInitialWindowAtOnce() throws Exception {
+        // twenty jobs at once, window 2, a queue-delay no pace would reach: the backlog opens both
+        ScriptedSmtpServer s = net.server();
+        s.replyDelayMillis = 5;
+        ConnectionCache c = cache(limits(20, 1000, Duration.ofSeconds(30), 50, 2, Duration.ofHours(1)));
+        List<Future<DeliveryAttempt>> burst = IntStream.range(0, 20)
+                .mapToObj(i -> start(c, site(s.port(), TlsLevel.NONE), s.port(), TlsLevel.NONE, "r" + i + "@example.com"))
+                .collect(Collectors.toList());
+        for (Future<DeliveryAttempt> f : burst) {
+            assertAll(outcome(f, s.port(), TlsLevel.NONE, "x@example.com"), Status.DELIVERED);
+        }
+        assertEquals(2, s.connections, "the initial window, no more");
+
+        // three jobs are no backlog: one connection takes them in turn
+        ScriptedSmtpServer t = net.server();
+        t.replyDelayMillis = 5;
+        ConnectionCache d = cache(limits(20, 1000, Duration.ofSeconds(30), 50, 2, Duration.ofHours(1)));
+        List<Future<DeliveryAttempt>> few = IntStream.range(0, 3)
+                .mapToObj(i -> start(d, site(t.port(), TlsLevel.NONE), t.port(), TlsLevel.NONE, "r" + i + "@example.com"))
+                .collect(Collectors.toList());
+        for (Future<DeliveryAttempt> f : few) {
+            assertAll(outcome(f, t.port(), TlsLevel.NONE, "x@example.com"), Status.DELIVERED);
+        }
+        assertEquals(1, t.connections);
+    }
+
+    @Test
     void noMoreConnectionsWhenTheLastOneMadeEveryJobSlower() throws Exception {
         // a server that answers 20 ms later per other connection open: a second connection halves
         // the waiting, a third only slows everybody down
         ScriptedSmtpServer s = net.server();
         s.replyDelayMillis = 5;
         s.replyDelayPerOtherConnectionMillis = 20;
-        ConnectionCache c = cache(limits(10, 1000, Duration.ofSeconds(30), 50, 10, Duration.ofMillis(1)));
+        ConnectionCache c = cache(limits(10, 1000, Duration.ofSeconds(30), 50, 1, Duration.ofMillis(1)));
         List<Future<DeliveryAttempt>> burst = IntStream.range(0, 40)
                 .mapToObj(i -> start(c, site(s.port(), TlsLevel.NONE), s.port(), TlsLevel.NONE, "r" + i + "@example.com"))
                 .collect(Collectors.toList());
@@ -339,7 +367,7 @@ class ConnectionCacheTest {
         // the same backlog to a server that does not slow down grows on (up to the window)
         ScriptedSmtpServer t = net.server();
         t.replyDelayMillis = 5;
-        ConnectionCache d = cache(limits(10, 1000, Duration.ofSeconds(30), 50, 10, Duration.ofMillis(1)));
+        ConnectionCache d = cache(limits(10, 1000, Duration.ofSeconds(30), 50, 1, Duration.ofMillis(1)));
         List<Future<DeliveryAttempt>> again = IntStream.range(0, 40)
                 .mapToObj(i -> start(d, site(t.port(), TlsLevel.NONE), t.port(), TlsLevel.NONE, "r" + i + "@example.com"))
                 .collect(Collectors.toList());
