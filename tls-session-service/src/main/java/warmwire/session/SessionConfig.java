@@ -91,6 +91,14 @@ public interface SessionConfig {
 
         /** What a server may send (smtp.ReplyLimits); past a limit: protocol error, deferred. */
         Limits limits();
+
+        /**
+         * Send messages with BDAT (RFC 3030) to servers that offer CHUNKING and PIPELINING: the
+         * envelope and the whole message in one write and one round trip, nothing dot-stuffed.
+         * false: always DATA.
+         */
+        @WithDefault("true")
+        boolean chunking();
     }
 
     /** Bounds on a server's replies (RFC 5321 section 4.5.3.1 gives the minimums). */

@@ -80,7 +80,7 @@ public class DeliveryAgent {
         this.metrics = metrics;
         SessionConfig.Limits l = config.smtp().limits();
         SmtpSettings settings = new SmtpSettings(heloName(config), timeouts(config.smtp().timeouts()),
-                new ReplyLimits(l.replyLine(), l.replyLines(), l.replyBytes(), l.unreadBytes()));
+                new ReplyLimits(l.replyLine(), l.replyLines(), l.replyBytes(), l.unreadBytes()), config.smtp().chunking());
         PeerVerifier verifier = TrustFileVerifier.fromTrustFile(config.tls().trustFile().map(Path::of).orElse(null));
         this.tickets = ticketStore(config, settings, managers, ownership, registry);
         this.client = EndpointWalker.createClient(vertx, settings, warmwire.session.tls.TlsEngine.configured(), tickets);
@@ -323,6 +323,7 @@ public class DeliveryAgent {
                 .with(SmtpState.DATA, t.data())
                 .with(SmtpState.DATA_BODY, t.dataBody())
                 .with(SmtpState.DATA_DONE, t.dataDone())
+                .with(SmtpState.BDAT, t.dataDone())
                 .with(SmtpState.RSET, t.rset())
                 .with(SmtpState.QUIT, t.quit());
     }

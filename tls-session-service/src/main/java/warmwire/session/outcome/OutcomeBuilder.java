@@ -109,7 +109,7 @@ public final class OutcomeBuilder {
             Reply done = t.dataDone();
             if (done != null) {
                 Status s = status(done);
-                c.mark(i, s, contract(done), s == Status.DELIVERED ? null : said(relay, done, "end of DATA"));
+                c.mark(i, s, contract(done), s == Status.DELIVERED ? null : said(relay, done, t.endCommand()));
                 continue;
             }
             c.mark(i, Status.DEFERRED, null, f != null ? f.enhanced() : "4.4.2", f != null ? f.getMessage()

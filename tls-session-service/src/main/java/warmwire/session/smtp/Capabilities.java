@@ -68,6 +68,11 @@ public final class Capabilities {
         return has("PIPELINING");
     }
 
+    /** RFC 3030: the message may go in BDAT chunks instead of DATA. */
+    public boolean chunking() {
+        return has("CHUNKING");
+    }
+
     public boolean starttls() {
         return has("STARTTLS");
     }

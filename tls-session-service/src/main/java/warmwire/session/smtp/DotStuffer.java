@@ -12,7 +12,8 @@ import io.vertx.core.buffer.Buffer;
  *   terminator, so the stream always ends with CR LF '.' CR LF.
  *   The encoder keeps its state (start of line, pending CR) between chunks, so a body is
  *   encoded in bounded memory; runs of ordinary bytes are copied in bulk.
- *   An instance encodes one body.
+ *   An instance encodes one body. {@link #canonical} is the form BDAT carries (RFC 3030): the
+ *   same line ends, no dot-stuffing and no terminator (the chunk's size ends it).
  */
 public final class DotStuffer {
     private static final byte CR = '\r';
@@ -20,9 +21,19 @@ public final class DotStuffer {
     private static final byte DOT = '.';
     private static final byte[] CRLF = {CR, LF};
 
+    private final boolean stuffDots;
     private boolean lineStart = true;
     private boolean pendingCr;
     private boolean finished;
+
+    /** An encoder for DATA: line ends made CR LF, leading dots doubled. */
+    public DotStuffer() {
+        this(true);
+    }
+
+    private DotStuffer(boolean stuffDots) {
+        this.stuffDots = stuffDots;
+    }
 
     /**
      * Encodes {@code len} bytes of {@code in} from {@code off}, appending to {@code out}. CR LF
@@ -69,7 +80,7 @@ public final class DotStuffer {
                 run = i;
                 lineStart = true;
             } else {
-                if (lineStart && b == DOT) {
+                if (stuffDots && lineStart && b == DOT) {
                     out.appendBytes(in, run, i - run);
                     out.appendByte(DOT);
                     run = i;
@@ -96,6 +107,19 @@ public final class DotStuffer {
             out.appendBytes(CRLF);
         }
         out.appendBytes(new byte[] {DOT, CR, LF});
+    }
+
+    /**
+     * The body in canonical form for BDAT: every line ends with CR LF (the last one too), no
+     * dot is doubled and no terminator follows. Appended to {@code out}.
+     */
+    public static void canonical(byte[] body, Buffer out) {
+        DotStuffer s = new DotStuffer(false);
+        s.write(body, 0, body.length, out);
+        s.finished = true;
+        if (s.pendingCr || !s.lineStart) {
+            out.appendBytes(CRLF);
+        }
     }
 
     /** Encodes a whole body at once, terminator included. */

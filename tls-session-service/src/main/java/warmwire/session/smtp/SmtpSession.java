@@ -24,7 +24,7 @@ import warmwire.session.tls.TlsResumption;
  * SYNOPSIS
  *   {@code session.open()} (CONNECT, GREETING, EHLO/HELO, STARTTLS, TLS_HANDSHAKE, EHLO_TLS),
  *   then {@code session.send(envelope)} any number of times (MAIL, RCPT, DATA, DATA_BODY,
- *   DATA_DONE, RSET), then {@code session.quit()}.
+ *   DATA_DONE, or BDAT; RSET), then {@code session.quit()}.
  * DESCRIPTION
  *   All I/O is non-blocking over a Vert.x {@link NetSocket}; every callback runs on the
  *   socket's event loop. Each state that waits for the server arms a timer from
@@ -60,6 +60,12 @@ import warmwire.session.tls.TlsResumption;
  *   when no recipient was accepted the client sends RSET, not DATA; when pipelined and DATA
  *   was answered 354 anyway, it sends an empty body. The body is encoded by
  *   {@link DotStuffer} in chunks, respecting the socket's write queue.
+ *   When the server offers CHUNKING too (RFC 3030) and the message is at most
+ *   {@link #BDAT_MAX}, MAIL, every RCPT and one "BDAT n LAST" chunk carrying the whole message
+ *   in canonical form (CR LF line ends, nothing dot-stuffed) go in one write: one round trip per
+ *   message instead of two (DATA's 354, then the end of data). The reply to the chunk is the
+ *   message's ({@link TransactionResult#chunked}); a server that rejected every RCPT answers it
+ *   with an error, and each recipient keeps its RCPT reply. SmtpSettings#chunking turns it off.
  *   {@link #send} never fails: the {@link TransactionResult} carries the replies and, when the
  *   connection broke, the failure.
  *   TLS sessions resume through the TLS engine's client session cache of the shared
@@ -68,6 +74,8 @@ import warmwire.session.tls.TlsResumption;
  */
 public final class SmtpSession {
     private static final int BODY_CHUNK = 64 * 1024;
+    /** Largest message sent with BDAT, in one chunk and one write; larger ones go with DATA (streamed). */
+    public static final int BDAT_MAX = 1024 * 1024;
     /** The whole-body deadline grants one second per 16 KiB beyond the data-body timeout. */
     private static final int BODY_BYTES_PER_MS = 16;
 
@@ -336,7 +344,34 @@ public final class SmtpSession {
             write("RSET", 1);
             reset = expect(SmtpState.RSET).compose(r -> checkReset(res, r));
         }
-        if (pipelined) {
+        boolean chunked = pipelined && settings.chunking() && capabilities.chunking() && env.content().length <= BDAT_MAX;
+        res.chunked(chunked);
+        if (chunked) {
+            // RFC 3030 with RFC 2920: MAIL, every RCPT and the whole message as one last BDAT
+            // chunk in one write; the replies come in that order, the last one is the message's
+            Buffer batch = Buffer.buffer(env.content().length + 256 + 64 * rcpts.size());
+            if (rsetFirst) {
+                batch.appendString("RSET\r\n");
+            }
+            batch.appendString(mail).appendString("\r\n");
+            for (String r : rcpts) {
+                batch.appendString("RCPT TO:<").appendString(r).appendString(">\r\n");
+            }
+            Buffer message = Buffer.buffer(env.content().length + 64);
+            DotStuffer.canonical(env.content(), message);
+            batch.appendString("BDAT " + message.length() + " LAST\r\n").appendBuffer(message);
+            write(batch, (rsetFirst ? 1 : 0) + 1 + rcpts.size() + 1);
+            Future<Void> first = rsetFirst ? expect(SmtpState.RSET).compose(r -> checkReset(res, r)) : reset;
+            done = first.compose(v -> expect(SmtpState.MAIL)).compose(r -> {
+                res.mail(r);
+                Promise<Void> p = Promise.promise();
+                rcptLoop(res, rcpts, 0, false, p);
+                return p.future();
+            }).compose(v -> expect(SmtpState.BDAT)).map(r -> {
+                res.dataDone(r);
+                return null;
+            });
+        } else if (pipelined) {
             StringBuilder batch = new StringBuilder(rsetFirst ? "RSET\r\n" : "").append(mail).append("\r\n");
             for (String r : rcpts) {
                 batch.append("RCPT TO:<").append(r).append(">\r\n");
@@ -680,10 +715,15 @@ public final class SmtpSession {
 
     /** Writes one command (or a pipelined group) that the server answers with {@code replies} replies. */
     private void write(String command, int replies) {
+        write(Buffer.buffer(command + "\r\n", "UTF-8"), replies);
+    }
+
+    /** Writes commands (and a BDAT chunk) ready on the wire, answered with {@code replies} replies. */
+    private void write(Buffer wire, int replies) {
         if (socket != null && !closed) {
             owed += replies;
             commandAt = System.nanoTime();
-            socket.write(Buffer.buffer(command + "\r\n", "UTF-8"));
+            socket.write(wire);
         }
     }
 

@@ -5,9 +5,10 @@ package warmwire.session.smtp;
  *   SmtpSettings - what every session of this client shares.
  * DESCRIPTION
  *   {@code heloName} is sent in EHLO/HELO; {@code timeouts} guards each state;
- *   {@code limits} bound what a server may send ({@link ReplyLimits}).
+ *   {@code limits} bound what a server may send ({@link ReplyLimits}); {@code chunking}: send
+ *   the message with BDAT (RFC 3030) when the server offers CHUNKING and PIPELINING.
  */
-public record SmtpSettings(String heloName, SmtpTimeouts timeouts, ReplyLimits limits) {
+public record SmtpSettings(String heloName, SmtpTimeouts timeouts, ReplyLimits limits, boolean chunking) {
 
     public SmtpSettings {
         if (heloName == null || heloName.isBlank() || heloName.matches(".*[\\s<>].*")) {
@@ -16,6 +17,10 @@ public record SmtpSettings(String heloName, SmtpTimeouts timeouts, ReplyLimits l
         if (limits == null) {
             limits = ReplyLimits.DEFAULT;
         }
+    }
+
+    public SmtpSettings(String heloName, SmtpTimeouts timeouts, ReplyLimits limits) {
+        this(heloName, timeouts, limits, true);
     }
 
     public SmtpSettings(String heloName, SmtpTimeouts timeouts) {

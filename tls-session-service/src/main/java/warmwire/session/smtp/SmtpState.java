@@ -27,6 +27,8 @@ public enum SmtpState {
     DATA(Duration.ofMinutes(2), "sending DATA command"),
     DATA_BODY(Duration.ofMinutes(3), "sending message body"),
     DATA_DONE(Duration.ofMinutes(10), "sending end of data -- message may be sent more than once"),
+    /** RFC 3030: the reply to the last BDAT chunk, which carries the whole message (DATA_DONE's timeout). */
+    BDAT(Duration.ofMinutes(10), "sending the message with BDAT -- message may be sent more than once"),
     RSET(Duration.ofSeconds(20), "sending RSET"),
     QUIT(Duration.ofMinutes(5), "sending QUIT"),
     CLOSED(Duration.ZERO, "closed");

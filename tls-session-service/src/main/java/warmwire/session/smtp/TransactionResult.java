@@ -7,7 +7,8 @@ import java.util.Arrays;
  *   TransactionResult - the replies one mail transaction collected.
  * DESCRIPTION
  *   {@code mail} is the reply to MAIL FROM; {@code rcpt[i]} the reply to the RCPT TO of
- *   recipient i; {@code data} the reply to DATA; {@code dataDone} the reply to the end of data.
+ *   recipient i; {@code data} the reply to DATA; {@code dataDone} the reply to the end of data, or to the
+ *   last BDAT chunk when the message went with BDAT ({@link #chunked}, no DATA then).
  *   A reply the session never received is null. {@code failure} is set when the connection
  *   failed (timeout, lost, protocol error) before the transaction completed; the replies
  *   received until then still count (a recipient rejected at RCPT stays rejected).
@@ -21,6 +22,7 @@ public final class TransactionResult {
     private Reply dataDone;
     private SmtpFailure failure;
     private boolean pipelined;
+    private boolean chunked;
 
     TransactionResult(int recipients) {
         this.rcpt = new Reply[recipients];
@@ -58,6 +60,19 @@ public final class TransactionResult {
     /** Whether MAIL, RCPT and DATA went out in one write (RFC 2920). */
     public boolean pipelined() {
         return pipelined;
+    }
+
+    /**
+     * Whether the message went with BDAT (RFC 3030): then there is no reply to DATA, and
+     * {@link #dataDone} is the reply to the last BDAT chunk.
+     */
+    public boolean chunked() {
+        return chunked;
+    }
+
+    /** The command whose reply {@link #dataDone} is, for reasons ("end of DATA" or "BDAT"). */
+    public String endCommand() {
+        return chunked ? "BDAT" : "end of DATA";
     }
 
     /** How many recipients the server accepted at RCPT. */
@@ -102,6 +117,10 @@ public final class TransactionResult {
 
     void pipelined(boolean p) {
         pipelined = p;
+    }
+
+    void chunked(boolean c) {
+        chunked = c;
     }
 
     @Override

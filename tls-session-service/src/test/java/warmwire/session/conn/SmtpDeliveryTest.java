@@ -31,6 +31,8 @@ import warmwire.session.smtp.DotStuffer;
 import warmwire.session.smtp.Envelope;
 import warmwire.session.smtp.PeerVerifier;
 import warmwire.session.smtp.SmtpSettings;
+import warmwire.session.smtp.SmtpSession;
+import warmwire.session.smtp.ReplyLimits;
 import warmwire.session.smtp.SmtpState;
 import warmwire.session.smtp.SmtpTimeouts;
 import warmwire.session.testing.Loopback;
@@ -61,7 +63,12 @@ class SmtpDeliveryTest {
 
     private DeliveryOutcome deliver(List<Endpoint> endpoints, TlsLevel level, List<String> rcpts, byte[] content)
             throws Exception {
-        SmtpSettings settings = new SmtpSettings("client.test", timeouts);
+        return deliver(endpoints, level, rcpts, content, true);
+    }
+
+    private DeliveryOutcome deliver(List<Endpoint> endpoints, TlsLevel level, List<String> rcpts, byte[] content,
+                                    boolean chunking) throws Exception {
+        SmtpSettings settings = new SmtpSettings("client.test", timeouts, ReplyLimits.DEFAULT, chunking);
         NetClient client = EndpointWalker.createClient(net.vertx(), settings);
         try {
             EndpointWalker walker = new EndpointWalker(net.vertx(), client, settings, verifier);
@@ -98,6 +105,69 @@ class SmtpDeliveryTest {
             }
         }
         return -1;
+    }
+
+    private static final List<String> CHUNKING = List.of("PIPELINING", "CHUNKING", "8BITMIME", "SIZE 10485760",
+            "ENHANCEDSTATUSCODES");
+
+    @Test
+    void withChunkingTheMessageGoesInOneBdatChunkNotDotStuffedOneRoundTrip() throws Exception {
+        ScriptedSmtpServer s = net.server();
+        s.extensions = CHUNKING;
+        byte[] content = "Subject: t\n\n.leading dot\r\nbare LF\nno final line end".getBytes(StandardCharsets.US_ASCII);
+        DeliveryOutcome o = deliver(List.of(local(s.port())), TlsLevel.NONE, List.of("a@example.com", "b@example.com"),
+                content);
+        assertAll(o, Status.DELIVERED);
+        byte[] canonical = "Subject: t\r\n\r\n.leading dot\r\nbare LF\r\nno final line end\r\n"
+                .getBytes(StandardCharsets.US_ASCII);
+        assertArrayEquals(canonical, s.bodies.get(0), "CR LF line ends, no doubled dot, no terminator");
+        int bdat = indexOf(s, "BDAT");
+        assertTrue(bdat > 0, s.commands.toString());
+        assertEquals("BDAT " + canonical.length + " LAST", s.commands.get(bdat));
+        assertEquals(-1, indexOf(s, "DATA"), "no DATA command");
+        assertTrue(s.pipelinedMail, "MAIL, RCPT and BDAT went in one write");
+    }
+
+    @Test
+    void withChunkingRejectedRecipientsAndARefusedMessageKeepTheirOwnReplies() throws Exception {
+        ScriptedSmtpServer s = net.server();
+        s.extensions = CHUNKING;
+        s.rcptReply = r -> r.startsWith("bad") ? "550 5.1.1 unknown user" : "250 2.1.5 Ok";
+        DeliveryOutcome o = deliver(s, TlsLevel.NONE, "good@example.com", "bad@example.com");
+        assertEquals(Status.DELIVERED, o.results().get(0).status());
+        assertEquals(Status.BOUNCED, o.results().get(1).status());
+
+        ScriptedSmtpServer t = net.server();
+        t.extensions = CHUNKING;
+        t.rcptReply = r -> "550 5.1.1 unknown user";
+        DeliveryOutcome none = deliver(t, TlsLevel.NONE, "x@example.com");
+        assertAll(none, Status.BOUNCED);
+        assertTrue(none.results().get(0).reason().contains("RCPT TO"), none.results().get(0).reason());
+
+        ScriptedSmtpServer u = net.server();
+        u.extensions = CHUNKING;
+        u.bdatReply = "452 4.3.1 Insufficient system storage";
+        DeliveryOutcome later = deliver(u, TlsLevel.NONE, "y@example.com");
+        assertAll(later, Status.DEFERRED);
+        assertTrue(later.results().get(0).reason().contains("(in reply to BDAT command)"), later.results().get(0).reason());
+    }
+
+    @Test
+    void dataWhenChunkingIsOffOrTheMessageIsLarge() throws Exception {
+        ScriptedSmtpServer s = net.server();
+        s.extensions = CHUNKING;
+        assertAll(deliver(List.of(local(s.port())), TlsLevel.NONE, List.of("a@example.com"),
+                "Subject: t\r\n\r\nhi\r\n".getBytes(StandardCharsets.US_ASCII), false), Status.DELIVERED);
+        assertEquals(-1, indexOf(s, "BDAT"));
+        assertTrue(indexOf(s, "DATA") > 0, "warmwire.smtp.chunking=false: DATA");
+
+        ScriptedSmtpServer t = net.server();
+        t.extensions = CHUNKING;
+        byte[] big = new byte[SmtpSession.BDAT_MAX + 1];
+        java.util.Arrays.fill(big, (byte) 'x');
+        assertAll(deliver(List.of(local(t.port())), TlsLevel.NONE, List.of("a@example.com"), big), Status.DELIVERED);
+        assertEquals(-1, indexOf(t, "BDAT"));
+        assertTrue(indexOf(t, "DATA") > 0, "past BDAT_MAX the message streams with DATA");
     }
 
     @Test

@@ -42,6 +42,8 @@ public final class ScriptedSmtpServer implements AutoCloseable {
     public volatile String[] tlsEnabledProtocols;
     public volatile Function<String, String> rcptReply = r -> "250 2.1.5 Ok";
     public volatile String dataDoneReply = "250 2.0.0 Ok: queued as 4XYZ";
+    /** The reply to the last BDAT chunk; null: {@link #dataDoneReply}. Offer CHUNKING in {@link #extensions}. */
+    public volatile String bdatReply;
     /** Close the connection after this many body bytes. -1 never. */
     public volatile int closeAfterBodyBytes = -1;
     /** Reply to RSET. */
@@ -137,6 +139,7 @@ public final class ScriptedSmtpServer implements AutoCloseable {
                 // keep answering so the client can QUIT
             }
             boolean mailOk = false;
+            ByteArrayOutputStream chunks = new ByteArrayOutputStream();
             int accepted = 0;
             int rcpts = 0;
             int messages = 0;
@@ -274,6 +277,35 @@ public final class ScriptedSmtpServer implements AutoCloseable {
                             sock.close();
                             return;
                         }
+                    }
+                    case "BDAT" -> {
+                        // RFC 3030: "BDAT <size> [LAST]", then exactly <size> octets
+                        String[] w = line.trim().split("\\s+");
+                        int size = Integer.parseInt(w[1]);
+                        boolean last = w.length > 2 && w[2].equalsIgnoreCase("LAST");
+                        byte[] chunk = in.readNBytes(size);
+                        if (chunk.length < size) {
+                            return;
+                        }
+                        if (!mailOk) {
+                            send(out, "503 5.5.1 need MAIL");
+                            break;
+                        }
+                        if (accepted == 0) {
+                            send(out, "554 5.5.1 no valid recipients");
+                            mailOk = false;
+                            break;
+                        }
+                        chunks.write(chunk);
+                        if (!last) {
+                            send(out, "250 2.0.0 " + size + " octets received");
+                            break;
+                        }
+                        bodies.add(chunks.toByteArray());
+                        chunks.reset();
+                        send(out, bdatReply != null ? bdatReply : dataDoneReply);
+                        mailOk = false;
+                        messages++;
                     }
                     case "RSET" -> {
                         Thread.sleep(100);
