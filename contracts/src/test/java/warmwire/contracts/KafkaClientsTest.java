@@ -23,6 +23,6 @@ class KafkaClientsTest {
                 Map.entry("auto.offset.reset", "earliest"), Map.entry("isolation.level", "read_committed"),
                 Map.entry("max.partition.fetch.bytes", Topics.MAX_RECORD_BYTES),
                 Map.entry("fetch.max.bytes", Topics.MAX_RECORD_BYTES), Map.entry("session.timeout.ms", 10_000),
-                Map.entry("heartbeat.interval.ms", 3_000)), p);
+                Map.entry("heartbeat.interval.ms", 3_000), Map.entry("fetch.max.wait.ms", KafkaClients.IDLE_FETCH_WAIT_MS)), p);
     }
 }

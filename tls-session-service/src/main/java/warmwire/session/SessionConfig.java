@@ -273,7 +273,7 @@ public interface SessionConfig {
          * consumer's fetch.max.wait.ms): idle instances fetch this often.
          */
         @WithName("fetch-wait")
-        @WithDefault("500ms")
+        @WithDefault("2s")
         Duration fetchWait();
 
         /**

@@ -59,6 +59,7 @@ public final class ControlFollower implements AutoCloseable {
         props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
         props.put(ConsumerConfig.CLIENT_ID_CONFIG, clientId);
         props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        props.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, warmwire.contracts.KafkaClients.IDLE_FETCH_WAIT_MS);
         this.topic = topic;
         this.onRecord = onRecord;
         this.thread = new Thread(this::follow, clientId);

@@ -101,7 +101,6 @@ public class DispatchLoop {
     private KafkaConsumer<String, byte[]> consumer(int concurrency) {
         Map<String, Object> p = KafkaClients.groupConsumer(kafka, GROUP, "warmwire-route");
         p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, concurrency);
-        p.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 100);
         return new KafkaConsumer<>(p, new StringDeserializer(), new ByteArrayDeserializer());
     }
 
