@@ -29,9 +29,11 @@ import warmwire.session.smtp.SmtpState;
  *   its endpoints (in endpoint order; surplus connections so idle out). With none idle, a new
  *   connection is opened for it only while the site is under its window and either has no
  *   connection yet, or a backlog (at least {@value #BACKLOG_PER_CONNECTION} waiting jobs per live
- *   connection) while it has fewer than {@code initialConcurrency} (Postfix's initial destination
- *   concurrency: a burst gets its first connections at once, before its measured pace could say
- *   so), or the ones it has cannot keep up: none is still opening, the waiting jobs
+ *   connection) while it has fewer than {@code initialConcurrency} and no measured pace yet
+ *   (a cold site; Postfix's initial destination concurrency: a burst gets its first connections
+ *   at once, before its pace could say so; a warm site with a few jobs queued behind its
+ *   connection opens none, so 1,000 warm sites with five jobs each cost no handshakes), or the
+ *   ones it has cannot keep up: none is still opening, the waiting jobs
  *   would wait longer than {@code queueDelay} behind them (waiting jobs x the measured time
  *   per job, an exponentially weighted average, / live connections), the last connection added
  *   has shown its effect (a job finished per live connection since) and the pace per job has not
@@ -39,7 +41,8 @@ import warmwire.session.smtp.SmtpState;
  *   the limit: another one would only make every job slower), and the host
  *   is not CPU-saturated ({@code saturated}: more connections make a CPU-bound sender no faster,
  *   they only add handshakes). Otherwise the job waits for a connection to come back - mail waiting
- *   is not by itself a reason to open a connection.
+ *   is not by itself a reason to open a connection. When its last connection ends the site is
+ *   cold again: its pace and growth history are forgotten.
  *
  *   Slow start (Postfix's destination concurrency feedback): the window starts at
  *   {@code initialConcurrency}, grows by one after {@code window} successful transactions
@@ -289,11 +292,12 @@ public final class SiteQueue {
         if (serving == 0) {
             return true; // none of the live connections can take this job
         }
-        if (total < limits.initialConcurrency() && waiting.size() >= BACKLOG_PER_CONNECTION * total) {
-            return !saturated.getAsBoolean(); // the initial window serves a backlog at once
-        }
         if (serviceNanos == 0) {
-            return false; // not before the pace of the site is known
+            // a cold site: no pace to judge by. A backlog gets the initial window at once; a
+            // warm site (pace known) grows by its pace alone, so a few jobs queued behind a
+            // warm connection do not each cost a handshake
+            return total < limits.initialConcurrency() && waiting.size() >= BACKLOG_PER_CONNECTION * total
+                    && !saturated.getAsBoolean();
         }
         double delay = (double) waiting.size() * serviceNanos / serving;
         if (delay <= limits.queueDelay().toNanos()) {
@@ -476,6 +480,13 @@ public final class SiteQueue {
         if (c.idleTimer >= 0) {
             vertx.cancelTimer(c.idleTimer);
             c.idleTimer = -1;
+        }
+        if (live.isEmpty() && opening == 0) {
+            // the site went cold: its pace and growth history no longer describe it (Postfix
+            // likewise starts a destination over at its initial concurrency)
+            serviceNanos = 0;
+            paceAtGrowth = 0;
+            jobsSinceGrowth = 0;
         }
         publish(); // before anyone waiting on drained looks at the counts
         if (drained != null && live.isEmpty()) {

@@ -348,6 +348,35 @@ class ConnectionCacheTest {
     }
 
     @Test
+    void warmSiteTakesASmallBacklogOnTheConnectionItHas() throws Exception {
+        // one job makes the site warm (its pace is known); then five at once are a backlog by
+        // count, but the warm connection takes them in turn: no handshake for five jobs
+        ScriptedSmtpServer s = net.server();
+        s.replyDelayMillis = 5;
+        ConnectionCache c = cache(limits(20, 1000, Duration.ofSeconds(1), 50, 2, Duration.ofHours(1)));
+        String key = site(s.port(), TlsLevel.NONE);
+        assertAll(deliver(c, s.port(), TlsLevel.NONE, "first@example.com"), Status.DELIVERED);
+        List<Future<DeliveryAttempt>> five = IntStream.range(0, 5)
+                .mapToObj(i -> start(c, key, s.port(), TlsLevel.NONE, "r" + i + "@example.com"))
+                .collect(Collectors.toList());
+        for (Future<DeliveryAttempt> f : five) {
+            assertAll(outcome(f, s.port(), TlsLevel.NONE, "x@example.com"), Status.DELIVERED);
+        }
+        assertEquals(1, s.connections, "the warm connection served the small backlog");
+
+        // the idle timeout ends that connection (the queue itself retires one idle timeout
+        // later): the site is cold again, and a backlog gets the initial window at once
+        await(() -> c.snapshot(key).connections() == 0, 5000, "the idle connection closes");
+        List<Future<DeliveryAttempt>> again = IntStream.range(0, 20)
+                .mapToObj(i -> start(c, key, s.port(), TlsLevel.NONE, "s" + i + "@example.com"))
+                .collect(Collectors.toList());
+        for (Future<DeliveryAttempt> f : again) {
+            assertAll(outcome(f, s.port(), TlsLevel.NONE, "x@example.com"), Status.DELIVERED);
+        }
+        assertEquals(3, s.connections, "a cold site's backlog opened the initial window (2)");
+    }
+
+    @Test
     void noMoreConnectionsWhenTheLastOneMadeEveryJobSlower() throws Exception {
         // a server that answers 20 ms later per other connection open: a second connection halves
         // the waiting, a third only slows everybody down
