@@ -6,10 +6,12 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
+import jakarta.annotation.Priority;
 import jakarta.enterprise.event.Observes;
 import jakarta.enterprise.inject.Instance;
 import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
+import jakarta.interceptor.Interceptor;
 import java.time.Instant;
 import java.util.Map;
 import java.util.Set;
@@ -86,7 +88,14 @@ public class ShardMap {
         }
     }
 
-    void onStop(@Observes ShutdownEvent ev) {
+    /** After the delivery loop has closed (its last revocation is still written), DeliveryLoopSetup.onStopped. */
+    void onStop(@Observes @Priority(Interceptor.Priority.APPLICATION + 2000) ShutdownEvent ev) {
+        writer.shutdown();
+        try {
+            writer.awaitTermination(2, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         writer.shutdownNow();
     }
 
@@ -105,27 +114,33 @@ public class ShardMap {
         if (!enabled) {
             return;
         }
-        writer.execute(() -> {
-            try {
-                RemoteCache<String, String> c = cache();
-                long e = nextEpoch(c, epoch.get());
-                epoch.set(e);
-                String now = Instant.now().toString();
-                for (int p : got) {
-                    c.put("partition:" + p, partitionEntry(p, e, now));
-                }
-                for (int p : gave) {
-                    MetadataValue<String> v = c.getWithMetadata("partition:" + p);
-                    if (v != null && instance.equals(JSON.readTree(v.getValue()).path("owner").asText())) {
-                        c.removeWithVersion("partition:" + p, v.getVersion());
-                    }
-                }
-                writeInstance(c);
-                LOG.infof("shard map: epoch %d, %s got %s, gave %s", e, instance, got, gave);
-            } catch (Exception ex) {
-                fail("change", ex);
+        try {
+            writer.execute(() -> write(got, gave));
+        } catch (java.util.concurrent.RejectedExecutionException closed) {
+            LOG.debugf("shard map closed: %s got %s, gave %s not written", instance, got, gave);
+        }
+    }
+
+    private void write(Set<Integer> got, Set<Integer> gave) {
+        try {
+            RemoteCache<String, String> c = cache();
+            long e = nextEpoch(c, epoch.get());
+            epoch.set(e);
+            String now = Instant.now().toString();
+            for (int p : got) {
+                c.put("partition:" + p, partitionEntry(p, e, now));
             }
-        });
+            for (int p : gave) {
+                MetadataValue<String> v = c.getWithMetadata("partition:" + p);
+                if (v != null && instance.equals(JSON.readTree(v.getValue()).path("owner").asText())) {
+                    c.removeWithVersion("partition:" + p, v.getVersion());
+                }
+            }
+            writeInstance(c);
+            LOG.infof("shard map: epoch %d, %s got %s, gave %s", e, instance, got, gave);
+        } catch (Exception ex) {
+            fail("change", ex);
+        }
     }
 
     /**

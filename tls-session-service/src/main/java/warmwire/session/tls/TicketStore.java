@@ -63,7 +63,10 @@ import warmwire.contracts.mail.TlsLevel;
  *   therefore takes a ticket only while more than {@code reserve} are stored (else it does a
  *   full handshake, which adds one), and the last {@code reserve} are left for a new owner: an
  *   instance that has gained partitions ({@code gains} changed) may take up to {@code reserve}
- *   tickets per key below that floor. So after a shard moves the new owner's first connections
+ *   tickets per key below that floor, unless a take of the key since the gain found none (nothing
+ *   was left to inherit, so the floor fills from this owner's own full handshakes: a cold start
+ *   whose second connections spent the only tickets left keys empty for the next owner, 35 of
+ *   40 resumed after a restart). So after a shard moves the new owner's first connections
  *   resume, while the steady state stays what one process gets alone (every second handshake
  *   resumed against such a server).
  *   Infinispan unreachable or slow (over {@code wait}): the handshake goes on without a ticket
@@ -605,16 +608,15 @@ public final class TicketStore implements SessionTickets, ConscryptTls.Caches {
             RemoteCache<String, String> c = cache();
             for (int attempt = 0; attempt < 20; attempt++) {
                 MetadataValue<String> v = c.getWithMetadata(key);
-                if (v == null) {
-                    noneStored.increment();
-                    return null;
-                }
-                List<JsonNode> list = live(v.getValue());
-                boolean belowFloor = list.size() <= reserve;
+                List<JsonNode> list = v == null ? List.of() : live(v.getValue());
                 if (list.isEmpty()) {
+                    // nothing to inherit: this owner's own full handshakes fill the key from now
+                    // on, and the floor keeps what they add for the next owner
+                    budget.set(0);
                     noneStored.increment();
                     return null;
                 }
+                boolean belowFloor = list.size() <= reserve;
                 if (belowFloor && budget.get() <= 0) {
                     reserveOnly.increment();
                     return null;

@@ -117,6 +117,23 @@ class TicketStoreTest {
     }
 
     @Test
+    void anOwnerThatFoundNothingToInheritLeavesTheReserveFromItsOwnHandshakes() {
+        TicketStore owner = store(2);
+        String key = owner.key("127.0.0.1", 25, "mx.test", TlsLevel.ENCRYPT);
+        gains.incrementAndGet(); // a gain (a cold start counts as one) with nothing stored yet
+        assertNull(owner.take(key), "nothing stored: a full handshake");
+        owner.put(key, sessions("t1")); // it issued one ticket
+        assertNull(owner.take(key), "the only ticket is the next owner's: no budget for a key that had nothing");
+        owner.put(key, sessions("t2", "t3"));
+        assertNotNull(owner.take(key), "3 stored, reserve 2: one may go");
+        assertNull(owner.take(key), "2 left = the reserve");
+        gains.incrementAndGet(); // the shard moved: a new owner inherits the reserve
+        assertNotNull(owner.take(key));
+        assertNotNull(owner.take(key));
+        assertNull(owner.take(key), "empty");
+    }
+
+    @Test
     void aSessionThatDoesNotOpenIsDroppedAndTheNextIsTried() {
         TicketStore a = store(0);
         String key = a.key("127.0.0.1", 25, "mx.test", TlsLevel.ENCRYPT);
