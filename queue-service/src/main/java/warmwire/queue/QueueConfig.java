@@ -16,6 +16,9 @@ import warmwire.contracts.mail.TlsLevel;
  */
 @ConfigMapping(prefix = "warmwire")
 public interface QueueConfig {
+    /** This service's name in dead letters and metric tags. */
+    String SERVICE = "queue-service";
+
 
     Intake intake();
 

@@ -41,11 +41,12 @@ public interface SessionConfig {
         Optional<String> trustFile();
 
         /**
-         * TLS implementation of the STARTTLS client: openssl (BoringSSL through netty-tcnative;
-         * falls back to jdk where it cannot load) or jdk (the JDK's SSLEngine). Read where the
-         * client is made, see {@link warmwire.session.tls.TlsEngine#configured()}.
+         * TLS implementation of the STARTTLS client: conscrypt (BoringSSL through Conscrypt, the
+         * one the ticket store needs), openssl (BoringSSL through netty-tcnative) or jdk (the
+         * JDK's SSLEngine); the module README, TLS ENGINE, says when each falls back. Read where
+         * the client is made, see {@link warmwire.session.tls.TlsEngine#configured()}.
          */
-        @WithDefault("openssl")
+        @WithDefault("conscrypt")
         warmwire.session.tls.TlsEngine engine();
 
         /**

@@ -4,7 +4,6 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectWriter;
 import java.nio.ByteBuffer;
 import java.util.Arrays;
-import warmwire.contracts.route.DeliveryJob;
 
 /**
  * NAME
@@ -12,7 +11,7 @@ import warmwire.contracts.route.DeliveryJob;
  *   raw bytes.
  * DESCRIPTION
  *   The body travels from intake to the socket in one binary form: mail.route, the retry tiers
- *   (a {@link QueuedMessage}) and mail.deliver (a {@link warmwire.contracts.route.DeliveryJob})
+ *   (a {@link QueuedMessage}) and mail.deliver (a route.DeliveryJob, {@code DeliveryJob.framed})
  *   carry it after the envelope, not base64 inside JSON, so no hop encodes, escapes, scans or
  *   decodes it (a third more bytes through the broker, and the largest string each JSON parser
  *   saw, before). Layout:
@@ -39,11 +38,6 @@ public final class MailFrame {
     /** The framed value of {@code m}: its JSON without the body, then the body. */
     public static byte[] of(QueuedMessage m, ObjectWriter json) throws JsonProcessingException {
         return write(json.writeValueAsBytes(m.withContent(null)), m.content());
-    }
-
-    /** The framed value of {@code job}: its JSON without the body, then the body. */
-    public static byte[] of(DeliveryJob job, ObjectWriter json) throws JsonProcessingException {
-        return write(json.writeValueAsBytes(job.withContent(null)), job.content());
     }
 
     /** The value of {@code envelope} (JSON) and {@code body}. */

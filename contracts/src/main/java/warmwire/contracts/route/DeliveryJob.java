@@ -2,9 +2,12 @@ package warmwire.contracts.route;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectWriter;
 import java.time.Instant;
 import java.util.List;
 import warmwire.contracts.mail.Dsn;
+import warmwire.contracts.mail.MailFrame;
 import warmwire.contracts.mail.QueuedMessage;
 import warmwire.contracts.mail.TlsLevel;
 
@@ -49,6 +52,11 @@ public record DeliveryJob(String jobId, String messageId, Site site, List<Endpoi
     public DeliveryJob withContent(byte[] body) {
         return new DeliveryJob(jobId, messageId, site, endpoints, from, recipients, body, tls, attempt, submittedAt, routedAt,
                 routeSeconds, tenant, campaign, dsn, delayNotified);
+    }
+
+    /** The framed value of this job ({@link MailFrame}): its JSON without the body, then the body. */
+    public byte[] framed(ObjectWriter json) throws JsonProcessingException {
+        return MailFrame.write(json.writeValueAsBytes(withContent(null)), content);
     }
 
     /** This job's message, for the given recipients only (a retry or a DSN needs the body). */

@@ -23,7 +23,6 @@ import warmwire.contracts.check.DeadLetterProducer;
 import warmwire.contracts.check.InternalDeadLetter;
 import warmwire.contracts.check.QueuedMessageCheck;
 import warmwire.contracts.check.RecordLimits;
-import warmwire.contracts.mail.MailFrame;
 import warmwire.contracts.mail.QueuedMessage;
 import warmwire.contracts.outcome.DeliveryOutcome;
 import warmwire.contracts.outcome.RecipientResult;
@@ -162,7 +161,7 @@ public class Dispatcher implements ExactlyOnceLoop.Work<byte[], byte[]> {
     /** The job's envelope as JSON, then its body as it is (mail.deliver carries no base64). */
     private byte[] framed(DeliveryJob job) {
         try {
-            return MailFrame.of(job, mapper.writer());
+            return job.framed(mapper.writer());
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("cannot write the job as JSON", e);
         }

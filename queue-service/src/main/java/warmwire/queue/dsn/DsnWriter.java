@@ -84,8 +84,8 @@ import warmwire.contracts.outcome.SmtpReply;
  *   does. Every line ends with CRLF and has at most 998 octets; long fields are folded.
  * CONFIGURATION
  *   Constructor arguments, wired by the caller: the reporting host (Reporting-MTA, From:,
- *   Message-ID; suggested key warmwire.hostname) and the return size limit (suggested key
- *   warmwire.dsn.return-size-limit).
+ *   Message-ID; key warmwire.queue.hostname) and the return size limit (key
+ *   warmwire.queue.dsn-return-size-limit), both from queue-service's QueueConfig.
  * SEE ALSO
  *   RFC 3461, RFC 3462/6522, RFC 3463, RFC 3464, RFC 3834, RFC 6532, RFC 6533; Postfix bounce(8).
  */

@@ -55,7 +55,7 @@ import warmwire.queue.retry.RetryScheduler;
  */
 @io.quarkus.runtime.Startup
 @ApplicationScoped
-public class QueueMetrics {
+public class QueueMetrics implements warmwire.queue.QueueCounters {
     private static final Logger LOG = Logger.getLogger(QueueMetrics.class);
     /** How often the walker looks whether a walk is due (scraped, interval over). */
     private static final Duration DEPTH_CHECK = Duration.ofSeconds(1);
@@ -122,6 +122,7 @@ public class QueueMetrics {
     }
 
     /** One event published. */
+    @Override
     public void event(DeliveryEvent e) {
         events.computeIfAbsent(e.status(), s -> Counter.builder("warmwire.events").tag("status", s.wireName())
                 .register(registry)).increment();
@@ -151,14 +152,16 @@ public class QueueMetrics {
     }
 
     /** An internal record of {@code topic} not valid for it, written to mail.internal.dlq. */
+    @Override
     public void deadLettered(String topic) {
         deadLettered.computeIfAbsent(topic, t -> Counter.builder("warmwire.records.dead.lettered").tag("topic", t)
-                .tag("service", warmwire.queue.outcome.OutcomeReporter.SERVICE)
+                .tag("service", warmwire.queue.QueueConfig.SERVICE)
                 .description("internal records not valid for their topic, written to mail.internal.dlq")
                 .register(registry)).increment();
     }
 
     /** A deferred message put on a retry tier. */
+    @Override
     public void retryScheduled() {
         retries.increment();
     }

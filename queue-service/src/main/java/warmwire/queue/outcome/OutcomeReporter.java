@@ -77,13 +77,12 @@ public class OutcomeReporter implements ExactlyOnceLoop.Work<String, byte[]> {
     private final RecordLimits limits;
 
     /** The {@code service} of queue-service's dead letters. */
-    public static final String SERVICE = "queue-service";
 
     @Inject
     FinalEvents finals;
 
     @Inject
-    warmwire.queue.metrics.QueueMetrics metrics;
+    warmwire.queue.QueueCounters metrics;
 
     @Inject
     public OutcomeReporter(ObjectMapper mapper, QueueIndex index, QueueConfig config, QueueProducer producer) {
@@ -280,7 +279,7 @@ public class OutcomeReporter implements ExactlyOnceLoop.Work<String, byte[]> {
         if (metrics != null) {
             metrics.deadLettered(r.topic());
         }
-        return DeadLetterProducer.record(InternalDeadLetter.of(r.topic(), r.partition(), r.offset(), r.key(), SERVICE,
+        return DeadLetterProducer.record(InternalDeadLetter.of(r.topic(), r.partition(), r.offset(), r.key(), QueueConfig.SERVICE,
                 reason, r.value(), now));
     }
 

@@ -41,7 +41,7 @@ import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.jboss.logging.Logger;
 import warmwire.contracts.Topics;
-import warmwire.contracts.control.ControlFollower;
+import warmwire.contracts.follow.ControlFollower;
 import warmwire.contracts.control.ControlState;
 import warmwire.contracts.mail.MailFrame;
 import warmwire.contracts.mail.QueuedMessage;
@@ -50,7 +50,6 @@ import warmwire.contracts.check.DeadLetterProducer;
 import warmwire.contracts.check.InternalDeadLetter;
 import warmwire.contracts.check.QueuedMessageCheck;
 import warmwire.contracts.check.RecordLimits;
-import warmwire.queue.outcome.OutcomeReporter;
 import warmwire.queue.QueueConfig;
 
 /**
@@ -118,7 +117,7 @@ public class RetryScheduler {
     private volatile DeadLetterProducer controlDeadLetters;
 
     @Inject
-    jakarta.enterprise.inject.Instance<warmwire.queue.metrics.QueueMetrics> metrics;
+    jakarta.enterprise.inject.Instance<warmwire.queue.QueueCounters> metrics;
 
     @Inject
     public RetryScheduler(ObjectMapper mapper, @Identifier("default-kafka-broker") Map<String, Object> kafka,
@@ -218,7 +217,7 @@ public class RetryScheduler {
             }
         }
         deadLettered(r.topic());
-        p.send(InternalDeadLetter.of(r.topic(), r.partition(), r.offset(), r.key(), OutcomeReporter.SERVICE, reason,
+        p.send(InternalDeadLetter.of(r.topic(), r.partition(), r.offset(), r.key(), QueueConfig.SERVICE, reason,
                 r.value(), clock.instant())).whenComplete((v, e) -> {
                     if (e != null) {
                         LOG.errorf("dead letter of %s-%d@%d not written (%s); the record stays skipped", r.topic(),
@@ -343,7 +342,7 @@ public class RetryScheduler {
                             r.offset(), checked.reason());
                     deadLettered(r.topic());
                     sends.add(producer.send(DeadLetterProducer.record(InternalDeadLetter.of(r.topic(), r.partition(),
-                            r.offset(), r.key(), OutcomeReporter.SERVICE, checked.reason(), r.value(), now))));
+                            r.offset(), r.key(), QueueConfig.SERVICE, checked.reason(), r.value(), now))));
                     commit.put(tp, new OffsetAndMetadata(r.offset() + 1));
                     continue;
                 }

@@ -18,6 +18,7 @@ import warmwire.contracts.outcome.DeliveryOutcome;
 import warmwire.contracts.outcome.Status;
 import warmwire.contracts.route.DeliveryJob;
 import warmwire.pipeline.ExactlyOnceLoop;
+import warmwire.session.deadletter.DeadLetters;
 
 /**
  * NAME

@@ -28,6 +28,7 @@ import warmwire.session.conn.DeliveryAttempt;
 import warmwire.session.conn.EndpointWalker;
 import warmwire.session.outcome.OutcomeBuilder;
 import warmwire.session.outcome.OutcomeCollector;
+import warmwire.session.shard.ShardedConnections;
 import warmwire.session.smtp.Envelope;
 import warmwire.session.smtp.PeerVerifier;
 import warmwire.contracts.text.BoundedText;
@@ -59,7 +60,7 @@ import warmwire.session.readyq.DeadSites;
  */
 @Startup
 @ApplicationScoped
-public class DeliveryAgent {
+public class DeliveryAgent implements ShardedConnections {
     private static final Logger LOG = Logger.getLogger(DeliveryAgent.class);
     /** Past this many characters, an outcome's log line names no more recipients. */
     static final int MAX_LOG_LINE = 8192;
@@ -85,7 +86,7 @@ public class DeliveryAgent {
         this.tickets = ticketStore(config, settings, managers, ownership, registry);
         this.client = EndpointWalker.createClient(vertx, settings, warmwire.session.tls.TlsEngine.configured(), tickets);
         this.walker = new EndpointWalker(vertx, client, settings, verifier, metrics,
-                tickets == null ? warmwire.session.tls.SessionTickets.NONE : tickets);
+                tickets == null ? warmwire.session.smtp.SessionTickets.NONE : tickets);
         DeadSites dead = deadSites(config.session(), publisher);
         metrics.watchDeadSites(dead);
         metrics.watchPublishFailures(publisher, DeadSitePublisher::failures);
@@ -131,6 +132,7 @@ public class DeliveryAgent {
     }
 
     /** This instance got {@code partitions}: the ticket store takes their sites' sessions now (none without a store). */
+    @Override
     public void gained(java.util.Set<Integer> partitions) {
         if (tickets != null) {
             tickets.warm(partitions);
@@ -138,6 +140,7 @@ public class DeliveryAgent {
     }
 
     /** This instance gave {@code partitions} away: sessions taken for them at a gain and not used go back (bounded wait). */
+    @Override
     public void lost(java.util.Set<Integer> partitions) {
         if (tickets != null) {
             tickets.cool(partitions, java.time.Duration.ofSeconds(5));
@@ -145,16 +148,19 @@ public class DeliveryAgent {
     }
 
     /** QUITs the idle cached connections of the sites {@code which} accepts; returns how many sites. */
+    @Override
     public int quitIdle(java.util.function.Predicate<String> which) {
         return cache == null ? 0 : cache.quitIdle(which);
     }
 
     /** Live cached connections (0 without the cache). */
+    @Override
     public int connectionsOpen() {
         return cache == null ? 0 : cache.connections();
     }
 
     /** Sites with a live cached connection (0 without the cache). */
+    @Override
     public int sitesWithConnections() {
         return cache == null ? 0 : cache.sitesWithConnections();
     }

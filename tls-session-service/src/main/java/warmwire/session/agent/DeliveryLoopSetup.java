@@ -36,6 +36,7 @@ import warmwire.contracts.check.RecordLimits;
 import warmwire.contracts.outcome.DeliveryOutcome;
 import warmwire.session.SessionConfig;
 import warmwire.session.control.SuspendedSites;
+import warmwire.session.deadletter.DeadLetters;
 import warmwire.session.shard.InstanceId;
 import warmwire.session.shard.ShardListener;
 import warmwire.pipeline.ExactlyOnceLoop;

@@ -15,9 +15,9 @@ import warmwire.session.smtp.SmtpSettings;
 import warmwire.session.smtp.SmtpState;
 import warmwire.session.smtp.TlsDetails;
 import warmwire.session.smtp.Envelope;
-import warmwire.session.tls.SessionTickets;
+import warmwire.session.smtp.SessionTickets;
 import warmwire.session.tls.TlsEngine;
-import warmwire.session.metrics.ConnectionEvents;
+import warmwire.session.tls.TlsResumption;
 
 /**
  * NAME
@@ -158,7 +158,7 @@ public final class EndpointWalker {
             return;
         }
         Endpoint ep = endpoints.get(i);
-        SmtpSession s = new SmtpSession(vertx, client, settings, ep, level, verifier, tickets);
+        SmtpSession s = new SmtpSession(vertx, client, settings, ep, level, verifier, tickets, TlsResumption.INSPECTOR);
         s.open().onComplete(opened -> {
             if (s.tls() != null) {
                 events.handshake(s.tls().resumed());

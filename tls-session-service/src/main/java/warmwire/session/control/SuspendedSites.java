@@ -11,7 +11,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 import org.jboss.logging.Logger;
-import warmwire.contracts.control.ControlFollower;
+import warmwire.contracts.follow.ControlFollower;
 import warmwire.contracts.control.ControlState;
 import warmwire.contracts.route.Site;
 import warmwire.session.SessionConfig;
@@ -40,7 +40,7 @@ public class SuspendedSites implements Function<String, String> {
     private ControlFollower follower;
 
     @Inject
-    jakarta.enterprise.inject.Instance<warmwire.session.agent.DeadLetters> deadLetters;
+    jakarta.enterprise.inject.Instance<warmwire.session.deadletter.DeadLetters> deadLetters;
 
     @Inject
     public SuspendedSites(ObjectMapper mapper, @Identifier("default-kafka-broker") Map<String, Object> kafka,

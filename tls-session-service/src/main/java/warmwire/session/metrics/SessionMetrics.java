@@ -14,6 +14,7 @@ import java.util.function.ToDoubleFunction;
 import warmwire.contracts.outcome.DeliveryOutcome;
 import warmwire.contracts.outcome.RecipientResult;
 import warmwire.contracts.outcome.Status;
+import warmwire.session.conn.ConnectionEvents;
 import warmwire.session.readyq.DeadSites;
 
 /**

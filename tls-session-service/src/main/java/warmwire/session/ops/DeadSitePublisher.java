@@ -19,6 +19,7 @@ import org.infinispan.client.hotrod.RemoteCache;
 import org.infinispan.client.hotrod.RemoteCacheManager;
 import org.jboss.logging.Logger;
 import warmwire.session.SessionConfig;
+import warmwire.session.infinispan.LazyCache;
 import warmwire.session.readyq.DeadSites;
 
 /**

@@ -10,7 +10,6 @@ import java.util.Set;
 import org.jboss.logging.Logger;
 import warmwire.contracts.route.ShardHash;
 import warmwire.session.SessionConfig;
-import warmwire.session.agent.DeliveryAgent;
 
 /**
  * NAME
@@ -42,13 +41,13 @@ public class ShardListener {
 
     private final Ownership ownership;
     private final ShardMap map;
-    private final DeliveryAgent agent;
+    private final ShardedConnections agent;
     private final Duration handoffTimeout;
     private final Counter finished;
     private final Counter timedOut;
 
     @Inject
-    public ShardListener(Ownership ownership, ShardMap map, DeliveryAgent agent, SessionConfig config, MeterRegistry registry) {
+    public ShardListener(Ownership ownership, ShardMap map, ShardedConnections agent, SessionConfig config, MeterRegistry registry) {
         this.ownership = ownership;
         this.map = map;
         this.agent = agent;

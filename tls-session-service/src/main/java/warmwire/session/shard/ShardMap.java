@@ -26,7 +26,6 @@ import org.infinispan.client.hotrod.RemoteCache;
 import org.infinispan.client.hotrod.RemoteCacheManager;
 import org.jboss.logging.Logger;
 import warmwire.session.SessionConfig;
-import warmwire.session.agent.DeliveryAgent;
 
 /**
  * NAME
@@ -64,20 +63,20 @@ public class ShardMap {
     private final boolean enabled;
     private final String instance;
     private final Ownership ownership;
-    private final warmwire.session.ops.LazyCache cache;
-    private final DeliveryAgent agent;
+    private final warmwire.session.infinispan.LazyCache cache;
+    private final ShardedConnections agent;
 
     @Inject
-    public ShardMap(SessionConfig config, Ownership ownership, Instance<RemoteCacheManager> managers, DeliveryAgent agent) {
+    public ShardMap(SessionConfig config, Ownership ownership, Instance<RemoteCacheManager> managers, ShardedConnections agent) {
         this(config.session().shardMap(), InstanceId.of(config), ownership, () -> managers.get().getCache(CACHE), agent);
     }
 
     ShardMap(boolean enabled, String instance, Ownership ownership, Supplier<RemoteCache<String, String>> open,
-             DeliveryAgent agent) {
+             ShardedConnections agent) {
         this.enabled = enabled;
         this.instance = instance;
         this.ownership = ownership;
-        this.cache = new warmwire.session.ops.LazyCache(CACHE, open);
+        this.cache = new warmwire.session.infinispan.LazyCache(CACHE, open);
         this.agent = agent;
     }
 

@@ -15,8 +15,6 @@ import javax.net.ssl.SSLPeerUnverifiedException;
 import javax.net.ssl.SSLSession;
 import warmwire.contracts.mail.TlsLevel;
 import warmwire.contracts.route.Endpoint;
-import warmwire.session.tls.SessionTickets;
-import warmwire.session.tls.TlsResumption;
 
 /**
  * NAME
@@ -86,6 +84,7 @@ public final class SmtpSession {
     private final TlsLevel level;
     private final PeerVerifier verifier;
     private final SessionTickets tickets;
+    private final TlsInspector inspector;
     private final String peer;
 
     private final ReplyParser parser;
@@ -117,15 +116,14 @@ public final class SmtpSession {
     private Runnable closeListener;
     private SessionTickets.Prepared ticket;
 
+    /**
+     * @param tickets the shared TLS session store: asked before STARTTLS, fed after the EHLO that follows it
+     * @param inspector the TLS layer's answers about the handshake (its engine, whether it resumed)
+     */
     public SmtpSession(Vertx vertx, NetClient client, SmtpSettings settings, Endpoint endpoint, TlsLevel level,
-                       PeerVerifier verifier) {
-        this(vertx, client, settings, endpoint, level, verifier, SessionTickets.NONE);
-    }
-
-    /** @param tickets the shared TLS session store: asked before STARTTLS, fed after the EHLO that follows it */
-    public SmtpSession(Vertx vertx, NetClient client, SmtpSettings settings, Endpoint endpoint, TlsLevel level,
-                       PeerVerifier verifier, SessionTickets tickets) {
+                       PeerVerifier verifier, SessionTickets tickets, TlsInspector inspector) {
         this.tickets = tickets == null ? SessionTickets.NONE : tickets;
+        this.inspector = inspector == null ? TlsInspector.CREATION_TIME : inspector;
         this.vertx = vertx;
         this.client = client;
         this.settings = settings;
@@ -296,13 +294,13 @@ public final class SmtpSession {
                 problem = "certificate check failed: " + describe(e);
             }
             tls = new TlsDetails(ss == null ? "unknown" : ss.getProtocol(), ss == null ? "unknown" : ss.getCipherSuite(),
-                    TlsResumption.resumed(socket, ss, handshakeStarted), problem);
+                    inspector.resumed(socket, ss, handshakeStarted), problem);
             if (level == TlsLevel.VERIFY && problem != null) {
                 return refuse(SmtpFailure.Kind.TLS_NOT_VERIFIED, null,
                         "Server certificate not verified: " + peer + ": " + problem);
             }
             // the server's session tickets came with (before) its reply to this EHLO
-            return hello(true).onSuccess(x -> tickets.collect(TlsResumption.engine(socket), address(), endpoint.port(),
+            return hello(true).onSuccess(x -> tickets.collect(inspector.engine(socket), address(), endpoint.port(),
                     endpoint.host(), level));
         });
     }

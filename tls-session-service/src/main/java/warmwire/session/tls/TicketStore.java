@@ -31,6 +31,7 @@ import org.infinispan.client.hotrod.MetadataValue;
 import org.infinispan.client.hotrod.RemoteCache;
 import org.jboss.logging.Logger;
 import warmwire.contracts.mail.TlsLevel;
+import warmwire.session.smtp.SessionTickets;
 
 /**
  * NAME
@@ -101,7 +102,7 @@ public final class TicketStore implements SessionTickets, ConscryptTls.Caches {
     }
 
     private final ObjectMapper json = new ObjectMapper();
-    private final warmwire.session.ops.LazyCache cache;
+    private final warmwire.session.infinispan.LazyCache cache;
     private final TicketCipher cipher;
     private final String helo;
     private final int reserve;
@@ -188,7 +189,7 @@ public final class TicketStore implements SessionTickets, ConscryptTls.Caches {
 
     public TicketStore(Supplier<RemoteCache<String, String>> open, TicketCipher cipher, String helo, int reserve, int perKey,
                        Duration lifetime, Duration wait, Shards shards, MeterRegistry registry) {
-        this.cache = new warmwire.session.ops.LazyCache(CACHE, open);
+        this.cache = new warmwire.session.infinispan.LazyCache(CACHE, open);
         this.cipher = cipher;
         this.helo = helo;
         this.reserve = reserve;

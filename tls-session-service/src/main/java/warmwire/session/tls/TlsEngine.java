@@ -17,10 +17,12 @@ import org.jboss.logging.Logger;
  * SYNOPSIS
  *   {@code TlsEngine.configured().usable()} then {@code engine.options()} into the NetClientOptions.
  * DESCRIPTION
- *   {@code openssl}: Netty's OpenSSL engine over netty-tcnative-boringssl-static (BoringSSL,
- *   native code: key exchange, signatures and AES-GCM in assembler). {@code jdk}: the JDK's
- *   SSLEngine (SunJSSE, pure-Java elliptic curves).
- *   Both give the same session semantics here: any certificate is accepted at the handshake
+ *   {@code conscrypt} (the default, {@link #DEFAULT}): BoringSSL through Conscrypt, whose
+ *   session cache the ticket store reads and feeds ({@link ConscryptTls}). {@code openssl}:
+ *   Netty's OpenSSL engine over netty-tcnative-boringssl-static (BoringSSL, native code: key
+ *   exchange, signatures and AES-GCM in assembler). {@code jdk}: the JDK's SSLEngine (SunJSSE,
+ *   pure-Java elliptic curves).
+ *   All give the same session semantics here: any certificate is accepted at the handshake
  *   (the PeerVerifier judges the chain afterwards), SNI = the endpoint's host name, a client
  *   session cache per NetClient. {@link #usable} falls back to {@code jdk} where the native
  *   library cannot load (another platform, a Quarkus native image, where Quarkus hard-wires
@@ -40,7 +42,7 @@ public enum TlsEngine {
     public static final TlsEngine DEFAULT = CONSCRYPT;
     public static final String KEY = "warmwire.tls.engine";
 
-    /** {@code jdk} or {@code openssl}, any case. */
+    /** {@code jdk}, {@code openssl} or {@code conscrypt}, any case. */
     public static TlsEngine parse(String s) {
         if (s != null) {
             for (TlsEngine e : values()) {

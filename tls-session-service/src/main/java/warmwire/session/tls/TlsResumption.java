@@ -7,6 +7,7 @@ import io.vertx.core.net.NetSocket;
 import io.vertx.core.net.impl.NetSocketInternal;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLSession;
+import warmwire.session.smtp.TlsInspector;
 
 /**
  * NAME
@@ -21,6 +22,19 @@ import javax.net.ssl.SSLSession;
  *   a full handshake would usually look resumed.
  */
 public final class TlsResumption {
+    /** These answers for the SMTP client ({@link warmwire.session.smtp.SmtpSession}). */
+    public static final TlsInspector INSPECTOR = new TlsInspector() {
+        @Override
+        public SSLEngine engine(NetSocket socket) {
+            return TlsResumption.engine(socket);
+        }
+
+        @Override
+        public boolean resumed(NetSocket socket, SSLSession session, long handshakeStartedMillis) {
+            return TlsResumption.resumed(socket, session, handshakeStartedMillis);
+        }
+    };
+
     private TlsResumption() {
     }
 

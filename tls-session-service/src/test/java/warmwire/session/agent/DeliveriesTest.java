@@ -31,7 +31,6 @@ import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
 import warmwire.contracts.Topics;
 import warmwire.contracts.check.RecordLimits;
-import warmwire.contracts.mail.MailFrame;
 import warmwire.contracts.mail.TlsLevel;
 import warmwire.contracts.outcome.Delays;
 import warmwire.contracts.outcome.DeliveryOutcome;
@@ -100,7 +99,7 @@ class DeliveriesTest {
     }
 
     private ConsumerRecord<String, byte[]> record(long offset, String id) throws Exception {
-        return new ConsumerRecord<>(Topics.DELIVER, 0, offset, "site", MailFrame.of(job(id), mapper.writer()));
+        return new ConsumerRecord<>(Topics.DELIVER, 0, offset, "site", job(id).framed(mapper.writer()));
     }
 
     private void assign(List<ConsumerRecord<String, byte[]>> records) {

@@ -27,6 +27,7 @@ import warmwire.contracts.outcome.RecipientResult;
 import warmwire.contracts.outcome.Status;
 import warmwire.contracts.route.Endpoint;
 import warmwire.contracts.route.Site;
+import warmwire.session.conn.ConnectionEvents;
 import warmwire.session.conn.ConnectionLimits;
 import warmwire.session.conn.DeliveryAttempt;
 import warmwire.session.conn.EndpointWalker;

@@ -32,6 +32,7 @@ import warmwire.contracts.route.Endpoint;
 import warmwire.session.conn.EndpointWalker;
 import warmwire.session.smtp.Envelope;
 import warmwire.session.smtp.PeerVerifier;
+import warmwire.session.smtp.SessionTickets;
 import warmwire.session.smtp.SmtpSession;
 import warmwire.session.smtp.SmtpSettings;
 import warmwire.session.smtp.SmtpTimeouts;
@@ -351,7 +352,7 @@ class TicketStoreTest {
 
     private TlsDetails deliverOne(NetClient client, TicketStore store, ScriptedSmtpServer s) throws Exception {
         SmtpSession session = new SmtpSession(net.vertx(), client, settings, new Endpoint("localhost", "127.0.0.1", s.port(), 10),
-                TlsLevel.VERIFY, trusting, store);
+                TlsLevel.VERIFY, trusting, store, TlsResumption.INSPECTOR);
         await(session.open());
         assertNull(await(session.send(new Envelope("a@example.org", List.of("b@example.com"), "x\r\n".getBytes()))).failure());
         await(session.quit());

@@ -29,6 +29,7 @@ import warmwire.contracts.route.Endpoint;
 import warmwire.session.conn.EndpointWalker;
 import warmwire.session.smtp.Envelope;
 import warmwire.session.smtp.PeerVerifier;
+import warmwire.session.smtp.SessionTickets;
 import warmwire.session.smtp.SmtpSession;
 import warmwire.session.smtp.SmtpSettings;
 import warmwire.session.smtp.SmtpTimeouts;
@@ -297,7 +298,7 @@ public final class TlsEngineBench {
         Conns r = new Conns();
         for (int i = 0; i < n; i++) {
             long c0 = cpuNanos();
-            SmtpSession s = new SmtpSession(vertx, client, settings, ep, level, PeerVerifier.NOTHING);
+            SmtpSession s = new SmtpSession(vertx, client, settings, ep, level, PeerVerifier.NOTHING, SessionTickets.NONE, TlsResumption.INSPECTOR);
             await(s.open());
             TlsDetails t = s.tls();
             await(s.quit());
@@ -327,7 +328,7 @@ public final class TlsEngineBench {
 
     /** n messages over one connection, RSET before each but the first (as the connection cache does). */
     private void messages(NetClient client, TlsLevel level, int n, byte[] content) throws Exception {
-        SmtpSession s = new SmtpSession(vertx, client, settings, peer, level, PeerVerifier.NOTHING);
+        SmtpSession s = new SmtpSession(vertx, client, settings, peer, level, PeerVerifier.NOTHING, SessionTickets.NONE, TlsResumption.INSPECTOR);
         await(s.open());
         Envelope env = new Envelope("bench@sender.test", List.of("rcpt@tls.test"), content);
         for (int i = 0; i < n; i++) {

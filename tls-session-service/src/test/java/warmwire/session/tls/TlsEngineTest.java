@@ -34,6 +34,7 @@ import warmwire.contracts.route.Endpoint;
 import warmwire.session.conn.EndpointWalker;
 import warmwire.session.smtp.Envelope;
 import warmwire.session.smtp.PeerVerifier;
+import warmwire.session.smtp.SessionTickets;
 import warmwire.session.smtp.SmtpFailure;
 import warmwire.session.smtp.SmtpSession;
 import warmwire.session.smtp.SmtpSettings;
@@ -88,7 +89,7 @@ class TlsEngineTest {
     /** Opens a session, notes the engine, sends one message, QUITs; returns its TLS details. */
     private TlsDetails deliverOne(NetClient client, ScriptedSmtpServer s, TlsLevel level, PeerVerifier verifier)
             throws Exception {
-        SmtpSession session = new SmtpSession(net.vertx(), client, settings, local(s), level, verifier);
+        SmtpSession session = new SmtpSession(net.vertx(), client, settings, local(s), level, verifier, SessionTickets.NONE, TlsResumption.INSPECTOR);
         await(session.open());
         TransactionResult r = await(session.send(new Envelope("a@example.org", List.of("b@example.com"), "x\r\n".getBytes())));
         assertNull(r.failure());
@@ -121,7 +122,7 @@ class TlsEngineTest {
     void theConfiguredEngineDoesTheHandshake(TlsEngine engine) throws Exception {
         ScriptedSmtpServer s = tlsServer();
         NetClient client = client(engine);
-        SmtpSession session = new SmtpSession(net.vertx(), client, settings, local(s), TlsLevel.ENCRYPT, trusting);
+        SmtpSession session = new SmtpSession(net.vertx(), client, settings, local(s), TlsLevel.ENCRYPT, trusting, SessionTickets.NONE, TlsResumption.INSPECTOR);
         await(session.open());
         try {
             TlsDetails t = session.tls();
@@ -213,7 +214,7 @@ class TlsEngineTest {
         ScriptedSmtpServer s = tlsServer();
         NetClient client = client(engine);
         PeerVerifier otherCa = TrustFileVerifier.fromTrustFile(TestCerts.other().pem);
-        SmtpSession session = new SmtpSession(net.vertx(), client, settings, local(s), TlsLevel.VERIFY, otherCa);
+        SmtpSession session = new SmtpSession(net.vertx(), client, settings, local(s), TlsLevel.VERIFY, otherCa, SessionTickets.NONE, TlsResumption.INSPECTOR);
         Throwable e = assertThrows(Exception.class, () -> await(session.open()));
         SmtpFailure f = (SmtpFailure) e.getCause();
         assertEquals(SmtpFailure.Kind.TLS_NOT_VERIFIED, f.kind());
@@ -232,7 +233,7 @@ class TlsEngineTest {
         ScriptedSmtpServer s = tlsServer();
         NetClient client = client(engine);
         Endpoint wrong = new Endpoint("mx.example.invalid", "127.0.0.1", s.port(), 10);
-        SmtpSession session = new SmtpSession(net.vertx(), client, settings, wrong, TlsLevel.VERIFY, trusting);
+        SmtpSession session = new SmtpSession(net.vertx(), client, settings, wrong, TlsLevel.VERIFY, trusting, SessionTickets.NONE, TlsResumption.INSPECTOR);
         Throwable e = assertThrows(Exception.class, () -> await(session.open()));
         SmtpFailure f = (SmtpFailure) e.getCause();
         assertEquals(SmtpFailure.Kind.TLS_NOT_VERIFIED, f.kind());
@@ -279,7 +280,7 @@ class TlsEngineTest {
             t.setDaemon(true);
             t.start();
             Endpoint ep = new Endpoint("localhost", "127.0.0.1", server.getLocalPort(), 10);
-            SmtpSession session = new SmtpSession(net.vertx(), client, quick, ep, TlsLevel.MAY, trusting);
+            SmtpSession session = new SmtpSession(net.vertx(), client, quick, ep, TlsLevel.MAY, trusting, SessionTickets.NONE, TlsResumption.INSPECTOR);
             long t0 = System.nanoTime();
             Throwable e = assertThrows(Exception.class, () -> await(session.open()));
             long ms = (System.nanoTime() - t0) / 1_000_000;

@@ -1,13 +1,13 @@
-package warmwire.session.metrics;
+package warmwire.session.conn;
 
 /**
  * NAME
  *   ConnectionEvents - what the SMTP client tells about its connections (for metrics).
  * DESCRIPTION
- *   Called by {@link warmwire.session.conn.EndpointWalker} (opened, handshake, held, released)
+ *   Called by {@link EndpointWalker} (opened, handshake, held, released)
  *   and by whoever runs jobs on its sessions (reused), on the connection's event loop: an
  *   implementation must be cheap and never block or throw. {@link #NONE} ignores everything
- *   (tests, the engine without Quarkus). {@link SessionMetrics} counts them.
+ *   (tests, the engine without Quarkus). {@code metrics.SessionMetrics} counts them (this layer does not import it).
  */
 public interface ConnectionEvents {
 

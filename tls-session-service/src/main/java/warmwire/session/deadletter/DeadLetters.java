@@ -1,4 +1,4 @@
-package warmwire.session.agent;
+package warmwire.session.deadletter;
 
 import io.quarkus.runtime.ShutdownEvent;
 import io.smallrye.common.annotation.Identifier;

@@ -1,4 +1,4 @@
-package warmwire.session.ops;
+package warmwire.session.infinispan;
 
 import java.util.function.Supplier;
 import org.infinispan.client.hotrod.RemoteCache;

@@ -1,4 +1,4 @@
-package warmwire.contracts.control;
+package warmwire.contracts.follow;
 
 import java.time.Duration;
 import java.util.HashMap;
@@ -13,6 +13,7 @@ import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import warmwire.contracts.check.Checked;
 import warmwire.contracts.check.ControlStateCheck;
+import warmwire.contracts.control.ControlState;
 
 /**
  * NAME

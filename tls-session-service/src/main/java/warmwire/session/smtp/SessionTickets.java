@@ -1,4 +1,4 @@
-package warmwire.session.tls;
+package warmwire.session.smtp;
 
 import io.vertx.core.Future;
 import javax.net.ssl.SSLEngine;
