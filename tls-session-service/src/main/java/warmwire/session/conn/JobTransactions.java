@@ -113,7 +113,9 @@ public final class JobTransactions {
                 rcpts.add(env.recipients().get(chunk[k]));
             }
             boolean first = parts.isEmpty();
-            session.send(new Envelope(env.from(), rcpts, env.content()), first && reused).onComplete(ar -> {
+            Envelope part = new Envelope(env.from(), rcpts, env.content());
+            // a connection from the cache is reset before its first transaction for this job
+            (first && reused ? session.resetAndSend(part) : session.send(part)).onComplete(ar -> {
                 TransactionResult t = ar.result();
                 if (first) {
                     firstUse = session.transactions();

@@ -218,12 +218,8 @@ public final class SiteQueue {
                 if (opening == 0 && matching(job) == 0 && !idle.isEmpty()) {
                     // the window is full of connections that cannot serve this job (another
                     // endpoint or TLS level): make room by closing the longest-idle one
-                    CachedConnection oldest = idle.remove(0);
-                    oldest.idle = false;
-                    if (oldest.idleTimer >= 0) {
-                        vertx.cancelTimer(oldest.idleTimer);
-                        oldest.idleTimer = -1;
-                    }
+                    CachedConnection oldest = idle.get(0);
+                    unidle(oldest);
                     oldest.session.quit(); // closed() pumps again
                 }
                 break;
@@ -264,12 +260,7 @@ public final class SiteQueue {
             for (int i = idle.size() - 1; i >= 0; i--) { // most recently used first
                 CachedConnection c = idle.get(i);
                 if (c.key.equals(k) && c.session.usable()) {
-                    idle.remove(i);
-                    c.idle = false;
-                    if (c.idleTimer >= 0) {
-                        vertx.cancelTimer(c.idleTimer);
-                        c.idleTimer = -1;
-                    }
+                    unidle(c);
                     return c;
                 }
             }
@@ -458,12 +449,23 @@ public final class SiteQueue {
         c.idleTimer = vertx.setTimer(wait, id -> {
             c.idleTimer = -1;
             if (c.idle) {
-                idle.remove(c);
-                c.idle = false;
+                unidle(c);
                 c.session.quit();
                 publish();
             }
         });
+    }
+
+    /** Takes {@code c} out of the idle set, if there, and cancels its idle timer. */
+    private void unidle(CachedConnection c) {
+        if (c.idle) {
+            idle.remove(c);
+            c.idle = false;
+        }
+        if (c.idleTimer >= 0) {
+            vertx.cancelTimer(c.idleTimer);
+            c.idleTimer = -1;
+        }
     }
 
     /** The connection ended (QUIT, server close, error): forget it. */
@@ -473,14 +475,7 @@ public final class SiteQueue {
         }
         c.closed = true;
         live.remove(c);
-        if (c.idle) {
-            idle.remove(c);
-            c.idle = false;
-        }
-        if (c.idleTimer >= 0) {
-            vertx.cancelTimer(c.idleTimer);
-            c.idleTimer = -1;
-        }
+        unidle(c);
         if (live.isEmpty() && opening == 0) {
             // the site went cold: its pace and growth history no longer describe it (Postfix
             // likewise starts a destination over at its initial concurrency)
@@ -498,12 +493,7 @@ public final class SiteQueue {
     /** QUITs the idle connections (their shard moved to another instance); busy ones finish first. */
     void quitIdle() {
         for (CachedConnection c : new ArrayList<>(idle)) {
-            idle.remove(c);
-            c.idle = false;
-            if (c.idleTimer >= 0) {
-                vertx.cancelTimer(c.idleTimer);
-                c.idleTimer = -1;
-            }
+            unidle(c);
             c.session.quit();
         }
         publish();
@@ -516,8 +506,7 @@ public final class SiteQueue {
                     "delivery to " + key + " deferred: the service is shutting down")));
         }
         for (CachedConnection c : new ArrayList<>(idle)) {
-            idle.remove(c);
-            c.idle = false;
+            unidle(c);
             c.session.quit();
         }
         if (live.isEmpty()) {

@@ -107,7 +107,6 @@ public final class SmtpSession {
     private SmtpFailure failure;
     private SmtpFailure refusal;
     private boolean closed;
-    private boolean quitting;
     private boolean handshaking;
     private Capabilities capabilities = Capabilities.NONE;
     private TlsDetails tls;
@@ -205,21 +204,22 @@ public final class SmtpSession {
             if (g.code() != 220) {
                 return refuse(SmtpFailure.Kind.REJECTED, g, "host " + peer + " refused to talk to me: " + g);
             }
-            return hello(false);
+            return hello(SmtpState.EHLO);
         }).compose(v -> startTls()).map(v -> {
             state = SmtpState.READY;
             return null;
         });
     }
 
-    private Future<Void> hello(boolean afterTls) {
+    /** EHLO, in {@code ehlo} = EHLO (then HELO after a 5xx) or EHLO_TLS (after STARTTLS: no HELO fallback). */
+    private Future<Void> hello(SmtpState ehlo) {
         write("EHLO " + settings.heloName(), 1);
-        return expect(afterTls ? SmtpState.EHLO_TLS : SmtpState.EHLO).compose(r -> {
+        return expect(ehlo).compose(r -> {
             if (r.positive()) {
                 capabilities = Capabilities.parse(r);
                 return Future.succeededFuture();
             }
-            if (!afterTls && r.permanentFailure()) {
+            if (ehlo == SmtpState.EHLO && r.permanentFailure()) {
                 write("HELO " + settings.heloName(), 1);
                 return expect(SmtpState.HELO).compose(h -> {
                     if (h.positive()) {
@@ -300,7 +300,7 @@ public final class SmtpSession {
                         "Server certificate not verified: " + peer + ": " + problem);
             }
             // the server's session tickets came with (before) its reply to this EHLO
-            return hello(true).onSuccess(x -> tickets.collect(inspector.engine(socket), address(), endpoint.port(),
+            return hello(SmtpState.EHLO_TLS).onSuccess(x -> tickets.collect(inspector.engine(socket), address(), endpoint.port(),
                     endpoint.host(), level));
         });
     }
@@ -309,17 +309,20 @@ public final class SmtpSession {
 
     /** Runs one mail transaction; always succeeds, see {@link TransactionResult#failure()}. */
     public Future<TransactionResult> send(Envelope env) {
-        return send(env, false);
+        return transaction(env, false);
     }
 
     /**
-     * Runs one mail transaction, first sending RSET when {@code rsetFirst} (a connection taken
-     * from the cache): with PIPELINING, RSET goes in the same write as MAIL, RCPT and DATA and
+     * Runs one mail transaction after RSET (a connection taken from the cache): with PIPELINING, RSET goes in the same write as MAIL, RCPT and DATA and
      * its reply is read first; in lockstep it is sent and answered alone. A reply other than
      * 250 to RSET drops the connection ({@link TransactionResult#rset()} keeps the reply).
      * Always succeeds, see {@link TransactionResult#failure()}.
      */
-    public Future<TransactionResult> send(Envelope env, boolean rsetFirst) {
+    public Future<TransactionResult> resetAndSend(Envelope env) {
+        return transaction(env, true);
+    }
+
+    private Future<TransactionResult> transaction(Envelope env, boolean rsetFirst) {
         TransactionResult res = new TransactionResult(env.recipients().size());
         if (failure == null && refusal == null && ended == null && !closed && state == SmtpState.READY && inputPending()) {
             // the server sent something no command asked for (behind its last reply, or while idle)
@@ -569,7 +572,6 @@ public final class SmtpSession {
             close(); // the server said 421 and closes: nothing more to say
             return Future.succeededFuture();
         }
-        quitting = true;
         write("QUIT", 1);
         return expect(SmtpState.QUIT).transform(ar -> {
             close();
@@ -612,7 +614,6 @@ public final class SmtpSession {
         }
         if (!closed) {
             closed = true;
-            quitting = true;
             if (socket != null) {
                 socket.close();
             }

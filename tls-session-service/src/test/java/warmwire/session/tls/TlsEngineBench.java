@@ -332,7 +332,7 @@ public final class TlsEngineBench {
         await(s.open());
         Envelope env = new Envelope("bench@sender.test", List.of("rcpt@tls.test"), content);
         for (int i = 0; i < n; i++) {
-            TransactionResult r = await(s.send(env, i > 0));
+            TransactionResult r = await(i > 0 ? s.resetAndSend(env) : s.send(env));
             if (r.failure() != null || r.dataDone() == null || r.dataDone().code() != 250) {
                 throw new IllegalStateException("message " + i + " not accepted: " + r.failure() + " " + r.dataDone());
             }
