@@ -274,15 +274,7 @@ public final class ExactlyOnceLoop<V, O> implements Runnable {
     /** One turn: clients, commit what is due, pause or resume, poll, start work. Public for tests. */
     public void step() throws Exception {
         if (producer == null) {
-            Producer<String, O> p = producers.get();
-            try {
-                p.initTransactions();
-            } catch (RuntimeException e) {
-                p.close(Duration.ZERO);
-                throw e;
-            }
-            producer = p;
-            stats.producers++;
+            newProducer();
         }
         if (consumer == null) {
             points = new CommitPoints(settings.metadataBytes());
@@ -452,13 +444,8 @@ public final class ExactlyOnceLoop<V, O> implements Runnable {
      * aborted, or completed when its commit was already decided) and ask the group coordinator
      * whether the commit points went through.
      */
-    private boolean abortOrCheck(Map<TopicPartition, OffsetAndMetadata> commits) {
-        try {
-            producer.abortTransaction();
-            return false;
-        } catch (RuntimeException e) {
-            closeProducer();
-        }
+    /** A new transactional producer (initTransactions fences every earlier one of its id), or the failure. */
+    private void newProducer() {
         Producer<String, O> p = producers.get();
         try {
             p.initTransactions();
@@ -468,6 +455,16 @@ public final class ExactlyOnceLoop<V, O> implements Runnable {
         }
         producer = p;
         stats.producers++;
+    }
+
+    private boolean abortOrCheck(Map<TopicPartition, OffsetAndMetadata> commits) {
+        try {
+            producer.abortTransaction();
+            return false;
+        } catch (RuntimeException e) {
+            closeProducer();
+        }
+        newProducer();
         if (commits.isEmpty()) {
             return false;
         }

@@ -362,13 +362,7 @@ public final class SmtpSession {
             DotStuffer.canonical(env.content(), message);
             batch.appendString("BDAT " + message.length() + " LAST\r\n").appendBuffer(message);
             write(batch, (rsetFirst ? 1 : 0) + 1 + rcpts.size() + 1);
-            Future<Void> first = rsetFirst ? expect(SmtpState.RSET).compose(r -> checkReset(res, r)) : reset;
-            done = first.compose(v -> expect(SmtpState.MAIL)).compose(r -> {
-                res.mail(r);
-                Promise<Void> p = Promise.promise();
-                rcptLoop(res, rcpts, 0, false, p);
-                return p.future();
-            }).compose(v -> expect(SmtpState.BDAT)).map(r -> {
+            done = pipelinedEnvelope(res, rcpts, rsetFirst, reset).compose(v -> expect(SmtpState.BDAT)).map(r -> {
                 res.dataDone(r);
                 return null;
             });
@@ -379,13 +373,7 @@ public final class SmtpSession {
             }
             batch.append("DATA");
             write(batch.toString(), (rsetFirst ? 1 : 0) + 1 + rcpts.size() + 1);
-            Future<Void> first = rsetFirst ? expect(SmtpState.RSET).compose(r -> checkReset(res, r)) : reset;
-            done = first.compose(v -> expect(SmtpState.MAIL)).compose(r -> {
-                res.mail(r);
-                Promise<Void> p = Promise.promise();
-                rcptLoop(res, rcpts, 0, false, p);
-                return p.future();
-            }).compose(v -> expect(SmtpState.DATA)).compose(r -> {
+            done = pipelinedEnvelope(res, rcpts, rsetFirst, reset).compose(v -> expect(SmtpState.DATA)).compose(r -> {
                 res.data(r);
                 return afterData(env, res);
             });
@@ -434,6 +422,21 @@ public final class SmtpSession {
     }
 
     /** RCPT replies from index k on; iterative while replies are already buffered. */
+    /**
+     * The replies to a pipelined envelope, in order: RSET (when {@code rsetFirst}; otherwise
+     * {@code reset}, already answered or nothing), MAIL, then each RCPT; completes when the last
+     * RCPT reply is read.
+     */
+    private Future<Void> pipelinedEnvelope(TransactionResult res, List<String> rcpts, boolean rsetFirst, Future<Void> reset) {
+        Future<Void> first = rsetFirst ? expect(SmtpState.RSET).compose(r -> checkReset(res, r)) : reset;
+        return first.compose(v -> expect(SmtpState.MAIL)).compose(r -> {
+            res.mail(r);
+            Promise<Void> p = Promise.promise();
+            rcptLoop(res, rcpts, 0, false, p);
+            return p.future();
+        });
+    }
+
     private void rcptLoop(TransactionResult res, List<String> rcpts, int k, boolean lockstep, Promise<Void> done) {
         while (k < rcpts.size()) {
             if (lockstep) {
