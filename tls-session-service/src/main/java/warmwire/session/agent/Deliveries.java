@@ -19,6 +19,7 @@ import warmwire.contracts.outcome.Status;
 import warmwire.contracts.route.DeliveryJob;
 import warmwire.pipeline.ExactlyOnceLoop;
 import warmwire.session.deadletter.DeadLetters;
+import warmwire.session.outcome.OutcomeBuilder;
 
 /**
  * NAME
@@ -81,20 +82,20 @@ public final class Deliveries implements ExactlyOnceLoop.Work<byte[], byte[]> {
         Future<DeliveryOutcome> delivery;
         try {
             delivery = caughtUp ? deliver.apply(job)
-                    : Future.succeededFuture(DeliveryAgent.local(job, Status.DEFERRED,
+                    : Future.succeededFuture(OutcomeBuilder.local(job, Status.DEFERRED,
                             "operator decisions (mail.control) not read yet: not delivered unchecked"));
         } catch (RuntimeException e) {
             delivery = Future.failedFuture(e);
         }
         delivery.onComplete(ar -> {
             DeliveryOutcome o = ar.succeeded() ? ar.result()
-                    : DeliveryAgent.local(job, Status.DEFERRED, "internal error: " + ar.cause());
+                    : OutcomeBuilder.local(job, Status.DEFERRED, "internal error: " + ar.cause());
             byte[] value;
             try {
                 value = json.apply(o);
             } catch (RuntimeException e) {
                 LOG.errorf(e, "outcome of job %s not serialisable; deferred", job.jobId());
-                value = json.apply(DeliveryAgent.local(job, Status.DEFERRED, "internal error: outcome not serialisable"));
+                value = json.apply(OutcomeBuilder.local(job, Status.DEFERRED, "internal error: outcome not serialisable"));
             }
             results.finished(r, List.of(new ProducerRecord<>(outcomeTopic, job.messageId(), value)));
         });

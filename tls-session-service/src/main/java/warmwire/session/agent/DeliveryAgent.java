@@ -1,55 +1,48 @@
 package warmwire.session.agent;
 
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.Startup;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.net.NetClient;
-import io.quarkus.runtime.Startup;
-import io.quarkus.runtime.ShutdownEvent;
 import jakarta.annotation.PreDestroy;
-import jakarta.enterprise.event.Observes;
-import java.time.Duration;
-import java.util.concurrent.TimeUnit;
-import warmwire.session.conn.ConnectionLimits;
-import warmwire.session.readyq.ConnectionCache;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
-import java.net.InetAddress;
-import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
-import java.util.List;
+import java.util.concurrent.TimeUnit;
 import org.jboss.logging.Logger;
 import warmwire.contracts.mail.TlsLevel;
 import warmwire.contracts.outcome.DeliveryOutcome;
 import warmwire.contracts.outcome.RecipientResult;
 import warmwire.contracts.outcome.Status;
 import warmwire.contracts.route.DeliveryJob;
+import warmwire.contracts.text.BoundedText;
 import warmwire.session.SessionConfig;
 import warmwire.session.conn.DeliveryAttempt;
 import warmwire.session.conn.EndpointWalker;
+import warmwire.session.metrics.SessionMetrics;
+import warmwire.session.ops.DeadSitePublisher;
 import warmwire.session.outcome.OutcomeBuilder;
-import warmwire.session.outcome.OutcomeCollector;
+import warmwire.session.readyq.ConnectionCache;
+import warmwire.session.readyq.DeadSites;
 import warmwire.session.shard.ShardedConnections;
 import warmwire.session.smtp.Envelope;
 import warmwire.session.smtp.PeerVerifier;
-import warmwire.contracts.text.BoundedText;
-import warmwire.session.smtp.ReplyLimits;
 import warmwire.session.smtp.SmtpSettings;
-import warmwire.session.smtp.SmtpState;
-import warmwire.session.smtp.SmtpTimeouts;
-import warmwire.session.tls.TrustFileVerifier;
-import warmwire.session.metrics.SessionMetrics;
-import warmwire.session.ops.DeadSitePublisher;
-import warmwire.session.readyq.DeadSites;
 
 /**
  * NAME
  *   DeliveryAgent - delivers one job and returns its outcome; never fails.
  * DESCRIPTION
- *   Wires the SMTP engine from {@link SessionConfig}: one shared Vert.x NetClient, the
- *   timeouts, the HELO name and the trust file (loaded at startup: a bad file stops the
- *   service with a clear error). The job's TLS level is raised to the configured floor.
+ *   Holds the SMTP engine this service runs: one shared Vert.x NetClient, the endpoint walker,
+ *   the connection cache and the ticket store, made at startup from the parts
+ *   {@link SessionWiring} builds out of the configuration. The job's TLS level is raised to the
+ *   configured floor.
  *   A job whose addresses cannot be put on the wire
- *   is bounced without connecting; an unexpected internal error defers every recipient.
+ *   is bounced without connecting; an unexpected internal error defers every recipient
+ *   ({@link OutcomeBuilder#local}).
  *   Jobs go through the {@link ConnectionCache} (per-site ready queues, reused connections)
  *   unless {@code warmwire.session.connection-cache=false}. At shutdown every cached
  *   connection gets QUIT (bounded by {@code shutdown-timeout}).
@@ -79,18 +72,16 @@ public class DeliveryAgent implements ShardedConnections {
                          warmwire.session.shard.Ownership ownership, io.micrometer.core.instrument.MeterRegistry registry) {
         this.config = config;
         this.metrics = metrics;
-        SessionConfig.Limits l = config.smtp().limits();
-        SmtpSettings settings = new SmtpSettings(heloName(config), timeouts(config.smtp().timeouts()),
-                new ReplyLimits(l.replyLine(), l.replyLines(), l.replyBytes(), l.unreadBytes()), config.smtp().chunking());
-        PeerVerifier verifier = TrustFileVerifier.fromTrustFile(config.tls().trustFile().map(Path::of).orElse(null));
-        this.tickets = ticketStore(config, settings, managers, ownership, registry);
+        SmtpSettings settings = SessionWiring.smtpSettings(config);
+        PeerVerifier verifier = SessionWiring.verifier(config);
+        this.tickets = SessionWiring.ticketStore(config, settings, managers, ownership, registry);
         this.client = EndpointWalker.createClient(vertx, settings, warmwire.session.tls.TlsEngine.configured(), tickets);
         this.walker = new EndpointWalker(vertx, client, settings, verifier, metrics,
                 tickets == null ? warmwire.session.smtp.SessionTickets.NONE : tickets);
-        DeadSites dead = deadSites(config.session(), publisher);
+        DeadSites dead = SessionWiring.deadSites(config.session(), publisher);
         metrics.watchDeadSites(dead);
         metrics.watchPublishFailures(publisher, DeadSitePublisher::failures);
-        this.cache = config.session().connectionCache() ? new ConnectionCache(vertx, walker, key -> limits(config.session(), key),
+        this.cache = config.session().connectionCache() ? new ConnectionCache(vertx, walker, key -> SessionWiring.limits(config.session(), key),
                 new warmwire.session.readyq.HostLoad(vertx, config.session().growthCpuLimit()),
                 dead, suspended) : null;
         SessionConfig.Session c = config.session();
@@ -102,33 +93,6 @@ public class DeliveryAgent implements ShardedConnections {
                 c.growthCpuLimit(), c.site().keySet());
         LOG.infof("SMTP client: helo=%s, tls floor=%s, trust=%s", settings.heloName(), config.tls().level().wireName(),
                 config.tls().trustFile().orElse("JDK CA store"));
-    }
-
-    /**
-     * The ticket store (README: TICKET STORE) when {@code warmwire.tls.ticket-store} is on and the
-     * engine in use is conscrypt; null otherwise (the engine's in-process cache only). A missing
-     * or malformed {@code warmwire.tls.ticket-key} stops the service at startup.
-     */
-    static warmwire.session.tls.TicketStore ticketStore(SessionConfig config, SmtpSettings settings,
-            jakarta.enterprise.inject.Instance<org.infinispan.client.hotrod.RemoteCacheManager> managers,
-            warmwire.session.shard.Ownership ownership, io.micrometer.core.instrument.MeterRegistry registry) {
-        SessionConfig.Tls t = config.tls();
-        if (!t.ticketStore()) {
-            return null;
-        }
-        warmwire.session.tls.TlsEngine engine = warmwire.session.tls.TlsEngine.configured().usable();
-        if (engine != warmwire.session.tls.TlsEngine.CONSCRYPT) {
-            LOG.warnf("TLS ticket store off: it needs the conscrypt engine, and %s runs (sessions stay in this process)",
-                    engine.wireName());
-            return null;
-        }
-        warmwire.session.tls.ConscryptTls.check();
-        warmwire.session.tls.TicketCipher cipher = new warmwire.session.tls.TicketCipher(t.ticketKey().orElse(null));
-        LOG.infof("TLS ticket store: Infinispan cache %s, reserve %d per key for a new owner, at most %d per key, lifetime %s",
-                warmwire.session.tls.TicketStore.CACHE, t.ticketReserve(), t.ticketsPerKey(), t.ticketLifetime());
-        return new warmwire.session.tls.TicketStore(() -> managers.get().getCache(warmwire.session.tls.TicketStore.CACHE),
-                cipher, settings.heloName(), t.ticketReserve(), t.ticketsPerKey(), t.ticketLifetime(), t.ticketWait(),
-                ownership, registry);
     }
 
     /** This instance got {@code partitions}: the ticket store takes their sites' sessions now (none without a store). */
@@ -193,50 +157,16 @@ public class DeliveryAgent implements ShardedConnections {
 
     private boolean stopped;
 
-    /**
-     * Failed cohorts make a site dead for a while; logged here and handed to {@code publish}
-     * (the Infinispan cache warmwire-sites, which queue-service's admin API lists).
-     */
-    static DeadSites deadSites(SessionConfig.Session c, java.util.function.Consumer<DeadSites.Verdict> publish) {
-        return new DeadSites(c.deadSiteMinBackoff(), c.deadSiteMaxBackoff(), java.time.Clock.systemUTC(),
-                v -> {
-                    if (v.count() > 0) {
-                        LOG.warnf("site %s is dead until %s (%d failed attempt(s) in a row; jobs deferred without connecting): %s",
-                                BoundedText.escape(v.site()), v.until(), v.count(),
-                                BoundedText.escape(BoundedText.truncate(v.failure().getMessage(), BoundedText.MAX_REASON)));
-                    } else {
-                        LOG.infof("site %s is alive again (dead since %s)", v.site(), v.since());
-                    }
-                    publish.accept(v);
-                });
-    }
-
-    /** The limits of a site: the global values, overridden by the site key's entry, else by an entry for one of its hosts. */
-    static ConnectionLimits limits(SessionConfig.Session c, String siteKey) {
-        SessionConfig.SiteLimits o = warmwire.contracts.route.Site.byKeyOrHost(siteKey, c.site()::get);
-        ConnectionLimits d = new ConnectionLimits(c.maxConnections(), c.maxDeliveriesPerConnection(), c.idleTimeout(),
-                c.maxConnectionAge(), c.recipientsPerTransaction(), c.initialConcurrency(), c.queueDelay(),
-                c.maxWaitingPerSite());
-        if (o == null) {
-            return d;
-        }
-        return new ConnectionLimits(o.maxConnections().orElse(d.maxConnections()),
-                o.maxDeliveriesPerConnection().orElse(d.maxUses()), o.idleTimeout().orElse(d.idleTimeout()),
-                o.maxConnectionAge().orElse(d.maxAge()), o.recipientsPerTransaction().orElse(d.recipientsPerTransaction()),
-                o.initialConcurrency().orElse(d.initialConcurrency()), o.queueDelay().orElse(d.queueDelay()),
-                o.maxWaitingPerSite().orElse(d.maxWaiting()));
-    }
-
     public Future<DeliveryOutcome> deliver(DeliveryJob job) {
         try {
             Envelope env;
             try {
                 env = new Envelope(job.from(), job.recipients(), job.content() == null ? new byte[0] : job.content());
             } catch (IllegalArgumentException e) {
-                return Future.succeededFuture(log(local(job, Status.BOUNCED, "message cannot be sent: " + e.getMessage())));
+                return Future.succeededFuture(log(OutcomeBuilder.local(job, Status.BOUNCED, "message cannot be sent: " + e.getMessage())));
             }
             if (job.endpoints() == null || job.endpoints().isEmpty()) {
-                return Future.succeededFuture(log(local(job, Status.DEFERRED, "no endpoint to deliver to")));
+                return Future.succeededFuture(log(OutcomeBuilder.local(job, Status.DEFERRED, "no endpoint to deliver to")));
             }
             TlsLevel floor = config.tls().level();
             TlsLevel level = job.tls() == null ? floor : job.tls().atLeast(floor);
@@ -246,13 +176,13 @@ public class DeliveryAgent implements ShardedConnections {
             return attempt.transform(ar -> {
                 if (ar.failed()) {
                     LOG.errorf(ar.cause(), "delivery of job %s failed internally", job.jobId());
-                    return Future.succeededFuture(log(local(job, Status.DEFERRED, "internal error: " + ar.cause())));
+                    return Future.succeededFuture(log(OutcomeBuilder.local(job, Status.DEFERRED, "internal error: " + ar.cause())));
                 }
                 return Future.succeededFuture(log(build(job, ar.result())));
             });
         } catch (RuntimeException e) {
             LOG.errorf(e, "delivery of job %s failed internally", job.jobId());
-            return Future.succeededFuture(log(local(job, Status.DEFERRED, "internal error: " + e)));
+            return Future.succeededFuture(log(OutcomeBuilder.local(job, Status.DEFERRED, "internal error: " + e)));
         }
     }
 
@@ -261,17 +191,8 @@ public class DeliveryAgent implements ShardedConnections {
             return OutcomeBuilder.build(job, a, Instant.now());
         } catch (RuntimeException e) {
             LOG.errorf(e, "outcome of job %s incomplete", job.jobId());
-            return local(job, Status.DEFERRED, "internal error: " + e.getMessage());
+            return OutcomeBuilder.local(job, Status.DEFERRED, "internal error: " + e.getMessage());
         }
-    }
-
-    /** An outcome decided without a server: every recipient gets the same status. */
-    static DeliveryOutcome local(DeliveryJob job, Status status, String reason) {
-        OutcomeCollector c = new OutcomeCollector(job.recipients() == null ? List.of() : job.recipients());
-        c.markRemaining(status, null, reason);
-        return new DeliveryOutcome(job.messageId(), job.jobId(), job.attempt(), job.site() == null ? null : job.site().key(),
-                "none", c.results(), null, 0, warmwire.contracts.outcome.Delays.NONE, Instant.now())
-                .withPending(job.recipients() == null ? null : job.message(job.recipients()));
     }
 
     /**
@@ -313,35 +234,5 @@ public class DeliveryAgent implements ShardedConnections {
             LOG.info(b.toString());
         }
         return o;
-    }
-
-    static SmtpTimeouts timeouts(SessionConfig.Timeouts t) {
-        return SmtpTimeouts.rfc()
-                .with(SmtpState.CONNECT, t.connect())
-                .with(SmtpState.GREETING, t.greeting())
-                .with(SmtpState.EHLO, t.helo())
-                .with(SmtpState.HELO, t.helo())
-                .with(SmtpState.EHLO_TLS, t.helo())
-                .with(SmtpState.STARTTLS, t.starttls())
-                .with(SmtpState.TLS_HANDSHAKE, t.tlsHandshake())
-                .with(SmtpState.MAIL, t.mail())
-                .with(SmtpState.RCPT, t.rcpt())
-                .with(SmtpState.DATA, t.data())
-                .with(SmtpState.DATA_BODY, t.dataBody())
-                .with(SmtpState.DATA_DONE, t.dataDone())
-                .with(SmtpState.BDAT, t.dataDone())
-                .with(SmtpState.RSET, t.rset())
-                .with(SmtpState.QUIT, t.quit());
-    }
-
-    static String heloName(SessionConfig config) {
-        return config.smtp().heloName().filter(s -> !s.isBlank()).orElseGet(() -> {
-            try {
-                String h = InetAddress.getLocalHost().getCanonicalHostName();
-                return h == null || h.isBlank() || h.matches(".*[\\s<>].*") ? "localhost" : h;
-            } catch (Exception e) {
-                return "localhost";
-            }
-        });
     }
 }

@@ -7,28 +7,28 @@ import java.time.Duration;
  *   ConnectionLimits - the per-site limits of the connection cache.
  * DESCRIPTION
  *   {@code maxConnections}: live connections of one site at most (the ceiling of the adaptive
- *   window). {@code maxUses}: transactions per connection before it is closed with QUIT.
- *   {@code idleTimeout}: an idle connection is closed with QUIT after this. {@code maxAge}: a
+ *   window). {@code maxDeliveriesPerConnection}: transactions per connection before it is closed with QUIT.
+ *   {@code idleTimeout}: an idle connection is closed with QUIT after this. {@code maxConnectionAge}: a
  *   connection is not reused once this old. {@code recipientsPerTransaction}: RCPT TO commands
  *   in one transaction at most. {@code initialConcurrency}: the slow-start window of a site.
  *   {@code queueDelay}: another connection is opened only when the jobs waiting for the site
  *   would wait longer than this behind the connections it has, at their measured pace (and the
- *   host has CPU to spare, see {@code SiteQueue}). {@code maxWaiting}: jobs queued or running
+ *   host has CPU to spare, see {@code SiteQueue}). {@code maxWaitingPerSite}: jobs queued or running
  *   for one site; beyond it a job is deferred at once.
  */
-public record ConnectionLimits(int maxConnections, int maxUses, Duration idleTimeout, Duration maxAge,
+public record ConnectionLimits(int maxConnections, int maxDeliveriesPerConnection, Duration idleTimeout, Duration maxConnectionAge,
                                int recipientsPerTransaction, int initialConcurrency, Duration queueDelay,
-                               int maxWaiting) {
+                               int maxWaitingPerSite) {
 
     public ConnectionLimits {
-        if (maxConnections < 1 || maxUses < 1 || recipientsPerTransaction < 1 || initialConcurrency < 1
-                || queueDelay == null || queueDelay.isNegative() || maxWaiting < 1) {
+        if (maxConnections < 1 || maxDeliveriesPerConnection < 1 || recipientsPerTransaction < 1 || initialConcurrency < 1
+                || queueDelay == null || queueDelay.isNegative() || maxWaitingPerSite < 1) {
             throw new IllegalArgumentException("connection limits must be positive: max-connections=" + maxConnections
-                    + " max-deliveries-per-connection=" + maxUses + " recipients-per-transaction=" + recipientsPerTransaction
-                    + " initial-concurrency=" + initialConcurrency + " max-waiting-per-site=" + maxWaiting);
+                    + " max-deliveries-per-connection=" + maxDeliveriesPerConnection + " recipients-per-transaction=" + recipientsPerTransaction
+                    + " initial-concurrency=" + initialConcurrency + " max-waiting-per-site=" + maxWaitingPerSite);
         }
         if (idleTimeout == null || idleTimeout.isNegative() || idleTimeout.isZero()
-                || maxAge == null || maxAge.isNegative() || maxAge.isZero()) {
+                || maxConnectionAge == null || maxConnectionAge.isNegative() || maxConnectionAge.isZero()) {
             throw new IllegalArgumentException("idle timeout and max age must be positive");
         }
     }

@@ -141,4 +141,13 @@ public final class OutcomeBuilder {
         }
         return new Delays(queue, route, Math.max(0, a.connectNanos() / 1e9), Math.max(0, a.transmitNanos() / 1e9));
     }
+
+    /** An outcome decided without a server: every recipient gets the same status. */
+    public static DeliveryOutcome local(DeliveryJob job, Status status, String reason) {
+        OutcomeCollector c = new OutcomeCollector(job.recipients() == null ? List.of() : job.recipients());
+        c.markRemaining(status, null, reason);
+        return new DeliveryOutcome(job.messageId(), job.jobId(), job.attempt(), job.site() == null ? null : job.site().key(),
+                "none", c.results(), null, 0, Delays.NONE, Instant.now())
+                .withPending(job.recipients() == null ? null : job.message(job.recipients()));
+    }
 }

@@ -196,9 +196,9 @@ public final class SiteQueue {
                     "delivery to " + key + " deferred: the service is shutting down")));
             return;
         }
-        if (waiting.size() + busy + opening >= limits.maxWaiting()) {
+        if (waiting.size() + busy + opening >= limits.maxWaitingPerSite()) {
             job.promise().complete(local(new SmtpFailure(SmtpFailure.Kind.CONNECT, SmtpState.CONNECT, null,
-                    "too many jobs waiting for site " + key + " (limit " + limits.maxWaiting() + "); deferred")));
+                    "too many jobs waiting for site " + key + " (limit " + limits.maxWaitingPerSite() + "); deferred")));
             return;
         }
         waiting.add(job);
@@ -424,8 +424,8 @@ public final class SiteQueue {
     }
 
     /** Transactions per connection: the configured limit, or less where the server showed its own. */
-    private int maxUses() {
-        return Math.min(limits.maxUses(), sessionLimit);
+    private int maxDeliveriesPerConnection() {
+        return Math.min(limits.maxDeliveriesPerConnection(), sessionLimit);
     }
 
     private void shrink() {
@@ -438,8 +438,8 @@ public final class SiteQueue {
             return;
         }
         long now = System.nanoTime();
-        long ageLeft = limits.maxAge().toNanos() - c.ageNanos(now);
-        if (!c.session.usable() || closing.getAsBoolean() || c.session.transactions() >= maxUses() || ageLeft <= 0) {
+        long ageLeft = limits.maxConnectionAge().toNanos() - c.ageNanos(now);
+        if (!c.session.usable() || closing.getAsBoolean() || c.session.transactions() >= maxDeliveriesPerConnection() || ageLeft <= 0) {
             c.session.quit(); // QUIT when it still talks, else close; closed() follows
             return;
         }

@@ -52,9 +52,9 @@ class ConnectionCacheTest {
 
     private static final Duration TEN_S = Duration.ofSeconds(10);
 
-    private static ConnectionLimits limits(int maxConnections, int maxUses, Duration idle, int rcpts, int initial,
+    private static ConnectionLimits limits(int maxConnections, int maxDeliveriesPerConnection, Duration idle, int rcpts, int initial,
                                            Duration queueDelay) {
-        return new ConnectionLimits(maxConnections, maxUses, idle, Duration.ofSeconds(300), rcpts, initial, queueDelay, 1024);
+        return new ConnectionLimits(maxConnections, maxDeliveriesPerConnection, idle, Duration.ofSeconds(300), rcpts, initial, queueDelay, 1024);
     }
 
     private ConnectionCache cache(ConnectionLimits limits) {
