@@ -39,7 +39,7 @@ import warmwire.contracts.outcome.DeliveryEvent;
 import warmwire.contracts.outcome.Status;
 import warmwire.queue.index.IndexQueries;
 import warmwire.queue.index.QueueIndex;
-import warmwire.queue.retry.RetryScheduler;
+import warmwire.queue.retry.OperatorDecisions;
 
 /**
  * NAME
@@ -50,7 +50,7 @@ import warmwire.queue.retry.RetryScheduler;
  *   topic mail.control (channel {@code control}, acks=all) and answered 202 with that state once
  *   the broker has it; every instance - this one's retry scheduler, every tls-session-service -
  *   follows the topic, so any instance can be asked. The current state to merge with comes from
- *   this instance's follower ({@link RetryScheduler#control}); before it has read the topic
+ *   this instance's follower ({@link OperatorDecisions#get}); before it has read the topic
  *   once, actions answer 503. Delete also writes a {@code deleted} event for each recipient of
  *   the message that is not in a final state yet (from the queue index). Unknown message ids
  *   answer 404, bad input 400, always with a JSON body {@code {"error": ..., "status": ...}}.
@@ -72,7 +72,7 @@ public class QueueActions {
     IndexQueries queries;
 
     @Inject
-    RetryScheduler scheduler;
+    OperatorDecisions decisions;
 
     @Inject
     ObjectMapper mapper;
@@ -126,8 +126,8 @@ public class QueueActions {
     public Response sites() {
         Map<String, Object> out = new LinkedHashMap<>();
         List<Map<String, Object>> suspended = new ArrayList<>();
-        scheduler.controlKeys().stream().filter(k -> k.startsWith("site:")).sorted().forEach(k -> {
-            ControlState s = scheduler.control(k);
+        decisions.keys().stream().filter(k -> k.startsWith("site:")).sorted().forEach(k -> {
+            ControlState s = decisions.get(k);
             if (s != null && s.suspended()) {
                 Map<String, Object> m = new LinkedHashMap<>();
                 m.put("site", k.substring("site:".length()));
@@ -295,10 +295,10 @@ public class QueueActions {
     }
 
     private Response write(String key, java.util.function.UnaryOperator<ControlState> change) {
-        if (!scheduler.controlCaughtUp()) {
+        if (!decisions.caughtUp()) {
             return error(503, "operator decisions (mail.control) not loaded yet in this instance; try again");
         }
-        ControlState now = scheduler.control(key);
+        ControlState now = decisions.get(key);
         ControlState next = change.apply(now == null ? ControlState.none(key) : now);
         try {
             control.sendMessage(Message.of(mapper.writeValueAsString(next))

@@ -143,14 +143,14 @@ public final class DsnWriter {
         byte[] statusPart = statusPart(original, reports).getBytes(StandardCharsets.US_ASCII);
         byte[] text = humanText(reports, gravest, returned).getBytes(StandardCharsets.UTF_8);
         boolean textAscii = MailFormat.isAscii(new String(text, StandardCharsets.UTF_8));
-        boolean eightBitAnyway = "8bit".equals(returned.cte) || !MailFormat.isAscii(sender);
-        String textCte = textAscii ? null : eightBitAnyway ? "8bit" : "quoted-printable";
-        byte[] textBody = "quoted-printable".equals(textCte)
+        boolean eightBitAnyway = returned.cte == Cte.EIGHT_BIT || !MailFormat.isAscii(sender);
+        Cte textCte = textAscii ? null : eightBitAnyway ? Cte.EIGHT_BIT : Cte.QUOTED_PRINTABLE;
+        byte[] textBody = textCte == Cte.QUOTED_PRINTABLE
                 ? MailFormat.quotedPrintable(text).getBytes(StandardCharsets.US_ASCII) : text;
         byte[] originalBody = returned.body();
 
         String boundary = boundary(dsnId, textBody, statusPart, originalBody);
-        boolean eightBit = "8bit".equals(textCte) || "8bit".equals(returned.cte);
+        boolean eightBit = textCte == Cte.EIGHT_BIT || returned.cte == Cte.EIGHT_BIT;
 
         ByteArrayOutputStream out = new ByteArrayOutputStream(2048 + (originalBody == null ? 0 : originalBody.length));
         StringBuilder h = new StringBuilder(512);
@@ -163,7 +163,7 @@ public final class DsnWriter {
         h.append(field("Auto-Submitted", "auto-replied"));
         h.append(field("Content-Type", "multipart/report; report-type=delivery-status; boundary=\"" + boundary + "\""));
         if (eightBit) {
-            h.append(field("Content-Transfer-Encoding", "8bit"));
+            h.append(field("Content-Transfer-Encoding", Cte.EIGHT_BIT.wire));
         }
         h.append(CRLF).append("This is a MIME-encapsulated message.").append(CRLF);
 
@@ -171,7 +171,7 @@ public final class DsnWriter {
         h.append(field("Content-Description", "Notification"));
         h.append(field("Content-Type", "text/plain; charset=" + (textAscii ? "us-ascii" : "utf-8")));
         if (textCte != null) {
-            h.append(field("Content-Transfer-Encoding", textCte));
+            h.append(field("Content-Transfer-Encoding", textCte.wire));
         }
         h.append(CRLF);
         write(out, h);
@@ -189,7 +189,7 @@ public final class DsnWriter {
             h.append(field("Content-Description", returned.description(gravest)));
             h.append(field("Content-Type", returned.type));
             if (returned.cte != null) {
-                h.append(field("Content-Transfer-Encoding", returned.cte));
+                h.append(field("Content-Transfer-Encoding", returned.cte.wire));
             }
             h.append(CRLF);
             write(out, h);
@@ -215,13 +215,38 @@ public final class DsnWriter {
 
     // ---- part 3: the original ----
 
-    /** What part 3 carries: type, encoding, content, and why only headers. */
-    private record Returned(String type, String cte, byte[] content, boolean full, String why) {
+    /** A MIME Content-Transfer-Encoding (RFC 2045, RFC 6152), as this writer uses them. */
+    enum Cte {
+        SEVEN_BIT("7bit"), EIGHT_BIT("8bit"), QUOTED_PRINTABLE("quoted-printable"), BASE64("base64");
+
+        final String wire;
+
+        Cte(String wire) {
+            this.wire = wire;
+        }
+    }
+
+    /** Why part 3 carries less than the whole message (RFC 3462: the headers, or nothing). */
+    enum Partial {
+        /** A success or delay notice: the headers are enough. */
+        NOTICE,
+        /** The sender asked for headers only (RET=HDRS). */
+        HDRS,
+        /** Larger than the return size limit. */
+        SIZE,
+        /** Lines over 998 octets or NUL characters: not safe to return whole. */
+        UNCLEAN,
+        /** The content is not available (nothing is attached). */
+        UNAVAILABLE
+    }
+
+    /** What part 3 carries: type, encoding, content, and why only headers (null: the whole message). */
+    private record Returned(String type, Cte cte, byte[] content, boolean full, Partial why) {
         byte[] body() {
             if (content == null) {
                 return null;
             }
-            if ("base64".equals(cte)) {
+            if (cte == Cte.BASE64) {
                 return Base64.getMimeEncoder(76, CRLF.getBytes(StandardCharsets.US_ASCII)).encodeToString(content)
                         .concat(content.length > 0 ? CRLF : "").getBytes(StandardCharsets.US_ASCII);
             }
@@ -236,24 +261,24 @@ public final class DsnWriter {
 
     private Returned returned(Dsn dsn, Action gravest, OriginalContent c) {
         if (c == null) {
-            return new Returned(null, null, null, false, "unavailable");
+            return new Returned(null, null, null, false, Partial.UNAVAILABLE);
         }
-        String why = null;
+        Partial why = null;
         if (gravest != Action.FAILED) {
-            why = "notice";
+            why = Partial.NOTICE;
         } else if (dsn != null && "HDRS".equalsIgnoreCase(dsn.ret())) {
-            why = "hdrs";
+            why = Partial.HDRS;
         } else if (returnSizeLimit > 0 && c.size() > returnSizeLimit) {
-            why = "size";
+            why = Partial.SIZE;
         } else if (!c.clean) {
-            why = "unclean";
+            why = Partial.UNCLEAN;
         }
         if (why == null) {
-            return new Returned(c.headersUtf8 ? "message/global" : "message/rfc822", c.eightBit ? "8bit" : "7bit",
+            return new Returned(c.headersUtf8 ? "message/global" : "message/rfc822", c.eightBit ? Cte.EIGHT_BIT : Cte.SEVEN_BIT,
                     c.bytes, true, null);
         }
         String type = c.headersUtf8 ? "message/global-headers" : "text/rfc822-headers";
-        String cte = !c.headersClean ? "base64" : c.headersEightBit ? "8bit" : "7bit";
+        Cte cte = !c.headersClean ? Cte.BASE64 : c.headersEightBit ? Cte.EIGHT_BIT : Cte.SEVEN_BIT;
         return new Returned(type, cte, c.headers(), false, why);
     }
 
@@ -282,15 +307,14 @@ public final class DsnWriter {
                     + "last report you get from this mail system; a later problem is reported by them.");
         }
         lines.add("");
-        paragraph(lines, switch (returned.why == null ? "full" : returned.why) {
-            case "full" -> "Your message is attached below.";
-            case "unavailable" -> "Your message could not be attached: its content is not available.";
-            case "hdrs" -> "The header section of your message is attached below, as you asked (RET=HDRS).";
-            case "size" -> "Your message is larger than " + returnSizeLimit
+        paragraph(lines, returned.why == null ? "Your message is attached below." : switch (returned.why) {
+            case UNAVAILABLE -> "Your message could not be attached: its content is not available.";
+            case HDRS -> "The header section of your message is attached below, as you asked (RET=HDRS).";
+            case SIZE -> "Your message is larger than " + returnSizeLimit
                     + " bytes; only its header section is attached below.";
-            case "unclean" -> "Your message has lines longer than 998 octets or NUL characters; only its "
+            case UNCLEAN -> "Your message has lines longer than 998 octets or NUL characters; only its "
                     + "header section is attached below.";
-            default -> "The header section of your message is attached below.";
+            case NOTICE -> "The header section of your message is attached below.";
         });
         lines.add("");
         paragraph(lines, "If you ask for help, please include this report.");

@@ -41,8 +41,6 @@ import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.jboss.logging.Logger;
 import warmwire.contracts.Topics;
-import warmwire.contracts.follow.ControlFollower;
-import warmwire.contracts.control.ControlState;
 import warmwire.contracts.mail.MailFrame;
 import warmwire.contracts.mail.QueuedMessage;
 import warmwire.contracts.check.Checked;
@@ -67,7 +65,7 @@ import warmwire.queue.QueueConfig;
  *   crash forwards a record at most once more (at-least-once; the attempt number, hence the job
  *   id, stays the same, which lets tls-session-service recognise a job it already delivered).
  *
- *   Operator decisions come from mail.control through a {@link ControlFollower}. A retry-now
+ *   Operator decisions come from mail.control ({@link OperatorDecisions}). A retry-now
  *   decision (message, site, all) makes matching records due at once: paused partitions are
  *   resumed, and the records behind each paused head are scanned by a second consumer (no
  *   group), which forwards the matching ones early and remembers their offsets so that the main
@@ -87,11 +85,11 @@ import warmwire.queue.QueueConfig;
  *   records behind it are thus never held more than the slack past their own time. A head
  *   stamped in the future is re-queued at once (its timestamp would stretch the wait).
  * CATCHING UP
- *   Nothing is forwarded before the follower has read mail.control to the end it saw at start
- *   ({@link ControlFollower#caughtUp}): a deleted or held message is never forwarded because
+ *   Nothing is forwarded before mail.control has been read to the end it had at start
+ *   ({@link OperatorDecisions#caughtUp}): a deleted or held message is never forwarded because
  *   its decision was not read yet. The scheduler waits for that without a bound (logging every
  *   30 s); while Kafka is down the follower cannot catch up and no record is read or committed,
- *   so nothing is lost. {@link #controlCaughtUp} is part of queue-service's readiness.
+ *   so nothing is lost. That is also part of queue-service's readiness (ControlReadiness).
  */
 @ApplicationScoped
 public class RetryScheduler {
@@ -104,25 +102,24 @@ public class RetryScheduler {
     private final QueueConfig config;
     private final Backoff backoff;
     private final Clock clock = Clock.systemUTC();
-    private final Map<String, ControlState> control = new ConcurrentHashMap<>();
-    private final AtomicLong retryEpoch = new AtomicLong();
     private final Map<TopicPartition, Instant> paused = new HashMap<>();
     private final Set<String> forwardedEarly = ConcurrentHashMap.newKeySet();
     private final AtomicLong forwarded = new AtomicLong();
     private volatile boolean stopping;
     private volatile KafkaConsumer<String, byte[]> consumer;
-    private ControlFollower follower;
     private Thread thread;
     private final RecordLimits limits;
-    private volatile DeadLetterProducer controlDeadLetters;
 
     @Inject
     jakarta.enterprise.inject.Instance<warmwire.queue.QueueCounters> metrics;
 
+    private final OperatorDecisions decisions;
+
     @Inject
     public RetryScheduler(ObjectMapper mapper, @Identifier("default-kafka-broker") Map<String, Object> kafka,
-                          QueueConfig config) {
+                          QueueConfig config, OperatorDecisions decisions) {
         this.mapper = mapper;
+        this.decisions = decisions;
         this.kafka = kafka;
         this.config = config;
         this.backoff = new Backoff(config.queue().minimalBackoff(), config.queue().maximalBackoff());
@@ -130,10 +127,6 @@ public class RetryScheduler {
     }
 
     void onStart(@Observes StartupEvent ev) {
-        if (config.queue().followControl()) {
-            follower = new ControlFollower(kafka, Topics.CONTROL, "warmwire-queue-control", this::onControl,
-                    this::controlDeadLetter).start();
-        }
         if (!config.queue().retryScheduler()) {
             LOG.info("retry scheduler off in this instance (warmwire.queue.retry-scheduler=false)");
             return;
@@ -147,12 +140,6 @@ public class RetryScheduler {
 
     void onStop(@Observes ShutdownEvent ev) {
         stopping = true;
-        if (follower != null) {
-            follower.close();
-        }
-        if (controlDeadLetters != null) {
-            controlDeadLetters.close();
-        }
         KafkaConsumer<String, byte[]> c = consumer;
         if (c != null) {
             c.wakeup();
@@ -166,64 +153,9 @@ public class RetryScheduler {
         }
     }
 
-    /** The operator's decision in force for a key of mail.control, or null. */
-    public ControlState control(String key) {
-        return control.get(key);
-    }
-
-    /** The keys with a decision in force. */
-    public java.util.Set<String> controlKeys() {
-        return java.util.Set.copyOf(control.keySet());
-    }
-
-    /** Whether every decision on mail.control at start has been read. */
-    public boolean controlCaughtUp() {
-        return follower != null && follower.caughtUp();
-    }
-
     /** Records forwarded to mail.route since start (metrics, tests). */
     public long forwarded() {
         return forwarded.get();
-    }
-
-    void onControl(String key, String value) {
-        if (key == null) {
-            return;
-        }
-        if (value == null) {
-            control.remove(key);
-            return;
-        }
-        try {
-            ControlState s = mapper.readValue(value, ControlState.class);
-            ControlState before = control.put(key, s);
-            if (s.retryRequestedAt() != null && (before == null || !s.retryRequestedAt().equals(before.retryRequestedAt()))) {
-                retryEpoch.incrementAndGet();
-            }
-        } catch (Exception e) {
-            LOG.errorf("unreadable record on %s for %s skipped: %s", Topics.CONTROL, key, e.getMessage());
-        }
-    }
-
-    /** An invalid mail.control record: to mail.internal.dlq (best effort: the follower never waits). */
-    private void controlDeadLetter(ConsumerRecord<String, String> r, String reason) {
-        DeadLetterProducer p = controlDeadLetters;
-        if (p == null) {
-            synchronized (this) {
-                if (controlDeadLetters == null) {
-                    controlDeadLetters = new DeadLetterProducer(kafka, "warmwire-queue-control-dlq");
-                }
-                p = controlDeadLetters;
-            }
-        }
-        deadLettered(r.topic());
-        p.send(InternalDeadLetter.of(r.topic(), r.partition(), r.offset(), r.key(), QueueConfig.SERVICE, reason,
-                r.value(), clock.instant())).whenComplete((v, e) -> {
-                    if (e != null) {
-                        LOG.errorf("dead letter of %s-%d@%d not written (%s); the record stays skipped", r.topic(),
-                                r.partition(), r.offset(), e.toString());
-                    }
-                });
     }
 
     private void deadLettered(String topic) {
@@ -236,7 +168,7 @@ public class RetryScheduler {
     private boolean awaitControl() {
         long since = System.nanoTime();
         long logged = since;
-        while (follower != null && !follower.caughtUp()) {
+        while (decisions.followed() && !decisions.caughtUp()) {
             if (stopping) {
                 return false;
             }
@@ -284,9 +216,9 @@ public class RetryScheduler {
                     public void onPartitionsAssigned(Collection<TopicPartition> parts) {
                     }
                 });
-                long seenEpoch = retryEpoch.get();
+                long seenEpoch = decisions.retryEpoch();
                 while (!stopping) {
-                    long epoch = retryEpoch.get();
+                    long epoch = decisions.retryEpoch();
                     if (epoch != seenEpoch) {
                         seenEpoch = epoch;
                         scanPausedPartitions(producer);
@@ -348,7 +280,7 @@ public class RetryScheduler {
                 }
                 QueuedMessage m = checked.value();
                 Instant scheduled = Instant.ofEpochMilli(r.timestamp());
-                RetryDecision d = RetryDecision.of(m, scheduled, site(r), control::get, now);
+                RetryDecision d = RetryDecision.of(m, scheduled, site(r), decisions::get, now);
                 if (d instanceof RetryDecision.Wait w) {
                     Instant limit = scheduled.plus(backoff.tierWait(tier(r.topic()))).plusSeconds(SLACK_SECONDS);
                     boolean stampedAhead = scheduled.isAfter(now.plusSeconds(SLACK_SECONDS));
@@ -460,7 +392,7 @@ public class RetryScheduler {
                     if (m == null) {
                         continue;
                     }
-                    RetryDecision d = RetryDecision.of(m, Instant.ofEpochMilli(r.timestamp()), site(r), control::get, now);
+                    RetryDecision d = RetryDecision.of(m, Instant.ofEpochMilli(r.timestamp()), site(r), decisions::get, now);
                     if (d instanceof RetryDecision.Forward f) {
                         sends.add(forward(producer, f.message()));
                         forwardedEarly.add(new TopicPartition(r.topic(), r.partition()) + "@" + r.offset());
