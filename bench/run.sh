@@ -104,9 +104,13 @@ OUT=$RES/$STAMP-$MODE
 mkdir -p "$STATE" "$RES" "$STATE/classes"
 ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
 
-log() { printf '[bench %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
-die() { log "ERROR: $*"; exit 1; }
-now_ms() { date +%s%3N; }
+# the deploy scripts' helpers (ww_*): logging, clocks, pids; sourced after WARMWIRE_STATE_DIR is set
+WW_PROG=bench
+# shellcheck source=../deploy/local/lib.sh
+source "$LOCAL/lib.sh"
+log() { ww_log "$(date +%H:%M:%S) $*"; }
+die() { ww_die "$(date +%H:%M:%S) $*"; }
+now_ms() { ww_now_ms; }
 py() { python3 "$HERE/tools.py" "$@"; }
 
 # ------------------------------------------------------------------ cleanup of what we started
