@@ -29,7 +29,8 @@ public sealed interface Route permits Route.Destination, Route.Failure {
      * No destination: {@link Status#BOUNCED} (NXDOMAIN, null MX, no address) or
      * {@link Status#DEFERRED} (timeout, SERVFAIL, REFUSED).
      *
-     * @param enhanced the RFC 3463 code: 5.1.2, 5.1.10, 5.4.4 or 4.4.3
+     * @param enhanced the RFC 3463 code: 5.1.2, 5.1.10, 5.4.4, 5.4.6 (a forbidden destination), 5.1.3
+     *                 (bad recipient address syntax) or 4.4.3
      * @param reason   Postfix-style explanation
      */
     record Failure(Status status, String enhanced, String reason) implements Route {

@@ -22,7 +22,8 @@ import warmwire.queue.index.QueueIndex;
  * NAME
  *   FinalEvents - which recipients already have their final event on mail.events.
  * DESCRIPTION
- *   Exactly one final event (delivered, bounced, expired) per recipient, across crashes. Every
+ *   Exactly one final event of a delivery attempt (delivered, bounced, expired) per recipient,
+ *   across crashes (rejected comes from intake and deleted from the admin API, not from here). Every
  *   hop commits its output with its input in one Kafka transaction, so a first attempt's outcome
  *   exists once; a retried attempt can come twice (the retry scheduler forwards at least once),
  *   so the final events of retried attempts are checked (OutcomeReporter#finalKeys). Before

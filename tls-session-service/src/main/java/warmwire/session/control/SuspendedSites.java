@@ -24,7 +24,7 @@ import warmwire.session.SessionConfig;
  *   {@code suspended} is set. {@link #apply} answers a site key with the operator's reason (""
  *   when none was given) or null; a decision may name the whole site key or one of its MX hosts.
  *   {@link #caughtUp} tells whether the topic has been read to its end once: before that no
- *   delivery starts (DeliveryJobConsumer waits, then defers), so a suspended site is never
+ *   delivery starts (agent.Deliveries waits, then defers), so a suspended site is never
  *   delivered to because its decision was not read yet. Invalid records are never applied:
  *   the follower logs them and they go to mail.internal.dlq.
  */

@@ -11,9 +11,10 @@ import java.util.concurrent.ConcurrentHashMap;
  *   Ownership - the partitions of mail.deliver this instance owns.
  * DESCRIPTION
  *   The fence between an old and a new owner of a shard. The rebalance listener
- *   ({@link ShardListener}) calls {@link #assigned} and {@link #revoked}; the delivery loop asks
- *   {@link #owns} before it starts a job (and itself counts the jobs in flight per partition,
- *   which revocation waits for). Partition -1 stands for "no Kafka metadata"
+ *   ({@link ShardListener}) calls {@link #assigned} and {@link #revoked}. The delivery loop
+ *   ({@code pipeline.ExactlyOnceLoop}) keeps its own record of the partitions it owns and starts
+ *   no job of a revoked one (and counts the jobs in flight per partition, which revocation waits
+ *   for); {@link #owns} serves the ticket store and the shard map. Partition -1 stands for "no Kafka metadata"
  *   (in-memory tests) and is always owned.
  */
 @Singleton
