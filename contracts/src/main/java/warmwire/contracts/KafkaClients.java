@@ -21,6 +21,14 @@ public final class KafkaClients {
     }
 
     /**
+     * How long the broker holds a fetch that finds nothing (fetch.max.wait.ms): how often an idle
+     * consumer asks. It delays nothing: a fetch is answered as soon as a record is there. Every
+     * idle fetch costs the broker a request; at Kafka's 500 ms the mesh's dozen consumers were a
+     * third of an idle broker's CPU.
+     */
+    public static final int IDLE_FETCH_WAIT_MS = 2000;
+
+    /**
      * A group consumer's settings for a service's own plain consumer loop: the connection entries
      * of {@code kafka}, the group and client id, offsets committed by the loop only (no auto
      * commit), from the earliest record when the group has none, read_committed (the queue
@@ -33,14 +41,6 @@ public final class KafkaClients {
      * {@link #IDLE_FETCH_WAIT_MS} when there is nothing to read. The caller adds its own poll size
      * and deserializers.
      */
-    /**
-     * How long the broker holds a fetch that finds nothing (fetch.max.wait.ms): how often an idle
-     * consumer asks. It delays nothing: a fetch is answered as soon as a record is there. Every
-     * idle fetch costs the broker a request; at Kafka's 500 ms the mesh's dozen consumers were a
-     * third of an idle broker's CPU.
-     */
-    public static final int IDLE_FETCH_WAIT_MS = 2000;
-
     public static Map<String, Object> groupConsumer(Map<String, Object> kafka, String group, String clientId) {
         Map<String, Object> p = connection(kafka);
         p.put(ConsumerConfig.GROUP_ID_CONFIG, group);

@@ -439,11 +439,6 @@ public final class ExactlyOnceLoop<V, O> implements Runnable {
         return t < 0 ? metadata : metadata.substring(0, t);
     }
 
-    /**
-     * After a failed commit: abort; if the producer cannot abort, replace it (its transaction is
-     * aborted, or completed when its commit was already decided) and ask the group coordinator
-     * whether the commit points went through.
-     */
     /** A new transactional producer (initTransactions fences every earlier one of its id), or the failure. */
     private void newProducer() {
         Producer<String, O> p = producers.get();
@@ -457,6 +452,11 @@ public final class ExactlyOnceLoop<V, O> implements Runnable {
         stats.producers++;
     }
 
+    /**
+     * After a failed commit: abort; if the producer cannot abort, replace it (its transaction is
+     * aborted, or completed when its commit was already decided) and ask the group coordinator
+     * whether the commit points went through.
+     */
     private boolean abortOrCheck(Map<TopicPartition, OffsetAndMetadata> commits) {
         try {
             producer.abortTransaction();

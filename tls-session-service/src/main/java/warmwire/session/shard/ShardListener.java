@@ -41,16 +41,16 @@ public class ShardListener {
 
     private final Ownership ownership;
     private final ShardMap map;
-    private final ShardedConnections agent;
+    private final ShardedConnections connections;
     private final Duration handoffTimeout;
     private final Counter finished;
     private final Counter timedOut;
 
     @Inject
-    public ShardListener(Ownership ownership, ShardMap map, ShardedConnections agent, SessionConfig config, MeterRegistry registry) {
+    public ShardListener(Ownership ownership, ShardMap map, ShardedConnections connections, SessionConfig config, MeterRegistry registry) {
         this.ownership = ownership;
         this.map = map;
-        this.agent = agent;
+        this.connections = connections;
         this.handoffTimeout = config.session().handoffTimeout();
         this.finished = Counter.builder("warmwire.shard.handoffs").tag("result", "finished")
                 .description("partitions given away after their jobs in flight ended").register(registry);
@@ -69,7 +69,7 @@ public class ShardListener {
         }
         ownership.partitionCount(count);
         ownership.assigned(got);
-        agent.gained(got); // the TLS sessions of these partitions' sites are fetched before their first handshakes
+        connections.gained(got); // the TLS sessions of these partitions' sites are fetched before their first handshakes
         LOG.infof("shards assigned: %s (now %s)", got, ownership.owned());
         map.changed(got, Set.of());
     }
@@ -87,8 +87,8 @@ public class ShardListener {
             timedOut.increment(gave.size());
             LOG.warnf("shards %s given away with %d job(s) still in flight after %s", gave, left, handoffTimeout);
         }
-        int sites = count <= 0 ? 0 : agent.quitIdle(site -> gave.contains(ShardHash.shardOf(site, count)));
-        agent.lost(gave); // TLS sessions taken for them at a gain and not used go back before the new owner looks
+        int sites = count <= 0 ? 0 : connections.quitIdle(site -> gave.contains(ShardHash.shardOf(site, count)));
+        connections.lost(gave); // TLS sessions taken for them at a gain and not used go back before the new owner looks
         LOG.infof("shards %s: %s after %d ms of handoff; idle connections of %d site(s) closed (now %s)", gave,
                 left < 0 ? "lost" : "revoked", millis, sites, ownership.owned());
         map.changed(Set.of(), gave);

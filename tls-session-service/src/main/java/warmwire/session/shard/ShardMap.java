@@ -64,20 +64,20 @@ public class ShardMap {
     private final String instance;
     private final Ownership ownership;
     private final warmwire.session.infinispan.LazyCache cache;
-    private final ShardedConnections agent;
+    private final ShardedConnections connections;
 
     @Inject
-    public ShardMap(SessionConfig config, Ownership ownership, Instance<RemoteCacheManager> managers, ShardedConnections agent) {
-        this(config.session().shardMap(), InstanceId.of(config), ownership, () -> managers.get().getCache(CACHE), agent);
+    public ShardMap(SessionConfig config, Ownership ownership, Instance<RemoteCacheManager> managers, ShardedConnections connections) {
+        this(config.session().shardMap(), InstanceId.of(config), ownership, () -> managers.get().getCache(CACHE), connections);
     }
 
     ShardMap(boolean enabled, String instance, Ownership ownership, Supplier<RemoteCache<String, String>> open,
-             ShardedConnections agent) {
+             ShardedConnections connections) {
         this.enabled = enabled;
         this.instance = instance;
         this.ownership = ownership;
         this.cache = new warmwire.session.infinispan.LazyCache(CACHE, open);
-        this.agent = agent;
+        this.connections = connections;
     }
 
     void onStart(@Observes StartupEvent ev) {
@@ -201,8 +201,8 @@ public class ShardMap {
         o.put("id", instance);
         ArrayNode parts = o.putArray("partitions");
         ownership.owned().forEach(parts::add);
-        o.put("connectionsOpen", agent == null ? 0 : agent.connectionsOpen());
-        o.put("sites", agent == null ? 0 : agent.sitesWithConnections());
+        o.put("connectionsOpen", connections == null ? 0 : connections.connectionsOpen());
+        o.put("sites", connections == null ? 0 : connections.sitesWithConnections());
         o.put("updatedAt", Instant.now().toString());
         c.put("instance:" + instance, o.toString(), INSTANCE_LIFESPAN_SECONDS, TimeUnit.SECONDS);
     }

@@ -313,8 +313,8 @@ public final class SmtpSession {
     }
 
     /**
-     * Runs one mail transaction after RSET (a connection taken from the cache): with PIPELINING, RSET goes in the same write as MAIL, RCPT and DATA and
-     * its reply is read first; in lockstep it is sent and answered alone. A reply other than
+     * Runs one mail transaction after RSET (a connection taken from the cache): with PIPELINING,
+     * RSET goes in the same write as MAIL, RCPT and DATA (or BDAT) and its reply is read first; in lockstep it is sent and answered alone. A reply other than
      * 250 to RSET drops the connection ({@link TransactionResult#rset()} keeps the reply).
      * Always succeeds, see {@link TransactionResult#failure()}.
      */
@@ -347,32 +347,22 @@ public final class SmtpSession {
         }
         boolean chunked = pipelined && settings.chunking() && capabilities.chunking() && env.content().length <= BDAT_MAX;
         res.chunked(chunked);
+        int replies = (rsetFirst ? 1 : 0) + 1 + rcpts.size() + 1; // a pipelined group: RSET?, MAIL, RCPTs, DATA or BDAT
         if (chunked) {
             // RFC 3030 with RFC 2920: MAIL, every RCPT and the whole message as one last BDAT
             // chunk in one write; the replies come in that order, the last one is the message's
-            Buffer batch = Buffer.buffer(env.content().length + 256 + 64 * rcpts.size());
-            if (rsetFirst) {
-                batch.appendString("RSET\r\n");
-            }
-            batch.appendString(mail).appendString("\r\n");
-            for (String r : rcpts) {
-                batch.appendString("RCPT TO:<").appendString(r).appendString(">\r\n");
-            }
             Buffer message = Buffer.buffer(env.content().length + 64);
             DotStuffer.canonical(env.content(), message);
-            batch.appendString("BDAT " + message.length() + " LAST\r\n").appendBuffer(message);
-            write(batch, (rsetFirst ? 1 : 0) + 1 + rcpts.size() + 1);
+            StringBuilder commands = envelopeCommands(rsetFirst, mail, rcpts).append("BDAT ").append(message.length())
+                    .append(" LAST\r\n");
+            write(Buffer.buffer(message.length() + commands.length() + 16).appendString(commands.toString(), "UTF-8")
+                    .appendBuffer(message), replies);
             done = pipelinedEnvelope(res, rcpts, rsetFirst, reset).compose(v -> expect(SmtpState.BDAT)).map(r -> {
                 res.dataDone(r);
                 return null;
             });
         } else if (pipelined) {
-            StringBuilder batch = new StringBuilder(rsetFirst ? "RSET\r\n" : "").append(mail).append("\r\n");
-            for (String r : rcpts) {
-                batch.append("RCPT TO:<").append(r).append(">\r\n");
-            }
-            batch.append("DATA");
-            write(batch.toString(), (rsetFirst ? 1 : 0) + 1 + rcpts.size() + 1);
+            write(envelopeCommands(rsetFirst, mail, rcpts).append("DATA").toString(), replies);
             done = pipelinedEnvelope(res, rcpts, rsetFirst, reset).compose(v -> expect(SmtpState.DATA)).compose(r -> {
                 res.data(r);
                 return afterData(env, res);
@@ -421,7 +411,19 @@ public final class SmtpSession {
                 "host " + peer + " said: " + r + " (in reply to RSET command)");
     }
 
-    /** RCPT replies from index k on; iterative while replies are already buffered. */
+    /** RSET (when {@code rsetFirst}), MAIL and every RCPT, each with its CR LF: the head of a pipelined group. */
+    private static StringBuilder envelopeCommands(boolean rsetFirst, String mail, List<String> rcpts) {
+        StringBuilder b = new StringBuilder(64 + 48 * rcpts.size());
+        if (rsetFirst) {
+            b.append("RSET\r\n");
+        }
+        b.append(mail).append("\r\n");
+        for (String r : rcpts) {
+            b.append("RCPT TO:<").append(r).append(">\r\n");
+        }
+        return b;
+    }
+
     /**
      * The replies to a pipelined envelope, in order: RSET (when {@code rsetFirst}; otherwise
      * {@code reset}, already answered or nothing), MAIL, then each RCPT; completes when the last
@@ -437,6 +439,7 @@ public final class SmtpSession {
         });
     }
 
+    /** RCPT replies from index k on; iterative while replies are already buffered. */
     private void rcptLoop(TransactionResult res, List<String> rcpts, int k, boolean lockstep, Promise<Void> done) {
         while (k < rcpts.size()) {
             if (lockstep) {

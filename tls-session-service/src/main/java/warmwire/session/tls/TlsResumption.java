@@ -51,9 +51,9 @@ public final class TlsResumption {
         return byCreationTime(session, handshakeStartedMillis);
     }
 
-    /** The JDK rule: a resumed session is older than the handshake. */
+    /** The JDK rule: a resumed session is older than the handshake ({@link TlsInspector#CREATION_TIME}). */
     public static boolean byCreationTime(SSLSession session, long handshakeStartedMillis) {
-        return session != null && session.getCreationTime() < handshakeStartedMillis;
+        return TlsInspector.CREATION_TIME.resumed(null, session, handshakeStartedMillis);
     }
 
     /** The engine of the socket's SslHandler, or null (clear text, or not a Netty-backed socket). */
