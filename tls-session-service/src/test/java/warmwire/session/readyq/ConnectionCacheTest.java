@@ -108,6 +108,24 @@ class ConnectionCacheTest {
         }
     }
 
+    /**
+     * {@code n} jobs for the site {@code key} started at once (recipients {@code <prefix><i>@example.com}),
+     * then each outcome awaited; every one must be delivered. The outcomes, in start order.
+     */
+    private static List<DeliveryOutcome> deliverBurst(ConnectionCache c, String key, int port, int n, String prefix)
+            throws Exception {
+        List<Future<DeliveryAttempt>> started = IntStream.range(0, n)
+                .mapToObj(i -> start(c, key, port, TlsLevel.NONE, prefix + i + "@example.com"))
+                .collect(Collectors.toList());
+        List<DeliveryOutcome> out = new ArrayList<>();
+        for (Future<DeliveryAttempt> f : started) {
+            DeliveryOutcome o = outcome(f, port, TlsLevel.NONE, "x@example.com");
+            assertAll(o, Status.DELIVERED);
+            out.add(o);
+        }
+        return out;
+    }
+
     private static void await(BooleanSupplier cond, long millis, String what) throws InterruptedException {
         long end = System.currentTimeMillis() + millis;
         while (!cond.getAsBoolean()) {
@@ -283,15 +301,8 @@ class ConnectionCacheTest {
         // a long queue-delay: one connection keeps up with everything (initial window 1: a window
         // of more opens at once for a backlog, initialBacklogOpensTheInitialWindowAtOnce)
         ConnectionCache c = cache(limits(20, 1000, Duration.ofSeconds(30), 50, 1, Duration.ofHours(1)));
-        List<Future<DeliveryAttempt>> all = IntStream.range(0, 10)
-                .mapToObj(i -> start(c, site(s.port(), TlsLevel.NONE), s.port(), TlsLevel.NONE, "r" + i + "@example.com"))
-                .collect(Collectors.toList());
-        List<Integer> uses = new ArrayList<>();
-        for (Future<DeliveryAttempt> f : all) {
-            DeliveryOutcome o = outcome(f, s.port(), TlsLevel.NONE, "x@example.com");
-            assertAll(o, Status.DELIVERED);
-            uses.add(o.connectionUse());
-        }
+        List<Integer> uses = deliverBurst(c, site(s.port(), TlsLevel.NONE), s.port(), 10, "r").stream()
+                .map(DeliveryOutcome::connectionUse).collect(Collectors.toList());
         assertEquals(1, s.connections, "one connection served all ten");
         assertEquals(List.of(1, 2, 3, 4, 5, 6, 7, 8, 9, 10), uses.stream().sorted().toList());
 
@@ -299,24 +310,14 @@ class ConnectionCacheTest {
         ScriptedSmtpServer t = net.server();
         t.replyDelayMillis = 5;
         ConnectionCache d = cache(limits(2, 1000, Duration.ofSeconds(30), 50, 2, Duration.ofMillis(1)));
-        List<Future<DeliveryAttempt>> burst = IntStream.range(0, 10)
-                .mapToObj(i -> start(d, site(t.port(), TlsLevel.NONE), t.port(), TlsLevel.NONE, "r" + i + "@example.com"))
-                .collect(Collectors.toList());
-        for (Future<DeliveryAttempt> f : burst) {
-            assertAll(outcome(f, t.port(), TlsLevel.NONE, "x@example.com"), Status.DELIVERED);
-        }
+        deliverBurst(d, site(t.port(), TlsLevel.NONE), t.port(), 10, "r");
         assertEquals(2, t.connections);
 
         // the same burst on a CPU-saturated host: the site keeps the one connection it has
         ScriptedSmtpServer u = net.server();
         u.replyDelayMillis = 5;
         ConnectionCache e = cache(limits(5, 1000, Duration.ofSeconds(30), 50, 5, Duration.ofMillis(1)), () -> true);
-        List<Future<DeliveryAttempt>> busy = IntStream.range(0, 10)
-                .mapToObj(i -> start(e, site(u.port(), TlsLevel.NONE), u.port(), TlsLevel.NONE, "r" + i + "@example.com"))
-                .collect(Collectors.toList());
-        for (Future<DeliveryAttempt> f : busy) {
-            assertAll(outcome(f, u.port(), TlsLevel.NONE, "x@example.com"), Status.DELIVERED);
-        }
+        deliverBurst(e, site(u.port(), TlsLevel.NONE), u.port(), 10, "r");
         assertEquals(1, u.connections, "no growth while the host is saturated");
     }
 
@@ -326,24 +327,14 @@ class ConnectionCacheTest {
         ScriptedSmtpServer s = net.server();
         s.replyDelayMillis = 5;
         ConnectionCache c = cache(limits(20, 1000, Duration.ofSeconds(30), 50, 2, Duration.ofHours(1)));
-        List<Future<DeliveryAttempt>> burst = IntStream.range(0, 20)
-                .mapToObj(i -> start(c, site(s.port(), TlsLevel.NONE), s.port(), TlsLevel.NONE, "r" + i + "@example.com"))
-                .collect(Collectors.toList());
-        for (Future<DeliveryAttempt> f : burst) {
-            assertAll(outcome(f, s.port(), TlsLevel.NONE, "x@example.com"), Status.DELIVERED);
-        }
+        deliverBurst(c, site(s.port(), TlsLevel.NONE), s.port(), 20, "r");
         assertEquals(2, s.connections, "the initial window, no more");
 
         // three jobs are no backlog: one connection takes them in turn
         ScriptedSmtpServer t = net.server();
         t.replyDelayMillis = 5;
         ConnectionCache d = cache(limits(20, 1000, Duration.ofSeconds(30), 50, 2, Duration.ofHours(1)));
-        List<Future<DeliveryAttempt>> few = IntStream.range(0, 3)
-                .mapToObj(i -> start(d, site(t.port(), TlsLevel.NONE), t.port(), TlsLevel.NONE, "r" + i + "@example.com"))
-                .collect(Collectors.toList());
-        for (Future<DeliveryAttempt> f : few) {
-            assertAll(outcome(f, t.port(), TlsLevel.NONE, "x@example.com"), Status.DELIVERED);
-        }
+        deliverBurst(d, site(t.port(), TlsLevel.NONE), t.port(), 3, "r");
         assertEquals(1, t.connections);
     }
 
@@ -356,23 +347,13 @@ class ConnectionCacheTest {
         ConnectionCache c = cache(limits(20, 1000, Duration.ofSeconds(1), 50, 2, Duration.ofHours(1)));
         String key = site(s.port(), TlsLevel.NONE);
         assertAll(deliver(c, s.port(), TlsLevel.NONE, "first@example.com"), Status.DELIVERED);
-        List<Future<DeliveryAttempt>> five = IntStream.range(0, 5)
-                .mapToObj(i -> start(c, key, s.port(), TlsLevel.NONE, "r" + i + "@example.com"))
-                .collect(Collectors.toList());
-        for (Future<DeliveryAttempt> f : five) {
-            assertAll(outcome(f, s.port(), TlsLevel.NONE, "x@example.com"), Status.DELIVERED);
-        }
+        deliverBurst(c, key, s.port(), 5, "r");
         assertEquals(1, s.connections, "the warm connection served the small backlog");
 
         // the idle timeout ends that connection (the queue itself retires one idle timeout
         // later): the site is cold again, and a backlog gets the initial window at once
         await(() -> c.snapshot(key).connections() == 0, 5000, "the idle connection closes");
-        List<Future<DeliveryAttempt>> again = IntStream.range(0, 20)
-                .mapToObj(i -> start(c, key, s.port(), TlsLevel.NONE, "s" + i + "@example.com"))
-                .collect(Collectors.toList());
-        for (Future<DeliveryAttempt> f : again) {
-            assertAll(outcome(f, s.port(), TlsLevel.NONE, "x@example.com"), Status.DELIVERED);
-        }
+        deliverBurst(c, key, s.port(), 20, "s");
         assertEquals(3, s.connections, "a cold site's backlog opened the initial window (2)");
     }
 
@@ -384,12 +365,7 @@ class ConnectionCacheTest {
         s.replyDelayMillis = 5;
         s.replyDelayPerOtherConnectionMillis = 20;
         ConnectionCache c = cache(limits(10, 1000, Duration.ofSeconds(30), 50, 1, Duration.ofMillis(1)));
-        List<Future<DeliveryAttempt>> burst = IntStream.range(0, 40)
-                .mapToObj(i -> start(c, site(s.port(), TlsLevel.NONE), s.port(), TlsLevel.NONE, "r" + i + "@example.com"))
-                .collect(Collectors.toList());
-        for (Future<DeliveryAttempt> f : burst) {
-            assertAll(outcome(f, s.port(), TlsLevel.NONE, "x@example.com"), Status.DELIVERED);
-        }
+        deliverBurst(c, site(s.port(), TlsLevel.NONE), s.port(), 40, "r");
         assertTrue(s.connections >= 2, "the backlog got a second connection: " + s.connections);
         assertTrue(s.connections <= 3, "no growth while each connection made the jobs slower: " + s.connections);
 
@@ -397,12 +373,7 @@ class ConnectionCacheTest {
         ScriptedSmtpServer t = net.server();
         t.replyDelayMillis = 5;
         ConnectionCache d = cache(limits(10, 1000, Duration.ofSeconds(30), 50, 1, Duration.ofMillis(1)));
-        List<Future<DeliveryAttempt>> again = IntStream.range(0, 40)
-                .mapToObj(i -> start(d, site(t.port(), TlsLevel.NONE), t.port(), TlsLevel.NONE, "r" + i + "@example.com"))
-                .collect(Collectors.toList());
-        for (Future<DeliveryAttempt> f : again) {
-            assertAll(outcome(f, t.port(), TlsLevel.NONE, "x@example.com"), Status.DELIVERED);
-        }
+        deliverBurst(d, site(t.port(), TlsLevel.NONE), t.port(), 40, "r");
         assertTrue(t.connections > 3, "a server that keeps its pace gets more connections: " + t.connections);
     }
 

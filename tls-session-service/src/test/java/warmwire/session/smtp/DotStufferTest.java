@@ -55,16 +55,7 @@ class DotStufferTest {
                 body[i] = alphabet[rnd.nextInt(alphabet.length)];
             }
             byte[] whole = DotStuffer.encode(body);
-            DotStuffer s = new DotStuffer();
-            Buffer out = Buffer.buffer();
-            int pos = 0;
-            while (pos < body.length) {
-                int n = Math.min(1 + rnd.nextInt(7), body.length - pos);
-                s.write(body, pos, n, out);
-                pos += n;
-            }
-            s.finish(out);
-            assertArrayEquals(whole, out.getBytes(), "round " + round);
+            assertArrayEquals(whole, inChunks(body, rnd, 7), "round " + round);
             assertWellFormed(whole);
         }
     }
@@ -129,16 +120,21 @@ class DotStufferTest {
             for (int i = 0; i < body.length; i++) {
                 body[i] = alphabet[rnd.nextInt(alphabet.length)];
             }
-            DotStuffer s = new DotStuffer();
-            Buffer out = Buffer.buffer();
-            int pos = 0;
-            while (pos < body.length) {
-                int n = Math.min(1 + rnd.nextInt(9), body.length - pos);
-                s.write(body, pos, n, out);
-                pos += n;
-            }
-            s.finish(out);
-            assertArrayEquals(reference(body), out.getBytes(), "round " + round);
+            assertArrayEquals(reference(body), inChunks(body, rnd, 9), "round " + round);
         }
+    }
+
+    /** {@code body} encoded by one DotStuffer fed random chunks of 1 to {@code maxChunk} bytes, terminator included. */
+    private static byte[] inChunks(byte[] body, Random rnd, int maxChunk) {
+        DotStuffer s = new DotStuffer();
+        Buffer out = Buffer.buffer();
+        int pos = 0;
+        while (pos < body.length) {
+            int n = Math.min(1 + rnd.nextInt(maxChunk), body.length - pos);
+            s.write(body, pos, n, out);
+            pos += n;
+        }
+        s.finish(out);
+        return out.getBytes();
     }
 }
