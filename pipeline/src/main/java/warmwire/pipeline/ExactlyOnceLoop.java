@@ -39,11 +39,15 @@ import org.jboss.logging.Logger;
  *        lookups stay batch lookups), so a slow record never holds back the ones behind it;
  *     2. the work reports each record's output records when it is done, from any thread
  *        ({@link Results#finished}); they wait in a queue for the loop;
- *     3. every {@code commitInterval} (or sooner when {@code commitBatch} records' results
- *        wait), one Kafka transaction carries the waiting output records and the commit points
- *        of the input partitions: the lowest unfinished record, and the finished records above
- *        it in the offset's metadata, with the consumer's group metadata, so a member that lost
- *        its partitions in a rebalance cannot commit for them.
+ *     3. when the loop is idle (every record it took is done and a poll found no more), or
+ *        every {@code commitInterval} while it is busy, or when {@code commitBatch} records'
+ *        results wait, one Kafka transaction carries the waiting output records and the commit
+ *        points of the input partitions: the lowest unfinished record, and the finished records
+ *        above it in the offset's metadata, with the consumer's group metadata, so a member
+ *        that lost its partitions in a rebalance cannot commit for them. Idle commits are at
+ *        least a quarter of {@code commitInterval} apart: a trickle of mail waits a few
+ *        milliseconds per hop, not a whole interval, and a backlog (never idle) still goes in
+ *        transactions of hundreds of records.
  *   An output record and "its input is done" are one atomic write: after a crash, a restart or
  *   a rebalance the next owner of a partition redoes exactly the records without committed
  *   output. One transaction carries hundreds of records, so its fixed cost (a few requests and
@@ -176,6 +180,10 @@ public final class ExactlyOnceLoop<V, O> implements Runnable {
     private final Map<TopicPartition, Long> assignment = new HashMap<>();
     private long assignments;
     private long waitingSince = -1;
+    /** When the last transaction committed (System.nanoTime). */
+    private long committedAt = System.nanoTime() - Long.MAX_VALUE / 4;
+    /** The last poll found nothing to take: with nothing in flight, the loop is idle. */
+    private boolean caughtUp;
 
     private Consumer<String, V> consumer;
     private Producer<String, O> producer;
@@ -286,9 +294,9 @@ public final class ExactlyOnceLoop<V, O> implements Runnable {
             commit();
         }
         flowControl();
-        long wait = waiting.isEmpty() && inFlightTotal() == 0 ? 500 : Math.max(1, settings.commitInterval().toMillis() / 2);
-        ConsumerRecords<String, V> records = consumer.poll(Duration.ofMillis(wait));
-        if (!records.isEmpty()) {
+        ConsumerRecords<String, V> records = consumer.poll(Duration.ofNanos(pollWait()));
+        caughtUp = records.isEmpty();
+        if (!caughtUp) {
             handle(records);
         }
         for (TopicPartition tp : records.partitions()) {
@@ -349,9 +357,41 @@ public final class ExactlyOnceLoop<V, O> implements Runnable {
         }
     }
 
+    /**
+     * Whether the waiting output is committed now: a full batch, a commit interval since the
+     * first of it, or the loop idle and the last commit at least {@link #idleGap} ago.
+     */
     private boolean due() {
-        return !waiting.isEmpty() && (waiting.size() >= settings.commitBatch()
-                || System.nanoTime() - waitingSince >= settings.commitInterval().toNanos());
+        if (waiting.isEmpty()) {
+            return false;
+        }
+        long now = System.nanoTime();
+        return waiting.size() >= settings.commitBatch() || now - waitingSince >= settings.commitInterval().toNanos()
+                || caughtUp && inFlightTotal() == 0 && now - committedAt >= idleGap();
+    }
+
+    /** The least time between two commits made because the loop was idle: a quarter of the commit interval. */
+    private long idleGap() {
+        return settings.commitInterval().toNanos() / 4;
+    }
+
+    /**
+     * How long the next poll may wait for records: long when there is nothing to commit; while
+     * records are in flight, briefly, to see them finish; with everything done, until an idle
+     * commit is allowed (zero when it is: a poll that finds nothing buffered makes the loop idle).
+     */
+    private long pollWait() {
+        long ms = TimeUnit.MILLISECONDS.toNanos(1);
+        boolean busy = inFlightTotal() > 0;
+        if (waiting.isEmpty() && !busy) {
+            return 500 * ms;
+        }
+        long now = System.nanoTime();
+        long untilDue = waiting.isEmpty() ? Long.MAX_VALUE : waitingSince + settings.commitInterval().toNanos() - now;
+        if (busy) {
+            return Math.max(ms, Math.min(5 * ms, untilDue));
+        }
+        return Math.max(0, Math.min(committedAt + idleGap() - now, untilDue));
     }
 
     /**
@@ -400,6 +440,7 @@ public final class ExactlyOnceLoop<V, O> implements Runnable {
                 return;
             }
         }
+        committedAt = System.nanoTime();
         stats.transactions++;
         stats.records += batch.size();
         stats.truncations = points.truncations();
