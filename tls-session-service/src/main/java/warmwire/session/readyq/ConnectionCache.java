@@ -4,12 +4,12 @@ import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
-import io.vertx.core.impl.VertxInternal;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
 import java.util.function.Function;
 import warmwire.contracts.mail.TlsLevel;
@@ -45,6 +45,9 @@ public final class ConnectionCache {
     private final DeadSites dead;
     private final Function<String, String> suspended;
     private final Map<String, SiteQueue> sites = new ConcurrentHashMap<>();
+    /** One context per event loop ({@link EventLoopContexts}); a new site takes the next. */
+    private final List<Context> loops;
+    private final AtomicInteger nextLoop = new AtomicInteger();
     private volatile boolean closing;
 
     public ConnectionCache(Vertx vertx, EndpointWalker walker, Function<String, ConnectionLimits> limits,
@@ -64,6 +67,7 @@ public final class ConnectionCache {
         this.saturated = saturated;
         this.dead = dead;
         this.suspended = suspended;
+        this.loops = EventLoopContexts.of(vertx);
     }
 
     public Future<DeliveryAttempt> deliver(String siteKey, List<Endpoint> endpoints, TlsLevel level, Envelope envelope) {
@@ -104,11 +108,9 @@ public final class ConnectionCache {
         return sites.size();
     }
 
+    /** The next event loop's context, round-robin: sites spread over cores. */
     private Context newContext() {
-        if (vertx instanceof VertxInternal vi) {
-            return vi.createEventLoopContext(); // round-robin over the event loops: sites spread over cores
-        }
-        return vertx.getOrCreateContext();
+        return loops.get(Math.floorMod(nextLoop.getAndIncrement(), loops.size()));
     }
 
     /** QUITs every connection (bounded by {@code wait}); later jobs are deferred. */
