@@ -1,4 +1,4 @@
-package warmwire.contracts.admin;
+package warmwire.admin;
 
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;

@@ -1,4 +1,4 @@
-package warmwire.contracts.admin;
+package warmwire.admin;
 
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;

@@ -66,6 +66,13 @@ class AdminApiIT {
                 }
             }
         }
+        int session = Mesh.SERVICE_PORTS[2]; // tls-session-service: the shard map, behind the same filter
+        for (String token : new String[] {null, "wrong-" + Mesh.ADMIN_TOKEN}) {
+            HttpResponse<String> r = mesh.http("GET", session, "/admin/v1/shards", token, null);
+            assertEquals(401, r.statusCode(), "GET :" + session + "/admin/v1/shards with token " + token + ": " + r.body());
+            assertTrue(r.body().contains("error"), "a JSON reason: " + r.body());
+        }
+        assertEquals(200, mesh.http("GET", session, "/admin/v1/shards", Mesh.ADMIN_TOKEN, null).statusCode());
         HttpResponse<String> doc = mesh.http("GET", Mesh.QUEUE_PORT, "/q/openapi?format=json", null, null);
         assertEquals(200, doc.statusCode());
         JsonNode paths = mesh.parse(doc.body()).path("paths");

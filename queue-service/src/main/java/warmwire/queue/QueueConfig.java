@@ -4,7 +4,6 @@ import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 import io.smallrye.config.WithName;
 import java.time.Duration;
-import java.util.Optional;
 import warmwire.contracts.mail.TlsLevel;
 
 /**
@@ -23,8 +22,6 @@ public interface QueueConfig {
     Intake intake();
 
     Tls tls();
-
-    Admin admin();
 
     Queue queue();
 
@@ -150,11 +147,6 @@ public interface QueueConfig {
         /** The floor: a per-message {@code tls} request is raised to this level. */
         @WithDefault("may")
         TlsLevel level();
-    }
-
-    interface Admin {
-        /** Bearer token for /admin endpoints. No default: without it every admin call is refused. */
-        Optional<String> token();
     }
 
     /** Retention of queue-index entries in Infinispan. */

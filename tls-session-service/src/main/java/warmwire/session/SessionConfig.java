@@ -24,13 +24,6 @@ public interface SessionConfig {
 
     Session session();
 
-    Admin admin();
-
-    interface Admin {
-        /** Bearer token of the /admin endpoints. No default: without it every admin call is refused (401). */
-        Optional<String> token();
-    }
-
     interface Tls {
         /** The floor: a job's level is raised to this, never lowered. */
         @WithDefault("may")

@@ -14,6 +14,8 @@ import org.eclipse.microprofile.openapi.annotations.security.SecurityRequirement
 import org.eclipse.microprofile.openapi.annotations.security.SecurityScheme;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 import org.jboss.logging.Logger;
+import warmwire.admin.AdminApi;
+import warmwire.admin.AdminAuthFilter;
 
 /**
  * NAME
