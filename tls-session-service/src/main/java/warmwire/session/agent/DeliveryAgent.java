@@ -3,14 +3,13 @@ package warmwire.session.agent;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.Startup;
 import io.vertx.core.Future;
-import io.vertx.core.Vertx;
-import io.vertx.core.net.NetClient;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.jboss.logging.Logger;
 import warmwire.contracts.mail.TlsLevel;
@@ -23,23 +22,19 @@ import warmwire.session.SessionConfig;
 import warmwire.session.conn.DeliveryAttempt;
 import warmwire.session.conn.EndpointWalker;
 import warmwire.session.metrics.SessionMetrics;
-import warmwire.session.ops.DeadSitePublisher;
 import warmwire.session.outcome.OutcomeBuilder;
 import warmwire.session.readyq.ConnectionCache;
-import warmwire.session.readyq.DeadSites;
 import warmwire.session.shard.ShardedConnections;
 import warmwire.session.smtp.Envelope;
-import warmwire.session.smtp.PeerVerifier;
-import warmwire.session.smtp.SmtpSettings;
+import warmwire.session.tls.TicketStore;
 
 /**
  * NAME
  *   DeliveryAgent - delivers one job and returns its outcome; never fails.
  * DESCRIPTION
- *   Holds the SMTP engine this service runs: one shared Vert.x NetClient, the endpoint walker,
- *   the connection cache and the ticket store, made at startup from the parts
- *   {@link SessionWiring} builds out of the configuration. The job's TLS level is raised to the
- *   configured floor.
+ *   Delivers with the SMTP engine {@link SessionWiring} makes out of the configuration (the
+ *   endpoint walker, the connection cache, the ticket store). The job's TLS level is raised to
+ *   the configured floor.
  *   A job whose addresses cannot be put on the wire
  *   is bounced without connecting; an unexpected internal error defers every recipient
  *   ({@link OutcomeBuilder#local}).
@@ -48,7 +43,7 @@ import warmwire.session.smtp.SmtpSettings;
  *   connection gets QUIT (bounded by {@code shutdown-timeout}).
  *   Each outcome is logged in one line at INFO, with conn_use, and counted
  *   ({@link SessionMetrics}: finished jobs here; connections, handshakes and reuse through the
- *   walker). Dead-site verdicts are logged and written to Infinispan ({@link DeadSitePublisher}).
+ *   walker).
  *   The job's body (raw bytes after its envelope on mail.deliver) goes into the Envelope as it is.
  */
 @Startup
@@ -60,39 +55,19 @@ public class DeliveryAgent implements ShardedConnections {
 
     private final SessionConfig config;
     private final EndpointWalker walker;
-    private final NetClient client;
     private final ConnectionCache cache;
     private final SessionMetrics metrics;
-    private final warmwire.session.tls.TicketStore tickets;
+    private final TicketStore tickets;
 
+    /** The engine's parts come from {@link SessionWiring}; {@code cache} and {@code tickets} are empty when off. */
     @Inject
-    public DeliveryAgent(Vertx vertx, SessionConfig config, warmwire.session.control.SuspendedSites suspended,
-                         SessionMetrics metrics, DeadSitePublisher publisher,
-                         jakarta.enterprise.inject.Instance<org.infinispan.client.hotrod.RemoteCacheManager> managers,
-                         warmwire.session.shard.Ownership ownership, io.micrometer.core.instrument.MeterRegistry registry) {
+    public DeliveryAgent(SessionConfig config, EndpointWalker walker, Optional<ConnectionCache> cache,
+                         Optional<TicketStore> tickets, SessionMetrics metrics) {
         this.config = config;
+        this.walker = walker;
+        this.cache = cache.orElse(null);
+        this.tickets = tickets.orElse(null);
         this.metrics = metrics;
-        SmtpSettings settings = SessionWiring.smtpSettings(config);
-        PeerVerifier verifier = SessionWiring.verifier(config);
-        this.tickets = SessionWiring.ticketStore(config, settings, managers, ownership, registry);
-        this.client = EndpointWalker.createClient(vertx, settings, warmwire.session.tls.TlsEngine.configured(), tickets);
-        this.walker = new EndpointWalker(vertx, client, settings, verifier, metrics,
-                tickets == null ? warmwire.session.smtp.SessionTickets.NONE : tickets);
-        DeadSites dead = SessionWiring.deadSites(config.session(), publisher);
-        metrics.watchDeadSites(dead);
-        metrics.watchPublishFailures(publisher, DeadSitePublisher::failures);
-        this.cache = config.session().connectionCache() ? new ConnectionCache(vertx, walker, key -> SessionWiring.limits(config.session(), key),
-                new warmwire.session.readyq.HostLoad(vertx, config.session().growthCpuLimit()),
-                dead, suspended) : null;
-        SessionConfig.Session c = config.session();
-        LOG.infof("connection cache: %s, max-connections=%d, max-deliveries-per-connection=%d, idle-timeout=%s, "
-                        + "max-connection-age=%s, recipients-per-transaction=%d, initial-concurrency=%d, queue-delay=%s, "
-                        + "growth-cpu-limit=%.2f, site overrides=%s",
-                cache != null ? "on" : "off", c.maxConnections(), c.maxDeliveriesPerConnection(), c.idleTimeout(),
-                c.maxConnectionAge(), c.recipientsPerTransaction(), c.initialConcurrency(), c.queueDelay(),
-                c.growthCpuLimit(), c.site().keySet());
-        LOG.infof("SMTP client: helo=%s, tls floor=%s, trust=%s", settings.heloName(), config.tls().level().wireName(),
-                config.tls().trustFile().orElse("JDK CA store"));
     }
 
     /** This instance got {@code partitions}: the ticket store takes their sites' sessions now (none without a store). */
@@ -137,7 +112,6 @@ public class DeliveryAgent implements ShardedConnections {
     @PreDestroy
     void stop() {
         closeConnections();
-        client.close();
     }
 
     private synchronized void closeConnections() {

@@ -1,80 +1,156 @@
 package warmwire.session.agent;
 
+import io.micrometer.core.instrument.MeterRegistry;
+import io.vertx.core.Vertx;
+import io.vertx.core.net.NetClient;
+import jakarta.enterprise.inject.Disposes;
+import jakarta.enterprise.inject.Instance;
+import jakarta.enterprise.inject.Produces;
+import jakarta.inject.Singleton;
 import java.net.InetAddress;
 import java.nio.file.Path;
+import java.time.Clock;
+import java.util.Optional;
+import org.infinispan.client.hotrod.RemoteCacheManager;
 import org.jboss.logging.Logger;
+import warmwire.contracts.route.Site;
 import warmwire.contracts.text.BoundedText;
 import warmwire.session.SessionConfig;
 import warmwire.session.conn.ConnectionLimits;
+import warmwire.session.conn.EndpointWalker;
+import warmwire.session.control.SuspendedSites;
+import warmwire.session.metrics.SessionMetrics;
+import warmwire.session.ops.DeadSitePublisher;
+import warmwire.session.readyq.ConnectionCache;
 import warmwire.session.readyq.DeadSites;
+import warmwire.session.readyq.HostLoad;
+import warmwire.session.shard.Ownership;
 import warmwire.session.smtp.PeerVerifier;
 import warmwire.session.smtp.ReplyLimits;
+import warmwire.session.smtp.SessionTickets;
 import warmwire.session.smtp.SmtpSettings;
 import warmwire.session.smtp.SmtpState;
 import warmwire.session.smtp.SmtpTimeouts;
+import warmwire.session.tls.ConscryptTls;
+import warmwire.session.tls.TicketCipher;
+import warmwire.session.tls.TicketStore;
+import warmwire.session.tls.TlsEngine;
 import warmwire.session.tls.TrustFileVerifier;
 
 /**
  * NAME
- *   SessionWiring - the SMTP engine's parts, made from {@link SessionConfig}.
+ *   SessionWiring - the SMTP engine's parts, made from {@link SessionConfig} (CDI producers).
  * DESCRIPTION
- *   The one place where configuration becomes the engine's values: the SMTP settings (HELO
- *   name, per-state timeouts, reply limits, BDAT), the certificate verifier (the trust file is
- *   loaded here, at startup: a bad file stops the service with a clear error), the ticket store
- *   (README: TICKET STORE), the dead-site verdicts and each site's connection limits. Pure
- *   functions of the configuration; {@link DeliveryAgent} calls them once at startup.
+ *   The one place where configuration becomes the engine: the SMTP settings (HELO name,
+ *   per-state timeouts, reply limits, BDAT), the certificate verifier (the trust file is loaded
+ *   at startup: a bad file stops the service with a clear error), the ticket store (README:
+ *   TICKET STORE; empty when off), the shared Vert.x NetClient (closed at shutdown), the
+ *   endpoint walker, and the connection cache with its dead-site verdicts and each site's
+ *   limits (empty with {@code warmwire.session.connection-cache=false}). Each is an application
+ *   singleton, made once when {@link DeliveryAgent} (a startup bean) first needs it.
  */
-public final class SessionWiring {
+@Singleton
+public class SessionWiring {
     private static final Logger LOG = Logger.getLogger(SessionWiring.class);
 
-    private SessionWiring() {
-    }
-
     /** HELO name, timeouts, reply limits and BDAT from {@code warmwire.smtp.*}. */
-    public static SmtpSettings smtpSettings(SessionConfig config) {
+    @Produces
+    @Singleton
+    SmtpSettings smtpSettings(SessionConfig config) {
         SessionConfig.Limits l = config.smtp().limits();
-        return new SmtpSettings(heloName(config), timeouts(config.smtp().timeouts()),
+        SmtpSettings s = new SmtpSettings(heloName(config), timeouts(config.smtp().timeouts()),
                 new ReplyLimits(l.replyLine(), l.replyLines(), l.replyBytes(), l.unreadBytes()), config.smtp().chunking());
+        LOG.infof("SMTP client: helo=%s, tls floor=%s, trust=%s", s.heloName(), config.tls().level().wireName(),
+                config.tls().trustFile().orElse("JDK CA store"));
+        return s;
     }
 
     /** The certificate check of {@code verify}: the trust file, else the JDK's CA store. */
-    public static PeerVerifier verifier(SessionConfig config) {
+    @Produces
+    @Singleton
+    PeerVerifier verifier(SessionConfig config) {
         return TrustFileVerifier.fromTrustFile(config.tls().trustFile().map(Path::of).orElse(null));
     }
 
     /**
      * The ticket store (README: TICKET STORE) when {@code warmwire.tls.ticket-store} is on and the
-     * engine in use is conscrypt; null otherwise (the engine's in-process cache only). A missing
+     * engine in use is conscrypt; empty otherwise (the engine's in-process cache only). A missing
      * or malformed {@code warmwire.tls.ticket-key} stops the service at startup.
      */
-    public static warmwire.session.tls.TicketStore ticketStore(SessionConfig config, SmtpSettings settings,
-            jakarta.enterprise.inject.Instance<org.infinispan.client.hotrod.RemoteCacheManager> managers,
-            warmwire.session.shard.Ownership ownership, io.micrometer.core.instrument.MeterRegistry registry) {
+    @Produces
+    @Singleton
+    Optional<TicketStore> ticketStore(SessionConfig config, SmtpSettings settings, Instance<RemoteCacheManager> managers,
+                                      Ownership ownership, MeterRegistry registry) {
         SessionConfig.Tls t = config.tls();
         if (!t.ticketStore()) {
-            return null;
+            return Optional.empty();
         }
-        warmwire.session.tls.TlsEngine engine = warmwire.session.tls.TlsEngine.configured().usable();
-        if (engine != warmwire.session.tls.TlsEngine.CONSCRYPT) {
+        TlsEngine engine = TlsEngine.configured().usable();
+        if (engine != TlsEngine.CONSCRYPT) {
             LOG.warnf("TLS ticket store off: it needs the conscrypt engine, and %s runs (sessions stay in this process)",
                     engine.wireName());
-            return null;
+            return Optional.empty();
         }
-        warmwire.session.tls.ConscryptTls.check();
-        warmwire.session.tls.TicketCipher cipher = new warmwire.session.tls.TicketCipher(t.ticketKey().orElse(null));
+        ConscryptTls.check();
+        TicketCipher cipher = new TicketCipher(t.ticketKey().orElse(null));
         LOG.infof("TLS ticket store: Infinispan cache %s, reserve %d per key for a new owner, at most %d per key, lifetime %s",
-                warmwire.session.tls.TicketStore.CACHE, t.ticketReserve(), t.ticketsPerKey(), t.ticketLifetime());
-        return new warmwire.session.tls.TicketStore(() -> managers.get().getCache(warmwire.session.tls.TicketStore.CACHE),
-                cipher, settings.heloName(), t.ticketReserve(), t.ticketsPerKey(), t.ticketLifetime(), t.ticketWait(),
-                ownership, registry);
+                TicketStore.CACHE, t.ticketReserve(), t.ticketsPerKey(), t.ticketLifetime());
+        return Optional.of(new TicketStore(() -> managers.get().getCache(TicketStore.CACHE), cipher, settings.heloName(),
+                t.ticketReserve(), t.ticketsPerKey(), t.ticketLifetime(), t.ticketWait(), ownership, registry));
+    }
+
+    /** The one NetClient of the engine (TLS engine and session caches as configured). */
+    @Produces
+    @Singleton
+    NetClient netClient(Vertx vertx, SmtpSettings settings, Optional<TicketStore> tickets) {
+        return EndpointWalker.createClient(vertx, settings, TlsEngine.configured(), tickets.orElse(null));
+    }
+
+    void closeNetClient(@Disposes NetClient client) {
+        client.close();
+    }
+
+    /** Connects and walks a job's endpoints; counts connections, handshakes and reuse ({@link SessionMetrics}). */
+    @Produces
+    @Singleton
+    EndpointWalker walker(Vertx vertx, NetClient client, SmtpSettings settings, PeerVerifier verifier, SessionMetrics metrics,
+                          Optional<TicketStore> tickets) {
+        return new EndpointWalker(vertx, client, settings, verifier, metrics, tickets.<SessionTickets>map(x -> x)
+                .orElse(SessionTickets.NONE));
+    }
+
+    /**
+     * The connection cache (per-site ready queues; README: CONNECTION CACHE), with the dead-site
+     * verdicts (logged, counted, and written to Infinispan by {@link DeadSitePublisher}) and the
+     * operator's suspensions; empty with {@code warmwire.session.connection-cache=false}.
+     */
+    @Produces
+    @Singleton
+    Optional<ConnectionCache> connectionCache(Vertx vertx, SessionConfig config, EndpointWalker walker, SuspendedSites suspended,
+                                              SessionMetrics metrics, DeadSitePublisher publisher) {
+        SessionConfig.Session c = config.session();
+        LOG.infof("connection cache: %s, max-connections=%d, max-deliveries-per-connection=%d, idle-timeout=%s, "
+                        + "max-connection-age=%s, recipients-per-transaction=%d, initial-concurrency=%d, queue-delay=%s, "
+                        + "growth-cpu-limit=%.2f, site overrides=%s",
+                c.connectionCache() ? "on" : "off", c.maxConnections(), c.maxDeliveriesPerConnection(), c.idleTimeout(),
+                c.maxConnectionAge(), c.recipientsPerTransaction(), c.initialConcurrency(), c.queueDelay(),
+                c.growthCpuLimit(), c.site().keySet());
+        if (!c.connectionCache()) {
+            return Optional.empty();
+        }
+        DeadSites dead = deadSites(c, publisher);
+        metrics.watchDeadSites(dead);
+        metrics.watchPublishFailures(publisher, DeadSitePublisher::failures);
+        return Optional.of(new ConnectionCache(vertx, walker, key -> limits(c, key), new HostLoad(vertx, c.growthCpuLimit()),
+                dead, suspended));
     }
 
     /**
      * Failed cohorts make a site dead for a while; logged here and handed to {@code publish}
      * (the Infinispan cache warmwire-sites, which queue-service's admin API lists).
      */
-    public static DeadSites deadSites(SessionConfig.Session c, java.util.function.Consumer<DeadSites.Verdict> publish) {
-        return new DeadSites(c.deadSiteMinBackoff(), c.deadSiteMaxBackoff(), java.time.Clock.systemUTC(),
+    static DeadSites deadSites(SessionConfig.Session c, java.util.function.Consumer<DeadSites.Verdict> publish) {
+        return new DeadSites(c.deadSiteMinBackoff(), c.deadSiteMaxBackoff(), Clock.systemUTC(),
                 v -> {
                     if (v.count() > 0) {
                         LOG.warnf("site %s is dead until %s (%d failed attempt(s) in a row; jobs deferred without connecting): %s",
@@ -88,8 +164,8 @@ public final class SessionWiring {
     }
 
     /** The limits of a site: the global values, overridden by the site key's entry, else by an entry for one of its hosts. */
-    public static ConnectionLimits limits(SessionConfig.Session c, String siteKey) {
-        SessionConfig.SiteLimits o = warmwire.contracts.route.Site.byKeyOrHost(siteKey, c.site()::get);
+    static ConnectionLimits limits(SessionConfig.Session c, String siteKey) {
+        SessionConfig.SiteLimits o = Site.byKeyOrHost(siteKey, c.site()::get);
         ConnectionLimits d = new ConnectionLimits(c.maxConnections(), c.maxDeliveriesPerConnection(), c.idleTimeout(),
                 c.maxConnectionAge(), c.recipientsPerTransaction(), c.initialConcurrency(), c.queueDelay(),
                 c.maxWaitingPerSite());
@@ -103,7 +179,7 @@ public final class SessionWiring {
                 o.maxWaitingPerSite().orElse(d.maxWaitingPerSite()));
     }
 
-    public static SmtpTimeouts timeouts(SessionConfig.Timeouts t) {
+    static SmtpTimeouts timeouts(SessionConfig.Timeouts t) {
         return SmtpTimeouts.rfc()
                 .with(SmtpState.CONNECT, t.connect())
                 .with(SmtpState.GREETING, t.greeting())
@@ -122,7 +198,7 @@ public final class SessionWiring {
                 .with(SmtpState.QUIT, t.quit());
     }
 
-    public static String heloName(SessionConfig config) {
+    static String heloName(SessionConfig config) {
         return config.smtp().heloName().filter(s -> !s.isBlank()).orElseGet(() -> {
             try {
                 String h = InetAddress.getLocalHost().getCanonicalHostName();

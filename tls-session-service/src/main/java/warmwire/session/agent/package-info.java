@@ -9,9 +9,9 @@
  *   transactions, each with the commit points of the partitions (the lowest unfinished job, and
  *   the finished ones above it in the commit's metadata), so an outcome and "this job is done"
  *   are one atomic write. {@link warmwire.session.agent.DeliveryLoopSetup} makes its clients and
- *   starts and stops it; {@link warmwire.session.agent.DeliveryAgent} holds the SMTP engine
- *   (connection cache, walker, ticket store) that {@link warmwire.session.agent.SessionWiring}
- *   makes from the configuration, and delivers each job through it.
+ *   starts and stops it; {@link warmwire.session.agent.SessionWiring} makes the SMTP
+ *   engine (connection cache, walker, ticket store) from the configuration as CDI producers,
+ *   and {@link warmwire.session.agent.DeliveryAgent} delivers each job through it.
  * WHY NOT SMALLRYE
  *   A SmallRye channel acknowledges record by record through its commit strategy, which can
  *   only commit up to the lowest unfinished record: after a crash every finished job above it
