@@ -4,52 +4,21 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.lang.reflect.Proxy;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.infinispan.client.hotrod.RemoteCache;
 import org.junit.jupiter.api.Test;
+import warmwire.testing.FakeRemoteCache;
 
 /** Marks gathered into few Infinispan calls, and retried while the cache does not answer. */
 class IndexMarksTest {
-    private final Map<String, String> store = new ConcurrentHashMap<>();
-    private final AtomicInteger reads = new AtomicInteger();
-    private final AtomicInteger writes = new AtomicInteger();
-    private final AtomicInteger failuresLeft = new AtomicInteger();
-
-    @SuppressWarnings("unchecked")
-    private final RemoteCache<String, String> cache = (RemoteCache<String, String>) Proxy.newProxyInstance(
-            getClass().getClassLoader(), new Class<?>[] {RemoteCache.class}, (proxy, method, args) -> {
-                if (failuresLeft.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
-                    return CompletableFuture.failedFuture(new IllegalStateException("down"));
-                }
-                switch (method.getName()) {
-                    case "getAllAsync": {
-                        reads.incrementAndGet();
-                        Map<String, String> out = new HashMap<>();
-                        for (Object k : (Set<?>) args[0]) {
-                            if (store.containsKey(k)) {
-                                out.put((String) k, store.get(k));
-                            }
-                        }
-                        return CompletableFuture.completedFuture(out);
-                    }
-                    case "putAllAsync":
-                        writes.incrementAndGet();
-                        store.putAll((Map<String, String>) args[0]);
-                        return CompletableFuture.completedFuture(null);
-                    default:
-                        return null;
-                }
-            });
+    private final FakeRemoteCache fake = new FakeRemoteCache();
+    private final Map<String, String> store = fake.store;
+    private final RemoteCache<String, String> cache = fake.remote();
 
     @Test
     void singleNamesAskedTogetherGoInOneCall() throws Exception {
@@ -59,7 +28,7 @@ class IndexMarksTest {
             puts.add(marks.putSoon("j" + i, "t").toCompletableFuture());
         }
         CompletableFuture.allOf(puts.toArray(CompletableFuture[]::new)).get(5, TimeUnit.SECONDS);
-        assertTrue(writes.get() <= 3, "100 marks in " + writes.get() + " write(s)");
+        assertTrue(fake.calls("putAllAsync").size() <= 3, "100 marks in " + fake.calls("putAllAsync").size() + " write(s)");
         assertEquals("t", store.get("done:j42"), "stored under the prefix");
 
         List<CompletableFuture<Boolean>> asks = new ArrayList<>();
@@ -69,19 +38,19 @@ class IndexMarksTest {
         for (int i = 0; i < asks.size(); i++) {
             assertEquals(i < 5, asks.get(i).get(5, TimeUnit.SECONDS), "j" + (95 + i));
         }
-        assertTrue(reads.get() <= 2, "10 checks in " + reads.get() + " read(s)");
+        assertTrue(fake.calls("getAllAsync").size() <= 2, "10 checks in " + fake.calls("getAllAsync").size() + " read(s)");
     }
 
     @Test
     void aCacheThatComesBackWithinThePatienceIsWaitedFor() throws Exception {
         store.put("done:old", "t");
         IndexMarks marks = new IndexMarks(cache, "done:", "done-job", 60, Duration.ofSeconds(10));
-        failuresLeft.set(2);
+        fake.failNext(2);
         assertTrue(marks.knownSoon("old").toCompletableFuture().get(10, TimeUnit.SECONDS), "found after two failed tries");
         assertEquals(0, marks.unchecked());
 
         IndexMarks impatient = new IndexMarks(cache, "done:", "done-job", 60);
-        failuresLeft.set(1);
+        fake.failNext(1);
         assertFalse(impatient.knownSoon("old").toCompletableFuture().get(5, TimeUnit.SECONDS), "no patience: unchecked");
         assertEquals(1, impatient.unchecked());
     }

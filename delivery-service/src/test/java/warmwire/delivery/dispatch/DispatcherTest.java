@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.quarkus.test.common.WithTestResource;
@@ -28,6 +29,7 @@ import warmwire.contracts.outcome.RecipientResult;
 import warmwire.contracts.outcome.Status;
 import warmwire.contracts.route.DeliveryJob;
 import warmwire.contracts.route.Endpoint;
+import java.time.Duration;
 
 /** The dispatcher in the running service, with a routes file and a loopback DNS server (no broker: it is called directly). */
 @QuarkusTest
@@ -66,13 +68,6 @@ class DispatcherTest {
         });
     }
 
-    private static void waitFor(BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
-        while (!condition.getAsBoolean() && System.nanoTime() < deadline) {
-            Thread.sleep(20);
-        }
-        assertTrue(condition.getAsBoolean(), "timed out");
-    }
 
     private static Object key(ProducerRecord<String, byte[]> m) {
         return m.key();
@@ -84,7 +79,7 @@ class DispatcherTest {
                 List.of("a@local.test", "b@dns.test", "c@nowhere.test", "d@LOCAL.test"), "Hello".getBytes(), TlsLevel.MAY,
                 null, null, null, 1, Instant.now());
         send(MailFrame.of(m, mapper.writer()));
-        waitFor(() -> finished.size() == 1);
+        await().atMost(Duration.ofSeconds(15)).until(() -> finished.size() == 1);
         assertEquals(2, deliver.size());
         assertEquals(1, outcome.size());
 
@@ -128,7 +123,7 @@ class DispatcherTest {
                 List.of("a@inside.test", "b@self.test", "c@[10.0.0.1]", "d@[127.0.0.2]", "e@local.test"),
                 "Hello".getBytes(), TlsLevel.MAY, null, null, null, 1, Instant.now());
         send(mapper.writeValueAsString(m)); // the older form: JSON, the body base64 inside
-        waitFor(() -> finished.size() == 1);
+        await().atMost(Duration.ofSeconds(15)).until(() -> finished.size() == 1);
         assertEquals(2, deliver.size());
         assertEquals(1, outcome.size());
 
@@ -161,7 +156,7 @@ class DispatcherTest {
         QueuedMessage m = new QueuedMessage("t2", "", List.of("x@local.test"), "Hi".getBytes(), null, null, null, null, 1,
                 Instant.now());
         send(mapper.writeValueAsString(m));
-        waitFor(() -> finished.size() == 2);
+        await().atMost(Duration.ofSeconds(15)).until(() -> finished.size() == 2);
         assertEquals(1, dead.size());
         assertEquals(Topics.INTERNAL_DLQ, dead.get(0).topic());
         String letter = new String(dead.get(0).value());

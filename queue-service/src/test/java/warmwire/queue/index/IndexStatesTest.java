@@ -14,7 +14,7 @@ import warmwire.queue.kafka.Fixtures;
  * summary, whatever order the walk meets the entries in.
  */
 class IndexStatesTest {
-    private final Fixtures.MapCache cache = new Fixtures.MapCache();
+    private final Fixtures.Cache cache = new Fixtures.Cache();
     private final Map<String, String> store = cache.store;
 
     private static String event(String id, String rcpt, String status, String site) {

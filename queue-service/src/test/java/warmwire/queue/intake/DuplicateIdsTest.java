@@ -15,7 +15,7 @@ import warmwire.contracts.Topics;
 import warmwire.queue.kafka.Fixtures;
 
 class DuplicateIdsTest {
-    private final Fixtures.MapCache index = new Fixtures.MapCache();
+    private final Fixtures.Cache index = new Fixtures.Cache();
     private final Map<String, String> store = index.store;
 
     private RemoteCache<String, String> cache() {

@@ -78,8 +78,8 @@ class IntakeTest {
         assertEquals("5.6.0", e2.path("dsn").asText());
         assertEquals(header(dlq4, Topics.HEADER_REJECT_REASON), e2.path("reason").asText());
 
-        assertEquals(1, cache.putAlls.size());
-        assertEquals(java.util.Set.of("m:c-1", "m:" + assigned), cache.putAlls.get(0).keySet());
+        assertEquals(1, cache.putAlls().size());
+        assertEquals(java.util.Set.of("m:c-1", "m:" + assigned), cache.putAlls().get(0).keySet());
 
     }
 

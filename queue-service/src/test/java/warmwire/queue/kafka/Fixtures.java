@@ -7,13 +7,8 @@ import com.fasterxml.jackson.datatype.jdk8.Jdk8Module;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import io.smallrye.config.SmallRyeConfig;
 import io.smallrye.config.SmallRyeConfigBuilder;
-import java.lang.reflect.Proxy;
-import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -23,9 +18,9 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.eclipse.microprofile.reactive.messaging.Message;
 import org.infinispan.client.hotrod.RemoteCache;
-import org.infinispan.commons.util.CloseableIterator;
 import warmwire.queue.QueueConfig;
 import warmwire.queue.index.QueueIndex;
+import warmwire.testing.FakeRemoteCache;
 
 /**
  * NAME
@@ -78,86 +73,31 @@ public final class Fixtures {
                 new org.apache.kafka.common.header.internals.RecordHeaders(), java.util.Optional.empty());
     }
 
-    /** A fake Infinispan cache: records putAllAsync calls, or fails every call. */
+    /**
+     * A fake queue-index cache, the shared {@link FakeRemoteCache}: reads see what was written
+     * ({@link #store}); {@code down}: every call fails as with an unreachable server.
+     */
     public static final class Cache {
-        public final List<Map<String, String>> putAlls = new ArrayList<>();
-        public final RemoteCache<String, String> remote;
+        public final FakeRemoteCache fake = new FakeRemoteCache();
+        public final RemoteCache<String, String> remote = fake.remote();
+        public final Map<String, String> store = fake.store;
 
-        @SuppressWarnings("unchecked")
+        public Cache() {
+            this(false);
+        }
+
         public Cache(boolean down) {
-            remote = (RemoteCache<String, String>) Proxy.newProxyInstance(Fixtures.class.getClassLoader(),
-                    new Class<?>[] {RemoteCache.class}, (proxy, method, args) -> {
-                        if (down) {
-                            throw new org.infinispan.client.hotrod.exceptions.TransportException("down", null);
-                        }
-                        if (method.getName().equals("putAllAsync")) {
-                            putAlls.add(Map.copyOf((Map<String, String>) args[0]));
-                            return CompletableFuture.completedFuture(null);
-                        }
-                        if (method.getName().endsWith("Async")) {
-                            return CompletableFuture.completedFuture(null);
-                        }
-                        if (method.getName().equals("toString")) {
-                            return "fake cache";
-                        }
-                        return null;
-                    });
+            fake.down(down);
+        }
+
+        /** The maps of the putAllAsync calls so far, in order. */
+        @SuppressWarnings("unchecked")
+        public List<Map<String, String>> putAlls() {
+            return fake.calls("putAllAsync").stream().map(a -> Map.copyOf((Map<String, String>) a[0])).toList();
         }
 
         public QueueIndex index() {
             return new QueueIndex(remote, mapper(), config());
-        }
-    }
-
-    /**
-     * A queue-index cache over a map, for the tests that read back what was written:
-     * {@code get}, {@code getAll}, {@code getAllAsync}, {@code putAllAsync} and
-     * {@code retrieveEntries} work on {@link #store}; other calls answer null (or a completed
-     * future for the async ones).
-     */
-    public static final class MapCache {
-        public final Map<String, String> store = new HashMap<>();
-        public final RemoteCache<String, String> remote;
-
-        @SuppressWarnings("unchecked")
-        public MapCache() {
-            remote = (RemoteCache<String, String>) Proxy.newProxyInstance(Fixtures.class.getClassLoader(),
-                    new Class<?>[] {RemoteCache.class}, (proxy, m, args) -> switch (m.getName()) {
-                        case "get" -> store.get(args[0]);
-                        case "getAll" -> present((Set<?>) args[0]);
-                        case "getAllAsync" -> CompletableFuture.completedFuture(present((Set<?>) args[0]));
-                        case "putAllAsync" -> {
-                            store.putAll((Map<String, String>) args[0]);
-                            yield CompletableFuture.completedFuture(null);
-                        }
-                        case "retrieveEntries" -> {
-                            Iterator<Map.Entry<Object, Object>> it = new HashMap<Object, Object>(store).entrySet().iterator();
-                            yield new CloseableIterator<Map.Entry<Object, Object>>() {
-                                public boolean hasNext() {
-                                    return it.hasNext();
-                                }
-
-                                public Map.Entry<Object, Object> next() {
-                                    return it.next();
-                                }
-
-                                public void close() {
-                                }
-                            };
-                        }
-                        case "toString" -> "map cache";
-                        default -> m.getName().endsWith("Async") ? CompletableFuture.completedFuture(null) : null;
-                    });
-        }
-
-        private Map<String, String> present(Set<?> keys) {
-            Map<String, String> out = new HashMap<>();
-            for (Object k : keys) {
-                if (store.containsKey(k)) {
-                    out.put((String) k, store.get(k));
-                }
-            }
-            return out;
         }
     }
 

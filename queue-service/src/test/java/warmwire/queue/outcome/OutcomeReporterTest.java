@@ -124,8 +124,8 @@ class OutcomeReporterTest {
         assertEquals(sent.size(), events.size() + retries.size() + notices.size() + dead.size());
 
         // one index write for the batch's events that are not final, before publishing
-        assertEquals(1, cache.putAlls.size());
-        assertEquals(java.util.Set.of("r:m2:c@x.test"), cache.putAlls.get(0).keySet());
+        assertEquals(1, cache.putAlls().size());
+        assertEquals(java.util.Set.of("r:m2:c@x.test"), cache.putAlls().get(0).keySet());
 
         for (int i = 1; i < sent.size(); i++) {
             assertTrue(kafka.completeNext());
@@ -136,8 +136,8 @@ class OutcomeReporterTest {
         assertEquals(1, batch.acks.get());
         assertEquals(0, batch.nacks.get());
         // once published, one write of the final events: each f: entry is the mark and the index's final state
-        assertEquals(2, cache.putAlls.size());
-        Map<String, String> finals = cache.putAlls.get(1);
+        assertEquals(2, cache.putAlls().size());
+        Map<String, String> finals = cache.putAlls().get(1);
         assertEquals(java.util.Set.of("f:m1:a@x.test", "f:m1:b@x.test", "f:m2:d@x.test"), finals.keySet());
         JsonNode a = mapper.readTree(finals.get("f:m1:a@x.test"));
         assertEquals("a@x.test", a.path("recipient").asText());
@@ -196,7 +196,7 @@ class OutcomeReporterTest {
 
     @Test
     void onlyRetriedAttemptsAreCheckedForFinalEventsPublishedBefore() throws Exception {
-        Fixtures.MapCache cache = new Fixtures.MapCache();
+        Fixtures.Cache cache = new Fixtures.Cache();
         cache.store.put("f:m1:a@x.test", "{}"); // as if published before
         cache.store.put("f:m2:b@x.test", "{}");
         OutcomeReporter reporter = new OutcomeReporter(mapper, new QueueIndex(cache.remote, mapper, Fixtures.config()),

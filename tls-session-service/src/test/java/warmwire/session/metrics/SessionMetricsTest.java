@@ -3,7 +3,7 @@ package warmwire.session.metrics;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static warmwire.session.testing.Eventually.eventually;
+import static org.awaitility.Awaitility.await;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -100,7 +100,7 @@ class SessionMetricsTest {
         assertEquals(1, gauge(registry, "warmwire.connections.open"));
 
         c.shutdown(Duration.ofSeconds(2)).toCompletionStage().toCompletableFuture().get(5, TimeUnit.SECONDS);
-        eventually(() -> m.connectionsOpen() == 0, "QUIT at shutdown releases the connection");
+        await("QUIT at shutdown releases the connection").until(() -> m.connectionsOpen() == 0);
         assertEquals(0, gauge(registry, "warmwire.connections.open"));
     }
 
@@ -125,7 +125,7 @@ class SessionMetricsTest {
         assertEquals(1, count(registry, "warmwire.tls.handshakes", "resumed", "false"));
         assertEquals(2, count(registry, "warmwire.tls.handshakes", "resumed", "true"));
         assertEquals(0, count(registry, "warmwire.connection.reuses"));
-        eventually(() -> m.connectionsOpen() == 0, "each connection QUIT after its job");
+        await("each connection QUIT after its job").until(() -> m.connectionsOpen() == 0);
     }
 
     @Test
@@ -170,7 +170,7 @@ class SessionMetricsTest {
         DeliveryAttempt a = deliver(cache(m, 50, DeadSites.off()), s.port(), TlsLevel.NONE, "a@example.com");
         assertEquals(0, a.connectionUse());
         assertEquals(1, count(registry, "warmwire.connections.opened"));
-        eventually(() -> m.connectionsOpen() == 0, "never held");
+        await("never held").until(() -> m.connectionsOpen() == 0);
     }
 
     private static DeliveryOutcome outcome(Status... statuses) {

@@ -3,11 +3,10 @@ package warmwire.session.ops;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static warmwire.session.testing.Eventually.eventually;
+import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.lang.reflect.Proxy;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -22,6 +21,7 @@ import org.junit.jupiter.api.Test;
 import warmwire.session.readyq.DeadSites;
 import warmwire.session.smtp.SmtpFailure;
 import warmwire.session.smtp.SmtpState;
+import warmwire.testing.FakeRemoteCache;
 
 /** The verdict's JSON and lifespan (pure), and the writes against a stand-in cache: no Infinispan. */
 class DeadSitePublisherTest {
@@ -72,17 +72,12 @@ class DeadSitePublisherTest {
         assertEquals(1, DeadSitePublisher.lifespanSeconds(past, CLOCK, Duration.ZERO), "at least a second");
     }
 
-    /** A RemoteCache stand-in that records putAsync(key, value, lifespan, unit) and answers with {@code answer}. */
-    @SuppressWarnings("unchecked")
+    /** A cache that records putAsync(key, value, lifespan, unit) and answers it with {@code answer}. */
     private static RemoteCache<String, String> cache(List<Object[]> puts, CompletableFuture<String> answer) {
-        return (RemoteCache<String, String>) Proxy.newProxyInstance(DeadSitePublisherTest.class.getClassLoader(),
-                new Class<?>[] {RemoteCache.class}, (proxy, method, args) -> {
-                    if (method.getName().equals("putAsync") && args.length == 4) {
-                        puts.add(args);
-                        return answer;
-                    }
-                    throw new UnsupportedOperationException(method.getName());
-                });
+        return new FakeRemoteCache().answer("putAsync", args -> {
+            puts.add(args);
+            return answer;
+        }).remote();
     }
 
     @Test
@@ -95,7 +90,7 @@ class DeadSitePublisherTest {
         }, "host-a:42", Duration.ofSeconds(60), CLOCK);
         p.accept(dead("site-1", 1));
         p.accept(alive("site-1"));
-        eventually(() -> p.written() == 2, "both written");
+        await("both written").until(() -> p.written() == 2);
         assertEquals(1, opens.get(), "the cache is opened once");
         assertEquals("site-1", puts.get(0)[0]);
         assertTrue(JSON.readTree((String) puts.get(0)[1]).get("dead").asBoolean());
@@ -119,7 +114,7 @@ class DeadSitePublisherTest {
         }, "host-a:42", Duration.ofSeconds(60), CLOCK);
         p.accept(dead("site-1", 1)); // open fails
         p.accept(dead("site-1", 2)); // open works, the write fails
-        eventually(() -> p.failures() == 2, "both failures counted");
+        await("both failures counted").until(() -> p.failures() == 2);
         assertEquals(2, opens.get());
         assertEquals(1, puts.size());
         assertEquals(0, p.written());

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
+import static org.awaitility.Awaitility.await;
 
 import io.vertx.core.Future;
 import io.vertx.core.net.NetClient;
@@ -126,15 +127,6 @@ class ConnectionCacheTest {
         return out;
     }
 
-    private static void await(BooleanSupplier cond, long millis, String what) throws InterruptedException {
-        long end = System.currentTimeMillis() + millis;
-        while (!cond.getAsBoolean()) {
-            if (System.currentTimeMillis() > end) {
-                fail("timed out waiting for " + what);
-            }
-            Thread.sleep(10);
-        }
-    }
 
     private static long count(ScriptedSmtpServer s, String prefix) {
         return s.commands.stream().filter(c -> c.toUpperCase().startsWith(prefix)).count();
@@ -156,7 +148,7 @@ class ConnectionCacheTest {
         assertEquals(0, s.quits.get(), () -> "the connection stays open while cached: " + s.commands);
         assertEquals(1, c.connections());
         c.shutdown(Duration.ofSeconds(5)).toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
-        await(() -> s.quits.get() == 1, 5000, "QUIT at shutdown");
+        await("QUIT at shutdown").atMost(Duration.ofMillis(5000)).until(() -> s.quits.get() == 1);
         assertEquals(0, c.connections());
     }
 
@@ -182,7 +174,7 @@ class ConnectionCacheTest {
         ConnectionCache c = cache(ConnectionLimits.defaults());
         assertAll(deliver(c, s.port(), TlsLevel.NONE, "a@example.com"), Status.DELIVERED);
         String key = site(s.port(), TlsLevel.NONE);
-        await(() -> c.snapshot(key).connections() == 0, 5000, "the idle close to be noticed");
+        await("the idle close to be noticed").atMost(Duration.ofMillis(5000)).until(() -> c.snapshot(key).connections() == 0);
         DeliveryOutcome second = deliver(c, s.port(), TlsLevel.NONE, "b@example.com");
         assertAll(second, Status.DELIVERED);
         assertEquals(1, second.connectionUse(), "a fresh connection");
@@ -210,7 +202,7 @@ class ConnectionCacheTest {
         for (int i = 0; i < 3; i++) {
             uses.add(deliver(c, s.port(), TlsLevel.NONE, "r" + i + "@example.com").connectionUse());
             if (i == 1) {
-                await(() -> s.quits.get() == 1, 5000, "QUIT at the use limit");
+                await("QUIT at the use limit").atMost(Duration.ofMillis(5000)).until(() -> s.quits.get() == 1);
             }
         }
         assertEquals(List.of(1, 2, 1), uses);
@@ -223,8 +215,8 @@ class ConnectionCacheTest {
         ConnectionCache c = cache(limits(20, 1000, Duration.ofMillis(300), 50, 2, TEN_S));
         assertAll(deliver(c, s.port(), TlsLevel.NONE, "a@example.com"), Status.DELIVERED);
         assertEquals(1, c.connections());
-        await(() -> s.quits.get() == 1, 3000, "QUIT after the idle timeout");
-        await(() -> c.connections() == 0, 3000, "the connection to leave the cache");
+        await("QUIT after the idle timeout").atMost(Duration.ofMillis(3000)).until(() -> s.quits.get() == 1);
+        await("the connection to leave the cache").atMost(Duration.ofMillis(3000)).until(() -> c.connections() == 0);
     }
 
     @Test
@@ -352,7 +344,7 @@ class ConnectionCacheTest {
 
         // the idle timeout ends that connection (the queue itself retires one idle timeout
         // later): the site is cold again, and a backlog gets the initial window at once
-        await(() -> c.snapshot(key).connections() == 0, 5000, "the idle connection closes");
+        await("the idle connection closes").atMost(Duration.ofMillis(5000)).until(() -> c.snapshot(key).connections() == 0);
         deliverBurst(c, key, s.port(), 20, "s");
         assertEquals(3, s.connections, "a cold site's backlog opened the initial window (2)");
     }
@@ -385,7 +377,7 @@ class ConnectionCacheTest {
         assertAll(deliver(c, s.port(), TlsLevel.NONE, "a@example.com"), Status.DELIVERED);
         assertEquals(1, c.sites());
         // idle timeout QUITs the connection, one more idle timeout retires the queue
-        await(() -> c.sites() == 0, 5000, "the quiet site's queue retires");
+        await("the quiet site's queue retires").atMost(Duration.ofMillis(5000)).until(() -> c.sites() == 0);
         assertNull(c.snapshot(key));
         assertAll(deliver(c, s.port(), TlsLevel.NONE, "b@example.com"), Status.DELIVERED);
         assertEquals(1, c.sites());

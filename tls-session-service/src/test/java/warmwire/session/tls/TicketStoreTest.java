@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
+import static org.awaitility.Awaitility.await;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.vertx.core.Future;
@@ -37,7 +38,7 @@ import warmwire.session.smtp.SmtpSession;
 import warmwire.session.smtp.SmtpSettings;
 import warmwire.session.smtp.SmtpTimeouts;
 import warmwire.session.smtp.TlsDetails;
-import warmwire.session.testing.FakeRemoteCache;
+import warmwire.testing.FakeRemoteCache;
 import warmwire.session.testing.Loopback;
 import warmwire.session.testing.ScriptedSmtpServer;
 import warmwire.session.testing.TestCerts;
@@ -139,9 +140,8 @@ class TicketStoreTest {
         TicketStore a = store(0);
         String key = a.key("127.0.0.1", 25, "mx.test", TlsLevel.ENCRYPT);
         a.put(key, sessions("good"));
-        String json = cache.map.get(key).value();
-        cache.map.put(key, new FakeRemoteCache.Versioned(json.replace("]", ",{\"x\":99999999999,\"p\":\"TLSv1.3\",\"t\":\"AAAA\"}]"),
-                cache.versions.incrementAndGet()));
+        String json = cache.store.get(key);
+        cache.store.put(key, json.replace("]", ",{\"x\":99999999999,\"p\":\"TLSv1.3\",\"t\":\"AAAA\"}]"));
         assertArrayEquals("good".getBytes(StandardCharsets.UTF_8), a.take(key), "the garbage one (newest) dropped");
     }
 
@@ -166,7 +166,7 @@ class TicketStoreTest {
         TicketStore slow = new TicketStore(() -> stuck, new TicketCipher(KEY), "client.test", 0, 16, Duration.ofHours(1),
                 Duration.ofMillis(300), gains::get, new SimpleMeterRegistry());
         long t0 = System.nanoTime();
-        await(slow.prepare("127.0.0.1", 25, "mx.test", TlsLevel.ENCRYPT).ready());
+        result(slow.prepare("127.0.0.1", 25, "mx.test", TlsLevel.ENCRYPT).ready());
         long ms = (System.nanoTime() - t0) / 1_000_000;
         assertTrue(ms < 2000, "STARTTLS goes on after ticket-wait (300 ms), without a session: waited " + ms + " ms");
     }
@@ -177,10 +177,10 @@ class TicketStoreTest {
         String key = a.key("127.0.0.1", 25, "mx.test", TlsLevel.ENCRYPT);
         a.put(key, sessions("t1"));
         SessionTickets.Prepared p = a.prepare("127.0.0.1", 25, "mx.test", TlsLevel.ENCRYPT);
-        await(p.ready());
+        result(p.ready());
         assertNull(store(0).take(key), "taken out while prepared: no other instance gets it");
         p.done(); // connect failed, or STARTTLS was not offered
-        awaitTrue(() -> cache.map.containsKey(key), "given back");
+        await("given back").atMost(Duration.ofSeconds(5)).until(() -> cache.store.containsKey(key));
         assertArrayEquals("t1".getBytes(StandardCharsets.UTF_8), store(0).take(key), "back in the store, once");
         p.done();
         Thread.sleep(200);
@@ -193,7 +193,7 @@ class TicketStoreTest {
         String key = a.key("127.0.0.1", 25, "mx.test", TlsLevel.ENCRYPT);
         a.put(key, sessions("t1"));
         SessionTickets.Prepared p = a.prepare("127.0.0.1", 25, "mx.test", TlsLevel.ENCRYPT);
-        await(p.ready());
+        result(p.ready());
         assertArrayEquals("t1".getBytes(StandardCharsets.UTF_8), a.sessionCache().getSessionData("mx.test", 25));
         p.done();
         Thread.sleep(200);
@@ -210,11 +210,11 @@ class TicketStoreTest {
         String key = a.key("127.0.0.1", 25, "mx.test", TlsLevel.ENCRYPT);
         a.put(key, sessions("late"));
         slowNow.set(true);
-        await(a.prepare("127.0.0.1", 25, "mx.test", TlsLevel.ENCRYPT).ready()); // gives up after 200 ms
+        result(a.prepare("127.0.0.1", 25, "mx.test", TlsLevel.ENCRYPT).ready()); // gives up after 200 ms
         assertNull(a.sessionCache().getSessionData("mx.test", 25), "the handshake went on without it");
         Thread.sleep(1500); // the take finishes, late
         slowNow.set(false);
-        awaitTrue(() -> slowCache.map.containsKey(key), "given back after the late take");
+        await("given back after the late take").atMost(Duration.ofSeconds(5)).until(() -> slowCache.store.containsKey(key));
         assertArrayEquals("late".getBytes(StandardCharsets.UTF_8), a.take(key));
     }
 
@@ -250,11 +250,11 @@ class TicketStoreTest {
         TicketStore old = owner(cache::remote, Duration.ofSeconds(2), new SimpleMeterRegistry());
         String key = old.key("127.0.0.1", 25, "mx.test", TlsLevel.ENCRYPT);
         SessionTickets.Prepared first = old.forSite("site-a").prepare("127.0.0.1", 25, "mx.test", TlsLevel.ENCRYPT);
-        await(first.ready());
+        result(first.ready());
         first.done();
         old.put(key, sessions(names));
         old.flushHints();
-        assertEquals("[\"" + key + "\"]", cache.map.get(old.hintKey(0)).value(), "the partition's hints name the site's key");
+        assertEquals("[\"" + key + "\"]", cache.store.get(old.hintKey(0)), "the partition's hints name the site's key");
         return key;
     }
 
@@ -290,11 +290,11 @@ class TicketStoreTest {
         TicketStore fresh = owner(() -> slow, Duration.ofMillis(200), registry);
         gains.incrementAndGet();
         fresh.warm(java.util.Set.of(0));
-        awaitTrue(() -> "[{".equals(cache.map.get(key).value().substring(0, 2))
-                && cache.map.get(key).value().split("\\{").length == 2, "one session taken at the gain");
+        await("one session taken at the gain").atMost(Duration.ofSeconds(5)).until(() -> "[{".equals(cache.store.get(key).substring(0, 2))
+                && cache.store.get(key).split("\\{").length == 2);
         slowNow.set(true);
         long t0 = System.nanoTime();
-        await(fresh.forSite("site-a").prepare("127.0.0.1", 25, "mx.test", TlsLevel.ENCRYPT).ready());
+        result(fresh.forSite("site-a").prepare("127.0.0.1", 25, "mx.test", TlsLevel.ENCRYPT).ready());
         assertTrue((System.nanoTime() - t0) / 1_000_000 < 200, "ready at once, without asking the slow store");
         assertArrayEquals("t2".getBytes(StandardCharsets.UTF_8), fresh.sessionCache().getSessionData("mx.test", 25),
                 "the handshake gets the session taken at the gain, newest first");
@@ -309,8 +309,8 @@ class TicketStoreTest {
         fresh.warmHold = Duration.ofMillis(300);
         gains.incrementAndGet();
         fresh.warm(java.util.Set.of(0));
-        awaitTrue(() -> !cache.map.containsKey(key), "taken at the gain");
-        awaitTrue(() -> cache.map.containsKey(key), "given back when no handshake asked for it");
+        await("taken at the gain").atMost(Duration.ofSeconds(5)).until(() -> !cache.store.containsKey(key));
+        await("given back when no handshake asked for it").atMost(Duration.ofSeconds(5)).until(() -> cache.store.containsKey(key));
         assertArrayEquals("t1".getBytes(StandardCharsets.UTF_8), store(0).take(key), "back once, and single use still");
     }
 
@@ -320,9 +320,9 @@ class TicketStoreTest {
         TicketStore passing = owner(cache::remote, Duration.ofSeconds(2), new SimpleMeterRegistry());
         gains.incrementAndGet();
         passing.warm(java.util.Set.of(0)); // a rebalance hands partition 0 here for a moment
-        awaitTrue(() -> !cache.map.containsKey(key), "taken at the gain");
+        await("taken at the gain").atMost(Duration.ofSeconds(5)).until(() -> !cache.store.containsKey(key));
         passing.cool(java.util.Set.of(0), Duration.ofSeconds(5)); // and takes it away again
-        assertTrue(cache.map.containsKey(key), "back before the revocation returned, so the next owner finds it");
+        assertTrue(cache.store.containsKey(key), "back before the revocation returned, so the next owner finds it");
         assertArrayEquals("only".getBytes(StandardCharsets.UTF_8), store(0).take(key));
     }
 
@@ -331,31 +331,22 @@ class TicketStoreTest {
         TicketStore a = store(0);
         assertTrue(a.forSite("site-a") == a, "no shard knowledge: the store itself");
         a.flushHints();
-        assertTrue(cache.map.isEmpty());
+        assertTrue(cache.store.isEmpty());
     }
 
-    private static void awaitTrue(java.util.function.BooleanSupplier c, String what) throws InterruptedException {
-        long end = System.currentTimeMillis() + 5000;
-        while (!c.getAsBoolean()) {
-            if (System.currentTimeMillis() > end) {
-                throw new AssertionError("timed out waiting: " + what);
-            }
-            Thread.sleep(20);
-        }
-    }
 
     // ---------------------------------------------------------------- two clients, one store
 
-    private static <T> T await(Future<T> f) throws Exception {
+    private static <T> T result(Future<T> f) throws Exception {
         return f.toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
     }
 
     private TlsDetails deliverOne(NetClient client, TicketStore store, ScriptedSmtpServer s) throws Exception {
         SmtpSession session = new SmtpSession(net.vertx(), client, settings, new Endpoint("localhost", "127.0.0.1", s.port(), 10),
                 TlsLevel.VERIFY, trusting, store, TlsResumption.INSPECTOR);
-        await(session.open());
-        assertNull(await(session.send(new Envelope("a@example.org", List.of("b@example.com"), "x\r\n".getBytes()))).failure());
-        await(session.quit());
+        result(session.open());
+        assertNull(result(session.send(new Envelope("a@example.org", List.of("b@example.com"), "x\r\n".getBytes()))).failure());
+        result(session.quit());
         return session.tls();
     }
 
@@ -375,10 +366,10 @@ class TicketStoreTest {
         assertEquals(protocol, full.protocol());
         assertFalse(full.resumed(), "first instance: full handshake");
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-        while (cache.map.isEmpty() && System.nanoTime() < deadline) {
+        while (cache.store.isEmpty() && System.nanoTime() < deadline) {
             Thread.sleep(20); // the session is stored on the store's own thread
         }
-        assertFalse(cache.map.isEmpty(), "the first instance's session is in the store");
+        assertFalse(cache.store.isEmpty(), "the first instance's session is in the store");
 
         TlsDetails resumed = deliverOne(b, second, s);
         assertTrue(resumed.resumed(), "the second instance (its own client and contexts) resumed from the store: " + resumed);
