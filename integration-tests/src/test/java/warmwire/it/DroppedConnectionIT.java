@@ -34,26 +34,7 @@ class DroppedConnectionIT {
             last.put(m.group(1), m.group(2));
         }
         List<String> live = last.entrySet().stream().filter(en -> en.getValue().equals("connect from")).map(Map.Entry::getKey).toList();
-        // The log outlives earlier runs (whose processes ended without a disconnect line), and a
-        // pid may since belong to anything: kill only live smtpd processes of this peer.
-        int killed = 0;
-        for (String pid : live) {
-            String cmd;
-            java.nio.file.Path cwd; // Postfix daemons run in their instance's queue directory
-            try {
-                cmd = java.nio.file.Files.readString(java.nio.file.Path.of("/proc", pid, "cmdline"),
-                        java.nio.charset.StandardCharsets.ISO_8859_1);
-                cwd = java.nio.file.Files.readSymbolicLink(java.nio.file.Path.of("/proc", pid, "cwd"));
-            } catch (java.io.IOException gone) {
-                continue;
-            }
-            if (!cmd.startsWith("smtpd") || !cwd.startsWith(mesh.state)) {
-                continue;
-            }
-            Process p = new ProcessBuilder("kill", pid).inheritIO().start();
-            assertEquals(0, p.waitFor(), "kill " + pid);
-            killed++;
-        }
+        int killed = mesh.killPeerSmtpd(live);
         assertTrue(killed > 0, "a warm connection at the receiver: an smtpd process to kill among " + live);
         Thread.sleep(500);
 

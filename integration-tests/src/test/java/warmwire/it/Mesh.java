@@ -13,6 +13,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
@@ -409,6 +410,35 @@ public final class Mesh {
         } catch (IOException | NumberFormatException e) {
             return OptionalLong.empty();
         }
+    }
+
+    /**
+     * SIGTERM to those of {@code pids} that are still smtpd processes of this mesh's Postfix peer
+     * (its daemons run in their instance's queue directory under the state directory): the log
+     * outlives earlier runs, and a pid from an old line may since belong to anything. Returns
+     * how many were killed.
+     */
+    public int killPeerSmtpd(Collection<String> pids) throws Exception {
+        int killed = 0;
+        for (String pid : pids) {
+            String cmd;
+            Path cwd;
+            try {
+                cmd = Files.readString(Path.of("/proc", pid, "cmdline"), StandardCharsets.ISO_8859_1);
+                cwd = Files.readSymbolicLink(Path.of("/proc", pid, "cwd"));
+            } catch (IOException gone) {
+                continue;
+            }
+            if (!cmd.startsWith("smtpd") || !cwd.startsWith(state)) {
+                continue;
+            }
+            Process p = new ProcessBuilder("kill", pid).inheritIO().start();
+            if (p.waitFor() != 0) {
+                throw new IllegalStateException("kill " + pid + " failed");
+            }
+            killed++;
+        }
+        return killed;
     }
 
     /** kill -9 of {@code part}; returns when the process is gone. Returns its pid. */

@@ -3,6 +3,7 @@ package warmwire.pipeline;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.awaitility.Awaitility.await;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -261,10 +262,7 @@ class ExactlyOnceLoopTest {
         });
         first.commitTransactionException = new org.apache.kafka.common.errors.ProducerFencedException("another process took the id");
         Thread t = loop.start();
-        long end = System.nanoTime() + 10_000_000_000L;
-        while (second.history().isEmpty() && System.nanoTime() < end) {
-            Thread.sleep(20);
-        }
+        await("the new producer's output").atMost(Duration.ofSeconds(10)).until(() -> !second.history().isEmpty());
         loop.stop();
         t.join(5000);
         assertEquals(List.of(), first.history(), "nothing committed by the fenced producer");

@@ -365,11 +365,8 @@ class TicketStoreTest {
         TlsDetails full = deliverOne(a, first, s);
         assertEquals(protocol, full.protocol());
         assertFalse(full.resumed(), "first instance: full handshake");
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-        while (cache.store.isEmpty() && System.nanoTime() < deadline) {
-            Thread.sleep(20); // the session is stored on the store's own thread
-        }
-        assertFalse(cache.store.isEmpty(), "the first instance's session is in the store");
+        // the session is stored on the store's own thread
+        await("the first instance's session in the store").atMost(Duration.ofSeconds(5)).until(() -> !cache.store.isEmpty());
 
         TlsDetails resumed = deliverOne(b, second, s);
         assertTrue(resumed.resumed(), "the second instance (its own client and contexts) resumed from the store: " + resumed);
