@@ -60,7 +60,11 @@ class ExactlyOnceLoopTest {
     }
 
     private ExactlyOnceLoop<String, String> loop(int maxInFlight, Duration handoff) {
-        ExactlyOnceLoop.Settings s = new ExactlyOnceLoop.Settings("test-loop", List.of(IN), Duration.ZERO, 1000, handoff, 4096);
+        return loop(maxInFlight, handoff, Duration.ZERO);
+    }
+
+    private ExactlyOnceLoop<String, String> loop(int maxInFlight, Duration handoff, Duration commitInterval) {
+        ExactlyOnceLoop.Settings s = new ExactlyOnceLoop.Settings("test-loop", List.of(IN), commitInterval, 1000, handoff, 4096);
         return new ExactlyOnceLoop<>(s, () -> consumer, () -> producer, (records, results) -> {
             for (ConsumerRecord<String, String> r : records) {
                 started.add(r.value());
@@ -133,6 +137,29 @@ class ExactlyOnceLoopTest {
         assertEquals("", ExactlyOnceLoop.untag(lastCommit(P0).metadata()));
         assertTrue(producer.transactionCommitted());
         assertEquals(2, loop.stats().records());
+    }
+
+    @Test
+    void anIdleLoopCommitsAtOnceABusyOneWaitsForTheInterval() throws Exception {
+        ExactlyOnceLoop<String, String> loop = loop(100, Duration.ofSeconds(5), Duration.ofSeconds(60));
+        assign(List.of(P0), List.of(record(P0, 0, "a"), record(P0, 1, "slow")));
+        loop.step();
+        finish("a");
+        loop.step();
+        loop.step();
+        assertEquals(List.of(), output(), "a record still in flight: the loop is busy, a's output waits for the interval");
+        finish("slow");
+        loop.step();
+        assertEquals(List.of("done a", "done slow"), output(), "all done and nothing more to read: committed now, not in 60 s");
+        assertEquals(2, lastCommit(P0).offset());
+
+        consumer.addRecord(record(P0, 2, "c"));
+        loop.step();
+        finish("c");
+        loop.step();
+        loop.step();
+        assertEquals(2, output().size(), "idle again at once: the next idle commit waits a quarter interval after the last");
+        assertEquals(1, loop.stats().transactions());
     }
 
     @Test

@@ -15,7 +15,8 @@ import warmwire.contracts.mail.QueuedMessage;
  * @param relay         Postfix notation of the endpoint that answered, or "none"
  * @param results       one entry per recipient of the job; never fewer
  * @param tls           null when the session was not encrypted
- * @param connectionUse deliveries on the connection, 1 for a fresh one, 0 when none was made
+ * @param connectionUse which delivery on its connection this was (Postfix's conn_use): 1 on a fresh connection, 0 when
+ *                      none was made; bounded by the site's max-deliveries-per-connection
  * @param pending       the message (body included) for the recipients of this outcome that were not
  *                      delivered, so that queue-service can schedule their retry or return a DSN;
  *                      null when all were delivered

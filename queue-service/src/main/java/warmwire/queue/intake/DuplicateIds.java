@@ -33,8 +33,8 @@ public class DuplicateIds {
     public static final String CACHE = "warmwire-queue-ids";
     /** The key prefix of a claim. */
     static final String CLAIM = "id:";
-    /** The source of a claim whose entry names none. */
-    static final String UNKNOWN_SOURCE = "(a record not named in the index)";
+    /** The source of a claim whose entry names none (written by an older version, or damaged). */
+    static final String UNKNOWN_SOURCE = "(a record its claim does not name)";
 
     private final IndexMarks marks;
     private final AtomicLong duplicates = new AtomicLong();
@@ -55,10 +55,10 @@ public class DuplicateIds {
     private final java.util.concurrent.ConcurrentHashMap<String, String> held = new java.util.concurrent.ConcurrentHashMap<>();
 
     /**
-     * Holds the ids of a batch in this instance before the index is read, so two batches
-     * judged at once cannot both accept the same id (each would miss the other's claim in the
-     * index). Returns id -> source for the ids another record holds already; the caller treats
-     * them like ids found in the index. {@link #claim} releases them once written.
+     * Holds the ids of a batch in this instance before the claims are read, so two batches
+     * judged at once cannot both accept the same id (each would miss the other's claim, not yet
+     * written). Returns id -> source for the ids another record holds already; the caller treats
+     * them like ids claimed before. {@link #claim} releases them once written.
      */
     public Map<String, String> hold(java.util.List<Map.Entry<String, String>> idAndSource) {
         Map<String, String> others = new java.util.HashMap<>();

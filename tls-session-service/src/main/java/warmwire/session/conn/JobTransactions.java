@@ -118,7 +118,7 @@ public final class JobTransactions {
             (first && reused ? session.resetAndSend(part) : session.send(part)).onComplete(ar -> {
                 TransactionResult t = ar.result();
                 if (first) {
-                    firstUse = session.transactions();
+                    firstUse = session.deliveries();
                 }
                 if (first && reused && stale(t)) {
                     for (int k = n - 1; k >= 0; k--) {
@@ -127,7 +127,7 @@ public final class JobTransactions {
                     finish(true, t.failure(), 0);
                     return;
                 }
-                boolean refusedSession = refusedSession(t, session.transactions());
+                boolean refusedSession = refusedSession(t, session.deliveries());
                 if (mayResume && (refusedSession || saw421(t))) {
                     Set<Integer> open = new HashSet<>();
                     for (int k = n - 1; k >= 0; k--) {
@@ -137,7 +137,7 @@ public final class JobTransactions {
                         }
                     }
                     parts.add(new DeliveryAttempt.Part(chunk, t, open));
-                    finish(false, t.failure(), refusedSession ? session.transactions() - 1 : 0);
+                    finish(false, t.failure(), refusedSession ? session.deliveries() - 1 : 0);
                     return;
                 }
                 Set<Integer> carried = new HashSet<>();

@@ -439,7 +439,7 @@ public final class SiteQueue {
         }
         long now = System.nanoTime();
         long ageLeft = limits.maxConnectionAge().toNanos() - c.ageNanos(now);
-        if (!c.session.usable() || closing.getAsBoolean() || c.session.transactions() >= maxDeliveriesPerConnection() || ageLeft <= 0) {
+        if (!c.session.usable() || closing.getAsBoolean() || c.session.deliveries() >= maxDeliveriesPerConnection() || ageLeft <= 0) {
             c.session.quit(); // QUIT when it still talks, else close; closed() follows
             return;
         }

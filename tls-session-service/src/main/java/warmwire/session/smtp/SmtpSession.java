@@ -111,7 +111,7 @@ public final class SmtpSession {
     private Capabilities capabilities = Capabilities.NONE;
     private TlsDetails tls;
     private Reply greeting;
-    private int transactions;
+    private int deliveries;
     private Runnable closeListener;
     private SessionTickets.Prepared ticket;
 
@@ -334,7 +334,7 @@ public final class SmtpSession {
                     : new SmtpFailure(SmtpFailure.Kind.LOST, state, null, "session with " + peer + " is not ready (" + state + ")"));
             return Future.succeededFuture(res);
         }
-        transactions++;
+        deliveries++;
         boolean pipelined = capabilities.pipelining();
         res.pipelined(pipelined);
         List<String> rcpts = env.recipients();
@@ -526,14 +526,7 @@ public final class SmtpSession {
         int pos = from;
         while (failure == null) {
             if (pos >= content.length) {
-                Buffer end = Buffer.buffer(8);
-                stuffer.finish(end);
-                owed++; // the reply to the final dot
-                commandAt = System.nanoTime();
-                socket.write(end);
-                cancelBodyTimer();
-                body = null;
-                p.tryComplete();
+                endBody(Buffer.buffer(8), stuffer, p);
                 return;
             }
             if (socket.writeQueueFull()) {
@@ -552,18 +545,23 @@ public final class SmtpSession {
             stuffer.write(content, pos, n, chunk);
             pos += n;
             if (last) { // the end of data in the same write: one TLS record and one syscall fewer per message
-                stuffer.finish(chunk);
-                owed++; // the reply to the final dot
-                commandAt = System.nanoTime();
-                socket.write(chunk);
-                cancelBodyTimer();
-                body = null;
-                p.tryComplete();
+                endBody(chunk, stuffer, p);
                 return;
             }
             socket.write(chunk);
         }
         p.tryFail(failure);
+    }
+
+    /** Ends the body in {@code tail} (CRLF.CRLF after what it holds), writes it, and waits for the final dot's reply. */
+    private void endBody(Buffer tail, DotStuffer stuffer, Promise<Void> p) {
+        stuffer.finish(tail);
+        owed++; // the reply to the final dot
+        commandAt = System.nanoTime();
+        socket.write(tail);
+        cancelBodyTimer();
+        body = null;
+        p.tryComplete();
     }
 
     // ---------------------------------------------------------------- closing
@@ -875,9 +873,13 @@ public final class SmtpSession {
         return greeting;
     }
 
-    /** Transactions started on this connection (Postfix's conn_use). */
-    public int transactions() {
-        return transactions;
+    /**
+     * Deliveries (mail transactions) begun on this connection: the conn_use of the last one, as
+     * Postfix logs it and {@code DeliveryOutcome.connectionUse} carries it; a site closes the
+     * connection at its {@code max-deliveries-per-connection}.
+     */
+    public int deliveries() {
+        return deliveries;
     }
 
     /** The failure or refusal that ended the session, or null. */
