@@ -169,7 +169,7 @@ public final class SmtpSession {
             if (ar.failed()) {
                 failure = new SmtpFailure(SmtpFailure.Kind.CONNECT, SmtpState.CONNECT, null,
                         "connect to " + peer + ": " + describe(ar.cause()));
-                state = SmtpState.CLOSED;
+                enter(SmtpState.CLOSED);
                 closed = true;
                 opened.fail(failure);
                 return;
@@ -205,10 +205,7 @@ public final class SmtpSession {
                 return refuse(SmtpFailure.Kind.REJECTED, g, "host " + peer + " refused to talk to me: " + g);
             }
             return hello(SmtpState.EHLO);
-        }).compose(v -> startTls()).map(v -> {
-            state = SmtpState.READY;
-            return null;
-        });
+        }).compose(v -> startTls()).compose(v -> enter(SmtpState.READY) ? Future.<Void>succeededFuture() : Future.<Void>failedFuture(failure));
     }
 
     /** EHLO, in {@code ehlo} = EHLO (then HELO after a 5xx) or EHLO_TLS (after STARTTLS: no HELO fallback). */
@@ -263,8 +260,10 @@ public final class SmtpSession {
     }
 
     private Future<Void> handshake() {
+        if (!enter(SmtpState.TLS_HANDSHAKE)) {
+            return Future.failedFuture(failure);
+        }
         handshaking = true;
-        state = SmtpState.TLS_HANDSHAKE;
         armTimer(SmtpState.TLS_HANDSHAKE);
         long handshakeStarted = System.currentTimeMillis();
         // the stored session fetched since connect is ready for the ClientHello (or the store
@@ -395,8 +394,8 @@ public final class SmtpSession {
             if (ar.failed()) {
                 res.failure(ar.cause() instanceof SmtpFailure f ? f
                         : new SmtpFailure(SmtpFailure.Kind.PROTOCOL, state, null, describe(ar.cause())));
-            } else if (failure == null) {
-                state = SmtpState.READY;
+            } else if (failure == null && !enter(SmtpState.READY)) {
+                res.failure(failure);
             }
             return Future.succeededFuture(res);
         });
@@ -505,7 +504,9 @@ public final class SmtpSession {
     }
 
     private Future<Void> sendBody(byte[] content) {
-        state = SmtpState.DATA_BODY;
+        if (!enter(SmtpState.DATA_BODY)) {
+            return Future.failedFuture(failure);
+        }
         Promise<Void> p = Promise.promise();
         body = p;
         // the data-body timeout bounds each stall of the write queue (RFC 5321 4.5.3.2.5); this
@@ -622,7 +623,7 @@ public final class SmtpSession {
                 socket.close();
             }
         }
-        state = SmtpState.CLOSED;
+        enter(SmtpState.CLOSED);
         notifyClosed();
     }
 
@@ -693,6 +694,22 @@ public final class SmtpSession {
         }
     }
 
+    /**
+     * The one way into a state ({@link SmtpState#mayGoTo}). A transition the table does not
+     * allow is a bug of this engine, never the peer's doing: the session fails (its jobs deferred
+     * with the reason, the connection closed) instead of going on in a state it cannot be in. Returns whether
+     * the session is in {@code next} now.
+     */
+    private boolean enter(SmtpState next) {
+        if (state.mayGoTo(next)) {
+            state = next;
+            return true;
+        }
+        fail(new SmtpFailure(SmtpFailure.Kind.PROTOCOL, state, null,
+                "internal error: SMTP client state " + state + " cannot go to " + next + "; session with " + peer + " closed"));
+        return false;
+    }
+
     private Future<Reply> expect(SmtpState s) {
         if (failure != null) {
             return Future.failedFuture(failure);
@@ -701,7 +718,9 @@ public final class SmtpSession {
             // RFC 5321 section 3.8: after a 421 the server closes; no reply after it counts
             return fatal(SmtpFailure.Kind.LOST, ended, "host " + peer + " ended the session: " + ended);
         }
-        state = s;
+        if (!enter(s)) {
+            return Future.failedFuture(failure);
+        }
         Reply r = unread.poll();
         if (r != null) {
             unreadBytes -= r.size();
@@ -793,7 +812,7 @@ public final class SmtpSession {
                 socket.close();
             }
         }
-        state = SmtpState.CLOSED;
+        enter(SmtpState.CLOSED);
         notifyClosed();
     }
 

@@ -1,6 +1,10 @@
 package warmwire.session.smtp;
 
 import java.time.Duration;
+import java.util.EnumMap;
+import java.util.EnumSet;
+import java.util.Map;
+import java.util.Set;
 
 /**
  * NAME
@@ -11,6 +15,8 @@ import java.time.Duration;
  *   (connect 30s, STARTTLS 300s, RSET 20s, QUIT 300s). {@link #during()} completes Postfix's
  *   messages: "conversation with X timed out while ...", "lost connection with X while ...".
  *   RFC 3207: after TLS is established the client issues EHLO again ({@link #EHLO_TLS}).
+ *   {@link #mayGoTo} is the state machine's one table of transitions; the session enters a
+ *   state only through it.
  */
 public enum SmtpState {
     CONNECT(Duration.ofSeconds(30), "connecting"),
@@ -33,6 +39,29 @@ public enum SmtpState {
     QUIT(Duration.ofMinutes(5), "sending QUIT"),
     CLOSED(Duration.ZERO, "closed");
 
+    /** Where each state may go next, besides QUIT and CLOSED (see {@link #mayGoTo}). */
+    private static final Map<SmtpState, Set<SmtpState>> NEXT = new EnumMap<>(SmtpState.class);
+
+    static {
+        NEXT.put(CONNECT, EnumSet.of(GREETING));
+        NEXT.put(GREETING, EnumSet.of(EHLO));
+        NEXT.put(EHLO, EnumSet.of(HELO, STARTTLS, READY)); // HELO after a 5xx to EHLO (RFC 5321 3.2)
+        NEXT.put(HELO, EnumSet.of(READY)); // no extensions, so no STARTTLS
+        NEXT.put(STARTTLS, EnumSet.of(TLS_HANDSHAKE, READY)); // READY: refused under may, in clear text
+        NEXT.put(TLS_HANDSHAKE, EnumSet.of(EHLO_TLS)); // RFC 3207 4.2: EHLO again
+        NEXT.put(EHLO_TLS, EnumSet.of(READY));
+        NEXT.put(READY, EnumSet.of(RSET, MAIL));
+        NEXT.put(RSET, EnumSet.of(MAIL, READY));
+        NEXT.put(MAIL, EnumSet.of(RCPT, READY)); // READY: MAIL refused, nothing more of the transaction
+        NEXT.put(RCPT, EnumSet.of(RCPT, DATA, BDAT, RSET)); // RSET: no recipient accepted (no pipelining)
+        NEXT.put(DATA, EnumSet.of(DATA_BODY, DATA_DONE, READY)); // DATA_DONE: pipelined, nobody accepted; READY: refused
+        NEXT.put(DATA_BODY, EnumSet.of(DATA_DONE));
+        NEXT.put(DATA_DONE, EnumSet.of(READY));
+        NEXT.put(BDAT, EnumSet.of(READY));
+        NEXT.put(QUIT, EnumSet.noneOf(SmtpState.class));
+        NEXT.put(CLOSED, EnumSet.noneOf(SmtpState.class));
+    }
+
     private final Duration rfcTimeout;
     private final String during;
 
@@ -44,6 +73,22 @@ public enum SmtpState {
     /** The default timeout of a reply (or, for DATA_BODY, of each write) in this state. */
     public Duration rfcTimeout() {
         return rfcTimeout;
+    }
+
+    /**
+     * Whether a session in this state may go to {@code next}: RFC 5321's order of commands
+     * (with RFC 3207's STARTTLS and EHLO again, RFC 2920's pipelined groups walked reply by reply,
+     * RFC 3030's one BDAT LAST). QUIT may follow any open state, CLOSED any state; READY follows a
+     * transaction however it ended.
+     */
+    public boolean mayGoTo(SmtpState next) {
+        if (next == CLOSED) {
+            return true;
+        }
+        if (next == QUIT) {
+            return this != CLOSED && this != QUIT;
+        }
+        return NEXT.get(this).contains(next);
     }
 
     /** What the client is doing in this state, for error messages. */
