@@ -181,10 +181,10 @@ public final class JobTransactions {
 
     /**
      * A 4xx to MAIL FROM on a connection that carried a transaction before this one
-     * ({@code transactions} counts this one): the server refuses the session, not the message.
+     * ({@code deliveries} counts this one): the server refuses the session, not the message.
      */
-    static boolean refusedSession(TransactionResult t, int transactions) {
-        return t.mail() != null && t.mail().transientFailure() && transactions > 1;
+    static boolean refusedSession(TransactionResult t, int deliveries) {
+        return t.mail() != null && t.mail().transientFailure() && deliveries > 1;
     }
 
     /** Whether any reply of the transaction was 421 (the server is closing). */

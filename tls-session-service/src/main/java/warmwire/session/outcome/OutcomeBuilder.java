@@ -21,6 +21,8 @@ import warmwire.session.smtp.TransactionResult;
  * DESCRIPTION
  *   Per recipient, first decision wins:
  *   no session (every endpoint failed): deferred, reason = the last endpoint's error;
+ *   not sent because the server cannot take it (its SIZE limit, no SMTPUTF8): bounced, with
+ *   the client's reason and code (5.3.4, 5.6.7), as Postfix does;
  *   MAIL refused: every recipient by the MAIL reply;
  *   RCPT 4xx deferred, 5xx bounced (with the reply);
  *   accepted recipients: by the DATA reply when it was 4xx or 5xx, else by the end-of-data
@@ -78,6 +80,10 @@ public final class OutcomeBuilder {
         for (int k = 0; k < pos.length && k < t.recipients(); k++) {
             int i = pos[k];
             if (c.marked(i) || part.carried().contains(k)) {
+                continue;
+            }
+            if (t.notSent() != null) {
+                c.mark(i, Status.BOUNCED, null, t.notSent().enhanced(), t.notSent().reason());
                 continue;
             }
             if (mail != null && !mail.positive()) {

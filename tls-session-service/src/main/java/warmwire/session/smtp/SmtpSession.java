@@ -333,6 +333,11 @@ public final class SmtpSession {
                     : new SmtpFailure(SmtpFailure.Kind.LOST, state, null, "session with " + peer + " is not ready (" + state + ")"));
             return Future.succeededFuture(res);
         }
+        TransactionResult.NotSent unfit = unfit(env);
+        if (unfit != null) {
+            res.notSent(unfit);
+            return Future.succeededFuture(res);
+        }
         deliveries++;
         boolean pipelined = capabilities.pipelining();
         res.pipelined(pipelined);
@@ -487,6 +492,24 @@ public final class SmtpSession {
             res.dataDone(r);
             return null;
         });
+    }
+
+    /**
+     * Whether this server cannot take the message, from what its EHLO announced, in Postfix's
+     * words: larger than its SIZE limit (RFC 1870: 5.3.4), or with non-ASCII addresses to a
+     * server without SMTPUTF8 (RFC 6531 3.2: the client must not send them; 5.6.7). Null when it
+     * can. Nothing is sent then: the message bounces for its recipients, the connection stays.
+     */
+    private TransactionResult.NotSent unfit(Envelope env) {
+        long limit = capabilities.sizeLimit();
+        if (limit > 0 && env.content().length > limit) {
+            return new TransactionResult.NotSent("5.3.4", "message size " + env.content().length + " exceeds size limit "
+                    + limit + " of server " + peer);
+        }
+        if (env.needsSmtpUtf8() && !capabilities.smtpUtf8()) {
+            return new TransactionResult.NotSent("5.6.7", "SMTPUTF8 is required, but was not offered by host " + peer);
+        }
+        return null;
     }
 
     private String mailCommand(Envelope env) {

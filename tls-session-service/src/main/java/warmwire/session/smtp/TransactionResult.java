@@ -23,6 +23,14 @@ public final class TransactionResult {
     private SmtpFailure failure;
     private boolean pipelined;
     private boolean chunked;
+    private NotSent notSent;
+
+    /**
+     * The client's own refusal to send the message to this server, decided from its EHLO before
+     * MAIL FROM (nothing of the transaction went out): the message bounces with {@code enhanced}.
+     */
+    public record NotSent(String enhanced, String reason) {
+    }
 
     TransactionResult(int recipients) {
         this.rcpt = new Reply[recipients];
@@ -55,6 +63,15 @@ public final class TransactionResult {
 
     public SmtpFailure failure() {
         return failure;
+    }
+
+    /** Why the client did not send this message to this server at all, or null. */
+    public NotSent notSent() {
+        return notSent;
+    }
+
+    void notSent(NotSent n) {
+        notSent = n;
     }
 
     /** Whether MAIL, RCPT and DATA went out in one write (RFC 2920). */

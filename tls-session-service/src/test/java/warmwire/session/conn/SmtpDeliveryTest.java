@@ -258,6 +258,36 @@ class SmtpDeliveryTest {
     }
 
     @Test
+    void aMessageOverTheServersSizeLimitBouncesWithoutBeingSent() throws Exception {
+        ScriptedSmtpServer s = net.server();
+        s.extensions = List.of("PIPELINING", "8BITMIME", "SIZE 1000", "ENHANCEDSTATUSCODES");
+        byte[] big = ("Subject: big\r\n\r\n" + "x".repeat(2000) + "\r\n").getBytes(StandardCharsets.US_ASCII);
+        DeliveryOutcome o = deliver(List.of(local(s.port())), TlsLevel.NONE, List.of("a@example.com", "b@example.com"), big);
+        assertAll(o, Status.BOUNCED);
+        assertEquals("5.3.4", o.results().get(0).dsn());
+        assertTrue(o.results().get(0).reason().contains("exceeds size limit 1000 of server"), o.results().get(0).reason());
+        assertFalse(s.received("MAIL"), "nothing of the transaction went out: " + s.commands);
+        assertTrue(s.bodies.isEmpty());
+    }
+
+    @Test
+    void nonAsciiAddressesGoOnlyToAServerThatOffersSmtputf8() throws Exception {
+        ScriptedSmtpServer plain = net.server();
+        DeliveryOutcome o = deliver(plain, TlsLevel.NONE, "j\u00fcrgen@example.com");
+        assertAll(o, Status.BOUNCED);
+        assertEquals("5.6.7", o.results().get(0).dsn());
+        assertTrue(o.results().get(0).reason().contains("SMTPUTF8 is required, but was not offered by host"),
+                o.results().get(0).reason());
+        assertFalse(plain.received("MAIL"), "RFC 6531: no non-ASCII address to a server without SMTPUTF8: " + plain.commands);
+
+        ScriptedSmtpServer utf8 = net.server();
+        utf8.extensions = List.of("PIPELINING", "8BITMIME", "SMTPUTF8", "SIZE 10485760", "ENHANCEDSTATUSCODES");
+        DeliveryOutcome ok = deliver(utf8, TlsLevel.NONE, "j\u00fcrgen@example.com");
+        assertAll(ok, Status.DELIVERED);
+        assertTrue(utf8.commands.stream().anyMatch(c -> c.startsWith("MAIL") && c.endsWith(" SMTPUTF8")), utf8.commands.toString());
+    }
+
+    @Test
     void rcpt550BouncedWhileOthersDelivered() throws Exception {
         ScriptedSmtpServer s = net.server();
         s.rcptReply = r -> r.startsWith("bad") ? "550 5.1.1 <" + r + ">: Recipient address rejected" : "250 2.1.5 Ok";
