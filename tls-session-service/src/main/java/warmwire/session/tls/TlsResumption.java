@@ -56,7 +56,12 @@ public final class TlsResumption {
         return TlsInspector.CREATION_TIME.resumed(null, session, handshakeStartedMillis);
     }
 
-    /** The engine of the socket's SslHandler, or null (clear text, or not a Netty-backed socket). */
+    /**
+     * The engine of the socket's SslHandler, or null (clear text, or not a Netty-backed socket).
+     * Vert.x 4.5's public NetSocket gives the SSLSession only, and whether a handshake resumed
+     * is the engine's answer (BoringSSL's SSL_session_reused): NetSocketInternal's channel
+     * pipeline is the one way to it, so this is the one Vert.x internal API the module uses.
+     */
     public static SSLEngine engine(NetSocket socket) {
         if (socket instanceof NetSocketInternal s) {
             SslHandler h = s.channelHandlerContext().pipeline().get(SslHandler.class);
