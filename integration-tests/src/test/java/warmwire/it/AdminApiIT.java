@@ -13,6 +13,7 @@ import java.util.Locale;
 import java.util.UUID;
 import java.util.function.Function;
 import org.junit.jupiter.api.Test;
+import warmwire.testing.Poll;
 
 /**
  * NAME
@@ -347,35 +348,21 @@ class AdminApiIT {
 
     /** The newest deferred event of {@code m} whose next attempt is at least {@code ahead} from now. */
     private JsonNode awaitLongWait(Mail m, Duration ahead) throws InterruptedException {
-        long deadline = System.nanoTime() + WAIT.toNanos();
-        while (System.nanoTime() < deadline) {
+        return Poll.until(WAIT, Duration.ofMillis(50), () -> {
             List<JsonNode> d = mesh.events.seen(Events.of(m.id, m.to.get(0)).and(Events.status("deferred")));
-            if (!d.isEmpty()) {
-                JsonNode last = d.get(d.size() - 1);
-                Instant next = Events.instant(last.path("nextAttemptAt"));
-                if (next != null && next.isAfter(Instant.now().plus(ahead))) {
-                    return last;
-                }
-            }
-            Thread.sleep(50);
-        }
-        throw new AssertionError("no deferral of " + m.id + " with its next attempt " + ahead + " ahead: " + mesh.events.seen(m.id));
+            return d.isEmpty() ? null : d.get(d.size() - 1);
+        }, last -> {
+            Instant next = last == null ? null : Events.instant(last.path("nextAttemptAt"));
+            return next != null && next.isAfter(Instant.now().plus(ahead));
+        }, last -> "no deferral of " + m.id + " with its next attempt " + ahead + " ahead: " + mesh.events.seen(m.id));
     }
 
     /** GET the message from the index until {@code ready} holds (index writes are asynchronous). */
     private JsonNode awaitIndex(String id, java.util.function.Predicate<JsonNode> ready) throws Exception {
-        JsonNode last = null;
-        for (int i = 0; i < 50; i++) {
+        return Poll.until(Duration.ofSeconds(10), Duration.ofMillis(200), () -> {
             HttpResponse<String> r = mesh.admin("/admin/v1/messages/" + id, Mesh.ADMIN_TOKEN);
-            if (r.statusCode() == 200) {
-                last = mesh.parse(r.body());
-                if (ready.test(last)) {
-                    return last;
-                }
-            }
-            Thread.sleep(200);
-        }
-        throw new AssertionError("index never showed the expected state of " + id + ": " + last);
+            return r.statusCode() == 200 ? mesh.parse(r.body()) : null;
+        }, last -> last != null && ready.test(last), last -> "index never showed the expected state of " + id + ": " + last);
     }
 
     private void assertJsonError(int status, HttpResponse<String> r) {

@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
+import warmwire.testing.Poll;
 
 /**
  * The connection cache's limits close connections when they should, seen at the real Postfix
@@ -39,14 +40,11 @@ class ConnectionLimitsIT {
         assertEquals(List.of(1, 2, 1, 2, 1), uses, "max-deliveries-per-connection=" + Mesh.LIMITS_USES);
 
         // wait for the third connection's idle timeout, then read each new connection's end
-        long deadline = System.nanoTime() + Mesh.LIMITS_IDLE.plusSeconds(20).toNanos();
-        List<String> ends;
-        String log;
-        do {
-            Thread.sleep(500);
-            log = mesh.peerLogSince(offset);
-            ends = disconnects(log);
-        } while ((ends.size() < 3 || ends.contains(null)) && System.nanoTime() < deadline);
+        String log = Poll.until(Mesh.LIMITS_IDLE.plusSeconds(20), Duration.ofMillis(500), () -> mesh.peerLogSince(offset), l -> {
+            List<String> e = disconnects(l);
+            return e.size() >= 3 && !e.contains(null);
+        }, l -> "three new connections ended at the receiver\n" + l);
+        List<String> ends = disconnects(log);
         System.out.println("ConnectionLimitsIT: connectionUse " + uses + ", connections ended: " + ends);
         assertEquals(3, ends.size(), "three new connections at the receiver\n" + log);
         for (String end : ends) {

@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
+import warmwire.testing.Poll;
 
 /**
  * A record on mail.submit reaches the real Postfix receiver over STARTTLS and comes back as a
@@ -49,19 +50,13 @@ class DeliveredOverTlsIT {
         // The queue index (Infinispan) answers for the message, and the admin API authenticates.
         assertEquals(401, mesh.admin("/admin/v1/messages/" + mail.id, null).statusCode());
         assertEquals(401, mesh.admin("/admin/v1/messages/" + mail.id, "wrong").statusCode());
-        JsonNode state = null;
-        for (int i = 0; i < 50; i++) {
+        // index writes are asynchronous: ask until both recipients show delivered
+        JsonNode state = Poll.until(Duration.ofSeconds(10), Duration.ofMillis(200), () -> {
             var r = mesh.admin("/admin/v1/messages/" + mail.id, Mesh.ADMIN_TOKEN);
-            if (r.statusCode() == 200) {
-                state = mesh.parse(r.body());
-                if ("delivered".equals(state.path("state").path("bob@tls.test").path("status").asText())
-                        && "delivered".equals(state.path("state").path("alice@tls.test").path("status").asText())) {
-                    break;
-                }
-            }
-            Thread.sleep(200);
-        }
-        assertTrue(state != null, "admin query found the message");
+            return r.statusCode() == 200 ? mesh.parse(r.body()) : null;
+        }, st -> st != null && "delivered".equals(st.path("state").path("bob@tls.test").path("status").asText())
+                && "delivered".equals(st.path("state").path("alice@tls.test").path("status").asText()),
+                st -> "admin query of " + mail.id + ": " + st);
         assertEquals("delivered", state.path("state").path("alice@tls.test").path("status").asText(), state.toString());
         var missing = mesh.admin("/admin/v1/messages/no-such-id", Mesh.ADMIN_TOKEN);
         assertEquals(404, missing.statusCode());
@@ -84,13 +79,7 @@ class DeliveredOverTlsIT {
     }
 
     private String awaitInLog(String needle) throws Exception {
-        for (int i = 0; i < 100; i++) {
-            String log = mesh.peerLog();
-            if (log.contains(needle)) {
-                return log;
-            }
-            Thread.sleep(200);
-        }
-        throw new AssertionError("not in the peer log: " + needle);
+        return Poll.until(Duration.ofSeconds(20), Duration.ofMillis(200), mesh::peerLog, log -> log.contains(needle),
+                log -> "not in the peer log: " + needle);
     }
 }

@@ -21,6 +21,7 @@ import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.serialization.StringDeserializer;
+import warmwire.testing.Poll;
 
 /**
  * NAME
@@ -88,17 +89,8 @@ public final class Events implements AutoCloseable {
     }
 
     public List<JsonNode> awaitEvents(Predicate<JsonNode> which, int count, Duration timeout) throws InterruptedException {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (true) {
-            List<JsonNode> got = events.stream().filter(which).collect(Collectors.toList());
-            if (got.size() >= count) {
-                return got;
-            }
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("expected " + count + " events, got " + got.size() + ": " + got);
-            }
-            Thread.sleep(100);
-        }
+        return Poll.until(timeout, Duration.ofMillis(100), () -> events.stream().filter(which).collect(Collectors.toList()),
+                got -> got.size() >= count, got -> "expected " + count + " events, got " + got.size() + ": " + got);
     }
 
     /** The events matching {@code which} that have arrived so far, without waiting. */
@@ -158,16 +150,8 @@ public final class Events implements AutoCloseable {
     }
 
     public DeadLetter awaitDeadLetter(Predicate<DeadLetter> which, Duration timeout) throws InterruptedException {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (System.nanoTime() < deadline) {
-            for (DeadLetter d : deadLetters) {
-                if (which.test(d)) {
-                    return d;
-                }
-            }
-            Thread.sleep(100);
-        }
-        throw new AssertionError("no matching record on mail.submit.dlq; saw " + deadLetters);
+        return Poll.until(timeout, Duration.ofMillis(100), () -> deadLetters.stream().filter(which).findFirst().orElse(null),
+                d -> d != null, d -> "no matching record on mail.submit.dlq; saw " + deadLetters);
     }
 
     @Override

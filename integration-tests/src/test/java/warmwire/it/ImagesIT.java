@@ -28,6 +28,7 @@ import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import warmwire.testing.Poll;
 
 /**
  * NAME
@@ -199,19 +200,14 @@ class ImagesIT {
         try {
             Exec up = podman(Duration.ofMinutes(2), "kube", "play", "--network", "host", file.toString());
             assertEquals(0, up.exitCode, "podman kube play: " + up.out);
-            HttpResponse<String> ready = null;
-            for (int i = 0; i < 120; i++) {
+            Poll.until(Duration.ofSeconds(60), Duration.ofMillis(500), () -> {
                 try {
-                    ready = get("http://127.0.0.1:" + port + "/q/health/ready");
-                    if (ready.statusCode() == 200) {
-                        break;
-                    }
+                    return get("http://127.0.0.1:" + port + "/q/health/ready");
                 } catch (IOException notYet) {
-                    // not listening yet
+                    return null; // not listening yet
                 }
-                Thread.sleep(500);
-            }
-            assertTrue(ready != null && ready.statusCode() == 200, "played delivery-service ready: " + (ready == null ? "no answer" : ready.body()));
+            }, r -> r != null && r.statusCode() == 200,
+                    r -> "played delivery-service ready: " + (r == null ? "no answer" : r.body()));
             String container = pod + "-pod-0-delivery-service";
             JsonNode c = JSON.readTree(podman(Duration.ofSeconds(30), "container", "inspect", container).out).get(0);
             assertEquals("10001:10001", c.path("Config").path("User").asText(), container + " user (from the pod's securityContext)");
@@ -246,24 +242,19 @@ class ImagesIT {
 
     private static String awaitInPeerLog(String needle) throws Exception {
         Path log = Path.of(run(Duration.ofSeconds(30), "deploy/local/postfix-peer.sh", "log-path", "demo").trim());
-        for (int i = 0; i < 150; i++) {
-            String text = Files.exists(log) ? Files.readString(log, StandardCharsets.ISO_8859_1) : "";
-            if (text.contains(needle)) {
-                return text;
-            }
-            Thread.sleep(200);
-        }
-        throw new AssertionError("not in the peer log " + log + ": " + needle);
+        return Poll.until(Duration.ofSeconds(30), Duration.ofMillis(200),
+                () -> Files.exists(log) ? Files.readString(log, StandardCharsets.ISO_8859_1) : "", text -> text.contains(needle),
+                text -> "not in the peer log " + log + ": " + needle);
     }
 
     private static boolean awaitInContainerLog(String service, String needle) throws Exception {
-        for (int i = 0; i < 50; i++) {
-            if (podman(Duration.ofSeconds(30), "logs", PREFIX + service).out.contains(needle)) {
-                return true;
-            }
-            Thread.sleep(200);
+        try {
+            Poll.until(Duration.ofSeconds(10), Duration.ofMillis(200), () -> podman(Duration.ofSeconds(30), "logs", PREFIX + service).out,
+                    out -> out.contains(needle), out -> needle);
+            return true;
+        } catch (AssertionError notThere) {
+            return false;
         }
-        return false;
     }
 
     /** The environment of podman-mesh.sh: ports of this test's own, state under .run/it-images. */

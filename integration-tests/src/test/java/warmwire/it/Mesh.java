@@ -24,6 +24,7 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.StringSerializer;
+import warmwire.testing.Poll;
 
 /**
  * NAME
@@ -475,32 +476,28 @@ public final class Mesh {
 
     /** Waits until every service but {@code except} answers 200 on /q/health/ready. */
     public void awaitReady(Duration timeout, Part except) throws Exception {
-        long deadline = System.nanoTime() + timeout.toNanos();
+        Poll.until(timeout, Duration.ofMillis(250), () -> notReady(except), List::isEmpty, notReady -> "not ready: " + notReady);
+    }
+
+    /** The services but {@code except} that do not answer 200 on /q/health/ready, with what they answered. */
+    private List<String> notReady(Part except) throws Exception {
         Part[] services = {Part.QUEUE, Part.DELIVERY, Part.SESSION};
-        while (true) {
-            List<String> notReady = new ArrayList<>();
-            for (int i = 0; i < services.length; i++) {
-                if (services[i] == except) {
-                    continue;
-                }
-                int code;
-                try {
-                    code = http("GET", SERVICE_PORTS[i], "/q/health/ready", null, null).statusCode();
-                } catch (IOException e) {
-                    code = -1;
-                }
-                if (code != 200) {
-                    notReady.add(services[i].marker + " (" + (code < 0 ? "no answer" : "HTTP " + code) + ")");
-                }
+        List<String> notReady = new ArrayList<>();
+        for (int i = 0; i < services.length; i++) {
+            if (services[i] == except) {
+                continue;
             }
-            if (notReady.isEmpty()) {
-                return;
+            int code;
+            try {
+                code = http("GET", SERVICE_PORTS[i], "/q/health/ready", null, null).statusCode();
+            } catch (IOException e) {
+                code = -1;
             }
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("not ready after " + timeout.toSeconds() + " s: " + notReady);
+            if (code != 200) {
+                notReady.add(services[i].marker + " (" + (code < 0 ? "no answer" : "HTTP " + code) + ")");
             }
-            Thread.sleep(250);
         }
+        return notReady;
     }
 
     /** POST on queue-service's admin API with a JSON body (may be null); returns status code and body. */

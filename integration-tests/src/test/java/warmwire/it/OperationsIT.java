@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
+import warmwire.testing.Poll;
 
 /**
  * NAME
@@ -63,13 +64,8 @@ class OperationsIT {
             // the depth by site comes from a walk of the index that a scrape asks for (at most every
             // 5 s in the IT mesh): scrape until the waiting site's row is there
             String depthRow = "warmwire_queue_depth{site=\"" + Mesh.siteKey(Mesh.SINK_MX, Mesh.SINK_PORT) + "\"";
-            String queue = metrics(Mesh.QUEUE_PORT);
-            long deadline = System.nanoTime() + Duration.ofSeconds(25).toNanos();
-            while (!queue.contains(depthRow) && System.nanoTime() < deadline) {
-                Thread.sleep(500);
-                queue = metrics(Mesh.QUEUE_PORT);
-            }
-            assertTrue(queue.contains(depthRow), "queue depth of the waiting site: " + depthRow);
+            String queue = Poll.until(Duration.ofSeconds(25), Duration.ofMillis(500), () -> metrics(Mesh.QUEUE_PORT),
+                    q -> q.contains(depthRow), q -> "queue depth of the waiting site: " + depthRow);
             for (String name : List.of("warmwire_messages_final_total", "warmwire_retries_total", "warmwire_dlq_total",
                     "warmwire_queue_depth", "warmwire_delivery_latency_seconds_bucket")) {
                 assertTrue(queue.contains(name), "queue-service /q/metrics has " + name);

@@ -38,6 +38,7 @@ import warmwire.contracts.check.QueuedMessageCheck;
 import warmwire.contracts.check.RecordLimits;
 import warmwire.contracts.check.RecordMutator;
 import warmwire.contracts.check.Samples;
+import warmwire.testing.Poll;
 
 /**
  * Issue 11, "every consumer survives any record": poison records on every partition of every
@@ -119,16 +120,9 @@ class PoisonRecordsIT {
         System.out.printf("[poison] %d healthy messages delivered in %d ms beside %d poison records%n", healthy.size(),
                 TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0), poison.size());
 
-        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-        List<Poison> missing = poison;
-        while (System.nanoTime() < deadline) {
-            missing = poison.stream().filter(x -> !dlq.containsKey(x.position())).toList();
-            if (missing.isEmpty()) {
-                break;
-            }
-            Thread.sleep(250);
-        }
-        assertTrue(missing.isEmpty(), missing.size() + " poison record(s) not dead-lettered: " + missing);
+        Poll.until(Duration.ofSeconds(60), Duration.ofMillis(250),
+                () -> poison.stream().filter(x -> !dlq.containsKey(x.position())).toList(), List::isEmpty,
+                missing -> missing.size() + " poison record(s) not dead-lettered: " + missing);
         for (Poison x : poison) {
             JsonNode d = dlq.get(x.position());
             assertFalse(d.path("reason").asText().isBlank(), "no reason for " + x);

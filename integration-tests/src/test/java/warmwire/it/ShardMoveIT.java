@@ -27,6 +27,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import warmwire.contracts.route.ShardHash;
+import warmwire.testing.Poll;
 
 /**
  * NAME
@@ -130,29 +131,30 @@ class ShardMoveIT {
 
     /** Waits until the shard map names {@code instances} live instances that own all partitions between them. */
     private JsonNode awaitShardMap(int instances, Set<String> without, Duration timeout) throws Exception {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        JsonNode map = null;
-        while (System.nanoTime() < deadline) {
+        JsonNode[] last = new JsonNode[1];
+        return Poll.until(timeout, Duration.ofMillis(500), () -> {
             try {
-                map = shards();
-                Set<String> live = new TreeSet<>();
-                map.path("instances").forEach(i -> {
-                    if (i.path("partitions").size() > 0) {
-                        live.add(i.path("id").asText());
-                    }
-                });
-                Map<Integer, String> owners = owners(map);
-                boolean allOwned = owners.size() == PARTITIONS && owners.values().stream()
-                        .allMatch(o -> !o.isEmpty() && live.contains(o) && !without.contains(o));
-                if (live.size() == instances && allOwned) {
-                    return map;
-                }
+                last[0] = shards();
+                return last[0];
             } catch (AssertionError | java.io.IOException e) {
-                // not yet
+                return null; // not yet
             }
-            Thread.sleep(500);
-        }
-        throw new AssertionError("shard map did not settle on " + instances + " instances without " + without + ": " + map);
+        }, map -> map != null && settled(map, instances, without),
+                map -> "shard map did not settle on " + instances + " instances without " + without + ": " + last[0]);
+    }
+
+    /** Whether {@code map} names {@code instances} live instances, none of {@code without}, owning all partitions. */
+    private boolean settled(JsonNode map, int instances, Set<String> without) {
+        Set<String> live = new TreeSet<>();
+        map.path("instances").forEach(i -> {
+            if (i.path("partitions").size() > 0) {
+                live.add(i.path("id").asText());
+            }
+        });
+        Map<Integer, String> owners = owners(map);
+        boolean allOwned = owners.size() == PARTITIONS && owners.values().stream()
+                .allMatch(o -> !o.isEmpty() && live.contains(o) && !without.contains(o));
+        return live.size() == instances && allOwned;
     }
 
     /** The instance id in the shard map of tls-session-service instance {@code n} (ids end with its HTTP port). */

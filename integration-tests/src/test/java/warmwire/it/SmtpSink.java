@@ -25,6 +25,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Predicate;
 import java.util.stream.Collectors;
+import warmwire.testing.Poll;
 
 /**
  * NAME
@@ -149,20 +150,9 @@ final class SmtpSink implements AutoCloseable {
 
     /** Waits for an accepted message matching {@code which}. */
     Received await(Predicate<Received> which, Duration timeout) throws InterruptedException {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (true) {
-            for (Received r : received) {
-                if (which.test(r)) {
-                    return r;
-                }
-            }
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("sink :" + port + ": no matching message in " + timeout.toSeconds()
-                        + " s; received " + received.size() + " message(s) for "
+        return Poll.until(timeout, Duration.ofMillis(100), () -> received.stream().filter(which).findFirst().orElse(null),
+                r -> r != null, r -> "sink :" + port + ": no matching message; received " + received.size() + " message(s) for "
                         + received.stream().map(Received::to).collect(Collectors.toList()));
-            }
-            Thread.sleep(100);
-        }
     }
 
     @Override
