@@ -1,6 +1,7 @@
 /**
  * SUMMARY
- *   What the modules' unit tests share: {@link warmwire.testing.FakeRemoteCache}, one stand-in
- *   for a Hot Rod cache (the Infinispan Server itself runs in the integration tests).
+ *   What the modules' tests share: {@link warmwire.testing.FakeRemoteCache}, one stand-in for a
+ *   Hot Rod cache in unit tests (the Infinispan Server itself runs in the integration tests),
+ *   and {@link warmwire.testing.Poll}, Awaitility waits that fail with the last value seen.
  */
 package warmwire.testing;

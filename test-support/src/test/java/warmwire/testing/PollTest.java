@@ -22,4 +22,12 @@ class PollTest {
                 () -> Poll.until(Duration.ofMillis(200), Duration.ofMillis(20), () -> "still 2", v -> false, v -> "saw " + v));
         assertTrue(e.getMessage().startsWith("saw still 2"), e.getMessage());
     }
+
+    @Test
+    void noTimeToWaitAsksOnce() {
+        assertEquals("here", Poll.until(Duration.ZERO, Duration.ofMillis(10), () -> "here", v -> true, v -> "never"));
+        AssertionError e = assertThrows(AssertionError.class,
+                () -> Poll.until(Duration.ZERO, Duration.ofMillis(10), () -> "not yet", v -> false, v -> "saw " + v));
+        assertTrue(e.getMessage().startsWith("saw not yet"), e.getMessage());
+    }
 }
