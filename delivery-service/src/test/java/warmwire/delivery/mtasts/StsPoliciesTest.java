@@ -1,0 +1,93 @@
+package warmwire.delivery.mtasts;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+/** RFC 8461 section 5.1: when a cached policy is used, when it is fetched again, and what cannot downgrade it. */
+class StsPoliciesTest {
+    private Instant now = Instant.parse("2026-12-06T00:00:00Z");
+    private final List<String> fetched = new ArrayList<>();
+    private String served = policy("enforce", 3600);
+    private boolean hostDown;
+
+    private final StsPolicies policies = new StsPolicies(domain -> {
+        fetched.add(domain);
+        if (hostDown) {
+            throw new StsPolicyException("policy host down");
+        }
+        return StsPolicy.parse(served.getBytes(StandardCharsets.UTF_8));
+    }, new Clock() {
+        @Override
+        public java.time.ZoneId getZone() {
+            return ZoneOffset.UTC;
+        }
+
+        @Override
+        public Clock withZone(java.time.ZoneId zone) {
+            return this;
+        }
+
+        @Override
+        public Instant instant() {
+            return now;
+        }
+    }, 2);
+
+    private static String policy(String mode, long maxAge) {
+        return "version: STSv1\nmode: " + mode + "\nmx: mx.example.test\nmax_age: " + maxAge + "\n";
+    }
+
+    private static List<String> txt(String id) {
+        return List.of("v=STSv1; id=" + id + ";");
+    }
+
+    @Test
+    void theSameIdIsServedFromTheCacheANewIdIsFetched() throws Exception {
+        assertEquals(StsPolicy.Mode.ENFORCE, policies.policy("example.test", txt("a")).orElseThrow().mode());
+        policies.policy("example.test", txt("a"));
+        assertEquals(List.of("example.test"), fetched, "one fetch for the same id");
+        served = policy("testing", 3600);
+        assertEquals(StsPolicy.Mode.TESTING, policies.policy("example.test", txt("b")).orElseThrow().mode());
+        assertEquals(2, fetched.size(), "a new id: fetched again");
+    }
+
+    @Test
+    void neitherAStrippedRecordNorADownHostDowngradesACachedPolicy() throws Exception {
+        policies.policy("example.test", txt("a"));
+        assertEquals(StsPolicy.Mode.ENFORCE, policies.policy("example.test", List.of()).orElseThrow().mode(), "TXT gone");
+        assertEquals(StsPolicy.Mode.ENFORCE, policies.policy("example.test", null).orElseThrow().mode(), "DNS failed");
+        hostDown = true;
+        assertEquals(StsPolicy.Mode.ENFORCE, policies.policy("example.test", txt("new")).orElseThrow().mode(),
+                "new id, host down: the cached policy stays");
+        now = now.plus(Duration.ofHours(2));
+        assertEquals(Optional.empty(), policies.policy("example.test", List.of()), "expired after max_age: no policy");
+    }
+
+    @Test
+    void noRecordAndNothingCachedIsNoPolicyWithoutAFetch() throws Exception {
+        assertEquals(Optional.empty(), policies.policy("plain.test", List.of("v=spf1 -all")));
+        assertTrue(fetched.isEmpty());
+        hostDown = true;
+        assertEquals(Optional.empty(), policies.policy("down.test", txt("a")), "record but no policy host: none");
+    }
+
+    @Test
+    void theCacheIsBounded() throws Exception {
+        policies.policy("a.test", txt("1"));
+        now = now.plusSeconds(1);
+        policies.policy("b.test", txt("1"));
+        policies.policy("c.test", txt("1"));
+        assertTrue(policies.cached("a.test").isEmpty(), "the entry that expires first went");
+        assertTrue(policies.cached("b.test").isPresent() && policies.cached("c.test").isPresent());
+    }
+}
