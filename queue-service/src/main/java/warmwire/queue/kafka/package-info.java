@@ -1,6 +1,9 @@
 /**
  * SUMMARY
- *   The one Kafka producer of queue-service's record paths (intake and outcome): plain Kafka
- *   client, acks=all, idempotent, batched; a whole poll's records are sent and awaited together.
+ *   queue-service's Kafka clients: {@link warmwire.queue.kafka.LoopClients} makes the consumers
+ *   and transactional producers of the exactly-once loops (intake, outcome), whose transactions
+ *   carry the record paths' output; {@link warmwire.queue.kafka.QueueProducer} is a plain
+ *   producer (acks=all, idempotent, batched) for the paths outside a loop (OutcomeReporter's
+ *   publish for tests and benchmarks).
  */
 package warmwire.queue.kafka;

@@ -41,7 +41,8 @@ import warmwire.session.tls.TicketStore;
  *   Jobs go through the {@link ConnectionCache} (per-site ready queues, reused connections)
  *   unless {@code warmwire.session.connection-cache=false}. At shutdown every cached
  *   connection gets QUIT (bounded by {@code shutdown-timeout}).
- *   Each outcome is logged in one line at INFO, with conn_use, and counted
+ *   Each outcome is logged in one line (INFO when a recipient was not delivered, DEBUG when
+ *   all were: queue-service logs every delivery already), with conn_use, and counted
  *   ({@link SessionMetrics}: finished jobs here; connections, handshakes and reuse through the
  *   walker).
  *   The job's body (raw bytes after its envelope on mail.deliver) goes into the Envelope as it is.

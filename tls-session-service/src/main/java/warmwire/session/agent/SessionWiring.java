@@ -120,7 +120,7 @@ public class SessionWiring {
     }
 
     /**
-     * The connection cache (per-site ready queues; README: CONNECTION CACHE), with the dead-site
+     * The connection cache (per-site ready queues; README: CONNECTION REUSE), with the dead-site
      * verdicts (logged, counted, and written to Infinispan by {@link DeadSitePublisher}) and the
      * operator's suspensions; empty with {@code warmwire.session.connection-cache=false}.
      */
