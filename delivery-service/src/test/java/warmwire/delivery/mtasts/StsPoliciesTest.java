@@ -4,18 +4,17 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.charset.StandardCharsets;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
+import warmwire.testing.TestClock;
 
 /** RFC 8461 section 5.1: when a cached policy is used, when it is fetched again, and what cannot downgrade it. */
 class StsPoliciesTest {
-    private Instant now = Instant.parse("2026-12-06T00:00:00Z");
+    private final TestClock clock = new TestClock(Instant.parse("2026-12-06T00:00:00Z"));
     private final List<String> fetched = new ArrayList<>();
     private String served = policy("enforce", 3600);
     private boolean hostDown;
@@ -26,22 +25,7 @@ class StsPoliciesTest {
             throw new StsPolicyException("policy host down");
         }
         return StsPolicy.parse(served.getBytes(StandardCharsets.UTF_8));
-    }, new Clock() {
-        @Override
-        public java.time.ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(java.time.ZoneId zone) {
-            return this;
-        }
-
-        @Override
-        public Instant instant() {
-            return now;
-        }
-    }, 2);
+    }, clock, 2);
 
     private static String policy(String mode, long maxAge) {
         return "version: STSv1\nmode: " + mode + "\nmx: mx.example.test\nmax_age: " + maxAge + "\n";
@@ -69,7 +53,7 @@ class StsPoliciesTest {
         hostDown = true;
         assertEquals(StsPolicy.Mode.ENFORCE, policies.policy("example.test", txt("new")).orElseThrow().mode(),
                 "new id, host down: the cached policy stays");
-        now = now.plus(Duration.ofHours(2));
+        clock.advance(Duration.ofHours(2));
         assertEquals(Optional.empty(), policies.policy("example.test", List.of()), "expired after max_age: no policy");
     }
 
@@ -84,7 +68,7 @@ class StsPoliciesTest {
     @Test
     void theCacheIsBounded() throws Exception {
         policies.policy("a.test", txt("1"));
-        now = now.plusSeconds(1);
+        clock.advance(Duration.ofSeconds(1));
         policies.policy("b.test", txt("1"));
         policies.policy("c.test", txt("1"));
         assertTrue(policies.cached("a.test").isEmpty(), "the entry that expires first went");

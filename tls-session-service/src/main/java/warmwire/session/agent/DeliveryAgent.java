@@ -1,16 +1,11 @@
 package warmwire.session.agent;
 
-import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.Startup;
 import io.vertx.core.Future;
-import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
-import java.util.concurrent.TimeUnit;
 import org.jboss.logging.Logger;
 import warmwire.contracts.mail.TlsLevel;
 import warmwire.contracts.outcome.DeliveryOutcome;
@@ -24,23 +19,21 @@ import warmwire.session.conn.EndpointWalker;
 import warmwire.session.metrics.SessionMetrics;
 import warmwire.session.outcome.OutcomeBuilder;
 import warmwire.session.readyq.ConnectionCache;
-import warmwire.session.shard.ShardedConnections;
 import warmwire.session.smtp.Envelope;
-import warmwire.session.tls.TicketStore;
 
 /**
  * NAME
  *   DeliveryAgent - delivers one job and returns its outcome; never fails.
  * DESCRIPTION
  *   Delivers with the SMTP engine {@link SessionWiring} makes out of the configuration (the
- *   endpoint walker, the connection cache, the ticket store). The job's TLS level is raised to
- *   the configured floor.
+ *   endpoint walker and the connection cache). The job's TLS level is raised to the configured
+ *   floor.
  *   A job whose addresses cannot be put on the wire
  *   is bounced without connecting; an unexpected internal error defers every recipient
  *   ({@link OutcomeBuilder#local}).
  *   Jobs go through the {@link ConnectionCache} (per-site ready queues, reused connections)
- *   unless {@code warmwire.session.connection-cache=false}. At shutdown every cached
- *   connection gets QUIT (bounded by {@code shutdown-timeout}).
+ *   unless {@code warmwire.session.connection-cache=false}; {@link ShardedEngine} QUITs its
+ *   connections at shutdown.
  *   Each outcome is logged in one line (INFO when a recipient was not delivered, DEBUG when
  *   all were: queue-service logs every delivery already), with conn_use, and counted
  *   ({@link SessionMetrics}: finished jobs here; connections, handshakes and reuse through the
@@ -49,7 +42,7 @@ import warmwire.session.tls.TicketStore;
  */
 @Startup
 @ApplicationScoped
-public class DeliveryAgent implements ShardedConnections {
+public class DeliveryAgent {
     private static final Logger LOG = Logger.getLogger(DeliveryAgent.class);
     /** Past this many characters, an outcome's log line names no more recipients. */
     static final int MAX_LOG_LINE = 8192;
@@ -58,79 +51,15 @@ public class DeliveryAgent implements ShardedConnections {
     private final EndpointWalker walker;
     private final ConnectionCache cache;
     private final SessionMetrics metrics;
-    private final TicketStore tickets;
 
-    /** The engine's parts come from {@link SessionWiring}; {@code cache} and {@code tickets} are empty when off. */
+    /** The engine's parts come from {@link SessionWiring}; {@code cache} is empty when off. */
     @Inject
-    public DeliveryAgent(SessionConfig config, EndpointWalker walker, Optional<ConnectionCache> cache,
-                         Optional<TicketStore> tickets, SessionMetrics metrics) {
+    public DeliveryAgent(SessionConfig config, EndpointWalker walker, Optional<ConnectionCache> cache, SessionMetrics metrics) {
         this.config = config;
         this.walker = walker;
         this.cache = cache.orElse(null);
-        this.tickets = tickets.orElse(null);
         this.metrics = metrics;
     }
-
-    /** This instance got {@code partitions}: the ticket store takes their sites' sessions now (none without a store). */
-    @Override
-    public void gained(java.util.Set<Integer> partitions) {
-        if (tickets != null) {
-            tickets.warm(partitions);
-        }
-    }
-
-    /** This instance gave {@code partitions} away: sessions taken for them at a gain and not used go back (bounded wait). */
-    @Override
-    public void lost(java.util.Set<Integer> partitions) {
-        if (tickets != null) {
-            tickets.cool(partitions, java.time.Duration.ofSeconds(5));
-        }
-    }
-
-    /** QUITs the idle cached connections of the sites {@code which} accepts; returns how many sites. */
-    @Override
-    public int quitIdle(java.util.function.Predicate<String> which) {
-        return cache == null ? 0 : cache.quitIdle(which);
-    }
-
-    /** Live cached connections (0 without the cache). */
-    @Override
-    public int connectionsOpen() {
-        return cache == null ? 0 : cache.connections();
-    }
-
-    /** Sites with a live cached connection (0 without the cache). */
-    @Override
-    public int sitesWithConnections() {
-        return cache == null ? 0 : cache.sitesWithConnections();
-    }
-
-    /** QUIT on every cached connection, bounded by shutdown-timeout, before Vert.x goes away. */
-    void onStop(@Observes ShutdownEvent ev) {
-        closeConnections();
-    }
-
-    @PreDestroy
-    void stop() {
-        closeConnections();
-    }
-
-    private synchronized void closeConnections() {
-        if (cache == null || stopped) {
-            return;
-        }
-        stopped = true;
-        Duration wait = config.session().shutdownTimeout();
-        int n = cache.connections();
-        try {
-            cache.shutdown(wait).toCompletionStage().toCompletableFuture().get(wait.toMillis() + 1000, TimeUnit.MILLISECONDS);
-        } catch (Exception e) {
-            LOG.warnf("closing cached connections: %s", e.toString());
-        }
-        LOG.infof("connection cache closed: %d connection(s) at stop, %d still open", n, cache.connections());
-    }
-
-    private boolean stopped;
 
     public Future<DeliveryOutcome> deliver(DeliveryJob job) {
         try {

@@ -54,7 +54,7 @@ import warmwire.pipeline.InFlightLimit;
  *   The producer: transactional id {@code warmwire-session-<instance id>} (a restarted instance
  *   aborts its predecessor's open transaction at once), acks=all, idempotent, plus
  *   {@code warmwire.outcome.producer.*}. At stop, fetching stops first; the connection cache
- *   then QUITs (DeliveryAgent); the loop commits what finished and closes its clients.
+ *   then QUITs (ShardedEngine); the loop commits what finished and closes its clients.
  *   {@code warmwire.session.deliver=false} (unit tests) starts no loop.
  */
 @ApplicationScoped

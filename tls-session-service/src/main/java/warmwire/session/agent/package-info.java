@@ -11,7 +11,9 @@
  *   are one atomic write. {@link warmwire.session.agent.DeliveryLoopSetup} makes its clients and
  *   starts and stops it; {@link warmwire.session.agent.SessionWiring} makes the SMTP
  *   engine (connection cache, walker, ticket store) from the configuration as CDI producers,
- *   and {@link warmwire.session.agent.DeliveryAgent} delivers each job through it.
+ *   and {@link warmwire.session.agent.DeliveryAgent} delivers each job through it;
+ *   {@link warmwire.session.agent.ShardedEngine} is the engine as the shard side sees it
+ *   (tickets at a gain or loss, connection counts, QUIT at shutdown).
  * WHY NOT SMALLRYE
  *   A SmallRye channel acknowledges record by record through its commit strategy, which can
  *   only commit up to the lowest unfinished record: after a crash every finished job above it

@@ -8,7 +8,7 @@ import java.util.function.Predicate;
  *   ShardedConnections - what the shard side asks of the connections and TLS sessions below the
  *   Kafka side when partitions come and go.
  * DESCRIPTION
- *   Implemented by agent.DeliveryAgent (which owns the connection cache and the ticket store);
+ *   Implemented by agent.ShardedEngine (over the connection cache and the ticket store);
  *   the shard package calls through this interface so it imports nothing above it.
  */
 public interface ShardedConnections {

@@ -5,32 +5,15 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneOffset;
 import org.junit.jupiter.api.Test;
 import warmwire.session.smtp.SmtpFailure;
 import warmwire.session.smtp.SmtpState;
+import warmwire.testing.TestClock;
 
 class DeadSitesTest {
-    private Instant now = Instant.parse("2026-12-01T00:00:00Z");
-    private final Clock clock = new Clock() {
-        @Override
-        public ZoneOffset getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(java.time.ZoneId zone) {
-            return this;
-        }
-
-        @Override
-        public Instant instant() {
-            return now;
-        }
-    };
+    private final TestClock clock = new TestClock(Instant.parse("2026-12-01T00:00:00Z"));
     private final SmtpFailure refused = new SmtpFailure(SmtpFailure.Kind.CONNECT, SmtpState.CONNECT, null, "Connection refused");
 
     @Test
@@ -38,18 +21,18 @@ class DeadSitesTest {
         DeadSites d = new DeadSites(Duration.ofSeconds(300), Duration.ofSeconds(4000), clock, v -> { });
         d.dead("s", refused);
         assertNotNull(d.check("s"));
-        now = now.plusSeconds(301);
+        clock.advance(Duration.ofSeconds(301));
         assertNull(d.check("s"), "the wait has passed: probe");
         d.dead("s", refused);
         assertEquals(2, d.check("s").count());
-        assertEquals(now.plusSeconds(600), d.check("s").until());
+        assertEquals(clock.instant().plusSeconds(600), d.check("s").until());
     }
 
     @Test
     void aVerdictIsForgottenAfterItsWaitAndTheGrace() {
         DeadSites d = new DeadSites(Duration.ofSeconds(300), Duration.ofSeconds(4000), clock, v -> { });
         d.dead("s", refused);
-        now = now.plusSeconds(300 + 4000);
+        clock.advance(Duration.ofSeconds(300 + 4000));
         assertNull(d.check("s"));
         assertEquals(0, d.size(), "forgotten, not kept for ever");
         d.dead("s", refused);
@@ -61,7 +44,7 @@ class DeadSitesTest {
         DeadSites d = new DeadSites(Duration.ofSeconds(300), Duration.ofSeconds(4000), clock, v -> { });
         for (int i = 0; i < DeadSites.MAX_VERDICTS + 50; i++) {
             d.dead("site-" + i, refused);
-            now = now.plusMillis(1);
+            clock.advance(Duration.ofMillis(1));
         }
         assertTrue(d.size() <= DeadSites.MAX_VERDICTS, "held " + d.size());
         assertNotNull(d.check("site-" + (DeadSites.MAX_VERDICTS + 49)), "the newest stays");
