@@ -634,12 +634,22 @@ public final class SmtpSession {
 
     /** Drops the connection without QUIT. */
     public void close() {
+        quiesce();
+        closeSocket();
+    }
+
+    /** No timer runs, a prepared TLS session goes back, no more input is read. */
+    private void quiesce() {
         cancelTimer();
         cancelBodyTimer();
         ticketDone();
         if (reader != null) {
             reader.stop();
         }
+    }
+
+    /** The socket closed (once), the state CLOSED, the close listener told. */
+    private void closeSocket() {
         if (!closed) {
             closed = true;
             if (socket != null) {
@@ -813,12 +823,7 @@ public final class SmtpSession {
         if (failure == null) {
             failure = f;
         }
-        cancelTimer();
-        cancelBodyTimer();
-        ticketDone();
-        if (reader != null) {
-            reader.stop();
-        }
+        quiesce();
         Promise<Reply> w = waiting;
         waiting = null;
         if (w != null) {
@@ -829,14 +834,7 @@ public final class SmtpSession {
         if (b != null) {
             b.tryFail(failure);
         }
-        if (!closed) {
-            closed = true;
-            if (socket != null) {
-                socket.close();
-            }
-        }
-        enter(SmtpState.CLOSED);
-        notifyClosed();
+        closeSocket();
     }
 
     private <T> Future<T> fatal(SmtpFailure.Kind kind, String message) {
