@@ -1,7 +1,6 @@
 package warmwire.contracts.route;
 
 import java.util.List;
-import java.util.Locale;
 import java.util.TreeSet;
 import warmwire.contracts.mail.TlsLevel;
 
@@ -20,7 +19,7 @@ public record Site(List<String> hosts, int port, TlsLevel tls) {
     public Site {
         TreeSet<String> sorted = new TreeSet<>();
         for (String h : hosts) {
-            sorted.add(normalise(h));
+            sorted.add(HostNames.normalise(h));
         }
         if (sorted.isEmpty()) {
             throw new IllegalArgumentException("a site needs at least one host");
@@ -57,10 +56,5 @@ public record Site(List<String> hosts, int port, TlsLevel tls) {
             }
         }
         return null;
-    }
-
-    private static String normalise(String host) {
-        String h = host.trim().toLowerCase(Locale.ROOT);
-        return h.endsWith(".") ? h.substring(0, h.length() - 1) : h;
     }
 }

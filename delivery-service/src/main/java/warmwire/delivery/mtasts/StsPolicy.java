@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import warmwire.contracts.route.HostNames;
 
 /**
  * NAME
@@ -113,7 +114,7 @@ public record StsPolicy(Mode mode, List<String> mx, Duration maxAge) {
 
     /** Whether {@code host} (an MX host name) is one this policy names. */
     public boolean matches(String host) {
-        String h = normal(host);
+        String h = HostNames.normalise(host);
         for (String p : mx) {
             if (p.startsWith("*.")) {
                 String suffix = p.substring(1); // ".example.com"
@@ -121,16 +122,11 @@ public record StsPolicy(Mode mode, List<String> mx, Duration maxAge) {
                 if (dot > 0 && h.substring(dot).equals(suffix)) {
                     return true;
                 }
-            } else if (normal(p).equals(h)) {
+            } else if (HostNames.normalise(p).equals(h)) {
                 return true;
             }
         }
         return false;
-    }
-
-    private static String normal(String host) {
-        String h = host.toLowerCase(Locale.ROOT);
-        return h.endsWith(".") ? h.substring(0, h.length() - 1) : h;
     }
 
     private static boolean validPattern(String p) {
@@ -138,7 +134,7 @@ public record StsPolicy(Mode mode, List<String> mx, Duration maxAge) {
         if (name.isEmpty() || name.length() > 253) {
             return false;
         }
-        for (String label : normal(name).split("\\.", -1)) {
+        for (String label : HostNames.normalise(name).split("\\.", -1)) {
             if (label.isEmpty() || label.length() > 63 || !label.matches("[A-Za-z0-9-]+")) {
                 return false;
             }

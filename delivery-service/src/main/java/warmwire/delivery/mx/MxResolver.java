@@ -10,13 +10,13 @@ import java.util.Collections;
 import java.util.Comparator;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Set;
 import java.util.stream.Collectors;
 import java.util.concurrent.ThreadLocalRandom;
 import warmwire.contracts.route.Endpoint;
 import warmwire.contracts.text.BoundedText;
 import warmwire.delivery.policy.AddressPolicy;
+import warmwire.contracts.route.HostNames;
 
 /**
  * NAME
@@ -119,7 +119,7 @@ public final class MxResolver {
 
     /** Routes mail for {@code domain} by its MX records, to {@code port}. */
     public Uni<Route> mailDomain(String domain, int port) {
-        String d = normalise(domain);
+        String d = HostNames.normalise(domain);
         return dns.mx(d).onItemOrFailure().transformToUni((answer, failure) -> {
             if (failure != null) {
                 return Uni.createFrom().item(deferred(failure, "MX", d));
@@ -133,7 +133,7 @@ public final class MxResolver {
             List<Mx> mxs = new ArrayList<>();
             int invalid = 0;
             for (MxRecord r : answer.records()) {
-                String target = r.name() == null ? "" : normalise(r.name());
+                String target = r.name() == null ? "" : HostNames.normalise(r.name());
                 if (target.isEmpty()) {
                     continue;
                 }
@@ -168,7 +168,7 @@ public final class MxResolver {
             return Uni.createFrom().item(new Route.Destination(List.of(host), port,
                     List.of(new Endpoint(host, host, port, 0))));
         }
-        String h = normalise(host);
+        String h = HostNames.normalise(host);
         if (!hostName(h)) {
             return Uni.createFrom().item(Route.Failure.bounce("5.4.4",
                     "No usable host: " + BoundedText.escape(BoundedText.truncate(h, 300)) + " is not a valid host name"));
@@ -312,10 +312,5 @@ public final class MxResolver {
     private static String notFound(String name, String type) {
         return "Host or domain name not found. Name service error for name=" + name + " type=" + type
                 + ": Host not found";
-    }
-
-    private static String normalise(String name) {
-        String n = name.trim().toLowerCase(Locale.ROOT);
-        return n.endsWith(".") ? n.substring(0, n.length() - 1) : n;
     }
 }

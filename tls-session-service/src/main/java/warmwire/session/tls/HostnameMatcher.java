@@ -5,10 +5,10 @@ import java.security.cert.X509Certificate;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
-import java.util.Locale;
 import javax.naming.InvalidNameException;
 import javax.naming.ldap.LdapName;
 import javax.naming.ldap.Rdn;
+import warmwire.contracts.route.HostNames;
 
 /**
  * NAME
@@ -24,7 +24,7 @@ public final class HostnameMatcher {
     }
 
     public static boolean matches(X509Certificate cert, String host) {
-        String h = normalise(host);
+        String h = HostNames.normalise(host);
         List<String> dns = new ArrayList<>();
         List<String> ips = new ArrayList<>();
         try {
@@ -47,10 +47,10 @@ public final class HostnameMatcher {
         }
         if (dns.isEmpty()) {
             String cn = commonName(cert);
-            return cn != null && nameMatches(normalise(cn), h);
+            return cn != null && nameMatches(HostNames.normalise(cn), h);
         }
         for (String d : dns) {
-            if (nameMatches(normalise(d), h)) {
+            if (nameMatches(HostNames.normalise(d), h)) {
                 return true;
             }
         }
@@ -64,11 +64,6 @@ public final class HostnameMatcher {
             return dot > 0 && host.substring(dot).equals(suffix) && suffix.indexOf('.', 1) > 0;
         }
         return pattern.equals(host);
-    }
-
-    private static String normalise(String s) {
-        String v = s.trim().toLowerCase(Locale.ROOT);
-        return v.endsWith(".") ? v.substring(0, v.length() - 1) : v;
     }
 
     private static String commonName(X509Certificate cert) {
