@@ -135,12 +135,12 @@ public class SessionWiring {
                 c.connectionCache() ? "on" : "off", c.maxConnections(), c.maxDeliveriesPerConnection(), c.idleTimeout(),
                 c.maxConnectionAge(), c.recipientsPerTransaction(), c.initialConcurrency(), c.queueDelay(),
                 c.growthCpuLimit(), c.site().keySet());
-        if (!c.connectionCache()) {
-            return Optional.empty();
-        }
         DeadSites dead = deadSites(c, publisher);
         metrics.watchDeadSites(dead);
         metrics.watchPublishFailures(publisher, DeadSitePublisher::failures);
+        if (!c.connectionCache()) {
+            return Optional.empty(); // the gauges are there all the same, at zero
+        }
         return Optional.of(new ConnectionCache(vertx, walker, key -> limits(c, key), new HostLoad(vertx, c.growthCpuLimit()),
                 dead, suspended));
     }
