@@ -35,6 +35,9 @@ public interface DeliveryConfig {
 
     Routing routing();
 
+    @WithName("mta-sts")
+    MtaSts mtaSts();
+
     interface Dns {
         /** Resolvers, {@code host[:port]} (port 53 by default); unset = nameservers of /etc/resolv.conf. */
         Optional<List<String>> servers();
@@ -84,6 +87,32 @@ public interface DeliveryConfig {
         /** Level for a queued message that carries none (queue-service normally sets one). */
         @WithDefault("may")
         TlsLevel level();
+    }
+
+    /** MTA-STS (RFC 8461): the policies receiving domains publish. */
+    interface MtaSts {
+        /** Look up and enforce MTA-STS policies for domains routed by their own MX records. */
+        @WithDefault("true")
+        boolean enabled();
+
+        /** Bound on the policy fetch: the policy host's lookup, connect, TLS and the whole HTTP exchange. */
+        @WithDefault("10s")
+        Duration timeout();
+
+        /** PEM CA bundle for the policy hosts' certificates; unset = the JDK's CA store (the public web's CAs). */
+        Optional<String> trustFile();
+
+        /** The policy hosts' HTTPS port: 443 (RFC 8461); another only for a test's policy host. */
+        @WithDefault("443")
+        int port();
+
+        /** Most domains whose policies are cached; beyond, the one that expires first goes. */
+        @WithDefault("10000")
+        int cacheSize();
+
+        /** After a fetch failed, how long the same domain and policy id are not fetched again. */
+        @WithDefault("60s")
+        Duration failureHold();
     }
 
     interface Routing {

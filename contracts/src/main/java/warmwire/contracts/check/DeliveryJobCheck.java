@@ -4,6 +4,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import warmwire.contracts.mail.Dsn;
+import warmwire.contracts.mail.PolicySource;
 import warmwire.contracts.mail.TlsLevel;
 import warmwire.contracts.route.DeliveryJob;
 import warmwire.contracts.route.Endpoint;
@@ -17,7 +18,8 @@ import warmwire.contracts.route.Site;
  * DESCRIPTION
  *   Pure; judged before the job takes an in-flight slot or reaches a site queue. Rules:
  *   {@code jobId} and {@code messageId} not blank and bounded; {@code site} with 1 to
- *   {@link RecordLimits#MAX_ENDPOINTS} host names, a port 1..65535 and a known TLS level;
+ *   {@link RecordLimits#MAX_ENDPOINTS} host names, a port 1..65535, a known TLS level and, if
+ *   given, a known policy source;
  *   {@code endpoints} 1 to {@link RecordLimits#MAX_ENDPOINTS}, none null, each with a host
  *   name, an IP address literal (digits, hex, '.', ':' only: never a name to resolve), a port
  *   1..65535 and a preference 0..65535; {@code from}, {@code recipients}, a body (framed, or {@code contentBase64}),
@@ -66,7 +68,8 @@ public final class DeliveryJobCheck {
         List<String> hosts = s.texts("hosts", true, 1, RecordLimits.MAX_ENDPOINTS, RecordLimits.MAX_HOST);
         int port = s.integer("port", true, 0, 1, 65535);
         TlsLevel tls = s.enumValue("tls", true, TlsLevel::parse);
-        return new Site(hosts, port, tls);
+        PolicySource policy = s.enumValue("policy", false, PolicySource::parse);
+        return new Site(hosts, port, tls, policy);
     }
 
     private static Endpoint endpoint(Fields e) {

@@ -3,7 +3,9 @@ package warmwire.contracts.check;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import warmwire.contracts.mail.PolicySource;
 import warmwire.contracts.mail.QueuedMessage;
+import warmwire.contracts.mail.TlsLevel;
 import warmwire.contracts.outcome.Delays;
 import warmwire.contracts.outcome.DeliveryOutcome;
 import warmwire.contracts.outcome.RecipientResult;
@@ -55,7 +57,8 @@ public final class DeliveryOutcomeCheck {
         }
         Fields t = f.object("tls", false);
         TlsInfo tls = t == null ? null : new TlsInfo(t.text("version", false, RecordLimits.MAX_LABEL),
-                t.text("cipher", false, RecordLimits.MAX_LABEL), t.bool("resumed"), t.bool("verified"));
+                t.text("cipher", false, RecordLimits.MAX_LABEL), t.bool("resumed"), t.bool("verified"),
+                t.enumValue("level", false, TlsLevel::parse), t.enumValue("policy", false, PolicySource::parse));
         int use = f.integer("connectionUse", false, 0, 0, RecordLimits.MAX_CONNECTION_USE);
         Fields d = f.object("delays", false);
         Delays delays = d == null ? null : new Delays(seconds(d, "queue"), seconds(d, "route"), seconds(d, "connect"),

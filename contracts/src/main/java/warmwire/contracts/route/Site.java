@@ -2,21 +2,29 @@ package warmwire.contracts.route;
 
 import java.util.List;
 import java.util.TreeSet;
+import warmwire.contracts.mail.PolicySource;
 import warmwire.contracts.mail.TlsLevel;
 
 /**
  * A site: the set of hosts that receive mail for one or more domains, at one port, under one TLS
- * level (DESIGN.md principle 5). Domains whose MX sets are equal share a site and so share
- * connections, as long as their TLS level is the same. The {@link #key()} is the Kafka record key
+ * level from one policy source (DESIGN.md principle 5). Domains whose MX sets are equal share a
+ * site and so share connections, as long as their TLS level and its source are the same. The {@link #key()} is the Kafka record key
  * of every delivery job for the site, so {@link ShardHash} of the key is its shard.
  *
  * @param hosts sorted, lower-case host names (MX targets, or the static route's host)
  * @param port  the TCP port the hosts are reached on
- * @param tls   the TLS level every job of this site is delivered under
+ * @param tls    the TLS level every job of this site is delivered under
+ * @param policy where the level came from; null reads as {@link PolicySource#CONFIG}
  */
-public record Site(List<String> hosts, int port, TlsLevel tls) {
+public record Site(List<String> hosts, int port, TlsLevel tls, PolicySource policy) {
+
+    /** A site under configuration alone. */
+    public Site(List<String> hosts, int port, TlsLevel tls) {
+        this(hosts, port, tls, PolicySource.CONFIG);
+    }
 
     public Site {
+        policy = policy == null ? PolicySource.CONFIG : policy;
         TreeSet<String> sorted = new TreeSet<>();
         for (String h : hosts) {
             sorted.add(HostNames.normalise(h));
@@ -30,9 +38,14 @@ public record Site(List<String> hosts, int port, TlsLevel tls) {
         hosts = List.copyOf(sorted);
     }
 
-    /** The site key: {@code host1,host2:port/tls}, for instance {@code mx1.example.com,mx2.example.com:25/may}. */
+    /**
+     * The site key: {@code host1,host2:port/tls}, for instance {@code mx1.example.com,mx2.example.com:25/may},
+     * with {@code /source} after it when the level came from a published policy, for instance
+     * {@code mx.example.com:25/verify/mta-sts}.
+     */
     public String key() {
-        return String.join(",", hosts) + ":" + port + "/" + tls.wireName();
+        String key = String.join(",", hosts) + ":" + port + "/" + tls.wireName();
+        return policy == PolicySource.CONFIG ? key : key + "/" + policy.wireName();
     }
 
     /**

@@ -45,6 +45,22 @@ class RecordChecksTest {
     }
 
     @Test
+    void aSiteUnderAPublishedPolicyKeepsItsSourceInItsKeyAndAnUnknownSourceIsRefused() {
+        String job = Samples.job("m1", "a@sts.test", "mx.sts.test", 25, NOW)
+                .replace("\"tls\":\"may\"},", "\"tls\":\"verify\",\"policy\":\"mta-sts\"},");
+        Checked<DeliveryJob> j = DeliveryJobCheck.check(job, L, NOW);
+        assertTrue(j.isValid(), j.reason());
+        assertEquals("mx.sts.test:25/verify/mta-sts", j.value().site().key());
+        assertEquals("site.policy: unknown value 'dane-ish'",
+                reasonOf(DeliveryJobCheck.check(job.replace("mta-sts", "dane-ish"), L, NOW)));
+        String outcome = Samples.outcome("m1", "a@sts.test", "delivered", NOW)
+                .replace("\"verified\":false}", "\"verified\":true,\"level\":\"verify\",\"policy\":\"mta-sts\"}");
+        Checked<DeliveryOutcome> o = DeliveryOutcomeCheck.check(outcome, L, NOW);
+        assertTrue(o.isValid(), o.reason());
+        assertEquals(warmwire.contracts.mail.PolicySource.MTA_STS, o.value().tls().policy());
+    }
+
+    @Test
     void framedMessagesCarryTheirBodyAsRawBytesAndTheOlderJsonFormStillPasses() {
         byte[] body = "Subject: hi\r\n\r\n\u00e9t\u00e9 8-bit\r\n".getBytes(StandardCharsets.UTF_8);
         String envelope = Samples.queued("m1", "a@tls.test", NOW, NOW).replace(

@@ -4,6 +4,7 @@ import io.netty.util.NetUtil;
 import io.smallrye.mutiny.Uni;
 import java.util.Optional;
 import java.util.function.Supplier;
+import warmwire.delivery.mtasts.MtaSts;
 import warmwire.delivery.mx.MxResolver;
 import warmwire.delivery.mx.Route;
 import warmwire.delivery.policy.Nexthop;
@@ -19,6 +20,10 @@ import warmwire.delivery.policy.TransportTable;
  *   nexthop to the domain's own MX hosts; the route's port, else warmwire.smtp.port. Every
  *   other domain goes to its MX hosts on warmwire.smtp.port.
  *
+ *   A domain routed by its own MX records (no route, or an empty nexthop) is routed under its
+ *   MTA-STS policy ({@link MtaSts}), looked up beside the MX records; a route that names a
+ *   nexthop is the operator's choice, and no receiving domain's policy applies to it.
+ *
  *   Two resolvers: {@code dns} applies the address policy (no loopback, private, link-local,
  *   ... address outside warmwire.dns.allow-private) and serves address literals, domains
  *   without a route and routes with an empty nexthop (the domain's own MX: DNS chose those
@@ -30,12 +35,19 @@ public final class DomainRouter {
     private final MxResolver mx;
     private final MxResolver routed;
     private final int smtpPort;
+    private final MtaSts sts;
 
     public DomainRouter(Supplier<TransportTable> table, MxResolver dns, MxResolver routed, int smtpPort) {
+        this(table, dns, routed, smtpPort, null);
+    }
+
+    /** {@code sts}: MTA-STS for the domains routed by their own MX records; null = off. */
+    public DomainRouter(Supplier<TransportTable> table, MxResolver dns, MxResolver routed, int smtpPort, MtaSts sts) {
         this.table = table;
         this.mx = dns;
         this.routed = routed;
         this.smtpPort = smtpPort;
+        this.sts = sts;
     }
 
     /** Never fails: failures are {@link Route.Failure} items. */
@@ -53,13 +65,23 @@ public final class DomainRouter {
         Optional<Nexthop> route = table.get().lookup(domain);
         Uni<Route> r;
         if (route.isEmpty()) {
-            r = mx.mailDomain(domain, smtpPort);
+            r = ownMx(domain, smtpPort);
         } else {
             Nexthop n = route.get();
             int port = n.portOr(smtpPort);
-            r = n.host() == null ? mx.mailDomain(domain, port)
+            r = n.host() == null ? ownMx(domain, port)
                     : n.mxLookup() ? routed.mailDomain(n.host(), port) : routed.host(n.host(), port);
         }
         return r.onFailure().recoverWithItem(t -> Route.Failure.defer("routing failed for " + domain + ": " + t));
+    }
+
+    /** The domain's own MX hosts, under its MTA-STS policy (looked up beside the MX records). */
+    private Uni<Route> ownMx(String domain, int port) {
+        Uni<Route> r = mx.mailDomain(domain, port);
+        if (sts == null) {
+            return r;
+        }
+        return Uni.combine().all().unis(r, sts.policyOf(domain)).asTuple()
+                .map(t -> MtaSts.apply(domain, t.getItem2(), t.getItem1()));
     }
 }

@@ -7,6 +7,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import warmwire.contracts.mail.PolicySource;
 import warmwire.contracts.mail.QueuedMessage;
 import warmwire.contracts.mail.TlsLevel;
 import warmwire.contracts.outcome.Delays;
@@ -24,6 +25,9 @@ import warmwire.delivery.mx.Route;
  *   The site of a routed recipient is its destination's host set and port with the message's
  *   TLS level (warmwire.tls.level when the message has none), so domains whose MX sets are
  *   equal share a site and a job, and the same hosts under another TLS level are another site.
+ *   A destination under an MTA-STS policy in mode enforce is delivered under {@code verify}
+ *   whatever the message asked (RFC 8461 section 5: the receiving domain's policy is the floor),
+ *   in a site of its own ({@code .../verify/mta-sts}).
  *   A shared site's endpoints are those of the first of its domains. The job id is
  *   {@code <message id>/<attempt>/<site key>}.
  *
@@ -65,7 +69,8 @@ public final class RoutePlanner {
                 r = Route.Failure.defer("no route was computed for " + domain);
             }
             if (r instanceof Route.Destination d) {
-                Site site = new Site(d.hosts(), d.port(), tls);
+                Site site = new Site(d.hosts(), d.port(), d.policy() == PolicySource.MTA_STS ? TlsLevel.VERIFY : tls,
+                        d.policy());
                 recipients.computeIfAbsent(site, s -> new ArrayList<>()).add(rcpt);
                 endpoints.putIfAbsent(site, d.endpoints());
             } else {

@@ -8,7 +8,13 @@ import jakarta.inject.Singleton;
 import java.net.InetSocketAddress;
 import java.util.List;
 import org.jboss.logging.Logger;
+import io.vertx.core.net.PemTrustOptions;
+import java.time.Clock;
 import warmwire.delivery.DeliveryConfig;
+import warmwire.delivery.mtasts.MtaSts;
+import warmwire.delivery.mtasts.StsFetcher;
+import warmwire.delivery.mtasts.StsPolicies;
+import warmwire.delivery.mx.Route;
 import warmwire.delivery.mx.DnsLookup;
 import warmwire.delivery.mx.DnsServers;
 import warmwire.delivery.mx.MxResolver;
@@ -48,14 +54,51 @@ public class RoutingBeans {
     /** A bad CIDR in warmwire.dns.allow-private stops startup (IllegalArgumentException names it). */
     @Produces
     @Singleton
-    DomainRouter domainRouter(RoutesFile routes, DnsLookup dns, DeliveryConfig config) {
+    DomainRouter domainRouter(RoutesFile routes, DnsLookup dns, DeliveryConfig config, Vertx vertx) {
         AddressPolicy policy = AddressPolicy.of(config.dns().allowPrivate().orElse(List.of()));
         MxResolver.Limits limits = new MxResolver.Limits(config.dns().maxMxHosts(),
                 config.dns().maxAddressesPerHost(), config.dns().maxEndpoints());
         LOG.infof("non-public addresses allowed from DNS and address literals: %s; per domain at most %d MX hosts,"
                         + " %d addresses per host, %d endpoints", policy.allowList().isEmpty() ? "none"
                         : policy.allowList(), limits.mxHosts(), limits.addressesPerHost(), limits.endpoints());
-        return new DomainRouter(routes::table, new MxResolver(dns, policy, limits),
-                new MxResolver(dns, AddressPolicy.ANY, limits), config.smtp().port());
+        MxResolver fromDns = new MxResolver(dns, policy, limits);
+        return new DomainRouter(routes::table, fromDns, new MxResolver(dns, AddressPolicy.ANY, limits),
+                config.smtp().port(), mtaSts(config.mtaSts(), vertx, dns, fromDns));
+    }
+
+    /**
+     * MTA-STS, or null when off. The policy host's addresses come from the routing DNS under the
+     * same address policy as MX hosts. A trust file that cannot be read stops startup.
+     */
+    private MtaSts mtaSts(DeliveryConfig.MtaSts c, Vertx vertx, DnsLookup dns, MxResolver fromDns) {
+        if (!c.enabled()) {
+            LOG.info("MTA-STS off (warmwire.mta-sts.enabled=false)");
+            return null;
+        }
+        String trustFile = c.trustFile().filter(f -> !f.isBlank()).orElse(null);
+        if (trustFile != null && !java.nio.file.Files.isReadable(java.nio.file.Path.of(trustFile))) {
+            throw new IllegalArgumentException("warmwire.mta-sts.trust-file is not readable: " + trustFile);
+        }
+        fetcher = new StsFetcher(vertx, trustFile == null ? null : new PemTrustOptions().addCertPath(trustFile),
+                c.timeout(), c.port(), host -> fromDns.host(host, c.port()).map(RoutingBeans::addresses));
+        LOG.infof("MTA-STS on: policies from https://mta-sts.<domain>%s/, certificates checked against %s,"
+                        + " fetch timeout %s, %d domains cached", c.port() == 443 ? "" : ":" + c.port(),
+                trustFile == null ? "the JDK CA store" : trustFile, c.timeout(), c.cacheSize());
+        return new MtaSts(dns, new StsPolicies(fetcher, Clock.systemUTC(), c.cacheSize(), c.failureHold()));
+    }
+
+    private static java.util.List<String> addresses(Route r) {
+        if (r instanceof Route.Destination d) {
+            return d.endpoints().stream().map(e -> e.address()).toList();
+        }
+        throw new IllegalStateException(((Route.Failure) r).reason());
+    }
+
+    private StsFetcher fetcher;
+
+    void closeFetcher(@Disposes DomainRouter router) {
+        if (fetcher != null) {
+            fetcher.close();
+        }
     }
 }

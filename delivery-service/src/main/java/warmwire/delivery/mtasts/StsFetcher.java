@@ -1,132 +1,148 @@
 package warmwire.delivery.mtasts;
 
-import java.io.ByteArrayOutputStream;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.nio.ByteBuffer;
+import io.smallrye.mutiny.Uni;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpClientResponse;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.RequestOptions;
+import io.vertx.core.net.SocketAddress;
+import io.vertx.core.net.TrustOptions;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.Flow;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
-import javax.net.ssl.SSLContext;
 
 /**
  * NAME
  *   StsFetcher - fetches a domain's MTA-STS policy over HTTPS (RFC 8461 section 3.3).
  * DESCRIPTION
- *   GET {@code https://mta-sts.<domain>/.well-known/mta-sts.txt} with the JDK's HTTP client:
- *   the certificate is verified against the trust store given (the system's in production)
- *   and the host name; redirects are never followed; only a 200 with media type
- *   {@code text/plain} counts; the body is read up to {@link StsPolicy#MAX_BODY} bytes (more is
- *   a failure, never a truncated policy); connecting and the whole exchange are bounded by
- *   {@code timeout}. Every failure is an {@link StsPolicyException} saying what went wrong, so
- *   that the caller keeps a cached policy, or goes on as without one.
+ *   GET {@code https://mta-sts.<domain>/.well-known/mta-sts.txt} with Vert.x' HTTP client, on
+ *   the event loops, never blocking a thread. The policy host's address comes from the
+ *   project's own resolver ({@code addresses}: the routing DNS client under the same address
+ *   policy as MX hosts, so a domain cannot point the fetch at a private address the operator
+ *   did not allow); the first address is asked, with SNI and the Host header set to the name.
+ *   The certificate is verified against the trust anchors given (the JDK's CA store when none)
+ *   and the host name {@code mta-sts.<domain>}; redirects are never followed; only a 200 with
+ *   media type {@code text/plain} counts; the body is read up to {@link StsPolicy#MAX_BODY}
+ *   bytes (more is a failure, never a truncated policy); the lookup, connect and the whole
+ *   exchange are bounded by {@code timeout}. Every failure is an {@link StsPolicyException}
+ *   saying what went wrong, so that the caller keeps a cached policy, or goes on as without one.
  */
-public final class StsFetcher {
+public final class StsFetcher implements StsPolicies.Fetch, AutoCloseable {
+    /** RFC 8461 section 3.3: the policy's path on the policy host. */
+    public static final String PATH = "/.well-known/mta-sts.txt";
+
     private final HttpClient client;
     private final Duration timeout;
-    private final Function<String, URI> location;
+    private final int port;
+    private final Function<String, Uni<List<String>>> addresses;
 
-    /** Fetches from {@code https://mta-sts.<domain>/.well-known/mta-sts.txt}. */
-    public StsFetcher(SSLContext trust, Duration timeout) {
-        this(trust, timeout, StsFetcher::policyUri);
-    }
-
-    /** {@code location}: where a domain's policy is (tests point it at a loopback server). */
-    StsFetcher(SSLContext trust, Duration timeout, Function<String, URI> location) {
-        this.client = HttpClient.newBuilder().sslContext(trust).followRedirects(HttpClient.Redirect.NEVER)
-                .connectTimeout(timeout).version(HttpClient.Version.HTTP_1_1).build();
+    /**
+     * @param trust     trust anchors for the policy host's certificate; null = the JDK's CA store
+     * @param port      443 (another port only where a test's policy host cannot bind 443)
+     * @param addresses the addresses of a host name, best first (empty: none usable)
+     */
+    public StsFetcher(Vertx vertx, TrustOptions trust, Duration timeout, int port,
+                      Function<String, Uni<List<String>>> addresses) {
+        HttpClientOptions o = new HttpClientOptions()
+                .setSsl(true)
+                .setVerifyHost(true)
+                .setForceSni(true)
+                .setConnectTimeout((int) Math.max(1, timeout.toMillis()))
+                .setIdleTimeout((int) Math.max(1, timeout.toSeconds()))
+                .setKeepAlive(false)
+                .setMaxPoolSize(16)
+                .setMaxHeaderSize(8192)
+                .setTryUseCompression(false);
+        if (trust != null) {
+            o.setTrustOptions(trust);
+        }
+        this.client = vertx.createHttpClient(o);
         this.timeout = timeout;
-        this.location = location;
+        this.port = port;
+        this.addresses = addresses;
     }
 
-    /** RFC 8461 section 3.3: the well-known location on the {@code mta-sts} host of the domain. */
-    public static URI policyUri(String domain) {
-        return URI.create("https://mta-sts." + domain.toLowerCase(Locale.ROOT) + "/.well-known/mta-sts.txt");
+    /** RFC 8461 section 3.3: the {@code mta-sts} host of the domain. */
+    public static String policyHost(String domain) {
+        return "mta-sts." + domain.toLowerCase(Locale.ROOT);
     }
 
-    /** The policy of {@code domain}; blocks up to the timeout (headers and body together). */
-    public StsPolicy fetch(String domain) throws InterruptedException {
-        URI uri = location.apply(domain);
-        HttpRequest request = HttpRequest.newBuilder(uri).timeout(timeout).GET().build();
-        CompletableFuture<HttpResponse<byte[]>> call = client.sendAsync(request, info -> new LimitedBody(StsPolicy.MAX_BODY));
-        HttpResponse<byte[]> r;
-        try {
-            r = call.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (TimeoutException e) {
-            call.cancel(true);
-            throw new StsPolicyException("policy of " + domain + " not fetched from " + uri + " within " + timeout);
-        } catch (ExecutionException e) {
-            Throwable c = e.getCause();
-            if (c instanceof StsPolicyException se) {
-                throw new StsPolicyException("policy of " + domain + ": " + se.getMessage());
-            }
-            throw new StsPolicyException("policy of " + domain + " not fetched from " + uri + ": " + c);
+    /** The policy of {@code domain}, or an StsPolicyException; within the timeout. */
+    @Override
+    public Uni<StsPolicy> fetch(String domain) {
+        String host = policyHost(domain);
+        return addresses.apply(host)
+                .onFailure().transform(t -> new StsPolicyException("policy host " + host + " not resolved: " + t.getMessage()))
+                .onItem().transformToUni(list -> {
+                    if (list.isEmpty()) {
+                        return Uni.createFrom().failure(new StsPolicyException("policy host " + host + " has no usable address"));
+                    }
+                    return Uni.createFrom().completionStage(() -> get(host, list.get(0)).toCompletionStage());
+                })
+                .ifNoItem().after(timeout)
+                .failWith(() -> new StsPolicyException("policy of " + domain + " not fetched from " + host + " within " + timeout))
+                .onFailure(t -> !(t instanceof StsPolicyException))
+                .transform(t -> new StsPolicyException("policy of " + domain + " not fetched from " + host + ": " + t));
+    }
+
+    private Future<StsPolicy> get(String host, String address) {
+        RequestOptions r = new RequestOptions()
+                .setMethod(HttpMethod.GET)
+                .setServer(SocketAddress.inetSocketAddress(port, address))
+                .setHost(host)
+                .setPort(port)
+                .setURI(PATH)
+                .setSsl(true)
+                .setFollowRedirects(false)
+                .setIdleTimeout(Math.max(1, timeout.toMillis()));
+        return client.request(r).compose(req -> req.send()).compose(resp -> read(host, resp));
+    }
+
+    private static Future<StsPolicy> read(String host, HttpClientResponse resp) {
+        Promise<StsPolicy> result = Promise.promise();
+        resp.exceptionHandler(result::tryFail);
+        String type = String.valueOf(resp.getHeader("Content-Type"));
+        if (resp.statusCode() != 200) {
+            return refuse(resp, result, "HTTP " + resp.statusCode() + " from " + host
+                    + (resp.statusCode() / 100 == 3 ? " (redirects are not followed)" : ""));
         }
-        if (r.statusCode() != 200) {
-            throw new StsPolicyException("policy of " + domain + ": HTTP " + r.statusCode() + " from " + uri
-                    + (r.statusCode() / 100 == 3 ? " (redirects are not followed)" : ""));
-        }
-        String type = r.headers().firstValue("Content-Type").orElse("");
         if (!type.toLowerCase(Locale.ROOT).strip().startsWith("text/plain")) {
-            throw new StsPolicyException("policy of " + domain + ": media type is not text/plain: " + type);
+            return refuse(resp, result, "media type is not text/plain: " + type);
         }
-        return StsPolicy.parse(r.body());
+        Buffer body = Buffer.buffer();
+        resp.handler(chunk -> {
+            if (body.length() + chunk.length() > StsPolicy.MAX_BODY) {
+                refuse(resp, result, "larger than " + StsPolicy.MAX_BODY + " bytes");
+                return;
+            }
+            body.appendBuffer(chunk);
+        });
+        resp.endHandler(v -> {
+            try {
+                result.tryComplete(StsPolicy.parse(body.getBytes()));
+            } catch (StsPolicyException e) {
+                result.tryFail(e);
+            }
+        });
+        return result.future();
     }
 
-    /** Collects a body of at most {@code max} bytes; beyond, it stops reading and fails. */
-    private static final class LimitedBody implements HttpResponse.BodySubscriber<byte[]> {
-        private final int max;
-        private final CompletableFuture<byte[]> result = new CompletableFuture<>();
-        private final ByteArrayOutputStream out = new ByteArrayOutputStream();
-        private Flow.Subscription subscription;
+    /** Fails the fetch with {@code why}, then drops the exchange without reading the rest. */
+    private static Future<StsPolicy> refuse(HttpClientResponse resp, Promise<StsPolicy> result, String why) {
+        result.tryFail(new StsPolicyException(why));
+        resp.handler(null);
+        resp.request().reset();
+        return result.future();
+    }
 
-        LimitedBody(int max) {
-            this.max = max;
-        }
-
-        @Override
-        public CompletionStage<byte[]> getBody() {
-            return result;
-        }
-
-        @Override
-        public void onSubscribe(Flow.Subscription s) {
-            subscription = s;
-            s.request(1);
-        }
-
-        @Override
-        public void onNext(List<ByteBuffer> items) {
-            for (ByteBuffer b : items) {
-                if (out.size() + b.remaining() > max) {
-                    subscription.cancel();
-                    result.completeExceptionally(new StsPolicyException("larger than " + max + " bytes"));
-                    return;
-                }
-                byte[] chunk = new byte[b.remaining()];
-                b.get(chunk);
-                out.write(chunk, 0, chunk.length);
-            }
-            subscription.request(1);
-        }
-
-        @Override
-        public void onError(Throwable t) {
-            result.completeExceptionally(t);
-        }
-
-        @Override
-        public void onComplete() {
-            result.complete(out.toByteArray());
-        }
+    @Override
+    public void close() {
+        client.close();
     }
 }

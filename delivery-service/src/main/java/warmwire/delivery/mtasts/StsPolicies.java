@@ -1,10 +1,13 @@
 package warmwire.delivery.mtasts;
 
+import io.smallrye.mutiny.Uni;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -20,14 +23,16 @@ import java.util.concurrent.ConcurrentHashMap;
  *     - no record, or a failed lookup: the cached policy until it expires (RFC 8461 5.1: an
  *       attacker who strips the TXT record does not remove a policy already seen);
  *     - else no policy.
- *   A fetched policy expires max_age after it was fetched. The cache holds at most
- *   {@code maxDomains} domains (names come from recipients: bounded); beyond, the entry that
- *   expires first goes.
+ *   A fetched policy expires max_age after it was fetched. One fetch per domain and id is in
+ *   flight at a time (everyone routing to the domain meanwhile waits for it), and after a
+ *   failed fetch the same id is not fetched again for {@code failureHold}, so a policy host
+ *   that is down is not asked once per message. The cache holds at most {@code maxDomains}
+ *   domains (names come from recipients: bounded); beyond, the entry that expires first goes.
  */
 public final class StsPolicies {
-    /** How a policy is fetched for a domain (StsFetcher in production). */
+    /** How a policy is fetched for a domain (StsFetcher in production); fails with StsPolicyException. */
     public interface Fetch {
-        StsPolicy fetch(String domain) throws InterruptedException;
+        Uni<StsPolicy> fetch(String domain);
     }
 
     /** A policy, the id it was fetched under, and when it expires. */
@@ -37,37 +42,66 @@ public final class StsPolicies {
     private final Fetch fetch;
     private final Clock clock;
     private final int maxDomains;
+    private final Duration failureHold;
     private final Map<String, Cached> cache = new ConcurrentHashMap<>();
+    /** Fetches in flight, by {@code domain id}. */
+    private final Map<String, CompletableFuture<Optional<StsPolicy>>> inFlight = new ConcurrentHashMap<>();
+    /** Until when a failed {@code domain id} is not fetched again. */
+    private final Map<String, Instant> failed = new ConcurrentHashMap<>();
 
-    public StsPolicies(Fetch fetch, Clock clock, int maxDomains) {
+    public StsPolicies(Fetch fetch, Clock clock, int maxDomains, Duration failureHold) {
         this.fetch = fetch;
         this.clock = clock;
         this.maxDomains = maxDomains;
+        this.failureHold = failureHold;
     }
 
-    /** The policy in force for {@code domain}, given its TXT strings (null: the lookup failed). */
-    public Optional<StsPolicy> policy(String domain, List<String> txt) throws InterruptedException {
+    /** The policy in force for {@code domain}, given its TXT strings (null: the lookup failed). Never fails. */
+    public Uni<Optional<StsPolicy>> policy(String domain, List<String> txt) {
         Instant now = clock.instant();
         Cached c = cache.get(domain);
         if (c != null && !c.expires().isAfter(now)) {
             cache.remove(domain, c);
             c = null;
         }
+        Optional<StsPolicy> current = c == null ? Optional.empty() : Optional.of(c.policy());
         Optional<String> id = txt == null ? Optional.empty() : StsRecord.id(txt);
-        if (id.isEmpty()) {
-            return c == null ? Optional.empty() : Optional.of(c.policy());
+        if (id.isEmpty() || (c != null && c.id().equals(id.get()))) {
+            return Uni.createFrom().item(current);
         }
-        if (c != null && c.id().equals(id.get())) {
-            return Optional.of(c.policy());
+        String key = domain + " " + id.get();
+        Instant hold = failed.get(key);
+        if (hold != null) {
+            if (hold.isAfter(now)) {
+                return Uni.createFrom().item(current);
+            }
+            failed.remove(key, hold);
         }
-        StsPolicy p;
-        try {
-            p = fetch.fetch(domain);
-        } catch (StsPolicyException e) {
-            return c == null ? Optional.empty() : Optional.of(c.policy());
-        }
-        store(domain, new Cached(id.get(), p, now.plus(p.maxAge())));
-        return Optional.of(p);
+        return Uni.createFrom().completionStage(() -> {
+            CompletableFuture<Optional<StsPolicy>> mine = new CompletableFuture<>();
+            CompletableFuture<Optional<StsPolicy>> running = inFlight.putIfAbsent(key, mine);
+            if (running != null) {
+                return running;
+            }
+            start(domain, id.get(), key, mine);
+            return mine;
+        });
+    }
+
+    private void start(String domain, String id, String key, CompletableFuture<Optional<StsPolicy>> result) {
+        fetch.fetch(domain).subscribe().with(p -> {
+            store(domain, new Cached(id, p, clock.instant().plus(p.maxAge())));
+            inFlight.remove(key, result);
+            result.complete(Optional.of(p));
+        }, t -> {
+            failed.put(key, clock.instant().plus(failureHold));
+            if (failed.size() > maxDomains) {
+                failed.clear(); // names come from recipients: bounded; a cleared hold costs one fetch
+            }
+            inFlight.remove(key, result);
+            Cached c = cache.get(domain);
+            result.complete(c == null || !c.expires().isAfter(clock.instant()) ? Optional.empty() : Optional.of(c.policy()));
+        });
     }
 
     /** The cached entry of {@code domain}, if any (tests, the admin view). */

@@ -22,7 +22,7 @@ import org.jboss.logging.Logger;
 
 /**
  * NAME
- *   DnsLookup - MX, A and AAAA queries with server failover and a short answer cache.
+ *   DnsLookup - MX, A, AAAA and TXT queries with server failover and a short answer cache.
  * DESCRIPTION
  *   One Vert.x {@link DnsClient} (one UDP socket, many queries in flight) per configured server.
  *   A query goes to the first server; when it times out, or the server answers SERVFAIL,
@@ -47,7 +47,7 @@ public final class DnsLookup implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(DnsLookup.class);
 
     /** The record types routing asks for. */
-    public enum Type { MX, A, AAAA }
+    public enum Type { MX, A, AAAA, TXT }
 
     private final List<DnsClient> clients = new ArrayList<>();
     private final List<String> serverNames = new ArrayList<>();
@@ -130,6 +130,11 @@ public final class DnsLookup implements AutoCloseable {
         return lookup(Type.AAAA, name);
     }
 
+    /** TXT records of {@code name} (MTA-STS's {@code _mta-sts} record), as text. */
+    public Uni<DnsAnswer<String>> txt(String name) {
+        return lookup(Type.TXT, name);
+    }
+
     @SuppressWarnings({"unchecked", "rawtypes"})
     private <T> Uni<DnsAnswer<T>> lookup(Type type, String name) {
         String n = name.toLowerCase(Locale.ROOT);
@@ -152,6 +157,7 @@ public final class DnsLookup implements AutoCloseable {
             case MX -> client.resolveMX(name);
             case A -> client.resolveA(name);
             case AAAA -> client.resolveAAAA(name);
+            case TXT -> client.resolveTXT(name);
         };
         return f.toCompletionStage().toCompletableFuture().handle((records, failure) -> {
             if (failure == null) {

@@ -1,6 +1,7 @@
 package warmwire.delivery.mx;
 
 import java.util.List;
+import warmwire.contracts.mail.PolicySource;
 import warmwire.contracts.outcome.Status;
 import warmwire.contracts.route.Endpoint;
 
@@ -17,11 +18,18 @@ public sealed interface Route permits Route.Destination, Route.Failure {
      *                  or not each host had an address
      * @param port      TCP port
      * @param endpoints addresses to try, best MX preference first, A before AAAA per host
+     * @param policy    the published TLS policy the destination is under ({@code CONFIG}: none)
      */
-    record Destination(List<String> hosts, int port, List<Endpoint> endpoints) implements Route {
+    record Destination(List<String> hosts, int port, List<Endpoint> endpoints, PolicySource policy) implements Route {
         public Destination {
             hosts = List.copyOf(hosts);
             endpoints = List.copyOf(endpoints);
+            policy = policy == null ? PolicySource.CONFIG : policy;
+        }
+
+        /** A destination under configuration alone. */
+        public Destination(List<String> hosts, int port, List<Endpoint> endpoints) {
+            this(hosts, port, endpoints, PolicySource.CONFIG);
         }
     }
 
@@ -30,7 +38,8 @@ public sealed interface Route permits Route.Destination, Route.Failure {
      * {@link Status#DEFERRED} (timeout, SERVFAIL, REFUSED).
      *
      * @param enhanced the RFC 3463 code: 5.1.2, 5.1.10, 5.4.4, 5.4.6 (a forbidden destination), 5.1.3
-     *                 (bad recipient address syntax) or 4.4.3
+     *                 (bad recipient address syntax), 4.4.3 or 4.7.5 (a published TLS policy that no
+     *                 MX host can meet)
      * @param reason   Postfix-style explanation
      */
     record Failure(Status status, String enhanced, String reason) implements Route {

@@ -10,7 +10,6 @@ import java.io.FileInputStream;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
-import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -20,7 +19,10 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
-import javax.net.ssl.TrustManagerFactory;
+import io.smallrye.mutiny.Uni;
+import io.vertx.core.Vertx;
+import io.vertx.core.net.PfxOptions;
+import io.vertx.core.net.TrustOptions;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -33,17 +35,24 @@ import org.junit.jupiter.api.io.TempDir;
 class StsFetcherTest {
     private static final char[] PASS = "changeit".toCharArray();
     private static final String POLICY = "version: STSv1\r\nmode: enforce\r\nmx: mx.example.test\r\nmax_age: 86400\r\n";
+    private static final String[] DOMAINS = {"ok.test", "redirect.test", "html.test", "huge.test", "garbage.test",
+            "missing.test", "slow.test"};
+    private static final String SANS = String.join(",", java.util.Arrays.stream(DOMAINS)
+            .map(d -> "dns:mta-sts." + d).toList());
     @TempDir
     static Path dir;
+    private static Path keystore;
+    private static Vertx vertx;
     private static HttpsServer server;
-    private static SSLContext trust;
 
     @BeforeAll
     static void start() throws Exception {
         Path ks = dir.resolve("policy-host.p12");
+        keystore = ks;
+        vertx = Vertx.vertx();
         Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "keytool").toString(), "-genkeypair",
                 "-keystore", ks.toString(), "-storetype", "PKCS12", "-storepass", new String(PASS), "-alias", "host",
-                "-keyalg", "EC", "-dname", "CN=mta-sts.example.test", "-ext", "SAN=dns:mta-sts.example.test,ip:127.0.0.1",
+                "-keyalg", "EC", "-dname", "CN=mta-sts.ok.test", "-ext", "SAN=" + SANS,
                 "-validity", "2").redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertTrue(p.waitFor(60, TimeUnit.SECONDS) && p.exitValue() == 0, "keytool: " + out);
@@ -55,15 +64,13 @@ class StsFetcherTest {
         kmf.init(store, PASS);
         SSLContext serverContext = SSLContext.getInstance("TLS");
         serverContext.init(kmf.getKeyManagers(), null, null);
-        TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-        tmf.init(store);
-        trust = SSLContext.getInstance("TLS");
-        trust.init(null, tmf.getTrustManagers(), null);
 
         server = HttpsServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
         server.setHttpsConfigurator(new HttpsConfigurator(serverContext));
         server.createContext("/", x -> {
-            String domain = x.getRequestURI().getPath().substring(1).split("/")[0];
+            String host = x.getRequestHeaders().getFirst("Host").replaceFirst(":[0-9]+$", "");
+            String domain = host.startsWith("mta-sts.") && StsFetcher.PATH.equals(x.getRequestURI().getPath())
+                    ? host.substring("mta-sts.".length()) : "missing.test";
             byte[] body = POLICY.getBytes(StandardCharsets.US_ASCII);
             String type = "text/plain; charset=utf-8";
             int status = 200;
@@ -103,32 +110,42 @@ class StsFetcherTest {
     @AfterAll
     static void stop() {
         server.stop(0);
+        vertx.close().toCompletionStage().toCompletableFuture().join();
     }
 
-    /** Each test domain's policy is under its own path of the one loopback server. */
-    private static StsFetcher fetcher(SSLContext context, Duration timeout) {
-        int port = server.getAddress().getPort();
-        return new StsFetcher(context, timeout, d -> URI.create("https://127.0.0.1:" + port + "/" + d + "/.well-known/mta-sts.txt"));
+    /** Every policy host is the one loopback server; it answers by the Host header. */
+    private static StsFetcher fetcher(boolean trusted, Duration timeout) {
+        TrustOptions trust = trusted ? new PfxOptions().setPath(keystore.toString()).setPassword(new String(PASS)) : null;
+        return new StsFetcher(vertx, trust, timeout, server.getAddress().getPort(),
+                host -> Uni.createFrom().item(List.of("127.0.0.1")));
+    }
+
+    private static StsPolicy fetch(StsFetcher f, String domain) {
+        try {
+            return f.fetch(domain).await().atMost(Duration.ofSeconds(10));
+        } finally {
+            f.close();
+        }
     }
 
     @Test
-    void aPolicyServedAsTextOverVerifiedTlsIsRead() throws Exception {
-        StsPolicy p = fetcher(trust, Duration.ofSeconds(5)).fetch("ok.test");
+    void aPolicyServedAsTextOverVerifiedTlsIsRead() {
+        StsPolicy p = fetch(fetcher(true, Duration.ofSeconds(5)), "ok.test");
         assertEquals(StsPolicy.Mode.ENFORCE, p.mode());
         assertEquals(List.of("mx.example.test"), p.mx());
-        assertEquals(URI.create("https://mta-sts.example.com/.well-known/mta-sts.txt"), StsFetcher.policyUri("Example.COM"));
+        assertEquals("mta-sts.example.com", StsFetcher.policyHost("Example.COM"));
     }
 
     @Test
     void whatAPolicyHostMustNotDoIsNoPolicy() {
-        StsFetcher f = fetcher(trust, Duration.ofSeconds(5));
         for (String[] c : new String[][] {
                 {"redirect.test", "redirects are not followed"},
                 {"html.test", "media type is not text/plain"},
                 {"huge.test", "larger than"},
                 {"garbage.test", "not a key: value line"},
                 {"missing.test", "HTTP 404"}}) {
-            StsPolicyException e = assertThrows(StsPolicyException.class, () -> f.fetch(c[0]), c[0]);
+            StsPolicyException e = assertThrows(StsPolicyException.class,
+                    () -> fetch(fetcher(true, Duration.ofSeconds(5)), c[0]), c[0]);
             assertTrue(e.getMessage().contains(c[1]), c[0] + ": " + e.getMessage());
         }
     }
@@ -136,15 +153,29 @@ class StsFetcherTest {
     @Test
     void aSlowHostIsGivenUpAtTheTimeout() {
         long t0 = System.nanoTime();
-        StsPolicyException e = assertThrows(StsPolicyException.class, () -> fetcher(trust, Duration.ofMillis(500)).fetch("slow.test"));
+        StsPolicyException e = assertThrows(StsPolicyException.class, () -> fetch(fetcher(true, Duration.ofMillis(500)), "slow.test"));
         long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
         assertTrue(ms < 2500, "gave up after " + ms + " ms: " + e.getMessage());
     }
 
     @Test
-    void aCertificateTheTrustStoreDoesNotKnowIsRefused() throws Exception {
-        StsPolicyException e = assertThrows(StsPolicyException.class, () -> fetcher(SSLContext.getDefault(), Duration.ofSeconds(5))
-                .fetch("ok.test"));
+    void aCertificateTheTrustStoreDoesNotKnowIsRefused() {
+        StsPolicyException e = assertThrows(StsPolicyException.class, () -> fetch(fetcher(false, Duration.ofSeconds(5)), "ok.test"));
         assertTrue(e.getMessage().contains("not fetched"), e.getMessage());
+    }
+
+    @Test
+    void aTrustedCertificateForAnotherNameIsRefused() {
+        // mta-sts.unlisted.test is not among the certificate's names
+        StsPolicyException e = assertThrows(StsPolicyException.class,
+                () -> fetch(fetcher(true, Duration.ofSeconds(5)), "unlisted.test"));
+        assertTrue(e.getMessage().contains("not fetched"), e.getMessage());
+    }
+
+    @Test
+    void aHostWithoutAUsableAddressIsNoPolicy() {
+        StsFetcher f = new StsFetcher(vertx, null, Duration.ofSeconds(5), 443, host -> Uni.createFrom().item(List.of()));
+        StsPolicyException e = assertThrows(StsPolicyException.class, () -> fetch(f, "ok.test"));
+        assertTrue(e.getMessage().contains("no usable address"), e.getMessage());
     }
 }

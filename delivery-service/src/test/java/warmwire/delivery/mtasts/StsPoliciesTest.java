@@ -9,6 +9,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import io.smallrye.mutiny.Uni;
 import org.junit.jupiter.api.Test;
 import warmwire.testing.TestClock;
 
@@ -22,10 +23,14 @@ class StsPoliciesTest {
     private final StsPolicies policies = new StsPolicies(domain -> {
         fetched.add(domain);
         if (hostDown) {
-            throw new StsPolicyException("policy host down");
+            return Uni.createFrom().failure(new StsPolicyException("policy host down"));
         }
-        return StsPolicy.parse(served.getBytes(StandardCharsets.UTF_8));
-    }, clock, 2);
+        return Uni.createFrom().item(() -> StsPolicy.parse(served.getBytes(StandardCharsets.UTF_8)));
+    }, clock, 2, Duration.ofMinutes(1));
+
+    private Optional<StsPolicy> policy(String domain, List<String> txt) {
+        return policies.policy(domain, txt).await().atMost(Duration.ofSeconds(5));
+    }
 
     private static String policy(String mode, long maxAge) {
         return "version: STSv1\nmode: " + mode + "\nmx: mx.example.test\nmax_age: " + maxAge + "\n";
@@ -36,41 +41,47 @@ class StsPoliciesTest {
     }
 
     @Test
-    void theSameIdIsServedFromTheCacheANewIdIsFetched() throws Exception {
-        assertEquals(StsPolicy.Mode.ENFORCE, policies.policy("example.test", txt("a")).orElseThrow().mode());
-        policies.policy("example.test", txt("a"));
+    void theSameIdIsServedFromTheCacheANewIdIsFetched() {
+        assertEquals(StsPolicy.Mode.ENFORCE, policy("example.test", txt("a")).orElseThrow().mode());
+        policy("example.test", txt("a"));
         assertEquals(List.of("example.test"), fetched, "one fetch for the same id");
         served = policy("testing", 3600);
-        assertEquals(StsPolicy.Mode.TESTING, policies.policy("example.test", txt("b")).orElseThrow().mode());
+        assertEquals(StsPolicy.Mode.TESTING, policy("example.test", txt("b")).orElseThrow().mode());
         assertEquals(2, fetched.size(), "a new id: fetched again");
     }
 
     @Test
-    void neitherAStrippedRecordNorADownHostDowngradesACachedPolicy() throws Exception {
-        policies.policy("example.test", txt("a"));
-        assertEquals(StsPolicy.Mode.ENFORCE, policies.policy("example.test", List.of()).orElseThrow().mode(), "TXT gone");
-        assertEquals(StsPolicy.Mode.ENFORCE, policies.policy("example.test", null).orElseThrow().mode(), "DNS failed");
+    void neitherAStrippedRecordNorADownHostDowngradesACachedPolicy() {
+        policy("example.test", txt("a"));
+        assertEquals(StsPolicy.Mode.ENFORCE, policy("example.test", List.of()).orElseThrow().mode(), "TXT gone");
+        assertEquals(StsPolicy.Mode.ENFORCE, policy("example.test", null).orElseThrow().mode(), "DNS failed");
         hostDown = true;
-        assertEquals(StsPolicy.Mode.ENFORCE, policies.policy("example.test", txt("new")).orElseThrow().mode(),
+        assertEquals(StsPolicy.Mode.ENFORCE, policy("example.test", txt("new")).orElseThrow().mode(),
                 "new id, host down: the cached policy stays");
+        int asked = fetched.size();
+        policy("example.test", txt("new"));
+        assertEquals(asked, fetched.size(), "a failed id is not fetched again at once");
+        clock.advance(Duration.ofSeconds(61));
+        policy("example.test", txt("new"));
+        assertEquals(asked + 1, fetched.size(), "after the hold it is");
         clock.advance(Duration.ofHours(2));
-        assertEquals(Optional.empty(), policies.policy("example.test", List.of()), "expired after max_age: no policy");
+        assertEquals(Optional.empty(), policy("example.test", List.of()), "expired after max_age: no policy");
     }
 
     @Test
-    void noRecordAndNothingCachedIsNoPolicyWithoutAFetch() throws Exception {
-        assertEquals(Optional.empty(), policies.policy("plain.test", List.of("v=spf1 -all")));
+    void noRecordAndNothingCachedIsNoPolicyWithoutAFetch() {
+        assertEquals(Optional.empty(), policy("plain.test", List.of("v=spf1 -all")));
         assertTrue(fetched.isEmpty());
         hostDown = true;
-        assertEquals(Optional.empty(), policies.policy("down.test", txt("a")), "record but no policy host: none");
+        assertEquals(Optional.empty(), policy("down.test", txt("a")), "record but no policy host: none");
     }
 
     @Test
-    void theCacheIsBounded() throws Exception {
-        policies.policy("a.test", txt("1"));
+    void theCacheIsBounded() {
+        policy("a.test", txt("1"));
         clock.advance(Duration.ofSeconds(1));
-        policies.policy("b.test", txt("1"));
-        policies.policy("c.test", txt("1"));
+        policy("b.test", txt("1"));
+        policy("c.test", txt("1"));
         assertTrue(policies.cached("a.test").isEmpty(), "the entry that expires first went");
         assertTrue(policies.cached("b.test").isPresent() && policies.cached("c.test").isPresent());
     }

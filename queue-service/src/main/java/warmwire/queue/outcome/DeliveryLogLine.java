@@ -8,6 +8,7 @@ import warmwire.contracts.outcome.Delays;
 import warmwire.contracts.outcome.RecipientResult;
 import warmwire.contracts.outcome.SmtpReply;
 import warmwire.contracts.outcome.Status;
+import warmwire.contracts.outcome.TlsInfo;
 import warmwire.contracts.text.BoundedText;
 
 /**
@@ -15,10 +16,12 @@ import warmwire.contracts.text.BoundedText;
  *   DeliveryLogLine - one log line per recipient result, in Postfix smtp(8)'s shape.
  * SYNOPSIS
  *   {@code <id>: to=<alice@example.com>, relay=mx1.example.com[192.0.2.1]:25, conn_use=3,
- *   delays=0.01/0/0.02/0.03, dsn=2.0.0, status=sent (250 2.0.0 Ok: queued as 4Xyz)}
+ *   tls=verify/mta-sts, delays=0.01/0/0.02/0.03, dsn=2.0.0, status=sent (250 2.0.0 Ok: queued as 4Xyz)}
  * DESCRIPTION
  *   Status words are Postfix's: sent, deferred, bounced, expired, rejected. {@code conn_use} is
- *   printed only when the connection carried an earlier delivery, as Postfix does. The dsn is
+ *   printed only when the connection carried an earlier delivery, as Postfix does. {@code tls}
+ *   is the level the TLS session was opened under and where it came from ({@code config},
+ *   {@code mta-sts}); absent for clear text. The dsn is
  *   event's RFC 3463 code (the server's, or Warmwire's own for local failures), else the class
  *   default (2.0.0, 4.0.0, 5.0.0). Delays print with at
  *   most two decimals, trailing zeros dropped.
@@ -50,6 +53,13 @@ public final class DeliveryLogLine {
         }
         if (e.connectionUse() != null && e.connectionUse() > 1) {
             b.append(", conn_use=").append(e.connectionUse());
+        }
+        TlsInfo t = e.tls();
+        if (t != null && t.level() != null) {
+            b.append(", tls=").append(t.level().wireName());
+            if (t.policy() != null) {
+                b.append('/').append(t.policy().wireName());
+            }
         }
         Delays d = e.delays();
         if (d != null) {

@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.time.Instant;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import warmwire.contracts.mail.PolicySource;
+import warmwire.contracts.mail.TlsLevel;
 import warmwire.contracts.outcome.Delays;
 import warmwire.contracts.outcome.DeliveryEvent;
 import warmwire.contracts.outcome.DeliveryOutcome;
@@ -25,6 +27,16 @@ class DeliveryLogLineTest {
                 T, null);
         assertEquals("m1: to=<alice@example.com>, relay=mx1.example.com[192.0.2.1]:25, conn_use=3, delay=0.05, "
                 + "delays=0.01/0/0/0.03, dsn=2.0.0, status=sent (250 2.0.0 Ok: queued as 4Xyz)", DeliveryLogLine.format(e));
+    }
+
+    @Test
+    void theTlsLevelAndItsSourceArePrinted() {
+        DeliveryEvent e = new DeliveryEvent("m2", "bob@example.com", Status.DELIVERED, 1, "mx.example.com:25/verify/mta-sts",
+                "mx.example.com[192.0.2.1]:25", new SmtpReply(250, "2.0.0", "Ok"), "2.0.0",
+                new TlsInfo("TLSv1.3", "TLS_AES_256_GCM_SHA384", false, true, TlsLevel.VERIFY, PolicySource.MTA_STS), 1,
+                null, T, null);
+        assertEquals("m2: to=<bob@example.com>, relay=mx.example.com[192.0.2.1]:25, tls=verify/mta-sts, dsn=2.0.0, "
+                + "status=sent (250 2.0.0 Ok)", DeliveryLogLine.format(e));
     }
 
     @Test

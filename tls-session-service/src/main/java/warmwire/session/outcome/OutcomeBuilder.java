@@ -59,7 +59,8 @@ public final class OutcomeBuilder {
             throw new IllegalStateException("recipients left without a result: " + unused);
         }
         TlsDetails d = a.tls();
-        TlsInfo tls = d == null ? null : new TlsInfo(d.protocol(), d.cipher(), d.resumed(), d.verified());
+        TlsInfo tls = d == null ? null : new TlsInfo(d.protocol(), d.cipher(), d.resumed(), d.verified(),
+                job.site() == null ? job.tls() : job.site().tls(), job.site() == null ? null : job.site().policy());
         return new DeliveryOutcome(job.messageId(), job.jobId(), job.attempt(),
                 job.site() == null ? null : job.site().key(), relay, c.results(), tls, a.connectionUse(),
                 delays(job, a), now).withPending(job.message(job.recipients()));
