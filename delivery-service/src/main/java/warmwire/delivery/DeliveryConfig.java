@@ -38,6 +38,8 @@ public interface DeliveryConfig {
     @WithName("mta-sts")
     MtaSts mtaSts();
 
+    Dane dane();
+
     interface Dns {
         /** Resolvers, {@code host[:port]} (port 53 by default); unset = nameservers of /etc/resolv.conf. */
         Optional<List<String>> servers();
@@ -87,6 +89,22 @@ public interface DeliveryConfig {
         /** Level for a queued message that carries none (queue-service normally sets one). */
         @WithDefault("may")
         TlsLevel level();
+    }
+
+    /** DANE (RFC 7672), for mail at the levels dane and dane-only. */
+    interface Dane {
+        /**
+         * Trust anchors for DNSSEC validation: DS or DNSKEY records in master file format; unset =
+         * the root zone's KSKs as shipped (resource dane/root-anchors.txt).
+         */
+        Optional<String> trustAnchorFile();
+
+        /**
+         * Resolvers asked for DNSSEC-validated records ({@code host[:port]}); they must pass DNSSEC
+         * records through (any validating or non-validating recursive resolver does). Unset = the
+         * routing DNS servers (warmwire.dns.servers, else /etc/resolv.conf).
+         */
+        Optional<List<String>> dnsServers();
     }
 
     /** MTA-STS (RFC 8461): the policies receiving domains publish. */

@@ -22,12 +22,16 @@ import warmwire.contracts.route.Site;
  *   given, a known policy source;
  *   {@code endpoints} 1 to {@link RecordLimits#MAX_ENDPOINTS}, none null, each with a host
  *   name, an IP address literal (digits, hex, '.', ':' only: never a name to resolve), a port
- *   1..65535 and a preference 0..65535; {@code from}, {@code recipients}, a body (framed, or {@code contentBase64}),
+ *   1..65535, a preference 0..65535 and at most {@link RecordLimits#MAX_TLSA} TLSA records
+ *   ({@code usage selector matching-type hex}, usage 0..3, selector 0..1, type 0..2); {@code from}, {@code recipients}, a body (framed, or {@code contentBase64}),
  *   {@code attempt}, {@code tenant}, {@code campaign}, {@code dsn}, {@code delayNotified} as
  *   {@link QueuedMessageCheck} judges them; {@code tls} a known level; {@code submittedAt} and
  *   {@code routedAt} times in range; {@code routeSeconds} 0 to a year.
  */
 public final class DeliveryJobCheck {
+    /** RFC 6698 presentation form, as routing writes it: one-digit fields, lower-case hex of even length. */
+    private static final java.util.regex.Pattern TLSA = java.util.regex.Pattern.compile("[0-3] [01] [0-2] ([0-9a-f]{2})+");
+
     private DeliveryJobCheck() {
     }
 
@@ -80,6 +84,12 @@ public final class DeliveryJobCheck {
         }
         int port = e.integer("port", true, 0, 1, 65535);
         int preference = e.integer("preference", false, 0, 0, 65535);
-        return new Endpoint(host, address, port, preference);
+        List<String> tlsa = e.texts("tlsa", false, 0, RecordLimits.MAX_TLSA, RecordLimits.MAX_TLSA_TEXT);
+        for (String t : tlsa == null ? List.<String>of() : tlsa) {
+            if (!TLSA.matcher(t).matches()) {
+                throw e.invalid("tlsa", "not a TLSA record 'usage selector matching-type hex'");
+            }
+        }
+        return new Endpoint(host, address, port, preference, tlsa);
     }
 }

@@ -25,6 +25,14 @@ public record RecordLimits(int maxRecipients) {
     public static final int MAX_KEY = 16 * 1024;
     /** Most hosts of one site, most endpoints of one job. */
     public static final int MAX_ENDPOINTS = 32;
+    /** TLSA records per endpoint (RFC 6698; a host publishes one or two, more during a key rollover). */
+    public static final int MAX_TLSA = 4;
+    /**
+     * Characters of one TLSA record in presentation form: a SHA-512 digest is 128 hex digits, an
+     * RSA-2048 public key in full 588; full certificates (matching type 0 of selector 0) are longer
+     * and are not carried.
+     */
+    public static final int MAX_TLSA_TEXT = 1200;
     /** Most characters of a short label (tenant, campaign, TLS version, cipher, envid, ret). */
     public static final int MAX_LABEL = 1024;
     /** A text field longer than this is not truncated but refused: no service writes one. */

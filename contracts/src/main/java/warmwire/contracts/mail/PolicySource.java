@@ -12,14 +12,17 @@ import java.util.Locale;
  *   <li>{@code MTA_STS}: an MTA-STS policy in mode enforce (RFC 8461): only the MX hosts the
  *       policy names, level {@link TlsLevel#VERIFY} (a chain to the trust anchors and the MX
  *       host name), never clear text.</li>
+ *   <li>{@code DANE}: DNSSEC-validated TLSA records of the MX hosts (RFC 7672), found for a
+ *       message at level {@code dane} or {@code dane-only}; each endpoint carries its host's
+ *       records and the server's certificate must match them. Wins over MTA-STS.</li>
  * </ul>
  * Part of the site key, so a site (and so its connections) under a published policy is never
  * the site of the same hosts under configuration alone.
  */
 public enum PolicySource {
-    CONFIG, MTA_STS;
+    CONFIG, MTA_STS, DANE;
 
-    /** {@code config}, {@code mta-sts}: as events and site keys write it. */
+    /** {@code config}, {@code mta-sts}, {@code dane}: as events and site keys write it. */
     @JsonValue
     public String wireName() {
         return name().toLowerCase(Locale.ROOT).replace('_', '-');
@@ -35,6 +38,6 @@ public enum PolicySource {
                 }
             }
         }
-        throw new IllegalArgumentException("unknown TLS policy source '" + s + "' (config, mta-sts)");
+        throw new IllegalArgumentException("unknown TLS policy source '" + s + "' (config, mta-sts, dane)");
     }
 }

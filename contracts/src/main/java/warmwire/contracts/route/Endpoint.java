@@ -1,5 +1,8 @@
 package warmwire.contracts.route;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
+import java.util.List;
+
 /**
  * One address to try for a site, in the order routing chose (MX preference, then the
  * resolver's order within one preference).
@@ -8,8 +11,27 @@ package warmwire.contracts.route;
  * @param address    its IP address, as text
  * @param port       TCP port
  * @param preference the MX preference, 0 for a static route
+ * @param tlsa       the host's DNSSEC-validated TLSA records for this port (RFC 6698
+ *                   presentation form {@code usage selector matching-type hex}, for instance
+ *                   {@code 3 1 1 4f2a...}), found for a site of level {@code dane} or
+ *                   {@code dane-only}; empty when none (never null)
  */
-public record Endpoint(String host, String address, int port, int preference) {
+public record Endpoint(String host, String address, int port, int preference,
+                       @JsonInclude(JsonInclude.Include.NON_EMPTY) List<String> tlsa) {
+
+    public Endpoint {
+        tlsa = tlsa == null ? List.of() : List.copyOf(tlsa);
+    }
+
+    /** An endpoint without TLSA records. */
+    public Endpoint(String host, String address, int port, int preference) {
+        this(host, address, port, preference, List.of());
+    }
+
+    /** The same endpoint with {@code records} as its TLSA records. */
+    public Endpoint withTlsa(List<String> records) {
+        return new Endpoint(host, address, port, preference, records);
+    }
 
     /** Postfix's relay notation: {@code mx1.example.com[192.0.2.1]:25}. */
     public String relay() {

@@ -44,7 +44,10 @@ class ShardHashTest {
         assertThrows(IllegalArgumentException.class, () -> ShardHash.shardOf("k", 0));
         assertThrows(IllegalArgumentException.class, () -> new Site(List.of(), 25, TlsLevel.MAY));
         assertThrows(IllegalArgumentException.class, () -> new Site(List.of("h"), 0, TlsLevel.MAY));
-        assertThrows(IllegalArgumentException.class, () -> TlsLevel.parse("dane"));
+        assertThrows(IllegalArgumentException.class, () -> TlsLevel.parse("dane_only"));
+        assertEquals(TlsLevel.DANE_ONLY, TlsLevel.parse("Dane-Only"));
+        assertEquals(TlsLevel.ENCRYPT, TlsLevel.DANE.atLeast(TlsLevel.ENCRYPT), "dane may end at may: below encrypt");
+        assertEquals(TlsLevel.DANE_ONLY, TlsLevel.DANE_ONLY.atLeast(TlsLevel.ENCRYPT));
         assertEquals(TlsLevel.ENCRYPT, TlsLevel.MAY.atLeast(TlsLevel.ENCRYPT));
         assertEquals(TlsLevel.VERIFY, TlsLevel.VERIFY.atLeast(TlsLevel.MAY));
     }

@@ -24,6 +24,7 @@ import warmwire.contracts.check.InternalDeadLetter;
 import warmwire.contracts.check.QueuedMessageCheck;
 import warmwire.contracts.check.RecordLimits;
 import warmwire.contracts.mail.QueuedMessage;
+import warmwire.contracts.mail.TlsLevel;
 import warmwire.contracts.outcome.DeliveryOutcome;
 import warmwire.contracts.outcome.RecipientResult;
 import warmwire.contracts.route.DeliveryJob;
@@ -103,8 +104,9 @@ public class Dispatcher implements ExactlyOnceLoop.Work<byte[], byte[]> {
             }
         }
         List<String> order = List.copyOf(domains);
+        TlsLevel level = m.tls() != null ? m.tls() : config.tls().level();
         Uni<Map<String, Route>> routes = order.isEmpty() ? Uni.createFrom().item(Map.of())
-                : Uni.join().all(order.stream().map(router::route).toList()).andFailFast().map(list -> {
+                : Uni.join().all(order.stream().map(d -> router.route(d, level)).toList()).andFailFast().map(list -> {
                     Map<String, Route> byDomain = new LinkedHashMap<>();
                     for (int i = 0; i < order.size(); i++) {
                         byDomain.put(order.get(i), list.get(i));

@@ -4,6 +4,9 @@ import io.netty.util.NetUtil;
 import io.smallrye.mutiny.Uni;
 import java.util.Optional;
 import java.util.function.Supplier;
+import warmwire.contracts.mail.PolicySource;
+import warmwire.contracts.mail.TlsLevel;
+import warmwire.delivery.dane.Dane;
 import warmwire.delivery.mtasts.MtaSts;
 import warmwire.delivery.mx.MxResolver;
 import warmwire.delivery.mx.Route;
@@ -22,7 +25,8 @@ import warmwire.delivery.policy.TransportTable;
  *
  *   A domain routed by its own MX records (no route, or an empty nexthop) is routed under its
  *   MTA-STS policy ({@link MtaSts}), looked up beside the MX records; a route that names a
- *   nexthop is the operator's choice, and no receiving domain's policy applies to it.
+ *   nexthop is the operator's choice, and no receiving domain's policy applies to it. Mail
+ *   at level dane or dane-only is routed under DANE ({@link Dane}) before MTA-STS.
  *
  *   Two resolvers: {@code dns} applies the address policy (no loopback, private, link-local,
  *   ... address outside warmwire.dns.allow-private) and serves address literals, domains
@@ -36,22 +40,34 @@ public final class DomainRouter {
     private final MxResolver routed;
     private final int smtpPort;
     private final MtaSts sts;
+    private final Dane dane;
 
     public DomainRouter(Supplier<TransportTable> table, MxResolver dns, MxResolver routed, int smtpPort) {
-        this(table, dns, routed, smtpPort, null);
+        this(table, dns, routed, smtpPort, null, null);
     }
 
-    /** {@code sts}: MTA-STS for the domains routed by their own MX records; null = off. */
-    public DomainRouter(Supplier<TransportTable> table, MxResolver dns, MxResolver routed, int smtpPort, MtaSts sts) {
+    /**
+     * @param sts  MTA-STS for the domains routed by their own MX records; null = off
+     * @param dane DANE for those domains at the levels dane and dane-only; null = those levels
+     *             route as may (tests without a validating resolver)
+     */
+    public DomainRouter(Supplier<TransportTable> table, MxResolver dns, MxResolver routed, int smtpPort, MtaSts sts,
+                        Dane dane) {
         this.table = table;
         this.mx = dns;
         this.routed = routed;
         this.smtpPort = smtpPort;
         this.sts = sts;
+        this.dane = dane;
     }
 
-    /** Never fails: failures are {@link Route.Failure} items. */
+    /** As {@link #route(String, TlsLevel)} at level may. */
     public Uni<Route> route(String domain) {
+        return route(domain, TlsLevel.MAY);
+    }
+
+    /** The route of {@code domain} for mail at {@code level}. Never fails: failures are {@link Route.Failure} items. */
+    public Uni<Route> route(String domain, TlsLevel level) {
         if (domain.startsWith("[") && domain.endsWith("]")) {
             String literal = domain.substring(1, domain.length() - 1);
             if (literal.regionMatches(true, 0, "ipv6:", 0, 5)) {
@@ -65,23 +81,33 @@ public final class DomainRouter {
         Optional<Nexthop> route = table.get().lookup(domain);
         Uni<Route> r;
         if (route.isEmpty()) {
-            r = ownMx(domain, smtpPort);
+            r = ownMx(domain, smtpPort, level);
         } else {
             Nexthop n = route.get();
             int port = n.portOr(smtpPort);
-            r = n.host() == null ? ownMx(domain, port)
+            r = n.host() == null ? ownMx(domain, port, level)
                     : n.mxLookup() ? routed.mailDomain(n.host(), port) : routed.host(n.host(), port);
         }
         return r.onFailure().recoverWithItem(t -> Route.Failure.defer("routing failed for " + domain + ": " + t));
     }
 
-    /** The domain's own MX hosts, under its MTA-STS policy (looked up beside the MX records). */
-    private Uni<Route> ownMx(String domain, int port) {
+    /**
+     * The domain's own MX hosts: at level dane or dane-only under DANE first; then, unless DANE
+     * applied (RFC 8461 section 2) or refused, under its MTA-STS policy (looked up beside the MX
+     * records).
+     */
+    private Uni<Route> ownMx(String domain, int port, TlsLevel level) {
         Uni<Route> r = mx.mailDomain(domain, port);
+        if (dane != null && level.dane()) {
+            r = r.chain(route -> dane.apply(domain, level, route));
+        }
         if (sts == null) {
             return r;
         }
-        return Uni.combine().all().unis(r, sts.policyOf(domain)).asTuple()
-                .map(t -> MtaSts.apply(domain, t.getItem2(), t.getItem1()));
+        return Uni.combine().all().unis(r, sts.policyOf(domain)).asTuple().map(t -> {
+            Route route = t.getItem1();
+            boolean daneDecided = route instanceof Route.Destination d && d.policy() == PolicySource.DANE;
+            return daneDecided ? route : MtaSts.apply(domain, t.getItem2(), route);
+        });
     }
 }

@@ -11,6 +11,8 @@ import org.jboss.logging.Logger;
 import io.vertx.core.net.PemTrustOptions;
 import java.time.Clock;
 import warmwire.delivery.DeliveryConfig;
+import warmwire.delivery.dane.Dane;
+import warmwire.delivery.dane.DnssecLookup;
 import warmwire.delivery.mtasts.MtaSts;
 import warmwire.delivery.mtasts.StsFetcher;
 import warmwire.delivery.mtasts.StsPolicies;
@@ -32,13 +34,20 @@ import warmwire.delivery.policy.RoutesFile;
 public class RoutingBeans {
     private static final Logger LOG = Logger.getLogger(RoutingBeans.class);
 
+    /** The configured servers, else /etc/resolv.conf's; {@code configured} says which. */
+    private static List<InetSocketAddress> servers(List<String> configured) {
+        return configured.isEmpty() ? DnsServers.system(DnsServers.RESOLV_CONF) : DnsServers.parse(configured);
+    }
+
+    private static List<String> nonBlank(java.util.Optional<List<String>> list) {
+        return list.orElse(List.of()).stream().filter(s -> !s.isBlank()).toList();
+    }
+
     @Produces
     @Singleton
     DnsLookup dnsLookup(Vertx vertx, DeliveryConfig config) {
-        List<String> configured = config.dns().servers().orElse(List.of()).stream()
-                .filter(s -> !s.isBlank()).toList();
-        List<InetSocketAddress> servers = configured.isEmpty() ? DnsServers.system(DnsServers.RESOLV_CONF)
-                : DnsServers.parse(configured);
+        List<String> configured = nonBlank(config.dns().servers());
+        List<InetSocketAddress> servers = servers(configured);
         DnsLookup dns = new DnsLookup(vertx, servers, config.dns().timeout(), config.dns().cacheTtl(),
                 config.dns().negativeCacheTtl(), config.dns().cacheSize());
         LOG.infof("DNS servers %s%s, timeout %s, cache %s (negative %s, %d answers)", dns.servers(),
@@ -63,7 +72,27 @@ public class RoutingBeans {
                         : policy.allowList(), limits.mxHosts(), limits.addressesPerHost(), limits.endpoints());
         MxResolver fromDns = new MxResolver(dns, policy, limits);
         return new DomainRouter(routes::table, fromDns, new MxResolver(dns, AddressPolicy.ANY, limits),
-                config.smtp().port(), mtaSts(config.mtaSts(), vertx, dns, fromDns));
+                config.smtp().port(), mtaSts(config.mtaSts(), vertx, dns, fromDns), dane(config));
+    }
+
+    /** DANE's validating resolver; trust anchors that cannot be read stop startup. */
+    private static Dane dane(DeliveryConfig config) {
+        List<String> configured = nonBlank(config.dane().dnsServers());
+        if (configured.isEmpty()) {
+            configured = nonBlank(config.dns().servers());
+        }
+        List<InetSocketAddress> servers = servers(configured);
+        String file = config.dane().trustAnchorFile().filter(f -> !f.isBlank()).orElse(null);
+        try (java.io.InputStream in = file != null ? java.nio.file.Files.newInputStream(java.nio.file.Path.of(file))
+                : RoutingBeans.class.getResourceAsStream("/dane/root-anchors.txt")) {
+            DnssecLookup lookup = new DnssecLookup(servers, in, config.dns().timeout());
+            LOG.infof("DANE (levels dane, dane-only): DNSSEC validation by %s with %d trust anchor(s) from %s", servers,
+                    lookup.anchors(), file != null ? file : "the shipped root KSKs");
+            return new Dane(lookup);
+        } catch (java.io.IOException | RuntimeException e) {
+            throw new IllegalArgumentException("DANE trust anchors " + (file != null ? file : "(shipped)")
+                    + " cannot be loaded: " + e.getMessage(), e);
+        }
     }
 
     /**

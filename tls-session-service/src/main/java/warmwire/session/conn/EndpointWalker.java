@@ -16,6 +16,7 @@ import warmwire.session.smtp.SmtpState;
 import warmwire.session.smtp.TlsDetails;
 import warmwire.session.smtp.Envelope;
 import warmwire.session.smtp.SessionTickets;
+import warmwire.session.tls.DaneVerifier;
 import warmwire.session.tls.TlsEngine;
 import warmwire.session.tls.TlsResumption;
 
@@ -158,7 +159,22 @@ public final class EndpointWalker {
             return;
         }
         Endpoint ep = endpoints.get(i);
-        SmtpSession s = new SmtpSession(vertx, client, settings, ep, level, verifier, tickets, TlsResumption.INSPECTOR);
+        TlsLevel epLevel = level;
+        PeerVerifier epVerifier = verifier;
+        if (level.dane()) {
+            // RFC 7672 2.2: usable TLSA records -> TLS verified by them; only unusable ones ->
+            // TLS unauthenticated; none (routing found a secure denial) -> dane: may, dane-only:
+            // refused by the verifier (routing never sends such an endpoint)
+            DaneVerifier dane = DaneVerifier.of(ep.tlsa());
+            if (ep.tlsa().isEmpty() && level == TlsLevel.DANE) {
+                epLevel = TlsLevel.MAY;
+            } else if (!ep.tlsa().isEmpty() && !dane.usable()) {
+                epLevel = TlsLevel.ENCRYPT;
+            } else {
+                epVerifier = dane;
+            }
+        }
+        SmtpSession s = new SmtpSession(vertx, client, settings, ep, epLevel, epVerifier, tickets, TlsResumption.INSPECTOR);
         s.open().onComplete(opened -> {
             if (s.tls() != null) {
                 events.handshake(s.tls().resumed());

@@ -294,7 +294,7 @@ public final class SmtpSession {
             }
             tls = new TlsDetails(ss == null ? "unknown" : ss.getProtocol(), ss == null ? "unknown" : ss.getCipherSuite(),
                     inspector.resumed(socket, ss, handshakeStarted), problem);
-            if (level == TlsLevel.VERIFY && problem != null) {
+            if (level.verified() && problem != null) {
                 return refuse(SmtpFailure.Kind.TLS_NOT_VERIFIED, null,
                         "Server certificate not verified: " + peer + ": " + problem);
             }
