@@ -6,14 +6,16 @@
 #   postfix (preseeded "No configuration": no /etc/postfix/main.cf is written,
 #   so the system's default instance is not configured and not started),
 #   openssl, dnsmasq-base (no service, binary only), bind9-dnsutils (dig),
-#   iproute2 (ss) and python3 (SMTP probes in postfix-peer.sh), and the
-#   libraries of the Exim and OpenSMTPD peers (mta-peer.sh).
+#   iproute2 (ss) and python3 (SMTP probes in postfix-peer.sh), bind9 and
+#   bind9-utils (named, dnssec-keygen, dnssec-signzone: dnssec-peer.sh's signed
+#   test zones; the system's named service is not started by the install), and
+#   the libraries of the Exim and OpenSMTPD peers (mta-peer.sh).
 #   Runs `apt-get update` only when a package is missing. Never starts,
 #   stops or reconfigures the system postfix; an already installed and
 #   configured postfix is left exactly as it is.
 set -euo pipefail
 
-PACKAGES=(postfix openssl dnsmasq-base bind9-dnsutils iproute2 python3)
+PACKAGES=(postfix openssl dnsmasq-base bind9-dnsutils iproute2 python3 bind9 bind9-utils)
 # the shared libraries of Exim 4.96 (exim4-daemon-light) and OpenSMTPD 7.4, which mta-peer.sh
 # unpacks without installing (each is a mail-transport-agent, as Postfix is)
 PACKAGES+=(libaudit1 libcap-ng0 libcrypt1 libdb5.3 libevent-2.1-7 libpam0g libssl3 zlib1g libcom-err2 libffi8
@@ -30,5 +32,13 @@ if [[ " $(ww_apt_missing "${PACKAGES[@]}") " == *" postfix "* ]]; then
     # instance stays unconfigured (postfix-peer.sh runs its own instances).
     [[ $(id -u) -eq 0 ]] || ww_die "must run as root (apt-get install)"
     echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections
+fi
+if [[ " $(ww_apt_missing "${PACKAGES[@]}") " == *" bind9 "* && ! -e /usr/sbin/policy-rc.d ]]; then
+    # bind9's maintainer scripts would start the system named (port 53): a policy-rc.d that
+    # refuses every service start (exit 101, Debian's interface) for the time of the install
+    [[ $(id -u) -eq 0 ]] || ww_die "must run as root (apt-get install)"
+    printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d
+    chmod 755 /usr/sbin/policy-rc.d
+    trap 'rm -f /usr/sbin/policy-rc.d' EXIT
 fi
 ww_apt_install "${PACKAGES[@]}"

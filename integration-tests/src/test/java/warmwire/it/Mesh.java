@@ -64,6 +64,10 @@ public final class Mesh {
     public static final int PEER_TLS_PORT = 12525 + PORT_OFFSET;
     public static final int PEER_PLAIN_PORT = 12526 + PORT_OFFSET;
     public static final int DNS_PORT = 15453 + PORT_OFFSET;
+    /** Where the DNSSEC peer (BIND's named, signed zones under dane.test: DaneIT) listens. */
+    public static final int DNSSEC_PORT = 15363 + PORT_OFFSET;
+    /** Where MtaStsIT's HTTPS policy host listens (delivery-service's warmwire.mta-sts.port). */
+    public static final int STS_PORT = 15443 + PORT_OFFSET;
     /** A slow SMTP server a test may start in its own JVM (TarpitIT); tarpit.test is routed to it. */
     public static final int TARPIT_PORT = 12599 + PORT_OFFSET;
     /** limits.test's MX host (127.0.0.1 in the DNS peer) and its per-site limits (ConnectionLimitsIT). */
@@ -134,6 +138,9 @@ public final class Mesh {
     public final KafkaProducer<String, String> producer;
     public final ObjectMapper json = new ObjectMapper();
     private final Map<String, String> env = new HashMap<>();
+    /** The DNS peer's records file, and the records every test relies on. */
+    private final Path zone;
+    private final List<String> baseRecords;
 
     public static synchronized Mesh get() {
         if (instance == null) {
@@ -184,8 +191,8 @@ public final class Mesh {
         env.put("WARMWIRE_METRICS_QUEUE_DEPTH_INTERVAL", "5s");
         // Real DNS for every domain the routes file does not name: a dnsmasq on loopback
         // (see DnsRoutingIT); MX hosts are reached on the peer's STARTTLS port.
-        Path zone = state.resolve("dns-records.conf");
-        Files.writeString(zone, String.join("\n",
+        zone = state.resolve("dns-records.conf");
+        baseRecords = List.of(
                 "mx-host=mx.test,mail.mx.test,10",
                 "host-record=mail.mx.test,127.0.0.1",
                 "mx-host=fallback.test,dead.mx.test,10",
@@ -205,16 +212,30 @@ public final class Mesh {
                 "mx-host=mcast.test,mx.mcast.test,10", "host-record=mx.mcast.test,224.0.0.1",
                 "mx-host=v6loop.test,mx.v6loop.test,10", "host-record=mx.v6loop.test,::1",
                 "mx-host=mixed.test,inner.mixed.test,10", "mx-host=mixed.test,mail.mx.test,20",
-                "host-record=inner.mixed.test,10.0.0.25", ""));
+                "host-record=inner.mixed.test,10.0.0.25",
+                "server=/dane.test/127.0.0.1#" + DNSSEC_PORT);
+        writeZone(MtaStsIT.records(1));
+        // DANE: dane.test is served by the DNSSEC peer; dnsmasq forwards its names there
+        env.put("WARMWIRE_DANE_DNS_SERVERS", "127.0.0.1:" + DNSSEC_PORT);
+        env.put("WARMWIRE_DANE_TRUST_ANCHOR_FILE", state.resolve("dnssec-peer/it/trust-anchors.txt").toString());
+        env.put("DNSSEC_PORT", String.valueOf(DNSSEC_PORT));
         env.put("DNS_PORT", String.valueOf(DNS_PORT));
         env.put("DNS_CONFIG", zone.toString());
         env.put("WARMWIRE_DNS_SERVERS", "127.0.0.1:" + DNS_PORT);
         env.put("WARMWIRE_DNS_TIMEOUT", "2s");
+        // answers reused for 1 s only, so that a test that changes a record (MtaStsIT) sees it soon
+        env.put("WARMWIRE_DNS_CACHE_TTL", "1s");
+        // MTA-STS policy hosts: MtaStsIT's HTTPS server, its certificate from the Postfix peer's test CA
+        env.put("WARMWIRE_MTA_STS_PORT", String.valueOf(STS_PORT));
+        env.put("WARMWIRE_MTA_STS_TRUST_FILE", state.resolve("postfix-peer/ca/ca.pem").toString());
+        env.put("WARMWIRE_MTA_STS_FAILURE_HOLD", "1s");
+        env.put("PEER_CERT_NAMES", MtaStsIT.CERT_NAMES);
         // The DNS peer points the test MX hosts at 127.0.0.x; delivery-service refuses loopback
         // addresses from DNS unless allowed (PrivateAddressIT shows what is refused beside it).
         env.put("WARMWIRE_DNS_ALLOW_PRIVATE", "127.0.0.0/8");
         env.put("WARMWIRE_SMTP_PORT", String.valueOf(PEER_TLS_PORT));
-        env.put("PEER_DOMAINS", "tls.test plain.test mx.test fallback.test limits.test");
+        env.put("PEER_DOMAINS", "tls.test plain.test mx.test fallback.test limits.test " + MtaStsIT.PEER_DOMAINS + " "
+                + DaneIT.PEER_DOMAINS);
         // Our own routes file (mesh.sh honours WARMWIRE_ROUTES_FILE): mesh.sh's two demo routes
         // plus tarpit.test to a port where TarpitIT runs a slow server of its own.
         Path routes = state.resolve("it-routes");
@@ -244,7 +265,11 @@ public final class Mesh {
         env.put("WARMWIRE_CONFIG_DIR", config.toString());
         Runtime.getRuntime().addShutdownHook(new Thread(this::stop));
         run(Duration.ofMinutes(1), "deploy/local/dns-peer.sh", "start", "it");
+        // the DNSSEC peer first, for its trust anchors (its keys stay, so they do not change when
+        // the zones are signed again with the TLSA records of the Postfix peer's certificate)
+        startDnssecPeer();
         run(Duration.ofMinutes(8), "deploy/local/mesh.sh", "start");
+        startDnssecPeer();
         Properties p = new Properties();
         p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         p.put(ProducerConfig.ACKS_CONFIG, "all");
@@ -275,6 +300,38 @@ public final class Mesh {
                     .append(ShardMoveIT.PEER_PORT);
         }
         return b.toString();
+    }
+
+    private void writeZone(List<String> extra) throws IOException {
+        List<String> all = new java.util.ArrayList<>(baseRecords);
+        all.addAll(extra);
+        all.add("");
+        Files.writeString(zone, String.join("\n", all));
+    }
+
+    /**
+     * The DNS peer serves the base records and {@code extra} from now on (dns-peer.sh restarts
+     * dnsmasq when its records changed). delivery-service reuses an answer for 1 s here.
+     */
+    public synchronized void dnsRecords(List<String> extra) throws IOException, InterruptedException {
+        writeZone(extra);
+        run(Duration.ofMinutes(1), "deploy/local/dns-peer.sh", "start", "it");
+    }
+
+    /** (Re)starts the DNSSEC peer with DaneIT's zones; a no-op when they did not change. */
+    private void startDnssecPeer() throws IOException, InterruptedException {
+        Path zones = state.resolve("dnssec-zones");
+        Files.createDirectories(zones);
+        for (Map.Entry<String, String> z : DaneIT.zones(peerTlsDir().resolve("cert.pem"), PEER_TLS_PORT).entrySet()) {
+            Files.writeString(zones.resolve(z.getKey() + ".zone"), z.getValue());
+        }
+        run(Map.of("DNSSEC_ZONES", zones.toString(), "DNSSEC_UNSIGNED", DaneIT.UNSIGNED, "DNSSEC_BAD_DS", DaneIT.BAD_DS),
+                Duration.ofMinutes(1), "deploy/local/dnssec-peer.sh", "start", "it");
+    }
+
+    /** The Postfix peer's server certificate and key (PEM), signed by the test CA. */
+    public Path peerTlsDir() {
+        return state.resolve("postfix-peer/demo/tls");
     }
 
     /** Writes one record to mail.submit and waits for the broker's acknowledgement. */
@@ -532,6 +589,7 @@ public final class Mesh {
             run(Duration.ofMinutes(1), "deploy/local/mta-peer.sh", "stop", "opensmtpd");
             run(Duration.ofMinutes(2), "deploy/local/mesh.sh", "stop");
             run(Duration.ofMinutes(1), "deploy/local/dns-peer.sh", "stop", "it");
+            run(Duration.ofMinutes(1), "deploy/local/dnssec-peer.sh", "stop", "it");
         } catch (Exception e) {
             System.err.println("mesh stop failed: " + e.getMessage());
         }

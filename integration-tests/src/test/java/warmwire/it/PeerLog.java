@@ -65,4 +65,46 @@ final class PeerLog {
         String r = rcpt.toLowerCase(Locale.ROOT);
         return (int) copies.getOrDefault(messageId, List.of()).stream().filter(c -> c.sentTo().contains(r)).count();
     }
+
+    private static final Pattern CLIENT = Pattern.compile(" ([^ ]+/smtpd\\[[0-9]+\\]): ([0-9A-Za-z]+): client=");
+
+    /**
+     * Whether the session that handed {@code messageId} to the peer had started TLS before the
+     * message: the smtpd process that logged the copy's {@code client=} line logged
+     * "TLS connection established" after its last "connect from" before it. Null when the log
+     * has no copy of the message.
+     */
+    static Boolean overTls(String log, String messageId) {
+        String[] lines = log.split("\n");
+        String qid = null;
+        for (String line : lines) {
+            Matcher m = MESSAGE_ID.matcher(line);
+            if (m.find() && m.group(2).equals(messageId)) {
+                qid = m.group(1);
+                break;
+            }
+        }
+        if (qid == null) {
+            return null;
+        }
+        for (int i = 0; i < lines.length; i++) {
+            Matcher c = CLIENT.matcher(lines[i]);
+            if (c.find() && c.group(2).equals(qid)) {
+                String smtpd = c.group(1) + ": ";
+                for (int j = i - 1; j >= 0; j--) {
+                    if (!lines[j].contains(smtpd)) {
+                        continue;
+                    }
+                    if (lines[j].contains("TLS connection established")) {
+                        return true;
+                    }
+                    if (lines[j].contains(smtpd + "connect from")) {
+                        return false;
+                    }
+                }
+                return false;
+            }
+        }
+        return null;
+    }
 }
