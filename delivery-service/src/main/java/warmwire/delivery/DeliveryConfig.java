@@ -89,6 +89,14 @@ public interface DeliveryConfig {
         /** Level for a queued message that carries none (queue-service normally sets one). */
         @WithDefault("may")
         TlsLevel level();
+
+        /**
+         * Under level secure, the names a recipient domain's servers' certificates must match,
+         * by domain ({@code warmwire.tls.secure-match."example.com"=mx.example.net,.example.net});
+         * a domain not listed: the domain and its subdomains.
+         */
+        @WithName("secure-match")
+        java.util.Map<String, List<String>> secureMatch();
     }
 
     /** DANE (RFC 7672), for mail at the levels dane and dane-only. */

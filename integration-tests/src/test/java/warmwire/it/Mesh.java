@@ -192,7 +192,7 @@ public final class Mesh {
         // Real DNS for every domain the routes file does not name: a dnsmasq on loopback
         // (see DnsRoutingIT); MX hosts are reached on the peer's STARTTLS port.
         zone = state.resolve("dns-records.conf");
-        baseRecords = List.of(
+        List<String> records = new ArrayList<>(List.of(
                 "mx-host=mx.test,mail.mx.test,10",
                 "host-record=mail.mx.test,127.0.0.1",
                 "mx-host=fallback.test,dead.mx.test,10",
@@ -213,7 +213,9 @@ public final class Mesh {
                 "mx-host=v6loop.test,mx.v6loop.test,10", "host-record=mx.v6loop.test,::1",
                 "mx-host=mixed.test,inner.mixed.test,10", "mx-host=mixed.test,mail.mx.test,20",
                 "host-record=inner.mixed.test,10.0.0.25",
-                "server=/dane.test/127.0.0.1#" + DNSSEC_PORT);
+                "server=/dane.test/127.0.0.1#" + DNSSEC_PORT));
+        records.addAll(SecureLevelIT.RECORDS);
+        baseRecords = List.copyOf(records);
         writeZone(MtaStsIT.records(1));
         // DANE: dane.test is served by the DNSSEC peer; dnsmasq forwards its names there
         env.put("WARMWIRE_DANE_DNS_SERVERS", "127.0.0.1:" + DNSSEC_PORT);
@@ -229,13 +231,13 @@ public final class Mesh {
         env.put("WARMWIRE_MTA_STS_PORT", String.valueOf(STS_PORT));
         env.put("WARMWIRE_MTA_STS_TRUST_FILE", state.resolve("postfix-peer/ca/ca.pem").toString());
         env.put("WARMWIRE_MTA_STS_FAILURE_HOLD", "1s");
-        env.put("PEER_CERT_NAMES", MtaStsIT.CERT_NAMES);
+        env.put("PEER_CERT_NAMES", MtaStsIT.CERT_NAMES + " " + SecureLevelIT.CERT_NAMES);
         // The DNS peer points the test MX hosts at 127.0.0.x; delivery-service refuses loopback
         // addresses from DNS unless allowed (PrivateAddressIT shows what is refused beside it).
         env.put("WARMWIRE_DNS_ALLOW_PRIVATE", "127.0.0.0/8");
         env.put("WARMWIRE_SMTP_PORT", String.valueOf(PEER_TLS_PORT));
         env.put("PEER_DOMAINS", "tls.test plain.test mx.test fallback.test limits.test " + MtaStsIT.PEER_DOMAINS + " "
-                + DaneIT.PEER_DOMAINS);
+                + DaneIT.PEER_DOMAINS + " " + SecureLevelIT.PEER_DOMAINS);
         // Our own routes file (mesh.sh honours WARMWIRE_ROUTES_FILE): mesh.sh's two demo routes
         // plus tarpit.test to a port where TarpitIT runs a slow server of its own.
         Path routes = state.resolve("it-routes");
@@ -303,7 +305,7 @@ public final class Mesh {
     }
 
     private void writeZone(List<String> extra) throws IOException {
-        List<String> all = new java.util.ArrayList<>(baseRecords);
+        List<String> all = new ArrayList<>(baseRecords);
         all.addAll(extra);
         all.add("");
         Files.writeString(zone, String.join("\n", all));

@@ -23,13 +23,16 @@ import warmwire.contracts.route.Site;
  *   {@code endpoints} 1 to {@link RecordLimits#MAX_ENDPOINTS}, none null, each with a host
  *   name, an IP address literal (digits, hex, '.', ':' only: never a name to resolve), a port
  *   1..65535, a preference 0..65535 and at most {@link RecordLimits#MAX_TLSA} TLSA records
- *   ({@code usage selector matching-type hex}, usage 0..3, selector 0..1, type 0..2); {@code from}, {@code recipients}, a body (framed, or {@code contentBase64}),
+ *   ({@code usage selector matching-type hex}, usage 0..3, selector 0..1, type 0..2) and at most
+ *   {@link RecordLimits#MAX_MATCH} names to match (the site's too: host names or {@code .domain}); {@code from}, {@code recipients}, a body (framed, or {@code contentBase64}),
  *   {@code attempt}, {@code tenant}, {@code campaign}, {@code dsn}, {@code delayNotified} as
  *   {@link QueuedMessageCheck} judges them; {@code tls} a known level; {@code submittedAt} and
  *   {@code routedAt} times in range; {@code routeSeconds} 0 to a year.
  */
 public final class DeliveryJobCheck {
     /** RFC 6698 presentation form, as routing writes it: one-digit fields, lower-case hex of even length. */
+    private static final java.util.regex.Pattern MATCH = java.util.regex.Pattern.compile(
+            "\\.?[A-Za-z0-9_]([A-Za-z0-9_-]*[A-Za-z0-9_])?(\\.[A-Za-z0-9_]([A-Za-z0-9_-]*[A-Za-z0-9_])?)*");
     private static final java.util.regex.Pattern TLSA = java.util.regex.Pattern.compile("[0-3] [01] [0-2] ([0-9a-f]{2})+");
 
     private DeliveryJobCheck() {
@@ -73,7 +76,7 @@ public final class DeliveryJobCheck {
         int port = s.integer("port", true, 0, 1, 65535);
         TlsLevel tls = s.enumValue("tls", true, TlsLevel::parse);
         PolicySource policy = s.enumValue("policy", false, PolicySource::parse);
-        return new Site(hosts, port, tls, policy);
+        return new Site(hosts, port, tls, policy, names(s));
     }
 
     private static Endpoint endpoint(Fields e) {
@@ -90,6 +93,17 @@ public final class DeliveryJobCheck {
                 throw e.invalid("tlsa", "not a TLSA record 'usage selector matching-type hex'");
             }
         }
-        return new Endpoint(host, address, port, preference, tlsa);
+        return new Endpoint(host, address, port, preference, tlsa, names(e));
+    }
+
+    /** The names a secure site's certificate must match: host names, or a host name after a dot. */
+    private static List<String> names(Fields f) {
+        List<String> names = f.texts("match", false, 0, RecordLimits.MAX_MATCH, RecordLimits.MAX_HOST);
+        for (String n : names == null ? List.<String>of() : names) {
+            if (!MATCH.matcher(n).matches()) {
+                throw f.invalid("match", "not a host name or .domain: " + n);
+            }
+        }
+        return names;
     }
 }

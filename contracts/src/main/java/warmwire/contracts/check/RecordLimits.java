@@ -33,6 +33,8 @@ public record RecordLimits(int maxRecipients) {
      * and are not carried.
      */
     public static final int MAX_TLSA_TEXT = 1200;
+    /** Names a secure site's certificate may match (the domain, its subdomains, a few configured more). */
+    public static final int MAX_MATCH = 8;
     /** Most characters of a short label (tenant, campaign, TLS version, cipher, envid, ret). */
     public static final int MAX_LABEL = 1024;
     /** A text field longer than this is not truncated but refused: no service writes one. */

@@ -20,22 +20,25 @@ import java.util.Locale;
  *       (deferred); never clear text.</li>
  *   <li>{@code VERIFY}: mandatory TLS with a certificate chain trusted by the trust file and a
  *       name matching the MX host; never clear text.</li>
+ *   <li>{@code SECURE}: as verify, but the certificate must name the recipient domain or a
+ *       subdomain of it (Postfix's "nexthop, dot-nexthop"), or the names configured for the
+ *       domain, not the MX host: for when the MX records themselves cannot be trusted.</li>
  * </ul>
  */
 public enum TlsLevel {
-    NONE, MAY, DANE, ENCRYPT, DANE_ONLY, VERIFY;
+    NONE, MAY, DANE, ENCRYPT, DANE_ONLY, VERIFY, SECURE;
 
     /**
      * Whether a session at this level may not go on without TLS. A job of level {@code dane}
      * runs each endpoint without TLSA records at {@code may}; with them, at {@code dane}.
      */
     public boolean mandatory() {
-        return this == DANE || this == ENCRYPT || this == DANE_ONLY || this == VERIFY;
+        return this == DANE || this == ENCRYPT || this == DANE_ONLY || this == VERIFY || this == SECURE;
     }
 
     /** Whether a session at this level must verify the server's certificate (PKIX or TLSA). */
     public boolean verified() {
-        return this == DANE || this == DANE_ONLY || this == VERIFY;
+        return this == DANE || this == DANE_ONLY || this == VERIFY || this == SECURE;
     }
 
     /** Whether routing looks up DNSSEC-validated MX and TLSA records for this level. */
@@ -48,7 +51,7 @@ public enum TlsLevel {
         return compareTo(floor) >= 0 ? this : floor;
     }
 
-    /** {@code none}, {@code may}, {@code dane}, {@code encrypt}, {@code dane-only}, {@code verify}. */
+    /** {@code none}, {@code may}, {@code dane}, {@code encrypt}, {@code dane-only}, {@code verify}, {@code secure}. */
     @JsonValue
     public String wireName() {
         return name().toLowerCase(Locale.ROOT).replace('_', '-');
@@ -64,6 +67,6 @@ public enum TlsLevel {
                 }
             }
         }
-        throw new IllegalArgumentException("unknown TLS level '" + s + "' (none, may, dane, encrypt, dane-only, verify)");
+        throw new IllegalArgumentException("unknown TLS level '" + s + "' (none, may, dane, encrypt, dane-only, verify, secure)");
     }
 }

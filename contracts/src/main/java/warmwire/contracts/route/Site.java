@@ -15,16 +15,28 @@ import warmwire.contracts.mail.TlsLevel;
  * @param port  the TCP port the hosts are reached on
  * @param tls    the TLS level every job of this site is delivered under
  * @param policy where the level came from; null reads as {@link PolicySource#CONFIG}
+ * @param match  for level {@code secure}: the names the certificate must match (the recipient
+ *               domain and {@code .domain}, or names configured for it), in the order given;
+ *               empty otherwise (null reads as empty). Part of the key: two domains that share
+ *               MX hosts under secure are two sites, each verified for its own names.
  */
-public record Site(List<String> hosts, int port, TlsLevel tls, PolicySource policy) {
+public record Site(List<String> hosts, int port, TlsLevel tls, PolicySource policy,
+                   @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_EMPTY)
+                   List<String> match) {
 
     /** A site under configuration alone. */
     public Site(List<String> hosts, int port, TlsLevel tls) {
-        this(hosts, port, tls, PolicySource.CONFIG);
+        this(hosts, port, tls, PolicySource.CONFIG, List.of());
+    }
+
+    /** A site without names to match. */
+    public Site(List<String> hosts, int port, TlsLevel tls, PolicySource policy) {
+        this(hosts, port, tls, policy, List.of());
     }
 
     public Site {
         policy = policy == null ? PolicySource.CONFIG : policy;
+        match = match == null ? List.of() : List.copyOf(match);
         TreeSet<String> sorted = new TreeSet<>();
         for (String h : hosts) {
             sorted.add(HostNames.normalise(h));
@@ -41,11 +53,15 @@ public record Site(List<String> hosts, int port, TlsLevel tls, PolicySource poli
     /**
      * The site key: {@code host1,host2:port/tls}, for instance {@code mx1.example.com,mx2.example.com:25/may},
      * with {@code /source} after it when the level came from a published policy, for instance
-     * {@code mx.example.com:25/verify/mta-sts}.
+     * {@code mx.example.com:25/verify/mta-sts}, and with {@code /match=} and the names joined by
+     * {@code +} under secure, for instance {@code mx.example.net:25/secure/match=example.com+.example.com}.
      */
     public String key() {
         String key = String.join(",", hosts) + ":" + port + "/" + tls.wireName();
-        return policy == PolicySource.CONFIG ? key : key + "/" + policy.wireName();
+        if (policy != PolicySource.CONFIG) {
+            key += "/" + policy.wireName();
+        }
+        return match.isEmpty() ? key : key + "/match=" + String.join("+", match);
     }
 
     /**

@@ -113,7 +113,8 @@ public class Dispatcher implements ExactlyOnceLoop.Work<byte[], byte[]> {
                     }
                     return byDomain;
                 });
-        return routes.map(r -> records(RoutePlanner.plan(m, r, config.tls().level(), started, Instant.now())));
+        return routes.map(r -> records(RoutePlanner.plan(m, r, config.tls().level(),
+                d -> config.tls().secureMatch().getOrDefault(d, List.of()), started, Instant.now())));
     }
 
     private ProducerRecord<String, byte[]> deadLetter(ConsumerRecord<String, byte[]> r, String reason, Instant now) {

@@ -27,7 +27,9 @@ import warmwire.delivery.mx.Route;
  *   equal share a site and a job, and the same hosts under another TLS level are another site.
  *   A destination under an MTA-STS policy in mode enforce is delivered under {@code verify}
  *   whatever the message asked (RFC 8461 section 5: the receiving domain's policy is the floor),
- *   in a site of its own ({@code .../verify/mta-sts}).
+ *   in a site of its own ({@code .../verify/mta-sts}). Under {@code secure} the certificate must
+ *   name the recipient domain or a subdomain (or the names warmwire.tls.secure-match gives for
+ *   it): those names are part of the site and travel on its endpoints.
  *   A shared site's endpoints are those of the first of its domains. The job id is
  *   {@code <message id>/<attempt>/<site key>}.
  *
@@ -57,6 +59,16 @@ public final class RoutePlanner {
      */
     public static Plan plan(QueuedMessage m, Map<String, Route> routes, TlsLevel defaultTls, Instant startedAt,
                             Instant routedAt) {
+        return plan(m, routes, defaultTls, d -> List.of(), startedAt, routedAt);
+    }
+
+    /**
+     * @param secureMatch the names configured for a domain under secure (empty: the domain and
+     *                    its subdomains, Postfix's "nexthop, dot-nexthop")
+     */
+    public static Plan plan(QueuedMessage m, Map<String, Route> routes, TlsLevel defaultTls,
+                            java.util.function.Function<String, List<String>> secureMatch, Instant startedAt,
+                            Instant routedAt) {
         TlsLevel tls = m.tls() != null ? m.tls() : defaultTls;
         double routeSeconds = seconds(startedAt, routedAt);
         Map<Site, List<String>> recipients = new LinkedHashMap<>();
@@ -69,10 +81,12 @@ public final class RoutePlanner {
                 r = Route.Failure.defer("no route was computed for " + domain);
             }
             if (r instanceof Route.Destination d) {
-                Site site = new Site(d.hosts(), d.port(), d.policy() == PolicySource.MTA_STS ? TlsLevel.VERIFY : tls,
-                        d.policy());
+                TlsLevel level = d.policy() == PolicySource.MTA_STS ? tls.atLeast(TlsLevel.VERIFY) : tls;
+                List<String> match = level != TlsLevel.SECURE ? List.of() : secureNames(domain, secureMatch.apply(domain));
+                Site site = new Site(d.hosts(), d.port(), level, d.policy(), match);
                 recipients.computeIfAbsent(site, s -> new ArrayList<>()).add(rcpt);
-                endpoints.putIfAbsent(site, d.endpoints());
+                endpoints.computeIfAbsent(site, s -> match.isEmpty() ? d.endpoints()
+                        : d.endpoints().stream().map(e -> e.withMatch(match)).toList());
             } else {
                 Route.Failure f = (Route.Failure) r;
                 failed.add(new RecipientResult(rcpt, f.status(), null, f.enhanced(), f.reason()));
@@ -88,6 +102,11 @@ public final class RoutePlanner {
                     new Delays(queued, routeSeconds, 0, 0), routedAt).withPending(m);
         }
         return new Plan(List.copyOf(jobs), outcome);
+    }
+
+    /** The names a certificate must match for {@code domain} under secure. */
+    static List<String> secureNames(String domain, List<String> configured) {
+        return configured == null || configured.isEmpty() ? List.of(domain, "." + domain) : List.copyOf(configured);
     }
 
     private static double seconds(Instant from, Instant to) {

@@ -8,6 +8,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import warmwire.contracts.mail.PolicySource;
 import warmwire.contracts.mail.QueuedMessage;
 import warmwire.contracts.mail.TlsLevel;
 import warmwire.contracts.outcome.DeliveryOutcome;
@@ -70,6 +71,30 @@ class RoutePlannerTest {
         assertEquals("mx1.hoster.test,mx2.hoster.test:25/may", may);
         assertEquals("mx1.hoster.test,mx2.hoster.test:25/verify", verify);
         assertNotEquals(may, verify);
+    }
+
+    @Test
+    void underSecureEachDomainIsASiteVerifiedForItsOwnNames() {
+        Plan p = RoutePlanner.plan(message(TlsLevel.SECURE, "a@one.test", "c@two.test"),
+                Map.of("one.test", SHARED_A, "two.test", SHARED_B), TlsLevel.MAY,
+                d -> d.equals("two.test") ? List.of("mx1.hoster.test") : List.of(), STARTED, ROUTED);
+        assertEquals(2, p.jobs().size(), "same MX hosts, other names: two sites");
+        DeliveryJob one = p.jobs().get(0);
+        assertEquals("mx1.hoster.test,mx2.hoster.test:25/secure/match=one.test+.one.test", one.site().key());
+        assertEquals(List.of("one.test", ".one.test"), one.endpoints().get(0).match());
+        DeliveryJob two = p.jobs().get(1);
+        assertEquals("mx1.hoster.test,mx2.hoster.test:25/secure/match=mx1.hoster.test", two.site().key());
+        assertEquals(List.of("mx1.hoster.test"), two.endpoints().get(0).match(), "configured names");
+    }
+
+    @Test
+    void anMtaStsDestinationIsAtLeastVerify() {
+        Route sts = new Route.Destination(List.of("mx1.hoster.test"), 25,
+                List.of(new Endpoint("mx1.hoster.test", "192.0.2.1", 25, 10)), PolicySource.MTA_STS);
+        assertEquals("mx1.hoster.test:25/verify/mta-sts",
+                plan(message(TlsLevel.MAY, "a@one.test"), Map.of("one.test", sts)).jobs().get(0).site().key());
+        assertEquals(TlsLevel.SECURE,
+                plan(message(TlsLevel.SECURE, "a@one.test"), Map.of("one.test", sts)).jobs().get(0).site().tls());
     }
 
     @Test

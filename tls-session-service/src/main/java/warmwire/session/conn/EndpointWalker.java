@@ -174,6 +174,9 @@ public final class EndpointWalker {
                 epVerifier = dane;
             }
         }
+        if (level == TlsLevel.SECURE) {
+            epVerifier = verifier.matching(ep.match()); // the recipient domain's names, not the MX host
+        }
         SmtpSession s = new SmtpSession(vertx, client, settings, ep, epLevel, epVerifier, tickets, TlsResumption.INSPECTOR);
         s.open().onComplete(opened -> {
             if (s.tls() != null) {

@@ -17,4 +17,14 @@ public interface PeerVerifier {
     PeerVerifier NOTHING = (chain, host) -> "no trust anchors";
 
     String problem(List<Certificate> chain, String host);
+
+    /**
+     * This verifier with the server's certificate checked against {@code names} instead of the
+     * host (level secure: {@code example.com} exactly, {@code .example.com} any subdomain; one
+     * match is enough); {@code names} empty: this verifier. A verifier without names of its own
+     * to check returns itself.
+     */
+    default PeerVerifier matching(List<String> names) {
+        return this;
+    }
 }

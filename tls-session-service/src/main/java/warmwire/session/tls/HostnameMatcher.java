@@ -17,7 +17,8 @@ import warmwire.contracts.route.HostNames;
  *   RFC 6125: the DNS names of the subjectAltName extension are compared case-insensitively,
  *   trailing dots ignored; a wildcard is allowed only as the whole leftmost label and matches
  *   exactly one label. Only when the certificate has no DNS name does the subject's CN count.
- *   An IP-literal host matches an iPAddress entry.
+ *   An IP-literal host matches an iPAddress entry. A name that starts with a dot
+ *   ({@code .example.com}, level secure) matches any name below that domain.
  */
 public final class HostnameMatcher {
     private HostnameMatcher() {
@@ -25,6 +26,9 @@ public final class HostnameMatcher {
 
     public static boolean matches(X509Certificate cert, String host) {
         String h = HostNames.normalise(host);
+        if (h.startsWith(".")) {
+            return subdomainOf(cert, h.substring(1));
+        }
         List<String> dns = new ArrayList<>();
         List<String> ips = new ArrayList<>();
         try {
@@ -51,6 +55,41 @@ public final class HostnameMatcher {
         }
         for (String d : dns) {
             if (nameMatches(HostNames.normalise(d), h)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Postfix's "dot-nexthop": the certificate names some host below {@code domain} (a DNS name
+     * ending in {@code .domain}, a wildcard {@code *.domain} or {@code *.x.domain}); the CN only
+     * when there is no DNS name.
+     */
+    private static boolean subdomainOf(X509Certificate cert, String domain) {
+        List<String> names = new ArrayList<>();
+        try {
+            Collection<List<?>> sans = cert.getSubjectAlternativeNames();
+            if (sans != null) {
+                for (List<?> san : sans) {
+                    if ((Integer) san.get(0) == 2) {
+                        names.add(HostNames.normalise(String.valueOf(san.get(1))));
+                    }
+                }
+            }
+        } catch (CertificateParsingException e) {
+            return false;
+        }
+        if (names.isEmpty()) {
+            String cn = commonName(cert);
+            if (cn != null) {
+                names.add(HostNames.normalise(cn));
+            }
+        }
+        String suffix = "." + domain;
+        for (String n : names) {
+            String base = n.startsWith("*.") ? n.substring(1) : n; // "*.x.d" -> ".x.d", "*.d" -> ".d"
+            if (base.endsWith(suffix) || (n.startsWith("*.") && base.equals(suffix))) {
                 return true;
             }
         }

@@ -95,4 +95,21 @@ public final class TrustFileVerifier implements PeerVerifier {
         }
         return null;
     }
+
+    @Override
+    public PeerVerifier matching(List<String> names) {
+        if (names.isEmpty()) {
+            return this;
+        }
+        return (chain, host) -> {
+            String problem = null;
+            for (String n : names) {
+                problem = problem(chain, n);
+                if (problem == null || !problem.startsWith("certificate does not match")) {
+                    return problem;
+                }
+            }
+            return "certificate matches none of " + String.join(", ", names);
+        };
+    }
 }

@@ -5,20 +5,16 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.cert.Certificate;
-import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 import java.util.HexFormat;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import warmwire.session.testing.TestChain;
 
 /**
  * RFC 7672 section 3 and RFC 7671: DANE-EE and DANE-TA matching over a real chain (a CA and a
@@ -33,34 +29,10 @@ class DaneVerifierTest {
 
     @BeforeAll
     static void certificates() throws Exception {
-        openssl("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "2",
-                "-subj", "/CN=Test CA", "-addext", "basicConstraints=critical,CA:TRUE",
-                "-addext", "keyUsage=critical,keyCertSign", "-keyout", "ca.key", "-out", "ca.pem");
-        openssl("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "2",
-                "-subj", "/CN=Other CA", "-addext", "basicConstraints=critical,CA:TRUE", "-keyout", "other.key",
-                "-out", "other.pem");
-        openssl("req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-subj",
-                "/CN=mx.example.test", "-keyout", "leaf.key", "-out", "leaf.csr");
-        Files.writeString(dir.resolve("leaf.ext"), "basicConstraints=CA:FALSE\nsubjectAltName=DNS:mx.example.test\n");
-        openssl("x509", "-req", "-in", "leaf.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-set_serial", "7", "-days", "2",
-                "-extfile", "leaf.ext", "-out", "leaf.pem");
-        ca = load("ca.pem");
-        leaf = load("leaf.pem");
-        otherCa = load("other.pem");
-    }
-
-    private static void openssl(String... args) throws Exception {
-        List<String> cmd = new java.util.ArrayList<>(List.of("openssl"));
-        cmd.addAll(List.of(args));
-        Process p = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(p.waitFor(60, TimeUnit.SECONDS) && p.exitValue() == 0, "openssl " + cmd + ": " + out);
-    }
-
-    private static X509Certificate load(String name) throws Exception {
-        try (InputStream in = Files.newInputStream(dir.resolve(name))) {
-            return (X509Certificate) CertificateFactory.getInstance("X.509").generateCertificate(in);
-        }
+        TestChain c = new TestChain(dir);
+        ca = c.ca;
+        leaf = c.leaf;
+        otherCa = c.otherCa;
     }
 
     private static String tlsa(int usage, int selector, int type, X509Certificate c) throws Exception {
