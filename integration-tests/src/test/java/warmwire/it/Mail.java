@@ -63,6 +63,18 @@ final class Mail {
         return this;
     }
 
+    /** Asks for REQUIRETLS (RFC 8689). */
+    Mail requireTls() {
+        node.put("requireTls", true);
+        return this;
+    }
+
+    /** Adds a header field line (without its line end) at the top of the message. */
+    Mail header(String field) {
+        node.put("content", field + "\n" + node.path("content").asText());
+        return this;
+    }
+
     /**
      * The DSN request (RFC 3461): {@code notify} NEVER or any of SUCCESS, FAILURE, DELAY (empty:
      * none given), {@code ret} FULL or HDRS (null: none), {@code envid} (null: none).

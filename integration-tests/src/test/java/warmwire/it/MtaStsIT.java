@@ -63,7 +63,10 @@ class MtaStsIT {
     }
 
     private JsonNode sendAndExpect(String rcpt, String status, String siteSuffix, String policy) throws Exception {
-        Mail mail = new Mail("sender@warmwire.test", rcpt);
+        return sendAndExpect(new Mail("sender@warmwire.test", rcpt), status, siteSuffix, policy);
+    }
+
+    private JsonNode sendAndExpect(Mail mail, String status, String siteSuffix, String policy) throws Exception {
         mesh.submit(mail.id, mail.json());
         JsonNode e = mesh.events.awaitEvents(mail.id, 1, WAIT).get(0);
         assertEquals(status, e.path("status").asText(), e.toString());
@@ -109,6 +112,27 @@ class MtaStsIT {
         JsonNode e = sendAndExpect("dee@testing.test", "delivered", ":" + Mesh.PEER_TLS_PORT + "/may", "config");
         assertFalse(e.path("tls").path("verified").asBoolean(), e.toString());
         assertTrue(host.requests("testing.test") >= 1, "the policy was fetched");
+    }
+
+    @Test
+    void requireTlsBouncesWhereNoServerOffersItOrNoPolicyValidatesTheMx() throws Exception {
+        // enforce.test is validated by MTA-STS, but Postfix does not offer REQUIRETLS
+        JsonNode e = sendAndExpect(new Mail("sender@warmwire.test", "hal@enforce.test").requireTls(), "bounced", null, null);
+        assertEquals("5.7.30", e.path("dsn").asText(), e.toString());
+        assertTrue(e.path("reason").asText().contains("REQUIRETLS support required, but was not offered by host mx.enforce.test"),
+                e.toString());
+        // mx.test publishes no policy: no route meets REQUIRETLS, nothing is even connected
+        JsonNode r = sendAndExpect(new Mail("sender@warmwire.test", "ida@mx.test").requireTls(), "bounced", null, null);
+        assertEquals("5.7.30", r.path("dsn").asText(), r.toString());
+        assertEquals("none", r.path("relay").asText(), r.toString());
+    }
+
+    @Test
+    void tlsRequiredNoSetsThePublishedPolicyAside() throws Exception {
+        // mismatch.test's enforce policy names none of its MX hosts: deferred without the header
+        Mail mail = new Mail("sender@warmwire.test", "jo@mismatch.test").header("TLS-Required: No");
+        JsonNode e = sendAndExpect(mail, "delivered", ":" + Mesh.PEER_TLS_PORT + "/may", "config");
+        assertEquals("mx.mismatch.test:" + Mesh.PEER_TLS_PORT + "/may", e.path("site").asText(), e.toString());
     }
 
     @Test

@@ -25,7 +25,7 @@ import warmwire.contracts.route.Site;
  *   1..65535, a preference 0..65535 and at most {@link RecordLimits#MAX_TLSA} TLSA records
  *   ({@code usage selector matching-type hex}, usage 0..3, selector 0..1, type 0..2) and at most
  *   {@link RecordLimits#MAX_MATCH} names to match (the site's too: host names or {@code .domain}); {@code from}, {@code recipients}, a body (framed, or {@code contentBase64}),
- *   {@code attempt}, {@code tenant}, {@code campaign}, {@code dsn}, {@code delayNotified} as
+ *   {@code attempt}, {@code tenant}, {@code campaign}, {@code dsn}, {@code delayNotified}, {@code requireTls} as
  *   {@link QueuedMessageCheck} judges them; {@code tls} a known level; {@code submittedAt} and
  *   {@code routedAt} times in range; {@code routeSeconds} 0 to a year.
  */
@@ -68,7 +68,7 @@ public final class DeliveryJobCheck {
                 d.text("ret", false, 16), d.text("envid", false, RecordLimits.MAX_LABEL));
         boolean notified = f.bool("delayNotified");
         return new DeliveryJob(jobId, messageId, site, endpoints, from, rcpts, content, tls, attempt, submitted, routed,
-                routeSeconds, tenant, campaign, dsn, notified);
+                routeSeconds, tenant, campaign, dsn, notified, f.bool("requireTls"));
     }
 
     private static Site site(Fields s) {

@@ -20,12 +20,23 @@ import java.util.List;
  * @param submittedAt   when queue-service accepted the message (the queue lifetime counts from it)
  * @param notBefore     on a retry tier: when this attempt is due; null for a first attempt
  * @param delayNotified whether a DELAY notification (RFC 3464 "delayed") went to the sender already
+ * @param requireTls    REQUIRETLS (RFC 8689): deliver only over TLS verified under a policy the
+ *                      receiving domain published (MTA-STS enforce or DANE), to servers that
+ *                      offer REQUIRETLS, with the MAIL parameter; else bounce 5.7.30
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record QueuedMessage(String id, String from, List<String> recipients,
                             @JsonProperty("contentBase64") byte[] content,
                             TlsLevel tls, String tenant, String campaign, Dsn dsn, int attempt,
-                            Instant submittedAt, Instant notBefore, boolean delayNotified) {
+                            Instant submittedAt, Instant notBefore, boolean delayNotified, @JsonInclude(JsonInclude.Include.NON_DEFAULT) boolean requireTls) {
+
+    /** A message without REQUIRETLS. */
+    public QueuedMessage(String id, String from, List<String> recipients, byte[] content, TlsLevel tls, String tenant,
+                         String campaign, Dsn dsn, int attempt, Instant submittedAt, Instant notBefore,
+                         boolean delayNotified) {
+        this(id, from, recipients, content, tls, tenant, campaign, dsn, attempt, submittedAt, notBefore, delayNotified,
+                false);
+    }
 
     /** A first attempt (no due time, no delay notice yet). */
     public QueuedMessage(String id, String from, List<String> recipients, byte[] content, TlsLevel tls,
@@ -36,13 +47,13 @@ public record QueuedMessage(String id, String from, List<String> recipients,
     /** The same message for other recipients and a later attempt. */
     public QueuedMessage retry(List<String> rcpts, int nextAttempt, Instant due, boolean delayNoticeSent) {
         return new QueuedMessage(id, from, rcpts, content, tls, tenant, campaign, dsn, nextAttempt, submittedAt,
-                due, delayNoticeSent);
+                due, delayNoticeSent, requireTls);
     }
 
     /** The same message with another body (null: the envelope alone, as a frame carries it). */
     public QueuedMessage withContent(byte[] body) {
         return new QueuedMessage(id, from, recipients, body, tls, tenant, campaign, dsn, attempt, submittedAt, notBefore,
-                delayNotified);
+                delayNotified, requireTls);
     }
 
     /** The body's size in bytes (0 without one). */

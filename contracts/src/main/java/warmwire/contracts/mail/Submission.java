@@ -15,9 +15,17 @@ import java.util.List;
  * @param content       the RFC 5322 message as text (exactly one of content/contentBase64)
  * @param contentBase64 the message as base64, for 8-bit or binary messages
  * @param tls           optional per-message TLS policy; cannot go below the configured floor
+ * @param requireTls    optional REQUIRETLS (RFC 8689): deliver only over TLS verified under the
+ *                      receiving domain's MTA-STS or DANE policy, to servers that offer REQUIRETLS
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @JsonIgnoreProperties(ignoreUnknown = false)
 public record Submission(String id, String from, List<String> to, String content, String contentBase64,
-                         String tls, String tenant, String campaign, Dsn dsn) {
+                         String tls, String tenant, String campaign, Dsn dsn, Boolean requireTls) {
+
+    /** A submission without REQUIRETLS. */
+    public Submission(String id, String from, List<String> to, String content, String contentBase64, String tls,
+                      String tenant, String campaign, Dsn dsn) {
+        this(id, from, to, content, contentBase64, tls, tenant, campaign, dsn, null);
+    }
 }

@@ -25,12 +25,23 @@ import warmwire.contracts.mail.TlsLevel;
  * @param routeSeconds how long routing took (DNS lookups included)
  * @param tenant, campaign, dsn, delayNotified carried from the {@link QueuedMessage} unchanged, so
  *                     that the outcome can hand the message back for a retry or a DSN
+ * @param requireTls   REQUIRETLS (RFC 8689), carried from the message: the server must offer it
+ *                     over verified TLS, and MAIL carries the parameter; else bounce 5.7.30
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record DeliveryJob(String jobId, String messageId, Site site, List<Endpoint> endpoints, String from,
                           List<String> recipients, @JsonProperty("contentBase64") byte[] content, TlsLevel tls,
                           int attempt, Instant submittedAt, Instant routedAt, double routeSeconds,
-                          String tenant, String campaign, Dsn dsn, boolean delayNotified) {
+                          String tenant, String campaign, Dsn dsn, boolean delayNotified, @JsonInclude(JsonInclude.Include.NON_DEFAULT) boolean requireTls) {
+
+    /** A job without REQUIRETLS. */
+    public DeliveryJob(String jobId, String messageId, Site site, List<Endpoint> endpoints, String from,
+                       List<String> recipients, byte[] content, TlsLevel tls, int attempt, Instant submittedAt,
+                       Instant routedAt, double routeSeconds, String tenant, String campaign, Dsn dsn,
+                       boolean delayNotified) {
+        this(jobId, messageId, site, endpoints, from, recipients, content, tls, attempt, submittedAt, routedAt,
+                routeSeconds, tenant, campaign, dsn, delayNotified, false);
+    }
 
     /** A job without the message's tenant, campaign and DSN request (tests, tools). */
     public DeliveryJob(String jobId, String messageId, Site site, List<Endpoint> endpoints, String from,
@@ -45,13 +56,13 @@ public record DeliveryJob(String jobId, String messageId, Site site, List<Endpoi
                                  Instant routedAt, double routeSeconds) {
         return new DeliveryJob(m.id() + "/" + m.attempt() + "/" + site.key(), m.id(), site, endpoints, m.from(), rcpts,
                 m.content(), site.tls(), m.attempt(), m.submittedAt(), routedAt, routeSeconds, m.tenant(),
-                m.campaign(), m.dsn(), m.delayNotified());
+                m.campaign(), m.dsn(), m.delayNotified(), m.requireTls());
     }
 
     /** The same job with another body (null: the envelope alone, as a frame carries it). */
     public DeliveryJob withContent(byte[] body) {
         return new DeliveryJob(jobId, messageId, site, endpoints, from, recipients, body, tls, attempt, submittedAt, routedAt,
-                routeSeconds, tenant, campaign, dsn, delayNotified);
+                routeSeconds, tenant, campaign, dsn, delayNotified, requireTls);
     }
 
     /** The framed value of this job ({@link MailFrame}): its JSON without the body, then the body. */
@@ -62,6 +73,6 @@ public record DeliveryJob(String jobId, String messageId, Site site, List<Endpoi
     /** This job's message, for the given recipients only (a retry or a DSN needs the body). */
     public QueuedMessage message(List<String> rcpts) {
         return new QueuedMessage(messageId, from, rcpts, content, tls, tenant, campaign, dsn, attempt,
-                submittedAt, null, delayNotified);
+                submittedAt, null, delayNotified, requireTls);
     }
 }

@@ -105,8 +105,13 @@ public class Dispatcher implements ExactlyOnceLoop.Work<byte[], byte[]> {
         }
         List<String> order = List.copyOf(domains);
         TlsLevel level = m.tls() != null ? m.tls() : config.tls().level();
+        // REQUIRETLS (RFC 8689 4.2.1): MX hosts validated by DNSSEC (DANE) or MTA-STS; DANE is
+        // looked up for such a message below the verified levels. Without it, "TLS-Required: No"
+        // asks that the receiving domains' policies be ignored (section 5).
+        TlsLevel routeLevel = m.requireTls() && !level.dane() && level.compareTo(TlsLevel.VERIFY) < 0 ? TlsLevel.DANE : level;
+        boolean published = m.requireTls() || !TlsRequiredHeader.saysNo(m.content());
         Uni<Map<String, Route>> routes = order.isEmpty() ? Uni.createFrom().item(Map.of())
-                : Uni.join().all(order.stream().map(d -> router.route(d, level)).toList()).andFailFast().map(list -> {
+                : Uni.join().all(order.stream().map(d -> router.route(d, routeLevel, published)).toList()).andFailFast().map(list -> {
                     Map<String, Route> byDomain = new LinkedHashMap<>();
                     for (int i = 0; i < order.size(); i++) {
                         byDomain.put(order.get(i), list.get(i));

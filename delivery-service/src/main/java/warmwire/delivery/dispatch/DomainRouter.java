@@ -61,13 +61,17 @@ public final class DomainRouter {
         this.dane = dane;
     }
 
-    /** As {@link #route(String, TlsLevel)} at level may. */
+    /** As {@link #route(String, TlsLevel, boolean)} at level may, under the domain's published policies. */
     public Uni<Route> route(String domain) {
-        return route(domain, TlsLevel.MAY);
+        return route(domain, TlsLevel.MAY, true);
     }
 
-    /** The route of {@code domain} for mail at {@code level}. Never fails: failures are {@link Route.Failure} items. */
-    public Uni<Route> route(String domain, TlsLevel level) {
+    /**
+     * The route of {@code domain} for mail at {@code level}; {@code published}: under the
+     * domain's DANE and MTA-STS policies (false: a message with "TLS-Required: No", RFC 8689
+     * section 5, routed as configuration alone says). Never fails: failures are {@link Route.Failure} items.
+     */
+    public Uni<Route> route(String domain, TlsLevel level, boolean published) {
         if (domain.startsWith("[") && domain.endsWith("]")) {
             String literal = domain.substring(1, domain.length() - 1);
             if (literal.regionMatches(true, 0, "ipv6:", 0, 5)) {
@@ -81,11 +85,11 @@ public final class DomainRouter {
         Optional<Nexthop> route = table.get().lookup(domain);
         Uni<Route> r;
         if (route.isEmpty()) {
-            r = ownMx(domain, smtpPort, level);
+            r = published ? ownMx(domain, smtpPort, level) : mx.mailDomain(domain, smtpPort);
         } else {
             Nexthop n = route.get();
             int port = n.portOr(smtpPort);
-            r = n.host() == null ? ownMx(domain, port, level)
+            r = n.host() == null ? (published ? ownMx(domain, port, level) : mx.mailDomain(domain, port))
                     : n.mxLookup() ? routed.mailDomain(n.host(), port) : routed.host(n.host(), port);
         }
         return r.onFailure().recoverWithItem(t -> Route.Failure.defer("routing failed for " + domain + ": " + t));

@@ -29,7 +29,9 @@ import warmwire.delivery.mx.Route;
  *   whatever the message asked (RFC 8461 section 5: the receiving domain's policy is the floor),
  *   in a site of its own ({@code .../verify/mta-sts}). Under {@code secure} the certificate must
  *   name the recipient domain or a subdomain (or the names warmwire.tls.secure-match gives for
- *   it): those names are part of the site and travel on its endpoints.
+ *   it): those names are part of the site and travel on its endpoints. A message with
+ *   REQUIRETLS goes only to a destination under MTA-STS enforce or DANE (then {@code dane-only}:
+ *   the hosts with TLSA records), else its recipients bounce 5.7.30.
  *   A shared site's endpoints are those of the first of its domains. The job id is
  *   {@code <message id>/<attempt>/<site key>}.
  *
@@ -37,6 +39,8 @@ import warmwire.delivery.mx.Route;
  *   connection use 0) with delays queue/route filled in.
  */
 public final class RoutePlanner {
+    /** RFC 8689 section 5: "REQUIRETLS support required". */
+    static final String REQUIRETLS = "5.7.30";
     private static final Route.Failure BAD_ADDRESS = Route.Failure.bounce("5.1.3", "bad recipient address syntax");
 
     private RoutePlanner() {
@@ -80,8 +84,12 @@ public final class RoutePlanner {
             if (r == null) {
                 r = Route.Failure.defer("no route was computed for " + domain);
             }
+            if (r instanceof Route.Destination d && m.requireTls()) {
+                r = requireTls(domain, d);
+            }
             if (r instanceof Route.Destination d) {
-                TlsLevel level = d.policy() == PolicySource.MTA_STS ? tls.atLeast(TlsLevel.VERIFY) : tls;
+                TlsLevel level = d.policy() == PolicySource.MTA_STS ? tls.atLeast(TlsLevel.VERIFY)
+                        : d.policy() == PolicySource.DANE && m.requireTls() ? TlsLevel.DANE_ONLY : tls;
                 List<String> match = level != TlsLevel.SECURE ? List.of() : secureNames(domain, secureMatch.apply(domain));
                 Site site = new Site(d.hosts(), d.port(), level, d.policy(), match);
                 recipients.computeIfAbsent(site, s -> new ArrayList<>()).add(rcpt);
@@ -102,6 +110,26 @@ public final class RoutePlanner {
                     new Delays(queued, routeSeconds, 0, 0), routedAt).withPending(m);
         }
         return new Plan(List.copyOf(jobs), outcome);
+    }
+
+    /**
+     * REQUIRETLS (RFC 8689 4.2.1): the MX hosts validated by MTA-STS (enforce) or by DNSSEC with
+     * TLSA records (DANE; hosts without them are left out), else the recipient bounces 5.7.30.
+     */
+    static Route requireTls(String domain, Route.Destination d) {
+        if (d.policy() == PolicySource.MTA_STS) {
+            return d;
+        }
+        if (d.policy() == PolicySource.DANE) {
+            List<Endpoint> withTlsa = d.endpoints().stream().filter(e -> !e.tlsa().isEmpty()).toList();
+            if (!withTlsa.isEmpty()) {
+                List<String> hosts = d.hosts().stream()
+                        .filter(h -> withTlsa.stream().anyMatch(e -> e.host().equalsIgnoreCase(h))).toList();
+                return new Route.Destination(hosts, d.port(), withTlsa, PolicySource.DANE);
+            }
+        }
+        return Route.Failure.bounce(REQUIRETLS, "REQUIRETLS: the MX hosts of " + domain + " are validated by neither an"
+                + " MTA-STS policy in mode enforce nor DNSSEC with TLSA records (DANE)");
     }
 
     /** The names a certificate must match for {@code domain} under secure. */

@@ -3,6 +3,7 @@ package warmwire.delivery.dispatch;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Instant;
 import java.util.List;
@@ -95,6 +96,29 @@ class RoutePlannerTest {
                 plan(message(TlsLevel.MAY, "a@one.test"), Map.of("one.test", sts)).jobs().get(0).site().key());
         assertEquals(TlsLevel.SECURE,
                 plan(message(TlsLevel.SECURE, "a@one.test"), Map.of("one.test", sts)).jobs().get(0).site().tls());
+    }
+
+    @Test
+    void requireTlsGoesOnlyUnderMtaStsOrDaneElseBounces5730() {
+        QueuedMessage m = new QueuedMessage("m1", "sender@src.test", List.of("a@one.test", "b@sts.test", "c@dane.test"),
+                "Hi".getBytes(), TlsLevel.MAY, null, null, null, 1, SUBMITTED, null, false, true);
+        Route sts = new Route.Destination(List.of("mx.sts.test"), 25, List.of(new Endpoint("mx.sts.test", "192.0.2.3", 25, 10)),
+                PolicySource.MTA_STS);
+        Route dane = new Route.Destination(List.of("mx1.dane.test", "mx2.dane.test"), 25,
+                List.of(new Endpoint("mx1.dane.test", "192.0.2.4", 25, 10),
+                        new Endpoint("mx2.dane.test", "192.0.2.5", 25, 20).withTlsa(List.of("3 1 1 " + "ab".repeat(32)))),
+                PolicySource.DANE);
+        Plan p = plan(m, Map.of("one.test", SHARED_A, "sts.test", sts, "dane.test", dane));
+        assertEquals(2, p.jobs().size());
+        assertEquals("mx.sts.test:25/verify/mta-sts", p.jobs().get(0).site().key());
+        assertTrue(p.jobs().get(0).requireTls());
+        DeliveryJob d = p.jobs().get(1);
+        assertEquals("mx2.dane.test:25/dane-only/dane", d.site().key(), "only the host with TLSA records");
+        assertEquals(1, d.endpoints().size());
+        RecipientResult r = p.outcome().results().get(0);
+        assertEquals("a@one.test", r.recipient());
+        assertEquals(Status.BOUNCED, r.status());
+        assertEquals("5.7.30", r.dsn());
     }
 
     @Test

@@ -90,7 +90,7 @@ public final class SubmissionValidator {
         }
         TlsLevel tls = s.tls() == null ? floor : TlsLevel.parse(s.tls()).atLeast(floor);
         return new Verdict.Accepted(new QueuedMessage(id, s.from(), fold(s.to()),
-                body, tls, s.tenant(), s.campaign(), s.dsn(), 1, now));
+                body, tls, s.tenant(), s.campaign(), s.dsn(), 1, now, null, false, Boolean.TRUE.equals(s.requireTls())));
     }
 
     private String problem(Submission s) {

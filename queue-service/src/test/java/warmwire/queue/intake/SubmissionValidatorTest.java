@@ -95,7 +95,7 @@ class SubmissionValidatorTest {
                 .contains("not valid base64"));
         assertTrue(rejected("{\"from\":\"a@b.c\",\"to\":[\"d@e.f\"],\"content\":\"" + "x".repeat(1001) + "\"}")
                 .reason().contains("exceeds the limit of 1000 bytes"));
-        assertTrue(rejected("{\"from\":\"a@b.c\",\"to\":[\"d@e.f\"],\"content\":\"x\",\"tls\":\"secure\"}").reason()
+        assertTrue(rejected("{\"from\":\"a@b.c\",\"to\":[\"d@e.f\"],\"content\":\"x\",\"tls\":\"paranoid\"}").reason()
                 .contains("unknown TLS level"));
         assertTrue(rejected("{\"from\":\"a@b.c\",\"to\":[\"d@e.f\"],\"content\":\"x\",\"dsn\":{\"notify\":[\"NEVER\",\"DELAY\"]}}")
                 .reason().startsWith("dsn.notify"));

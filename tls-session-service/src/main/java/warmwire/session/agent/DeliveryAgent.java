@@ -65,7 +65,8 @@ public class DeliveryAgent {
         try {
             Envelope env;
             try {
-                env = new Envelope(job.from(), job.recipients(), job.content() == null ? new byte[0] : job.content());
+                env = new Envelope(job.from(), job.recipients(), job.content() == null ? new byte[0] : job.content(),
+                        job.requireTls());
             } catch (IllegalArgumentException e) {
                 return Future.succeededFuture(log(OutcomeBuilder.local(job, Status.BOUNCED, "message cannot be sent: " + e.getMessage())));
             }

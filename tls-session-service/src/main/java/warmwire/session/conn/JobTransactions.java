@@ -113,7 +113,7 @@ public final class JobTransactions {
                 rcpts.add(env.recipients().get(chunk[k]));
             }
             boolean first = parts.isEmpty();
-            Envelope part = new Envelope(env.from(), rcpts, env.content());
+            Envelope part = env.withRecipients(rcpts);
             // a connection from the cache is reset before its first transaction for this job
             (first && reused ? session.resetAndSend(part) : session.send(part)).onComplete(ar -> {
                 TransactionResult t = ar.result();

@@ -85,6 +85,11 @@ public final class Capabilities {
         return has("SMTPUTF8");
     }
 
+    /** RFC 8689: the server takes REQUIRETLS (meaningful only after STARTTLS). */
+    public boolean requireTls() {
+        return has("REQUIRETLS");
+    }
+
     public boolean enhancedStatusCodes() {
         return has("ENHANCEDSTATUSCODES");
     }

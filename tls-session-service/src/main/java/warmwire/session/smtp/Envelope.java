@@ -9,8 +9,20 @@ import java.util.List;
  *   {@code from} may be "" (the null sender, sent as {@code MAIL FROM:<>}). The content is the
  *   message as submitted; {@link DotStuffer} makes it SMTP-safe while it is sent. Addresses
  *   with CR, LF, NUL or angle brackets are refused here, so no command can be injected.
+ *   {@code requireTls}: REQUIRETLS (RFC 8689), sent only over verified TLS to a server that
+ *   offers it.
  */
-public record Envelope(String from, List<String> recipients, byte[] content) {
+public record Envelope(String from, List<String> recipients, byte[] content, boolean requireTls) {
+
+    /** An envelope without REQUIRETLS. */
+    public Envelope(String from, List<String> recipients, byte[] content) {
+        this(from, recipients, content, false);
+    }
+
+    /** The same envelope for other recipients. */
+    public Envelope withRecipients(List<String> rcpts) {
+        return new Envelope(from, rcpts, content, requireTls);
+    }
 
     public Envelope {
         from = from == null ? "" : from;

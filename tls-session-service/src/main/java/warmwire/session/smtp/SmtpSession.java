@@ -497,7 +497,8 @@ public final class SmtpSession {
     /**
      * Whether this server cannot take the message, from what its EHLO announced, in Postfix's
      * words: larger than its SIZE limit (RFC 1870: 5.3.4), or with non-ASCII addresses to a
-     * server without SMTPUTF8 (RFC 6531 3.2: the client must not send them; 5.6.7). Null when it
+     * server without SMTPUTF8 (RFC 6531 3.2: the client must not send them; 5.6.7), or with
+     * REQUIRETLS to a server that does not offer it after verified TLS (RFC 8689 4.2.1; 5.7.30). Null when it
      * can. Nothing is sent then: the message bounces for its recipients, the connection stays.
      */
     private TransactionResult.NotSent unfit(Envelope env) {
@@ -508,6 +509,13 @@ public final class SmtpSession {
         }
         if (env.needsSmtpUtf8() && !capabilities.smtpUtf8()) {
             return new TransactionResult.NotSent("5.6.7", "SMTPUTF8 is required, but was not offered by host " + peer);
+        }
+        if (env.requireTls() && (tls == null || !tls.verified())) {
+            return new TransactionResult.NotSent("5.7.30", "REQUIRETLS support required, but the TLS session with host "
+                    + peer + " is " + (tls == null ? "not there" : "not verified"));
+        }
+        if (env.requireTls() && !capabilities.requireTls()) {
+            return new TransactionResult.NotSent("5.7.30", "REQUIRETLS support required, but was not offered by host " + peer);
         }
         return null;
     }
@@ -522,6 +530,9 @@ public final class SmtpSession {
         }
         if (capabilities.smtpUtf8() && env.needsSmtpUtf8()) {
             b.append(" SMTPUTF8");
+        }
+        if (env.requireTls()) {
+            b.append(" REQUIRETLS"); // unfit() made sure the server offers it over verified TLS
         }
         return b.toString();
     }

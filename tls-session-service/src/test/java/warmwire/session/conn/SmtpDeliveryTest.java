@@ -57,6 +57,9 @@ class SmtpDeliveryTest {
         verifier = TrustFileVerifier.fromTrustFile(TestCerts.localhost().pem);
     }
 
+    /** REQUIRETLS on the envelopes of this test. */
+    private boolean requireTls;
+
     private static Endpoint local(int port) {
         return new Endpoint("localhost", "127.0.0.1", port, 10);
     }
@@ -72,7 +75,7 @@ class SmtpDeliveryTest {
         NetClient client = EndpointWalker.createClient(net.vertx(), settings);
         try {
             EndpointWalker walker = new EndpointWalker(net.vertx(), client, settings, verifier);
-            Envelope env = new Envelope("sender@example.org", rcpts, content);
+            Envelope env = new Envelope("sender@example.org", rcpts, content, requireTls);
             DeliveryAttempt a = walker.deliver(endpoints, level, env).toCompletionStage().toCompletableFuture()
                     .get(30, TimeUnit.SECONDS);
             Instant now = Instant.now();
@@ -285,6 +288,35 @@ class SmtpDeliveryTest {
         DeliveryOutcome ok = deliver(utf8, TlsLevel.NONE, "j\u00fcrgen@example.com");
         assertAll(ok, Status.DELIVERED);
         assertTrue(utf8.commands.stream().anyMatch(c -> c.startsWith("MAIL") && c.endsWith(" SMTPUTF8")), utf8.commands.toString());
+    }
+
+    @Test
+    void requireTlsGoesOnlyOverVerifiedTlsToAServerThatOffersIt() throws Exception {
+        requireTls = true;
+        ScriptedSmtpServer without = net.server();
+        without.tls = TestCerts.localhost().serverContext();
+        DeliveryOutcome o = deliver(without, TlsLevel.VERIFY, "a@example.com");
+        assertAll(o, Status.BOUNCED);
+        assertEquals("5.7.30", o.results().get(0).dsn());
+        assertTrue(o.results().get(0).reason().contains("REQUIRETLS support required, but was not offered by host"),
+                o.results().get(0).reason());
+        assertFalse(without.received("MAIL"), "RFC 8689: nothing sent: " + without.commands);
+
+        ScriptedSmtpServer unverified = net.server();
+        unverified.tls = TestCerts.localhost().serverContext();
+        unverified.extensions = List.of("PIPELINING", "REQUIRETLS", "SIZE 10485760");
+        DeliveryOutcome u = deliver(List.of(new Endpoint("mx.example.invalid", "127.0.0.1", unverified.port(), 10)),
+                TlsLevel.ENCRYPT, List.of("a@example.com"), "x\r\n".getBytes());
+        assertAll(u, Status.BOUNCED);
+        assertTrue(u.results().get(0).reason().contains("is not verified"), u.results().get(0).reason());
+        assertFalse(unverified.received("MAIL"));
+
+        ScriptedSmtpServer with = net.server();
+        with.tls = TestCerts.localhost().serverContext();
+        with.extensions = List.of("PIPELINING", "REQUIRETLS", "SIZE 10485760", "ENHANCEDSTATUSCODES");
+        DeliveryOutcome ok = deliver(with, TlsLevel.VERIFY, "a@example.com");
+        assertAll(ok, Status.DELIVERED);
+        assertTrue(with.commands.stream().anyMatch(c -> c.startsWith("MAIL") && c.endsWith(" REQUIRETLS")), with.commands.toString());
     }
 
     @Test
