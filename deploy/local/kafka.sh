@@ -27,7 +27,8 @@
 #   (the one list, also behind the Kubernetes KafkaTopic resources): mail.submit,
 #   mail.submit.dlq, mail.events, mail.route, mail.outcome, the retry tiers
 #   mail.retry.1..5, mail.internal.dlq (dead letters of the internal topics, 30
-#   days) and mail.control (compacted) with WARMWIRE_PARTITIONS
+#   days), mail.control (compacted), mail.tls-results and mail.tlsrpt (TLS
+#   reports, RFC 8460) with WARMWIRE_PARTITIONS
 #   partitions, mail.deliver with WARMWIRE_DELIVER_PARTITIONS; max.message.bytes,
 #   cleanup.policy and retention.ms as that file says (16777216: a 10 MiB message
 #   travels base64 in JSON; mail.submit 1 MiB less). The broker allows the same

@@ -40,6 +40,20 @@ public final class Topics {
     public static final String CONTROL = "mail.control";
 
     /**
+     * TLS results of deliveries to domains under a published policy ({@link
+     * warmwire.contracts.tlsrpt.TlsResult}), keyed by policy domain: carried on outcomes,
+     * written by queue-service, counted into reports by delivery-service.
+     */
+    public static final String TLS_RESULTS = "mail.tls-results";
+    /**
+     * TLS reports (RFC 8460 JSON, one per policy domain and reporting period), keyed by policy
+     * domain, with the domain's {@code rua} in a header: for a mailer or an operator to send on.
+     */
+    public static final String TLSRPT = "mail.tlsrpt";
+    /** Header on a {@link #TLSRPT} record: the {@code rua} of the domain's {@code _smtp._tls} record, if any. */
+    public static final String HEADER_RUA = "warmwire-tlsrpt-rua";
+
+    /**
      * Dead letters of the internal topics: a record of {@code mail.route}, {@code mail.deliver},
      * {@code mail.outcome}, {@code mail.retry.*} or {@code mail.control} that is not valid for
      * its topic, as a {@link warmwire.contracts.check.InternalDeadLetter} (source position,

@@ -18,7 +18,7 @@ class TopicDefinitionsTest {
     @Test
     void everyTopicTheCodeNamesIsDefined() {
         List<String> named = new ArrayList<>(List.of(Topics.SUBMIT, Topics.SUBMIT_DLQ, Topics.EVENTS, Topics.ROUTE,
-                Topics.DELIVER, Topics.OUTCOME, Topics.CONTROL, Topics.INTERNAL_DLQ));
+                Topics.DELIVER, Topics.OUTCOME, Topics.CONTROL, Topics.INTERNAL_DLQ, Topics.TLS_RESULTS, Topics.TLSRPT));
         for (int tier = 1; tier <= Topics.RETRY_TIERS; tier++) {
             named.add(Topics.retry(tier));
         }

@@ -40,6 +40,8 @@ public interface DeliveryConfig {
 
     Dane dane();
 
+    Tlsrpt tlsrpt();
+
     interface Dns {
         /** Resolvers, {@code host[:port]} (port 53 by default); unset = nameservers of /etc/resolv.conf. */
         Optional<List<String>> servers();
@@ -97,6 +99,41 @@ public interface DeliveryConfig {
          */
         @WithName("secure-match")
         java.util.Map<String, List<String>> secureMatch();
+    }
+
+    /** TLS reports (RFC 8460), written to mail.tlsrpt. */
+    interface Tlsrpt {
+        /** Count TLS results and write reports (needs the routing loop's Kafka: off with warmwire.routing.enabled=false). */
+        @WithDefault("true")
+        boolean enabled();
+
+        /** The reporting period: UTC days by default (RFC 8460 reports per day); shorter only for tests. */
+        @WithDefault("1d")
+        Duration period();
+
+        /** How long after a period's end its late results are still awaited before its reports go out. */
+        @WithDefault("15m")
+        Duration grace();
+
+        /** The report's organization-name. */
+        @WithName("organization-name")
+        @WithDefault("Warmwire")
+        String organizationName();
+
+        /** The report's contact-info (an address or URL of the sending organization). */
+        @WithName("contact-info")
+        @WithDefault("postmaster@localhost")
+        String contactInfo();
+
+        /** Policy domains counted per period; results of more are left out (and counted in the log). */
+        @WithName("max-domains")
+        @WithDefault("10000")
+        int maxDomains();
+
+        /** The report loop's transactional id: unique per instance and stable across its restarts. */
+        @WithName("transactional-id")
+        @WithDefault("warmwire-tlsrpt")
+        String transactionalId();
     }
 
     /** DANE (RFC 7672), for mail at the levels dane and dane-only. */

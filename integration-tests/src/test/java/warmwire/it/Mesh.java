@@ -66,6 +66,8 @@ public final class Mesh {
     public static final int DNS_PORT = 15453 + PORT_OFFSET;
     /** Where the DNSSEC peer (BIND's named, signed zones under dane.test: DaneIT) listens. */
     public static final int DNSSEC_PORT = 15363 + PORT_OFFSET;
+    /** The TLS reports' period here (warmwire.tlsrpt.period; a day in production). */
+    public static final Duration TLSRPT_PERIOD = Duration.ofSeconds(20);
     /** Where MtaStsIT's HTTPS policy host listens (delivery-service's warmwire.mta-sts.port). */
     public static final int STS_PORT = 15443 + PORT_OFFSET;
     /** A slow SMTP server a test may start in its own JVM (TarpitIT); tarpit.test is routed to it. */
@@ -233,6 +235,8 @@ public final class Mesh {
         env.put("WARMWIRE_MTA_STS_PORT", String.valueOf(STS_PORT));
         env.put("WARMWIRE_MTA_STS_TRUST_FILE", state.resolve("postfix-peer/ca/ca.pem").toString());
         env.put("WARMWIRE_MTA_STS_FAILURE_HOLD", "1s");
+        env.put("WARMWIRE_TLSRPT_PERIOD", TLSRPT_PERIOD.toSeconds() + "s");
+        env.put("WARMWIRE_TLSRPT_GRACE", "3s");
         env.put("PEER_CERT_NAMES", MtaStsIT.CERT_NAMES + " " + SecureLevelIT.CERT_NAMES);
         // The DNS peer points the test MX hosts at 127.0.0.x; delivery-service refuses loopback
         // addresses from DNS unless allowed (PrivateAddressIT shows what is refused beside it).

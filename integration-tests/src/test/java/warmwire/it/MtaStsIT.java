@@ -40,6 +40,7 @@ class MtaStsIT {
             r.add("host-record=mta-sts." + d + ",127.0.0.1");
             r.add("txt-record=_mta-sts." + d + ",\"v=STSv1; id=" + (d.equals("changing.test") ? changingId : 1) + ";\"");
         }
+        r.add("txt-record=_smtp._tls.enforce.test,\"v=TLSRPTv1; rua=mailto:tlsrpt@enforce.test\"");
         return r;
     }
 
@@ -133,6 +134,44 @@ class MtaStsIT {
         Mail mail = new Mail("sender@warmwire.test", "jo@mismatch.test").header("TLS-Required: No");
         JsonNode e = sendAndExpect(mail, "delivered", ":" + Mesh.PEER_TLS_PORT + "/may", "config");
         assertEquals("mx.mismatch.test:" + Mesh.PEER_TLS_PORT + "/may", e.path("site").asText(), e.toString());
+    }
+
+    /**
+     * TLS reports (RFC 8460): the IT mesh reports every {@link Mesh#TLSRPT_PERIOD}. Results of
+     * this run's mail (and of earlier tests in the same period) are counted per policy domain.
+     */
+    @Test
+    void tlsReportsCountEachDomainsResults() throws Exception {
+        long from = System.currentTimeMillis();
+        try (TlsReports reports = new TlsReports(mesh.bootstrap)) {
+            sendAndExpect("kim@enforce.test", "delivered", "/verify/mta-sts", "mta-sts");
+            sendAndExpect("lou@testing.test", "delivered", "/may", "config");
+            sendAndExpect("max@mismatch.test", "deferred", null, null);
+            send("nat@good.dane.test", "dane");
+            send("oli@wrong.dane.test", "dane");
+            Duration wait = Mesh.TLSRPT_PERIOD.multipliedBy(3).plusSeconds(60);
+            JsonNode enforce = reports.await("enforce.test", from, wait);
+            JsonNode p = enforce.path("report").path("policies").get(0);
+            assertEquals("sts", p.path("policy").path("policy-type").asText(), enforce.toString());
+            assertTrue(p.path("policy").path("policy-string").toString().contains("mode: enforce"), enforce.toString());
+            assertTrue(p.path("summary").path("total-successful-session-count").asLong() >= 1, enforce.toString());
+            assertEquals("mailto:tlsrpt@enforce.test", enforce.path("rua").asText(), enforce.toString());
+
+            assertTrue(reports.await("testing.test", from, wait).toString().contains("\"result-type\":\"validation-failure\""),
+                    "testing: the MX host the policy does not name");
+            JsonNode mismatch = reports.await("mismatch.test", from, wait);
+            assertTrue(mismatch.toString().contains("\"result-type\":\"validation-failure\""), mismatch.toString());
+            JsonNode good = reports.await("good.dane.test", from, wait).path("report").path("policies").get(0);
+            assertEquals("tlsa", good.path("policy").path("policy-type").asText(), good.toString());
+            assertTrue(good.path("summary").path("total-successful-session-count").asLong() >= 1, good.toString());
+            assertTrue(reports.await("wrong.dane.test", from, wait).toString().contains("\"result-type\":\"validation-failure\""));
+        }
+    }
+
+    private void send(String rcpt, String level) throws Exception {
+        Mail mail = new Mail("sender@warmwire.test", rcpt).tls(level);
+        mesh.submit(mail.id, mail.json());
+        mesh.events.awaitEvents(mail.id, 1, WAIT);
     }
 
     @Test

@@ -68,7 +68,7 @@ public final class DeliveryJobCheck {
                 d.text("ret", false, 16), d.text("envid", false, RecordLimits.MAX_LABEL));
         boolean notified = f.bool("delayNotified");
         return new DeliveryJob(jobId, messageId, site, endpoints, from, rcpts, content, tls, attempt, submitted, routed,
-                routeSeconds, tenant, campaign, dsn, notified, f.bool("requireTls"));
+                routeSeconds, tenant, campaign, dsn, notified, f.bool("requireTls"), TlsResultCheck.refs(f));
     }
 
     private static Site site(Fields s) {

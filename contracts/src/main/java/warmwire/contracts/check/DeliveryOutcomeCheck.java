@@ -29,7 +29,8 @@ import warmwire.contracts.text.BoundedText;
  *   {@link RecordLimits#MAX_FIELD} refused; {@code attempt} 0 to
  *   {@link RecordLimits#MAX_ATTEMPT}; {@code connectionUse} not negative; {@code delays} finite,
  *   0 to a year; {@code timestamp} in range; {@code tls} of bounded strings; {@code pending} a
- *   valid queued message ({@link QueuedMessageCheck}) when present.
+ *   valid queued message ({@link QueuedMessageCheck}) when present; {@code tlsResults} as
+ *   {@link TlsResultCheck} judges them.
  */
 public final class DeliveryOutcomeCheck {
     private static final String ENHANCED = "[245]\\.\\d{1,3}\\.\\d{1,3}";
@@ -67,7 +68,8 @@ public final class DeliveryOutcomeCheck {
         Fields p = f.object("pending", false);
         QueuedMessage pending = p == null ? null
                 : QueuedMessageCheck.read(p, limits, Checks.base64(p.text("contentBase64", true, Integer.MAX_VALUE)));
-        return new DeliveryOutcome(messageId, jobId, attempt, site, relay, results, tls, use, delays, timestamp, pending);
+        return new DeliveryOutcome(messageId, jobId, attempt, site, relay, results, tls, use, delays, timestamp, pending,
+                TlsResultCheck.results(f));
     }
 
     private static double seconds(Fields d, String field) {

@@ -35,6 +35,10 @@ public record RecordLimits(int maxRecipients) {
     public static final int MAX_TLSA_TEXT = 1200;
     /** Names a secure site's certificate may match (the domain, its subdomains, a few configured more). */
     public static final int MAX_MATCH = 8;
+    /** Published policies (TLS reports) per job or outcome: one per recipient domain of the job. */
+    public static final int MAX_TLS_REPORTS = 32;
+    /** Lines of a policy in a TLS report (an MTA-STS policy's lines, or TLSA records). */
+    public static final int MAX_POLICY_LINES = 32;
     /** Most characters of a short label (tenant, campaign, TLS version, cipher, envid, ret). */
     public static final int MAX_LABEL = 1024;
     /** A text field longer than this is not truncated but refused: no service writes one. */

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import java.time.Instant;
 import java.util.List;
 import warmwire.contracts.mail.QueuedMessage;
+import warmwire.contracts.tlsrpt.TlsResult;
 
 /**
  * A record on {@code mail.outcome}, key = message id: what happened to every recipient of one
@@ -20,11 +21,26 @@ import warmwire.contracts.mail.QueuedMessage;
  * @param pending       the message (body included) for the recipients of this outcome that were not
  *                      delivered, so that queue-service can schedule their retry or return a DSN;
  *                      null when all were delivered
+ * @param tlsResults    the TLS results of this attempt for the recipient domains under a
+ *                      published policy (RFC 8460), which queue-service writes to
+ *                      {@code mail.tls-results}; empty when none (never null)
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record DeliveryOutcome(String messageId, String jobId, int attempt, String site, String relay,
                               List<RecipientResult> results, TlsInfo tls, int connectionUse, Delays delays,
-                              Instant timestamp, QueuedMessage pending) {
+                              Instant timestamp, QueuedMessage pending,
+                              @JsonInclude(JsonInclude.Include.NON_EMPTY) List<TlsResult> tlsResults) {
+
+    public DeliveryOutcome {
+        tlsResults = tlsResults == null ? List.of() : List.copyOf(tlsResults);
+    }
+
+    /** An outcome without TLS results. */
+    public DeliveryOutcome(String messageId, String jobId, int attempt, String site, String relay,
+                           List<RecipientResult> results, TlsInfo tls, int connectionUse, Delays delays,
+                           Instant timestamp, QueuedMessage pending) {
+        this(messageId, jobId, attempt, site, relay, results, tls, connectionUse, delays, timestamp, pending, List.of());
+    }
 
     /** An outcome without the pending message (all delivered, or tests). */
     public DeliveryOutcome(String messageId, String jobId, int attempt, String site, String relay,
@@ -39,6 +55,13 @@ public record DeliveryOutcome(String messageId, String jobId, int attempt, Strin
                 .map(RecipientResult::recipient).toList();
         return new DeliveryOutcome(messageId, jobId, attempt, site, relay, results, tls, connectionUse, delays,
                 timestamp, open.isEmpty() || message == null ? null
-                        : message.retry(open, message.attempt(), message.notBefore(), message.delayNotified()));
+                        : message.retry(open, message.attempt(), message.notBefore(), message.delayNotified()),
+                tlsResults);
+    }
+
+    /** The same outcome with {@code results} as its TLS results. */
+    public DeliveryOutcome withTlsResults(List<TlsResult> results) {
+        return new DeliveryOutcome(messageId, jobId, attempt, site, relay, this.results, tls, connectionUse, delays,
+                timestamp, pending, results);
     }
 }

@@ -10,6 +10,7 @@ import warmwire.contracts.mail.Dsn;
 import warmwire.contracts.mail.MailFrame;
 import warmwire.contracts.mail.QueuedMessage;
 import warmwire.contracts.mail.TlsLevel;
+import warmwire.contracts.tlsrpt.TlsPolicyRef;
 
 /**
  * A record on {@code mail.deliver}, keyed by {@link Site#key()}: the recipients of one message
@@ -32,7 +33,21 @@ import warmwire.contracts.mail.TlsLevel;
 public record DeliveryJob(String jobId, String messageId, Site site, List<Endpoint> endpoints, String from,
                           List<String> recipients, @JsonProperty("contentBase64") byte[] content, TlsLevel tls,
                           int attempt, Instant submittedAt, Instant routedAt, double routeSeconds,
-                          String tenant, String campaign, Dsn dsn, boolean delayNotified, @JsonInclude(JsonInclude.Include.NON_DEFAULT) boolean requireTls) {
+                          String tenant, String campaign, Dsn dsn, boolean delayNotified, @JsonInclude(JsonInclude.Include.NON_DEFAULT) boolean requireTls,
+                          @JsonInclude(JsonInclude.Include.NON_EMPTY) List<TlsPolicyRef> tlsReports) {
+
+    public DeliveryJob {
+        tlsReports = tlsReports == null ? List.of() : List.copyOf(tlsReports);
+    }
+
+    /** A job without TLS reports. */
+    public DeliveryJob(String jobId, String messageId, Site site, List<Endpoint> endpoints, String from,
+                       List<String> recipients, byte[] content, TlsLevel tls, int attempt, Instant submittedAt,
+                       Instant routedAt, double routeSeconds, String tenant, String campaign, Dsn dsn,
+                       boolean delayNotified, boolean requireTls) {
+        this(jobId, messageId, site, endpoints, from, recipients, content, tls, attempt, submittedAt, routedAt,
+                routeSeconds, tenant, campaign, dsn, delayNotified, requireTls, List.of());
+    }
 
     /** A job without REQUIRETLS. */
     public DeliveryJob(String jobId, String messageId, Site site, List<Endpoint> endpoints, String from,
@@ -54,15 +69,21 @@ public record DeliveryJob(String jobId, String messageId, Site site, List<Endpoi
     /** The job of {@code m}'s recipients {@code rcpts} at one site. */
     public static DeliveryJob of(QueuedMessage m, Site site, List<Endpoint> endpoints, List<String> rcpts,
                                  Instant routedAt, double routeSeconds) {
+        return of(m, site, endpoints, rcpts, routedAt, routeSeconds, List.of());
+    }
+
+    /** As above, with the published policies to report on. */
+    public static DeliveryJob of(QueuedMessage m, Site site, List<Endpoint> endpoints, List<String> rcpts,
+                                 Instant routedAt, double routeSeconds, List<TlsPolicyRef> tlsReports) {
         return new DeliveryJob(m.id() + "/" + m.attempt() + "/" + site.key(), m.id(), site, endpoints, m.from(), rcpts,
                 m.content(), site.tls(), m.attempt(), m.submittedAt(), routedAt, routeSeconds, m.tenant(),
-                m.campaign(), m.dsn(), m.delayNotified(), m.requireTls());
+                m.campaign(), m.dsn(), m.delayNotified(), m.requireTls(), tlsReports);
     }
 
     /** The same job with another body (null: the envelope alone, as a frame carries it). */
     public DeliveryJob withContent(byte[] body) {
         return new DeliveryJob(jobId, messageId, site, endpoints, from, recipients, body, tls, attempt, submittedAt, routedAt,
-                routeSeconds, tenant, campaign, dsn, delayNotified, requireTls);
+                routeSeconds, tenant, campaign, dsn, delayNotified, requireTls, tlsReports);
     }
 
     /** The framed value of this job ({@link MailFrame}): its JSON without the body, then the body. */

@@ -18,6 +18,8 @@ import warmwire.contracts.mail.TlsLevel;
 import warmwire.contracts.outcome.Status;
 import warmwire.contracts.route.Endpoint;
 import warmwire.contracts.route.HostNames;
+import warmwire.contracts.tlsrpt.TlsPolicyRef;
+import warmwire.contracts.tlsrpt.TlsResult;
 import warmwire.delivery.mx.DnsTemporaryFailure;
 import warmwire.delivery.mx.Route;
 
@@ -43,8 +45,9 @@ import warmwire.delivery.mx.Route;
  *   The MX host's addresses are not validated (the route's A/AAAA answers are used): a spoofed
  *   address leads to a server that cannot match the TLSA records, a deferral, not a downgrade.
  *   A destination with TLSA records for some host is marked {@link PolicySource#DANE}: it wins
- *   over MTA-STS (RFC 8461 section 2). Deferrals are 4.7.5 for validation and policy, 4.4.3
- *   when DNS failed.
+ *   over MTA-STS (RFC 8461 section 2), and carries the TLSA records for the domain's TLS
+ *   report. Deferrals are 4.7.5 for validation and policy (a bogus answer also goes into the
+ *   report as dnssec-invalid), 4.4.3 when DNS failed.
  */
 public final class Dane {
     private final DnssecLookup dns;
@@ -129,9 +132,13 @@ public final class Dane {
             return defer("4.7.5", "no MX host of " + domain + " can be used under DANE: "
                     + (problems.isEmpty() ? "no address" : String.join("; ", problems)));
         }
-        boolean anyTlsa = tlsa.values().stream().anyMatch(l -> !l.isEmpty());
-        return new Route.Destination(List.copyOf(tlsa.keySet()), d.port(), endpoints,
-                anyTlsa ? PolicySource.DANE : PolicySource.CONFIG);
+        List<String> records = tlsa.values().stream().flatMap(List::stream).distinct().toList();
+        if (records.isEmpty()) {
+            return new Route.Destination(List.copyOf(tlsa.keySet()), d.port(), endpoints, PolicySource.CONFIG);
+        }
+        return new Route.Destination(List.copyOf(tlsa.keySet()), d.port(), endpoints, PolicySource.DANE,
+                new TlsPolicyRef(domain, TlsPolicyRef.TLSA, records.subList(0, Math.min(records.size(),
+                        RecordLimits.MAX_POLICY_LINES))));
     }
 
     /** RFC 6698 presentation form, lower-case hex. */
@@ -142,8 +149,13 @@ public final class Dane {
 
     private static Route lookupFailed(String domain, String type, Throwable failure) {
         String why = failure instanceof DnsTemporaryFailure f ? f.why() : String.valueOf(failure);
-        return defer(why.startsWith("DNSSEC validation failed") ? "4.7.5" : "4.4.3",
-                "DNSSEC-validated " + type + " lookup of " + domain + " failed: " + why);
+        String reason = "DNSSEC-validated " + type + " lookup of " + domain + " failed: " + why;
+        if (!why.startsWith("DNSSEC validation failed")) {
+            return defer("4.4.3", reason);
+        }
+        TlsPolicyRef ref = new TlsPolicyRef(domain, TlsPolicyRef.TLSA, List.of());
+        return new Route.Failure(Status.DEFERRED, "4.7.5", reason,
+                TlsResult.of(ref, null, null, TlsResult.DNSSEC_INVALID, reason));
     }
 
     private static Route.Failure defer(String enhanced, String reason) {

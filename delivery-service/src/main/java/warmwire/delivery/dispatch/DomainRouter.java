@@ -8,6 +8,7 @@ import warmwire.contracts.mail.PolicySource;
 import warmwire.contracts.mail.TlsLevel;
 import warmwire.delivery.dane.Dane;
 import warmwire.delivery.mtasts.MtaSts;
+import warmwire.delivery.mtasts.StsPolicy;
 import warmwire.delivery.mx.MxResolver;
 import warmwire.delivery.mx.Route;
 import warmwire.delivery.policy.Nexthop;
@@ -108,10 +109,13 @@ public final class DomainRouter {
         if (sts == null) {
             return r;
         }
-        return Uni.combine().all().unis(r, sts.policyOf(domain)).asTuple().map(t -> {
-            Route route = t.getItem1();
-            boolean daneDecided = route instanceof Route.Destination d && d.policy() == PolicySource.DANE;
-            return daneDecided ? route : MtaSts.apply(domain, t.getItem2(), route);
-        });
+        return Uni.combine().all().unis(r, sts.policyOf(domain)).asTuple()
+                .map(t -> underPolicies(domain, t.getItem1(), t.getItem2()));
+    }
+
+    /** RFC 8461 section 2: a destination DANE decided stays so; any other route goes under the MTA-STS policy. */
+    static Route underPolicies(String domain, Route afterDane, java.util.Optional<StsPolicy> sts) {
+        boolean daneDecided = afterDane instanceof Route.Destination d && d.policy() == PolicySource.DANE;
+        return daneDecided ? afterDane : MtaSts.apply(domain, sts, afterDane);
     }
 }

@@ -16,6 +16,8 @@ import warmwire.contracts.outcome.RecipientResult;
 import warmwire.contracts.route.DeliveryJob;
 import warmwire.contracts.route.Endpoint;
 import warmwire.contracts.route.Site;
+import warmwire.contracts.tlsrpt.TlsPolicyRef;
+import warmwire.contracts.tlsrpt.TlsResult;
 import warmwire.delivery.mx.Route;
 
 /**
@@ -36,7 +38,10 @@ import warmwire.delivery.mx.Route;
  *   {@code <message id>/<attempt>/<site key>}.
  *
  *   Unroutable recipients go into one {@link DeliveryOutcome} (no job, no site, relay "none",
- *   connection use 0) with delays queue/route filled in.
+ *   connection use 0) with delays queue/route filled in. A destination under a published
+ *   policy (MTA-STS enforce or testing, DANE) puts the policy on its site's job, one per
+ *   recipient domain, for the TLS report; a published policy that refused every host puts
+ *   its result on the outcome.
  */
 public final class RoutePlanner {
     /** RFC 8689 section 5: "REQUIRETLS support required". */
@@ -77,7 +82,9 @@ public final class RoutePlanner {
         double routeSeconds = seconds(startedAt, routedAt);
         Map<Site, List<String>> recipients = new LinkedHashMap<>();
         Map<Site, List<Endpoint>> endpoints = new LinkedHashMap<>();
+        Map<Site, Map<String, TlsPolicyRef>> reports = new LinkedHashMap<>();
         List<RecipientResult> failed = new ArrayList<>();
+        Map<String, TlsResult> tlsFailures = new LinkedHashMap<>();
         for (String rcpt : m.recipients()) {
             String domain = domainOf(rcpt);
             Route r = domain == null ? BAD_ADDRESS : routes.get(domain);
@@ -95,19 +102,26 @@ public final class RoutePlanner {
                 recipients.computeIfAbsent(site, s -> new ArrayList<>()).add(rcpt);
                 endpoints.computeIfAbsent(site, s -> match.isEmpty() ? d.endpoints()
                         : d.endpoints().stream().map(e -> e.withMatch(match)).toList());
+                if (d.report() != null) {
+                    reports.computeIfAbsent(site, s -> new LinkedHashMap<>()).putIfAbsent(domain, d.report());
+                }
             } else {
                 Route.Failure f = (Route.Failure) r;
                 failed.add(new RecipientResult(rcpt, f.status(), null, f.enhanced(), f.reason()));
+                if (f.tlsResult() != null) {
+                    tlsFailures.putIfAbsent(domain, f.tlsResult());
+                }
             }
         }
         List<DeliveryJob> jobs = new ArrayList<>();
         recipients.forEach((site, rcpts) -> jobs.add(DeliveryJob.of(m, site, endpoints.get(site), List.copyOf(rcpts),
-                routedAt, routeSeconds)));
+                routedAt, routeSeconds, List.copyOf(reports.getOrDefault(site, Map.of()).values()))));
         DeliveryOutcome outcome = null;
         if (!failed.isEmpty()) {
             double queued = m.submittedAt() == null ? 0 : Math.max(0, seconds(m.submittedAt(), startedAt));
             outcome = new DeliveryOutcome(m.id(), null, m.attempt(), null, "none", List.copyOf(failed), null, 0,
-                    new Delays(queued, routeSeconds, 0, 0), routedAt).withPending(m);
+                    new Delays(queued, routeSeconds, 0, 0), routedAt).withPending(m)
+                    .withTlsResults(List.copyOf(tlsFailures.values()));
         }
         return new Plan(List.copyOf(jobs), outcome);
     }
@@ -125,7 +139,7 @@ public final class RoutePlanner {
             if (!withTlsa.isEmpty()) {
                 List<String> hosts = d.hosts().stream()
                         .filter(h -> withTlsa.stream().anyMatch(e -> e.host().equalsIgnoreCase(h))).toList();
-                return new Route.Destination(hosts, d.port(), withTlsa, PolicySource.DANE);
+                return new Route.Destination(hosts, d.port(), withTlsa, PolicySource.DANE, d.report());
             }
         }
         return Route.Failure.bounce(REQUIRETLS, "REQUIRETLS: the MX hosts of " + domain + " are validated by neither an"

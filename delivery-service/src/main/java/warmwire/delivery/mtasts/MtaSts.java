@@ -6,6 +6,8 @@ import java.util.Optional;
 import warmwire.contracts.mail.PolicySource;
 import warmwire.contracts.outcome.Status;
 import warmwire.contracts.route.Endpoint;
+import warmwire.contracts.tlsrpt.TlsPolicyRef;
+import warmwire.contracts.tlsrpt.TlsResult;
 import warmwire.delivery.mx.DnsAnswer;
 import warmwire.delivery.mx.DnsLookup;
 import warmwire.delivery.mx.Route;
@@ -19,14 +21,16 @@ import warmwire.delivery.mx.Route;
  *   fails.
  *
  *   {@link #apply}: with no policy, or mode {@code testing} or {@code none}, the route is what
- *   DNS gave (testing: delivered as usual, RFC 8461 section 5). Under {@code enforce}:
+ *   DNS gave (testing: delivered as usual, RFC 8461 section 5, with the policy attached for the
+ *   TLS report). Under {@code enforce}:
  *     - only the MX hosts the policy names stay, with their addresses (section 4.1);
  *     - the destination is marked {@link PolicySource#MTA_STS}, which the route planner
  *       delivers under {@code verify}: TLS required, the chain verified, the certificate naming
  *       the MX host (section 4.2), never clear text;
  *     - when no MX host matches, or none that matches has an address, the recipients are
  *       deferred with 4.7.5, never bounced at once (section 5: the failure may pass, a policy
- *       or MX fix is retried until the queue lifetime ends);
+ *       or MX fix is retried until the queue lifetime ends), and a validation-failure goes into
+ *       the domain's TLS report;
  *     - a route that failed already (NXDOMAIN, a null MX, a DNS timeout) stays as it is.
  */
 public final class MtaSts {
@@ -52,22 +56,26 @@ public final class MtaSts {
 
     /** The route of {@code domain} under {@code policy}. */
     public static Route apply(String domain, Optional<StsPolicy> policy, Route route) {
-        if (policy.isEmpty() || policy.get().mode() != StsPolicy.Mode.ENFORCE
-                || !(route instanceof Route.Destination d)) {
+        if (policy.isEmpty() || policy.get().mode() == StsPolicy.Mode.NONE || !(route instanceof Route.Destination d)) {
             return route;
         }
         StsPolicy p = policy.get();
+        TlsPolicyRef ref = new TlsPolicyRef(domain, TlsPolicyRef.STS, p.lines());
+        if (p.mode() == StsPolicy.Mode.TESTING) {
+            return d.withReport(ref); // as usual; tls-session-service reports what enforce would have met
+        }
         List<String> hosts = d.hosts().stream().filter(p::matches).toList();
         if (hosts.isEmpty()) {
-            return new Route.Failure(Status.DEFERRED, POLICY_FAILURE, "MTA-STS policy of " + domain
-                    + " (mode enforce, mx " + String.join(" ", p.mx()) + ") names none of its MX hosts "
-                    + String.join(" ", d.hosts()));
+            String why = "MTA-STS policy of " + domain + " (mode enforce, mx " + String.join(" ", p.mx())
+                    + ") names none of its MX hosts " + String.join(" ", d.hosts());
+            return new Route.Failure(Status.DEFERRED, POLICY_FAILURE, why,
+                    TlsResult.of(ref, d.hosts().get(0), null, TlsResult.VALIDATION_FAILURE, why));
         }
         List<Endpoint> endpoints = d.endpoints().stream().filter(e -> p.matches(e.host())).toList();
         if (endpoints.isEmpty()) {
             return new Route.Failure(Status.DEFERRED, POLICY_FAILURE, "MTA-STS policy of " + domain
                     + " (mode enforce): no MX host it names has a usable address: " + String.join(" ", hosts));
         }
-        return new Route.Destination(hosts, d.port(), endpoints, PolicySource.MTA_STS);
+        return new Route.Destination(hosts, d.port(), endpoints, PolicySource.MTA_STS, ref);
     }
 }

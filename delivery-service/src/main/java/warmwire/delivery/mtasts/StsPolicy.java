@@ -114,19 +114,24 @@ public record StsPolicy(Mode mode, List<String> mx, Duration maxAge) {
 
     /** Whether {@code host} (an MX host name) is one this policy names. */
     public boolean matches(String host) {
-        String h = HostNames.normalise(host);
         for (String p : mx) {
-            if (p.startsWith("*.")) {
-                String suffix = p.substring(1); // ".example.com"
-                int dot = h.indexOf('.');
-                if (dot > 0 && h.substring(dot).equals(suffix)) {
-                    return true;
-                }
-            } else if (HostNames.normalise(p).equals(h)) {
+            if (HostNames.matchesMxPattern(p, host)) {
                 return true;
             }
         }
         return false;
+    }
+
+    /** The policy's lines as RFC 8460 section 4.4 writes a policy-string: version, mode, each mx, max_age. */
+    public List<String> lines() {
+        List<String> lines = new ArrayList<>();
+        lines.add("version: STSv1");
+        lines.add("mode: " + mode.wireName());
+        for (String m : mx) {
+            lines.add("mx: " + m);
+        }
+        lines.add("max_age: " + maxAge.toSeconds());
+        return List.copyOf(lines);
     }
 
     private static boolean validPattern(String p) {

@@ -7,7 +7,7 @@
  *   ({@link warmwire.delivery.mtasts.StsPolicies}) and what a policy does to a domain's route
  *   ({@link warmwire.delivery.mtasts.MtaSts}), which dispatch.DomainRouter applies.
  * BUGS
- *   Mode testing delivers as usual and reports nothing yet (TLSRPT, RFC 8460). Policies are
+ *   Policies are
  *   fetched when a message needs them, not refreshed ahead of their expiry. A TXT record split
  *   into several strings reads as no record.
  */

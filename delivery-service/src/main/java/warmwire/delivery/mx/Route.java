@@ -4,6 +4,8 @@ import java.util.List;
 import warmwire.contracts.mail.PolicySource;
 import warmwire.contracts.outcome.Status;
 import warmwire.contracts.route.Endpoint;
+import warmwire.contracts.tlsrpt.TlsPolicyRef;
+import warmwire.contracts.tlsrpt.TlsResult;
 
 /**
  * NAME
@@ -19,8 +21,11 @@ public sealed interface Route permits Route.Destination, Route.Failure {
      * @param port      TCP port
      * @param endpoints addresses to try, best MX preference first, A before AAAA per host
      * @param policy    the published TLS policy the destination is under ({@code CONFIG}: none)
+     * @param report    the published policy whose session results are reported (RFC 8460): the
+     *                  one in force, or an MTA-STS policy in mode testing; null when none
      */
-    record Destination(List<String> hosts, int port, List<Endpoint> endpoints, PolicySource policy) implements Route {
+    record Destination(List<String> hosts, int port, List<Endpoint> endpoints, PolicySource policy,
+                       TlsPolicyRef report) implements Route {
         public Destination {
             hosts = List.copyOf(hosts);
             endpoints = List.copyOf(endpoints);
@@ -29,7 +34,17 @@ public sealed interface Route permits Route.Destination, Route.Failure {
 
         /** A destination under configuration alone. */
         public Destination(List<String> hosts, int port, List<Endpoint> endpoints) {
-            this(hosts, port, endpoints, PolicySource.CONFIG);
+            this(hosts, port, endpoints, PolicySource.CONFIG, null);
+        }
+
+        /** A destination under {@code policy}, nothing to report. */
+        public Destination(List<String> hosts, int port, List<Endpoint> endpoints, PolicySource policy) {
+            this(hosts, port, endpoints, policy, null);
+        }
+
+        /** The same destination, its session results reported under {@code ref}. */
+        public Destination withReport(TlsPolicyRef ref) {
+            return new Destination(hosts, port, endpoints, policy, ref);
         }
     }
 
@@ -42,7 +57,12 @@ public sealed interface Route permits Route.Destination, Route.Failure {
      *                 MX host can meet)
      * @param reason   Postfix-style explanation
      */
-    record Failure(Status status, String enhanced, String reason) implements Route {
+    record Failure(Status status, String enhanced, String reason, TlsResult tlsResult) implements Route {
+
+        /** A failure with nothing to report. */
+        public Failure(Status status, String enhanced, String reason) {
+            this(status, enhanced, reason, null);
+        }
 
         public static Failure bounce(String enhanced, String reason) {
             return new Failure(Status.BOUNCED, enhanced, reason);

@@ -34,6 +34,7 @@ class MtaStsTest {
         assertEquals(List.of("mx1.example.test"), d.hosts());
         assertEquals(List.of("192.0.2.1"), d.endpoints().stream().map(Endpoint::address).toList());
         assertEquals(PolicySource.MTA_STS, d.policy());
+        assertEquals("sts", d.report().type());
     }
 
     @Test
@@ -42,6 +43,7 @@ class MtaStsTest {
         assertEquals(Status.DEFERRED, f.status());
         assertEquals("4.7.5", f.enhanced());
         assertTrue(f.reason().contains("names none of its MX hosts"), f.reason());
+        assertEquals("validation-failure", f.tlsResult().result(), "into the domain's TLS report");
 
         Route.Destination noAddress = new Route.Destination(List.of("mx1.example.test", "backup.other.test"), 25,
                 List.of(new Endpoint("backup.other.test", "192.0.2.2", 25, 20)));
@@ -52,7 +54,12 @@ class MtaStsTest {
 
     @Test
     void testingNoneNoPolicyAndFailedRoutesAreLeftAsTheyAre() {
-        assertSame(TWO_HOSTS, MtaSts.apply("example.test", policy("testing", "mx.elsewhere.test"), TWO_HOSTS));
+        Route.Destination testing = (Route.Destination) MtaSts.apply("example.test", policy("testing", "mx.elsewhere.test"),
+                TWO_HOSTS);
+        assertEquals(TWO_HOSTS.hosts(), testing.hosts(), "testing: every host, as usual");
+        assertEquals(PolicySource.CONFIG, testing.policy());
+        assertEquals(List.of("version: STSv1", "mode: testing", "mx: mx.elsewhere.test", "max_age: 86400"),
+                testing.report().policyString(), "reported under the policy");
         assertSame(TWO_HOSTS, MtaSts.apply("example.test", policy("none"), TWO_HOSTS));
         assertSame(TWO_HOSTS, MtaSts.apply("example.test", Optional.empty(), TWO_HOSTS));
         Route nx = Route.Failure.bounce("5.1.2", "Host not found");

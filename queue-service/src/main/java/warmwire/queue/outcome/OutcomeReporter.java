@@ -30,6 +30,7 @@ import warmwire.contracts.mail.QueuedMessage;
 import warmwire.contracts.outcome.DeliveryEvent;
 import warmwire.contracts.outcome.DeliveryOutcome;
 import warmwire.contracts.outcome.RecipientResult;
+import warmwire.contracts.tlsrpt.TlsResult;
 import warmwire.queue.QueueConfig;
 import warmwire.queue.dsn.DsnWriter;
 import warmwire.queue.index.QueueIndex;
@@ -47,7 +48,9 @@ import warmwire.pipeline.ExactlyOnceLoop;
  *   {@link DeliveryLogLine} (category {@code warmwire.delivery}) per recipient result, plus what
  *   {@link OutcomePlan} decides: deferred recipients go to a retry tier (mail.retry.N, key =
  *   message id, header {@value Topics#HEADER_SITE}) or expire at the queue lifetime; bounced and
- *   expired ones are reported to the sender with a DSN written to mail.route.
+ *   expired ones are reported to the sender with a DSN written to mail.route. An outcome's TLS
+ *   results (RFC 8460, for domains under a published policy) go to mail.tls-results, key =
+ *   policy domain.
  *   {@link #prepare} builds all records of the batch; the loop publishes them in one Kafka
  *   transaction with the batch's offsets and then reports back ({@link Prepared#published} or
  *   {@link Prepared#abandoned}).
@@ -320,6 +323,9 @@ public class OutcomeReporter implements ExactlyOnceLoop.Work<String, byte[]> {
                 finals.dropped(o.results().size());
             }
             return;
+        }
+        for (TlsResult t : o.tlsResults()) { // the raw material of the TLS reports (delivery-service's tlsrpt)
+            out.add(new ProducerRecord<>(Topics.TLS_RESULTS, t.policyDomain(), writer.writeValueAsBytes(t)));
         }
         OutcomePlan plan = OutcomePlan.of(o, toEvents(o), backoff, config.queue().maximalQueueLifetime(),
                 config.queue().delayWarningTime(), dsn, now);

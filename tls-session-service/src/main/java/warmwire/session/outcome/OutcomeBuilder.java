@@ -63,7 +63,8 @@ public final class OutcomeBuilder {
                 job.site() == null ? job.tls() : job.site().tls(), job.site() == null ? null : job.site().policy());
         return new DeliveryOutcome(job.messageId(), job.jobId(), job.attempt(),
                 job.site() == null ? null : job.site().key(), relay, c.results(), tls, a.connectionUse(),
-                delays(job, a), now).withPending(job.message(job.recipients()));
+                delays(job, a), now).withPending(job.message(job.recipients()))
+                .withTlsResults(TlsReporting.results(job, a));
     }
 
     /** The per-recipient rules over one transaction's replies, every recipient in job order. */
