@@ -78,29 +78,9 @@ except OSError:
 EOF
 }
 
-cmd_status() {
-    local pid
-    if pid=$(dns_pid); then
-        say "$NAME running (pid $pid, $(head -n 1 "$STAMP" 2>/dev/null))"
-        return 0
-    fi
-    say "$NAME stopped"
-    return 3
-}
+cmd_status() { ww_daemon_status "$NAME" dns_pid "$STAMP"; }
 
-cmd_stop() {
-    local pid
-    if pid=$(dns_pid); then
-        kill -TERM "$pid" 2>/dev/null || true
-        for _ in $(seq 50); do
-            dns_pid >/dev/null || break
-            sleep 0.05
-        done
-        if pid=$(dns_pid); then kill -KILL "$pid" 2>/dev/null || true; fi
-    fi
-    rm -f "$PIDFILE"
-    say "$NAME stopped"
-}
+cmd_stop() { ww_daemon_stop "$NAME" dns_pid "$PIDFILE"; }
 
 cmd_start() {
     [[ -x $DNSMASQ ]] || die "dnsmasq is not installed: run deploy/local/install-deps.sh as root"

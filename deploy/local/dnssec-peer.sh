@@ -169,29 +169,9 @@ sign_all() {
     } >"$BASE/named.conf"
 }
 
-cmd_status() {
-    local pid
-    if pid=$(named_pid); then
-        say "$NAME running (pid $pid, $(head -n 1 "$STAMP" 2>/dev/null))"
-        return 0
-    fi
-    say "$NAME stopped"
-    return 3
-}
+cmd_status() { ww_daemon_status "$NAME" named_pid "$STAMP"; }
 
-cmd_stop() {
-    local pid
-    if pid=$(named_pid); then
-        kill -TERM "$pid" 2>/dev/null || true
-        for _ in $(seq 100); do
-            named_pid >/dev/null || break
-            sleep 0.05
-        done
-        if pid=$(named_pid); then kill -KILL "$pid" 2>/dev/null || true; fi
-    fi
-    rm -f "$PIDFILE"
-    say "$NAME stopped"
-}
+cmd_stop() { ww_daemon_stop "$NAME" named_pid "$PIDFILE"; }
 
 answers() {
     dig +time=1 +tries=1 +norecurse -p "$PORT" @127.0.0.1 "$1" SOA >/dev/null 2>&1 \

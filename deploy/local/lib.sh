@@ -325,6 +325,35 @@ ww_status() {
     return 1
 }
 
+# ww_daemon_status NAME PID-FUNCTION STAMP - one status line for a daemon whose pid the
+#   function PID-FUNCTION prints (it fails when the daemon does not run), with the first line of
+#   STAMP (what it was started with). Returns 0 running, 3 stopped.
+ww_daemon_status() {
+    local name=$1 fn=$2 stamp=$3 pid
+    if pid=$("$fn"); then
+        echo "$WW_PROG: $name running (pid $pid, $(head -n 1 "$stamp" 2>/dev/null))"
+        return 0
+    fi
+    echo "$WW_PROG: $name stopped"
+    return 3
+}
+
+# ww_daemon_stop NAME PID-FUNCTION PIDFILE - TERM the daemon PID-FUNCTION finds, wait up to
+#   5 s, then KILL; removes PIDFILE. Idempotent.
+ww_daemon_stop() {
+    local name=$1 fn=$2 pidfile=$3 pid
+    if pid=$("$fn"); then
+        kill -TERM "$pid" 2>/dev/null || true
+        for _ in $(seq 100); do
+            "$fn" >/dev/null || break
+            sleep 0.05
+        done
+        if pid=$("$fn"); then kill -KILL "$pid" 2>/dev/null || true; fi
+    fi
+    rm -f "$pidfile"
+    echo "$WW_PROG: $name stopped"
+}
+
 # ww_stop_pid NAME PIDFILE - TERM, wait up to WARMWIRE_STOP_TIMEOUT, then KILL.
 #   Removes PIDFILE. Idempotent: prints whether anything was stopped.
 ww_stop_pid() {

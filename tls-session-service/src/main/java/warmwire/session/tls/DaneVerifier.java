@@ -113,15 +113,9 @@ public final class DaneVerifier implements PeerVerifier {
         if (usable.isEmpty()) {
             return given == 0 ? "no TLSA records" : "no usable TLSA records";
         }
-        X509Certificate[] x = new X509Certificate[chain.size()];
-        for (int i = 0; i < x.length; i++) {
-            if (!(chain.get(i) instanceof X509Certificate c)) {
-                return "not an X.509 certificate chain";
-            }
-            x[i] = c;
-        }
-        if (x.length == 0) {
-            return "no server certificate";
+        X509Certificate[] x = TrustFileVerifier.x509(chain);
+        if (x == null || x.length == 0) {
+            return x == null ? "not an X.509 certificate chain" : "no server certificate";
         }
         String taProblem = null;
         for (Tlsa t : usable) {

@@ -73,17 +73,23 @@ public final class TrustFileVerifier implements PeerVerifier {
         throw new IllegalStateException("no X509TrustManager");
     }
 
-    @Override
-    public String problem(List<Certificate> chain, String host) {
+    /** The chain as X.509 certificates, or null when one is not. */
+    static X509Certificate[] x509(List<Certificate> chain) {
         X509Certificate[] x = new X509Certificate[chain.size()];
         for (int i = 0; i < x.length; i++) {
             if (!(chain.get(i) instanceof X509Certificate c)) {
-                return "not an X.509 certificate chain";
+                return null;
             }
             x[i] = c;
         }
-        if (x.length == 0) {
-            return "no server certificate";
+        return x;
+    }
+
+    @Override
+    public String problem(List<Certificate> chain, String host) {
+        X509Certificate[] x = x509(chain);
+        if (x == null || x.length == 0) {
+            return x == null ? "not an X.509 certificate chain" : "no server certificate";
         }
         try {
             trust.checkServerTrusted(x, "UNKNOWN");
