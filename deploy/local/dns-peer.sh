@@ -51,16 +51,7 @@ LOG_QUERIES=${DNS_LOG_QUERIES:-yes}
 
 DNSMASQ=/usr/sbin/dnsmasq
 
-dns_pid() {
-    # Prints the pid of THIS instance's dnsmasq when it runs.
-    local pid
-    [[ -r $PIDFILE ]] || return 1
-    pid=$(tr -dc '0-9' <"$PIDFILE")
-    [[ -n $pid && -r /proc/$pid/cmdline ]] || return 1
-    [[ $(readlink "/proc/$pid/exe" 2>/dev/null) == "$DNSMASQ" ]] || return 1
-    tr '\0' '\n' <"/proc/$pid/cmdline" | grep -qxF -- "--pid-file=$PIDFILE" || return 1
-    echo "$pid"
-}
+dns_pid() { ww_daemon_pid "$PIDFILE" "$DNSMASQ" "--pid-file=$PIDFILE"; } # THIS instance's pid when it runs
 
 answers() {
     # True when 127.0.0.1:$PORT answers a DNS query over UDP (any rcode).

@@ -58,16 +58,7 @@ read -r -a BAD_DS <<<"${DNSSEC_BAD_DS:-}"
 
 NAMED=/usr/sbin/named
 
-named_pid() {
-    # Prints the pid of THIS instance's named when it runs.
-    local pid
-    [[ -r $PIDFILE ]] || return 1
-    pid=$(tr -dc '0-9' <"$PIDFILE")
-    [[ -n $pid && -r /proc/$pid/cmdline ]] || return 1
-    [[ $(readlink "/proc/$pid/exe" 2>/dev/null) == "$NAMED" ]] || return 1
-    tr '\0' '\n' <"/proc/$pid/cmdline" | grep -qxF -- "$BASE/named.conf" || return 1
-    echo "$pid"
-}
+named_pid() { ww_daemon_pid "$PIDFILE" "$NAMED" "$BASE/named.conf"; } # THIS instance's pid when it runs
 
 in_list() {
     # in_list WORD LIST... - true when WORD is one of LIST

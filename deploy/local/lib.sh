@@ -325,6 +325,18 @@ ww_status() {
     return 1
 }
 
+# ww_daemon_pid PIDFILE EXE ARG - prints the pid of PIDFILE when that process runs EXE with ARG
+#   as one of its arguments (so a recycled pid, or another instance, is never taken for it)
+ww_daemon_pid() {
+    local pidfile=$1 exe=$2 arg=$3 pid
+    [[ -r $pidfile ]] || return 1
+    pid=$(tr -dc '0-9' <"$pidfile")
+    [[ -n $pid && -r /proc/$pid/cmdline ]] || return 1
+    [[ $(readlink "/proc/$pid/exe" 2>/dev/null) == "$exe" ]] || return 1
+    tr '\0' '\n' <"/proc/$pid/cmdline" | grep -qxF -- "$arg" || return 1
+    echo "$pid"
+}
+
 # ww_daemon_status NAME PID-FUNCTION STAMP - one status line for a daemon whose pid the
 #   function PID-FUNCTION prints (it fails when the daemon does not run), with the first line of
 #   STAMP (what it was started with). Returns 0 running, 3 stopped.
