@@ -15,7 +15,9 @@
 #   of the delegation, and the script adds the child's DS records to the parent before the
 #   parent is signed (deepest zones first). A signed child named in $DNSSEC_BAD_DS gets DS
 #   records in its parent from a key it does not use: its chain is broken, so a validating
-#   resolver judges its answers bogus. An unsigned child has no DS: an insecure delegation.
+#   resolver judges its answers bogus. An unsigned child has no DS: an insecure delegation. A
+#   signed zone named in $DNSSEC_BAD_SIG has every signature over its MX records altered after
+#   signing (one base64 character): bogus signatures in a sound chain.
 #
 #   Keys are made once per instance and kept in its state folder, so the trust anchors stay the
 #   same across restarts with other zone data. `trust-anchors NAME` prints the path of a file
@@ -27,6 +29,7 @@
 #     DNSSEC_ZONES       folder of <origin>.zone files (required for start)
 #     DNSSEC_UNSIGNED    zones served without signatures (default none)
 #     DNSSEC_BAD_DS      signed zones whose parent gets DS records of another key (default none)
+#     DNSSEC_BAD_SIG     signed zones whose MX signatures are altered (default none)
 #     WARMWIRE_STATE_DIR state root (default <repo>/.run)
 #   start is idempotent: running with the same settings and zone data -> nothing to do;
 #   otherwise the zones are signed again and named restarts. State under
@@ -55,6 +58,7 @@ ANCHORS=$BASE/trust-anchors.txt
 PORT=${DNSSEC_PORT:-15363}
 read -r -a UNSIGNED <<<"${DNSSEC_UNSIGNED:-}"
 read -r -a BAD_DS <<<"${DNSSEC_BAD_DS:-}"
+read -r -a BAD_SIG <<<"${DNSSEC_BAD_SIG:-}"
 
 NAMED=/usr/sbin/named
 
@@ -117,9 +121,14 @@ sign_all() {
                 echo "; keys added by dnssec-peer.sh"
                 cat "$KEYS/$ksk.key" "$KEYS/$zsk.key"
             } >>"$WORK/$z.zone"
-            dnssec-signzone -q -K "$KEYS" -o "$z" -k "$KEYS/$ksk.key" -f "$WORK/$z.zone.served" \
+            dnssec-signzone -q -O full -K "$KEYS" -o "$z" -k "$KEYS/$ksk.key" -f "$WORK/$z.zone.served" \
                 -e now+2592000 -s now-3600 "$WORK/$z.zone" "$KEYS/$zsk.key" >/dev/null \
                 || die "dnssec-signzone failed for $z"
+            if in_list "$z" "${BAD_SIG[@]}"; then
+                # one character of every signature over MX records changed: still base64, no longer valid
+                awk '$4 == "RRSIG" && $5 == "MX" { $NF = (substr($NF, 1, 1) == "A" ? "B" : "A") substr($NF, 2) } { print }' \
+                    "$WORK/$z.zone.served" >"$WORK/$z.zone.tmp" && mv "$WORK/$z.zone.tmp" "$WORK/$z.zone.served"
+            fi
             if [[ -n $p ]]; then
                 {
                     echo
@@ -184,11 +193,11 @@ cmd_start() {
         ZONES+=("$z")
     done
     ((${#ZONES[@]} > 0)) || die "no <origin>.zone file in $DNSSEC_ZONES"
-    for z in "${UNSIGNED[@]}" "${BAD_DS[@]}"; do
+    for z in "${UNSIGNED[@]}" "${BAD_DS[@]}" "${BAD_SIG[@]}"; do
         in_list "$z" "${ZONES[@]}" || die "$z is not a zone of $DNSSEC_ZONES"
     done
     mkdir -p "$BASE"
-    want="port=$PORT unsigned=${UNSIGNED[*]} bad-ds=${BAD_DS[*]} zones=$(cat "$DNSSEC_ZONES"/*.zone | sha256sum | cut -c1-64)"
+    want="port=$PORT unsigned=${UNSIGNED[*]} bad-ds=${BAD_DS[*]} bad-sig=${BAD_SIG[*]} zones=$(cat "$DNSSEC_ZONES"/*.zone | sha256sum | cut -c1-64)"
     if named_pid >/dev/null; then
         if [[ $(cat "$STAMP" 2>/dev/null) == "$want" ]]; then
             say "$NAME already running on 127.0.0.1:$PORT"

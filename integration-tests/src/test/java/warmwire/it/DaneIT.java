@@ -24,15 +24,18 @@ import org.junit.jupiter.api.Test;
  * ordinary lookups. Every MX host is the Postfix peer; the TLSA records name its key, or do not.
  * Cases: valid TLSA records, a wrong hash, a bogus delegation (a DS that matches no key), an
  * insecure delegation (an unsigned child zone: its TLSA records are ignored). Each asserts the
- * outcome and, from the peer's own log, that the mail went over TLS or not at all.
+ * outcome and, from the peer's own log, that the mail went over TLS or not at all. Bogus
+ * signatures (altered after signing, badsig.dane.test) are a case of their own.
  */
 class DaneIT {
     /** Domains the Postfix peer accepts for this test. */
-    static final String PEER_DOMAINS = "good.dane.test wrong.dane.test insecure.dane.test bogus.dane.test";
+    static final String PEER_DOMAINS = "good.dane.test wrong.dane.test insecure.dane.test bogus.dane.test badsig.dane.test";
     /** The child zone served unsigned (no DS in dane.test). */
     static final String UNSIGNED = "insecure.dane.test";
     /** The child zone whose DS in dane.test matches none of its keys. */
     static final String BAD_DS = "bogus.dane.test";
+    /** The child zone whose signatures over MX records are altered after signing. */
+    static final String BAD_SIG = "badsig.dane.test";
 
     private static final Duration WAIT = Duration.ofSeconds(90);
     private final Mesh mesh = Mesh.get();
@@ -57,10 +60,11 @@ class DaneIT {
         z.put("dane.test", soa + "@ NS ns\nns A 127.0.0.1\n"
                 + "good MX 10 mx.good\nmx.good A 127.0.0.1\n_" + port + tcp + "mx.good TLSA 3 1 1 " + hash + "\n"
                 + "wrong MX 10 mx.wrong\nmx.wrong A 127.0.0.1\n_" + port + tcp + "mx.wrong TLSA 3 1 1 " + "5a".repeat(32) + "\n"
-                + "insecure NS ns\nbogus NS ns\n");
+                + "insecure NS ns\nbogus NS ns\nbadsig NS ns\n");
         String child = soa + "@ NS ns.dane.test.\n@ MX 10 mx\nmx A 127.0.0.1\n_" + port + tcp + "mx TLSA 3 1 1 " + hash + "\n";
         z.put(UNSIGNED, child);
         z.put(BAD_DS, child);
+        z.put(BAD_SIG, child);
         return z;
     }
 
@@ -98,9 +102,19 @@ class DaneIT {
     }
 
     @Test
-    void aBogusDelegationDefersNeverDowngrades() throws Exception {
+    void aBrokenChainOfTrustDefersNeverDowngrades() throws Exception {
+        bogus("cid@bogus.dane.test"); // its DS in dane.test matches none of its keys
+    }
+
+    @Test
+    void aBogusSignatureDefersNeverDowngrades() throws Exception {
+        bogus("fay@badsig.dane.test"); // its MX records' signatures altered after signing
+    }
+
+    /** At both levels: deferred 4.7.5 for a failed validation, nothing connected. */
+    private void bogus(String rcpt) throws Exception {
         for (String level : new String[] {"dane", "dane-only"}) {
-            JsonNode e = send("cid@bogus.dane.test", level);
+            JsonNode e = send(rcpt, level);
             assertEquals("deferred", e.path("status").asText(), e.toString());
             assertEquals("4.7.5", e.path("dsn").asText(), e.toString());
             assertTrue(e.path("reason").asText().contains("DNSSEC validation failed"), e.toString());

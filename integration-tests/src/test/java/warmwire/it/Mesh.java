@@ -333,7 +333,8 @@ public final class Mesh {
         for (Map.Entry<String, String> z : DaneIT.zones(peerTlsDir().resolve("cert.pem"), PEER_TLS_PORT).entrySet()) {
             Files.writeString(zones.resolve(z.getKey() + ".zone"), z.getValue());
         }
-        run(Map.of("DNSSEC_ZONES", zones.toString(), "DNSSEC_UNSIGNED", DaneIT.UNSIGNED, "DNSSEC_BAD_DS", DaneIT.BAD_DS),
+        run(Map.of("DNSSEC_ZONES", zones.toString(), "DNSSEC_UNSIGNED", DaneIT.UNSIGNED, "DNSSEC_BAD_DS", DaneIT.BAD_DS,
+                        "DNSSEC_BAD_SIG", DaneIT.BAD_SIG),
                 Duration.ofMinutes(1), "deploy/local/dnssec-peer.sh", "start", "it");
     }
 

@@ -27,7 +27,8 @@ import warmwire.delivery.mx.Route;
  * DANE routing against real DNSSEC: BIND's named serving signed test zones on loopback
  * (deploy/local/dnssec-peer.sh), validated by dnsjava from the zones' own trust anchor. Cases:
  * a signed domain with TLSA records, one without, an insecure delegation, a bogus delegation
- * (a DS that matches no key), and a secure domain whose MX host's TLSA records are bogus.
+ * (a DS that matches no key), bogus signatures (altered after signing), and a secure domain
+ * whose MX host's TLSA records are bogus.
  */
 class DaneTest {
     private static final int PORT = 15373 + Integer.parseInt(System.getenv().getOrDefault("WARMWIRE_IT_PORT_OFFSET", "0"));
@@ -52,13 +53,15 @@ class DaneTest {
                 badtlsa MX 10 mx.bogus
                 insecure NS ns
                 bogus NS ns
+                badsig NS ns
                 """.formatted(HASH));
         String child = soa + "@ NS ns.dane.test.\n@ MX 10 mx\nmx A 127.0.0.1\n_25._tcp.mx TLSA 3 1 1 " + HASH + "\n";
         Files.writeString(zones.resolve("insecure.dane.test.zone"), child);
         Files.writeString(zones.resolve("bogus.dane.test.zone"), child);
+        Files.writeString(zones.resolve("badsig.dane.test.zone"), child);
         state = dir.resolve("state");
         String out = script(Map.of("DNSSEC_ZONES", zones.toString(), "DNSSEC_UNSIGNED", "insecure.dane.test",
-                "DNSSEC_BAD_DS", "bogus.dane.test"), "start");
+                "DNSSEC_BAD_DS", "bogus.dane.test", "DNSSEC_BAD_SIG", "badsig.dane.test"), "start");
         Path anchors = Path.of(script(Map.of(), "trust-anchors").trim());
         try (InputStream in = Files.newInputStream(anchors)) {
             dane = new Dane(new DnssecLookup(List.of(new InetSocketAddress("127.0.0.1", PORT)), in, Duration.ofSeconds(3)));
@@ -132,10 +135,13 @@ class DaneTest {
     @Test
     void aBogusAnswerDefersForBothLevelsNeverDowngrades() {
         for (TlsLevel level : List.of(TlsLevel.DANE, TlsLevel.DANE_ONLY)) {
-            Route.Failure f = (Route.Failure) apply("bogus.dane.test", level, route("mx.bogus.dane.test"));
-            assertEquals(Status.DEFERRED, f.status(), level + ": " + f);
-            assertEquals("4.7.5", f.enhanced(), f.reason());
-            assertTrue(f.reason().contains("DNSSEC validation failed"), f.reason());
+            for (String d : List.of("bogus.dane.test", "badsig.dane.test")) {
+                Route.Failure f = (Route.Failure) apply(d, level, route("mx." + d));
+                assertEquals(Status.DEFERRED, f.status(), level + " " + d + ": " + f);
+                assertEquals("4.7.5", f.enhanced(), f.reason());
+                assertTrue(f.reason().contains("DNSSEC validation failed"), f.reason());
+                assertEquals("dnssec-invalid", f.tlsResult().result());
+            }
         }
         Route.Failure t = (Route.Failure) apply("badtlsa.dane.test", TlsLevel.DANE, route("mx.bogus.dane.test"));
         assertEquals(Status.DEFERRED, t.status(), t.toString());
