@@ -125,6 +125,14 @@ public interface DeliveryConfig {
         @WithDefault("postmaster@localhost")
         String contactInfo();
 
+        /**
+         * The envelope and header sender of report mails; set: a report whose rua has mailto:
+         * addresses is submitted to mail.submit and delivered by Warmwire itself. Unset: reports
+         * only go to mail.tlsrpt.
+         */
+        @WithName("mail-from")
+        java.util.Optional<String> mailFrom();
+
         /** Policy domains counted per period; results of more are left out (and counted in the log). */
         @WithName("max-domains")
         @WithDefault("10000")

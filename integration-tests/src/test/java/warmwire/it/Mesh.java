@@ -237,6 +237,7 @@ public final class Mesh {
         env.put("WARMWIRE_MTA_STS_FAILURE_HOLD", "1s");
         env.put("WARMWIRE_TLSRPT_PERIOD", TLSRPT_PERIOD.toSeconds() + "s");
         env.put("WARMWIRE_TLSRPT_GRACE", "3s");
+        env.put("WARMWIRE_TLSRPT_MAIL_FROM", "tlsrpt@warmwire.test");
         env.put("PEER_CERT_NAMES", MtaStsIT.CERT_NAMES + " " + SecureLevelIT.CERT_NAMES);
         // The DNS peer points the test MX hosts at 127.0.0.x; delivery-service refuses loopback
         // addresses from DNS unless allowed (PrivateAddressIT shows what is refused beside it).

@@ -156,6 +156,11 @@ class MtaStsIT {
             assertTrue(p.path("policy").path("policy-string").toString().contains("mode: enforce"), enforce.toString());
             assertTrue(p.path("summary").path("total-successful-session-count").asLong() >= 1, enforce.toString());
             assertEquals("mailto:tlsrpt@enforce.test", enforce.path("rua").asText(), enforce.toString());
+            // ... and mailed to that rua through Warmwire itself (warmwire.tlsrpt.mail-from is set here)
+            JsonNode mailed = mesh.events.awaitEvents(e -> "tlsrpt@enforce.test".equals(e.path("recipient").asText())
+                    && "delivered".equals(e.path("status").asText()), 1, WAIT).get(0);
+            assertTrue(mailed.path("id").asText().startsWith("tlsrpt-"), mailed.toString());
+            assertTrue(mesh.peerLog().contains("to=<tlsrpt@enforce.test>"), "the report mail reached the receiver");
 
             assertTrue(reports.await("testing.test", from, wait).toString().contains("\"result-type\":\"validation-failure\""),
                     "testing: the MX host the policy does not name");

@@ -63,7 +63,10 @@ import warmwire.delivery.mx.DnsLookup;
  *   Each report is the RFC 8460 JSON ({@link TlsReportWriter}), key = policy domain; header
  *   {@value Topics#HEADER_RUA}: the {@code rua} of the domain's {@code _smtp._tls} TXT record
  *   ({@code v=TLSRPTv1; rua=mailto:...}), looked up when the report is written; absent when the
- *   domain publishes none (the report is still written: for the operator).
+ *   domain publishes none (the report is still written: for the operator). With
+ *   {@code warmwire.tlsrpt.mail-from} set, a report whose rua has {@code mailto:} addresses is
+ *   also submitted to mail.submit as the mail RFC 8460 section 5.3 describes ({@link ReportMail}),
+ *   in the same transaction: Warmwire delivers its own reports.
  *
  *   On a rebalance the book is emptied: the partitions' records are read again from their
  *   committed offsets by whoever owns them now.
@@ -200,6 +203,12 @@ public class TlsReportLoop {
                     rec.headers().add(Topics.HEADER_RUA, rua.getBytes(StandardCharsets.UTF_8));
                 }
                 producer.send(rec);
+                List<String> to = rua == null ? List.of() : ReportMail.recipients(rua);
+                String from = config.tlsrpt().mailFrom().filter(f -> !f.isBlank()).orElse(null);
+                if (from != null && !to.isEmpty()) { // mailed through Warmwire itself, in the same transaction
+                    producer.send(new ProducerRecord<>(Topics.SUBMIT, d.getKey(), ReportMail.submission(json, report,
+                            d.getKey(), config.tlsrpt().organizationName(), from, to, start, end, Instant.now())));
+                }
             }
             deadLetters.forEach(producer::send);
             Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
