@@ -121,7 +121,7 @@ sign_all() {
                 echo "; keys added by dnssec-peer.sh"
                 cat "$KEYS/$ksk.key" "$KEYS/$zsk.key"
             } >>"$WORK/$z.zone"
-            dnssec-signzone -q -O full -K "$KEYS" -o "$z" -k "$KEYS/$ksk.key" -f "$WORK/$z.zone.served" \
+            dnssec-signzone -q -O full -K "$KEYS" -d "$WORK" -o "$z" -k "$KEYS/$ksk.key" -f "$WORK/$z.zone.served" \
                 -e now+2592000 -s now-3600 "$WORK/$z.zone" "$KEYS/$zsk.key" >/dev/null \
                 || die "dnssec-signzone failed for $z"
             if in_list "$z" "${BAD_SIG[@]}"; then

@@ -68,6 +68,36 @@ final class TlsReports implements AutoCloseable {
         }
     }
 
+    /** The successful sessions counted for {@code domain} in all reports read so far whose period ends after {@code fromMillis}. */
+    long successes(String domain, long fromMillis, Duration readFor) {
+        long until = System.nanoTime() + readFor.toNanos();
+        do {
+            for (ConsumerRecord<String, String> rec : consumer.poll(Duration.ofMillis(500))) {
+                ObjectNode n = json.createObjectNode();
+                n.put("key", rec.key());
+                try {
+                    n.set("report", json.readTree(rec.value()));
+                } catch (Exception e) {
+                    throw new AssertionError("not JSON on mail.tlsrpt: " + rec.value(), e);
+                }
+                Header rua = rec.headers().lastHeader("warmwire-tlsrpt-rua");
+                n.put("rua", rua == null ? null : new String(rua.value(), StandardCharsets.UTF_8));
+                seen.add(n);
+            }
+        } while (System.nanoTime() < until);
+        long sum = 0;
+        for (ObjectNode r : seen) {
+            JsonNode report = r.path("report");
+            Instant end = Instant.parse(report.path("date-range").path("end-datetime").asText());
+            if (domain.equals(r.path("key").asText()) && end.toEpochMilli() + 1000 > fromMillis) {
+                for (JsonNode p : report.path("policies")) {
+                    sum += p.path("summary").path("total-successful-session-count").asLong();
+                }
+            }
+        }
+        return sum;
+    }
+
     @Override
     public void close() {
         consumer.close();

@@ -68,7 +68,8 @@ public final class DeliveryJobCheck {
                 d.text("ret", false, 16), d.text("envid", false, RecordLimits.MAX_LABEL));
         boolean notified = f.bool("delayNotified");
         return new DeliveryJob(jobId, messageId, site, endpoints, from, rcpts, content, tls, attempt, submitted, routed,
-                routeSeconds, tenant, campaign, dsn, notified, f.bool("requireTls"), TlsResultCheck.refs(f));
+                routeSeconds, tenant, campaign, dsn, notified, f.bool("requireTls"), TlsResultCheck.refs(f),
+                f.enumValue("messageTls", false, TlsLevel::parse));
     }
 
     private static Site site(Fields s) {

@@ -28,11 +28,12 @@ public record RecordLimits(int maxRecipients) {
     /** TLSA records per endpoint (RFC 6698; a host publishes one or two, more during a key rollover). */
     public static final int MAX_TLSA = 4;
     /**
-     * Characters of one TLSA record in presentation form: a SHA-512 digest is 128 hex digits, an
-     * RSA-2048 public key in full 588; full certificates (matching type 0 of selector 0) are longer
-     * and are not carried.
+     * Characters of one TLSA record in presentation form: a digest is 64 or 128 hex digits, a
+     * public key some hundreds, a whole certificate (matching type 0 of selector 0) a few
+     * thousand; 8192 carries a 4 KiB certificate. A host with a longer record is not used
+     * (routing), never run without it.
      */
-    public static final int MAX_TLSA_TEXT = 1200;
+    public static final int MAX_TLSA_TEXT = 8192;
     /** Names a secure site's certificate may match (the domain, its subdomains, a few configured more). */
     public static final int MAX_MATCH = 8;
     /** Published policies (TLS reports) per job or outcome: one per recipient domain of the job. */

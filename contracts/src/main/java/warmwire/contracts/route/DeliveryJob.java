@@ -34,7 +34,8 @@ public record DeliveryJob(String jobId, String messageId, Site site, List<Endpoi
                           List<String> recipients, @JsonProperty("contentBase64") byte[] content, TlsLevel tls,
                           int attempt, Instant submittedAt, Instant routedAt, double routeSeconds,
                           String tenant, String campaign, Dsn dsn, boolean delayNotified, @JsonInclude(JsonInclude.Include.NON_DEFAULT) boolean requireTls,
-                          @JsonInclude(JsonInclude.Include.NON_EMPTY) List<TlsPolicyRef> tlsReports) {
+                          @JsonInclude(JsonInclude.Include.NON_EMPTY) List<TlsPolicyRef> tlsReports,
+                          TlsLevel messageTls) {
 
     public DeliveryJob {
         tlsReports = tlsReports == null ? List.of() : List.copyOf(tlsReports);
@@ -46,7 +47,7 @@ public record DeliveryJob(String jobId, String messageId, Site site, List<Endpoi
                        Instant routedAt, double routeSeconds, String tenant, String campaign, Dsn dsn,
                        boolean delayNotified, boolean requireTls) {
         this(jobId, messageId, site, endpoints, from, recipients, content, tls, attempt, submittedAt, routedAt,
-                routeSeconds, tenant, campaign, dsn, delayNotified, requireTls, List.of());
+                routeSeconds, tenant, campaign, dsn, delayNotified, requireTls, List.of(), null);
     }
 
     /** A job without REQUIRETLS. */
@@ -77,13 +78,14 @@ public record DeliveryJob(String jobId, String messageId, Site site, List<Endpoi
                                  Instant routedAt, double routeSeconds, List<TlsPolicyRef> tlsReports) {
         return new DeliveryJob(m.id() + "/" + m.attempt() + "/" + site.key(), m.id(), site, endpoints, m.from(), rcpts,
                 m.content(), site.tls(), m.attempt(), m.submittedAt(), routedAt, routeSeconds, m.tenant(),
-                m.campaign(), m.dsn(), m.delayNotified(), m.requireTls(), tlsReports);
+                m.campaign(), m.dsn(), m.delayNotified(), m.requireTls(), tlsReports,
+                m.tls() == site.tls() ? null : m.tls());
     }
 
     /** The same job with another body (null: the envelope alone, as a frame carries it). */
     public DeliveryJob withContent(byte[] body) {
         return new DeliveryJob(jobId, messageId, site, endpoints, from, recipients, body, tls, attempt, submittedAt, routedAt,
-                routeSeconds, tenant, campaign, dsn, delayNotified, requireTls, tlsReports);
+                routeSeconds, tenant, campaign, dsn, delayNotified, requireTls, tlsReports, messageTls);
     }
 
     /** The framed value of this job ({@link MailFrame}): its JSON without the body, then the body. */
@@ -93,7 +95,7 @@ public record DeliveryJob(String jobId, String messageId, Site site, List<Endpoi
 
     /** This job's message, for the given recipients only (a retry or a DSN needs the body). */
     public QueuedMessage message(List<String> rcpts) {
-        return new QueuedMessage(messageId, from, rcpts, content, tls, tenant, campaign, dsn, attempt,
-                submittedAt, null, delayNotified, requireTls);
+        return new QueuedMessage(messageId, from, rcpts, content, messageTls != null ? messageTls : tls, tenant, campaign,
+                dsn, attempt, submittedAt, null, delayNotified, requireTls);
     }
 }

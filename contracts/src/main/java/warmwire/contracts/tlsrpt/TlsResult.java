@@ -18,7 +18,7 @@ import java.util.List;
  *                     ({@code starttls-not-supported}, {@code certificate-host-mismatch},
  *                     {@code certificate-not-trusted}, {@code certificate-expired},
  *                     {@code validation-failure}, {@code dnssec-invalid}, ...)
- * @param detail       what failed, for the report's additional-information (bounded text)
+ * @param detail       what failed, for the report's failure-reason-code (bounded text)
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record TlsResult(String policyDomain, String policyType, List<String> policyString, String mxHost,

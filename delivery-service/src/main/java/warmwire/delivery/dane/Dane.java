@@ -36,9 +36,10 @@ import warmwire.delivery.mx.Route;
  *        host only an unvalidated answer named is dropped); no MX records at all (secure
  *        NODATA) means the domain itself, as RFC 5321 says.
  *     2. for each host, the TLSA records at {@code _<port>._tcp.<host>}, validated. Secure
- *        records: the host's endpoints carry them (at most RecordLimits.MAX_TLSA, records
- *        longer than RecordLimits.MAX_TLSA_TEXT left out), and tls-session-service verifies
- *        the server's certificate by them. Secure denial, or an insecure zone: the host has no
+ *        records: the host's endpoints carry them, and tls-session-service verifies the
+ *        server's certificate by them; a host with more than RecordLimits.MAX_TLSA records, or
+ *        one longer than RecordLimits.MAX_TLSA_TEXT, is dropped as for a failed lookup (never
+ *        run with part of its records). Secure denial, or an insecure zone: the host has no
  *        TLSA records (dane: may for that host; dane-only: the host is dropped). A failed or
  *        bogus TLSA lookup drops the host (RFC 7672 2.2: never delivered to without its
  *        records); when no host is left the recipients are deferred.
@@ -100,9 +101,13 @@ public final class Dane {
             List<String> out = new ArrayList<>();
             for (Record r : a.records()) {
                 String text = presentation((TLSARecord) r);
-                if (text.length() <= RecordLimits.MAX_TLSA_TEXT && out.size() < RecordLimits.MAX_TLSA) {
-                    out.add(text);
+                if (text.length() > RecordLimits.MAX_TLSA_TEXT || out.size() >= RecordLimits.MAX_TLSA) {
+                    // never carry a part of the records: with the rest left out the host could look
+                    // as if it had none (may) or only unusable ones (encrypt)
+                    return new HostTlsa(host, List.of(), "TLSA records of " + owner + " not usable here: more than "
+                            + RecordLimits.MAX_TLSA + " or one longer than " + RecordLimits.MAX_TLSA_TEXT + " characters");
                 }
+                out.add(text);
             }
             return new HostTlsa(host, out, null);
         }).onFailure().recoverWithItem(t -> new HostTlsa(host, List.of(), "TLSA lookup of " + owner + " failed: "

@@ -10,10 +10,13 @@ import java.nio.charset.StandardCharsets;
  *   bytes), field names without regard to case, a folded value unfolded. The sender asks with
  *   it that the receiving domains' TLS policies (MTA-STS, DANE) be ignored; the operator's own
  *   level still applies. A message with REQUIRETLS ignores the field (the caller's rule).
+ *   Every routed message passes here: the scan looks at line starts in place and allocates
+ *   nothing unless the field is there.
  */
 final class TlsRequiredHeader {
     /** The header section read: a message's headers beyond this are not looked at. */
     static final int MAX_HEADER = 64 * 1024;
+    private static final byte[] NAME = "tls-required:".getBytes(StandardCharsets.US_ASCII);
 
     private TlsRequiredHeader() {
     }
@@ -23,30 +26,56 @@ final class TlsRequiredHeader {
             return false;
         }
         int end = Math.min(message.length, MAX_HEADER);
-        String head = new String(message, 0, end, StandardCharsets.ISO_8859_1);
-        int blank = blankLine(head);
-        if (blank >= 0) {
-            head = head.substring(0, blank);
-        }
-        String unfolded = head.replace("\r\n", "\n").replaceAll("\n[ \t]+", " ");
-        for (String line : unfolded.split("\n")) {
-            int colon = line.indexOf(':');
-            if (colon > 0 && line.substring(0, colon).trim().equalsIgnoreCase("TLS-Required")) {
-                return line.substring(colon + 1).trim().equalsIgnoreCase("No");
+        int line = 0;
+        while (line < end) {
+            if (message[line] == '\r' || message[line] == '\n') {
+                return false; // the empty line: the body begins
             }
+            if (startsWithName(message, line, end)) {
+                return valueIsNo(message, line + NAME.length, end);
+            }
+            int nl = line;
+            while (nl < end && message[nl] != '\n') {
+                nl++;
+            }
+            line = nl + 1;
         }
         return false;
     }
 
-    private static int blankLine(String s) {
-        if (s.startsWith("\r\n") || s.startsWith("\n")) {
-            return 0;
+    private static boolean startsWithName(byte[] m, int at, int end) {
+        if (at + NAME.length > end) {
+            return false;
         }
-        int a = s.indexOf("\n\n");
-        int b = s.indexOf("\n\r\n");
-        if (a < 0) {
-            return b;
+        for (int i = 0; i < NAME.length; i++) {
+            int c = m[at + i];
+            if (c >= 'A' && c <= 'Z') {
+                c += 'a' - 'A';
+            }
+            if (c != NAME[i]) {
+                return false;
+            }
         }
-        return b < 0 ? a : Math.min(a, b);
+        return true;
+    }
+
+    /** The field's value (folded lines joined) is "No", blanks aside. */
+    private static boolean valueIsNo(byte[] m, int from, int end) {
+        StringBuilder v = new StringBuilder();
+        int i = from;
+        while (i < end && v.length() < 64) {
+            byte c = m[i];
+            if (c == '\r' || c == '\n') {
+                int next = c == '\r' && i + 1 < end && m[i + 1] == '\n' ? i + 2 : i + 1;
+                if (next < end && (m[next] == ' ' || m[next] == '\t')) {
+                    i = next; // a folded line goes on
+                    continue;
+                }
+                break;
+            }
+            v.append((char) (c & 0xff));
+            i++;
+        }
+        return v.toString().strip().equalsIgnoreCase("No");
     }
 }

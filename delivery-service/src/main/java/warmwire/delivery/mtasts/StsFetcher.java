@@ -7,6 +7,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpClientRequest;
 import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.RequestOptions;
@@ -15,6 +16,7 @@ import io.vertx.core.net.TrustOptions;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
 
 /**
@@ -73,25 +75,38 @@ public final class StsFetcher implements StsPolicies.Fetch, AutoCloseable {
         return "mta-sts." + domain.toLowerCase(Locale.ROOT);
     }
 
-    /** The policy of {@code domain}, or an StsPolicyException; within the timeout. */
+    /**
+     * The policy of {@code domain}, or an StsPolicyException; within the timeout. At the
+     * deadline the exchange is reset: a host that trickles its answer keeps no socket open.
+     */
     @Override
     public Uni<StsPolicy> fetch(String domain) {
         String host = policyHost(domain);
+        AtomicReference<HttpClientRequest> request = new AtomicReference<>();
         return addresses.apply(host)
                 .onFailure().transform(t -> new StsPolicyException("policy host " + host + " not resolved: " + t.getMessage()))
                 .onItem().transformToUni(list -> {
                     if (list.isEmpty()) {
                         return Uni.createFrom().failure(new StsPolicyException("policy host " + host + " has no usable address"));
                     }
-                    return Uni.createFrom().completionStage(() -> get(host, list.get(0)).toCompletionStage());
+                    return Uni.createFrom().completionStage(() -> get(host, list.get(0), request).toCompletionStage());
                 })
                 .ifNoItem().after(timeout)
                 .failWith(() -> new StsPolicyException("policy of " + domain + " not fetched from " + host + " within " + timeout))
+                .onFailure().invoke(t -> reset(request))
+                .onCancellation().invoke(() -> reset(request))
                 .onFailure(t -> !(t instanceof StsPolicyException))
                 .transform(t -> new StsPolicyException("policy of " + domain + " not fetched from " + host + ": " + t));
     }
 
-    private Future<StsPolicy> get(String host, String address) {
+    private static void reset(AtomicReference<HttpClientRequest> request) {
+        HttpClientRequest r = request.get();
+        if (r != null) {
+            r.reset();
+        }
+    }
+
+    private Future<StsPolicy> get(String host, String address, AtomicReference<HttpClientRequest> request) {
         RequestOptions r = new RequestOptions()
                 .setMethod(HttpMethod.GET)
                 .setServer(SocketAddress.inetSocketAddress(port, address))
@@ -101,7 +116,10 @@ public final class StsFetcher implements StsPolicies.Fetch, AutoCloseable {
                 .setSsl(true)
                 .setFollowRedirects(false)
                 .setIdleTimeout(Math.max(1, timeout.toMillis()));
-        return client.request(r).compose(req -> req.send()).compose(resp -> read(host, resp));
+        return client.request(r).compose(req -> {
+            request.set(req);
+            return req.send();
+        }).compose(resp -> read(host, resp));
     }
 
     private static Future<StsPolicy> read(String host, HttpClientResponse resp) {

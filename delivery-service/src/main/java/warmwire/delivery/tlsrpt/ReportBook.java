@@ -14,18 +14,22 @@ import warmwire.contracts.tlsrpt.TlsResult;
  *   ReportBook - TLS results counted per reporting period and policy domain, and where in
  *   mail.tls-results each period begins.
  * DESCRIPTION
- *   Pure bookkeeping for {@link TlsReportLoop}. A result counts in the period of its record's
- *   timestamp (periods are multiples of {@code periodMs} since the epoch: UTC days for 1 d); a
- *   record whose period was closed already (it came later than the grace) counts in the oldest
- *   open period, or the period of now. Per period and domain, per policy (type and policy
- *   string): successes, failures, and failures by result type, MX host and address with the
- *   first detail seen. At most {@code maxDomains} domains per period: results of further
- *   domains are counted as {@link #overflow()} and not reported.
+ *   Pure bookkeeping for {@link TlsReportLoop}. Periods are multiples of {@code periodMs} since
+ *   the epoch (UTC days for 1 d). A result counts in the period of its record's timestamp, but
+ *   never in one before a period its partition already had (so, per partition, periods follow
+ *   offsets), nor in a period already closed: such a late result counts in the period after the
+ *   last closed one. Per period and domain, per policy (type and policy string): successes,
+ *   failures, and failures by result type, MX host and address with the first reason seen. At
+ *   most {@code maxDomains} domains per period: results of further domains are counted as
+ *   {@link #overflow()} and not reported.
  *
- *   For exactly-once reports, the book remembers per partition the offset of the first record
- *   of each open period: when a period closes, the offsets to commit with its reports are those
- *   of the next open period's first records (or the consumer's position where there is none),
- *   so after a crash the records of periods not yet reported are read again.
+ *   Exactly once: since periods follow offsets on each partition, when a period closes every
+ *   record before the first record of the later periods is counted in it or before, and every
+ *   record from there on in a later one. The offsets committed with a period's reports are
+ *   those first records (or the consumer's position where there is none), and the number of
+ *   the last closed period goes with them ({@link #commitMetadata()}, restored by
+ *   {@link #closedAtLeast}): after a crash or a rebalance the records from the committed
+ *   offsets are counted exactly as before, in the same periods.
  */
 final class ReportBook {
     /** One policy's counts within a domain's report. */
@@ -56,6 +60,8 @@ final class ReportBook {
     private final TreeMap<Long, Map<String, Map<List<String>, PolicyCounts>>> open = new TreeMap<>();
     /** period -> partition -> first offset of the period seen. */
     private final Map<Long, Map<Integer, Long>> firstOffsets = new HashMap<>();
+    /** partition -> the latest period a record of it counted in. */
+    private final Map<Integer, Long> lastPeriod = new HashMap<>();
     private long closedUpTo = Long.MIN_VALUE;
     private long overflow;
 
@@ -73,11 +79,12 @@ final class ReportBook {
     }
 
     /** Counts one result read at {@code partition}/{@code offset}, timestamp {@code timestampMs}. */
-    void add(int partition, long offset, long timestampMs, long nowMs, TlsResult r) {
-        long p = period(timestampMs);
-        if (p <= closedUpTo) {
-            p = open.isEmpty() ? Math.max(period(nowMs), closedUpTo + 1) : open.firstKey();
+    void add(int partition, long offset, long timestampMs, TlsResult r) {
+        long p = Math.max(period(timestampMs), lastPeriod.getOrDefault(partition, Long.MIN_VALUE));
+        if (closedUpTo != Long.MIN_VALUE && p <= closedUpTo) {
+            p = closedUpTo + 1;
         }
+        lastPeriod.put(partition, p);
         firstOffsets.computeIfAbsent(p, k -> new HashMap<>()).putIfAbsent(partition, offset);
         Map<String, Map<List<String>, PolicyCounts>> domains = open.computeIfAbsent(p, k -> new HashMap<>());
         if (!domains.containsKey(r.policyDomain()) && domains.size() >= maxDomains) {
@@ -146,10 +153,27 @@ final class ReportBook {
         return out;
     }
 
-    /** Forgets everything (the partitions moved: their records are read again from the committed offsets). */
+    /** Forgets the counts (the partitions moved: their records are read again from the committed offsets). */
     void clear() {
         open.clear();
         firstOffsets.clear();
+        lastPeriod.clear();
+    }
+
+    /** What goes with committed offsets: the last closed period. */
+    String commitMetadata() {
+        return closedUpTo == Long.MIN_VALUE ? "" : "closed=" + closedUpTo;
+    }
+
+    /** Takes the last closed period from committed offsets' {@link #commitMetadata} (ignores anything else). */
+    void closedAtLeast(String metadata) {
+        if (metadata != null && metadata.startsWith("closed=")) {
+            try {
+                closedUpTo = Math.max(closedUpTo, Long.parseLong(metadata.substring(7)));
+            } catch (NumberFormatException e) {
+                // not ours: nothing closed is known
+            }
+        }
     }
 
     /** Results of domains beyond {@code maxDomains}, not reported. */

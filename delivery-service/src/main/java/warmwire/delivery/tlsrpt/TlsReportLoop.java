@@ -55,10 +55,12 @@ import warmwire.delivery.mx.DnsLookup;
  *   {@link TlsResultCheck} (an invalid one becomes a dead letter on mail.internal.dlq in the
  *   next transaction) and counted in the {@link ReportBook}. When a period has ended and
  *   {@code warmwire.tlsrpt.grace} has passed (late results of slow deliveries), its reports go
- *   out in one transaction with the consumer offsets where the next period begins: a crash
- *   before the commit reads the period again and writes the same reports once; a crash after
- *   it never reads the period again. A record is read at most a period and a grace before it is
- *   committed, so the loop holds counts, never records.
+ *   out in one transaction with the consumer offsets where the next period begins and the
+ *   number of the last closed period ({@link ReportBook}): a crash before the commit reads the
+ *   period again and writes the same reports once; a crash after it never counts its records
+ *   again. A period closes only when every assigned partition has been read to its end, so a
+ *   loop that lags or restarts after a day never reports part of it. The loop holds counts,
+ *   and at most {@value #MAX_PENDING_DEAD_LETTERS} dead letters until their transaction.
  *
  *   Each report is the RFC 8460 JSON ({@link TlsReportWriter}), key = policy domain; header
  *   {@value Topics#HEADER_RUA}: the {@code rua} of the domain's {@code _smtp._tls} TXT record
@@ -75,6 +77,8 @@ import warmwire.delivery.mx.DnsLookup;
 public class TlsReportLoop {
     private static final Logger LOG = Logger.getLogger(TlsReportLoop.class);
     static final String GROUP = "warmwire-tlsrpt";
+    /** Dead letters held until their transaction (each up to 64 KiB of its record); beyond, reading waits. */
+    static final int MAX_PENDING_DEAD_LETTERS = 100;
 
     @Inject
     DeliveryConfig config;
@@ -143,6 +147,7 @@ public class TlsReportLoop {
         pp.remove(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG);
         pp.remove(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG);
         Set<Integer> assigned = new HashSet<>();
+        List<ProducerRecord<String, byte[]>> deadLetters = new java.util.ArrayList<>();
         try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(cp, new StringDeserializer(), new ByteArrayDeserializer());
              KafkaProducer<String, byte[]> producer = new KafkaProducer<>(pp, new StringSerializer(), new ByteArraySerializer())) {
             producer.initTransactions();
@@ -151,35 +156,51 @@ public class TlsReportLoop {
                 public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
                     book.clear();
                     assigned.clear();
+                    deadLetters.clear(); // their records are read again by the partitions' next owner
                 }
 
                 @Override
                 public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
                     book.clear();
                     assigned.clear();
+                    deadLetters.clear();
                     consumer.assignment().forEach(tp -> assigned.add(tp.partition()));
+                    consumer.committed(consumer.assignment()).values().forEach(o -> {
+                        if (o != null) {
+                            book.closedAtLeast(o.metadata());
+                        }
+                    });
                 }
             });
-            List<ProducerRecord<String, byte[]>> deadLetters = new java.util.ArrayList<>();
             while (running.get()) {
+                Set<Integer> rewound = new HashSet<>();
                 for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofSeconds(1))) {
-                    Instant now = Clock.systemUTC().instant();
-                    Checked<TlsResult> checked = TlsResultCheck.check(r.value(), now);
-                    if (!checked.isValid()) {
-                        LOG.errorf("invalid record on %s dead-lettered: partition %d, offset %d: %s", r.topic(),
-                                r.partition(), r.offset(), checked.reason());
-                        deadLetters.add(DeadLetterProducer.record(InternalDeadLetter.of(r.topic(), r.partition(),
-                                r.offset(), r.key(), "delivery-service", checked.reason(), r.value(), now)));
+                    if (rewound.contains(r.partition())) {
+                        continue; // read again after the rewind
+                    }
+                    Checked<TlsResult> checked = TlsResultCheck.check(r.value(), Clock.systemUTC().instant());
+                    if (checked.isValid()) {
+                        book.add(r.partition(), r.offset(), r.timestamp(), checked.value());
                         continue;
                     }
-                    book.add(r.partition(), r.offset(), r.timestamp(), now.toEpochMilli(), checked.value());
+                    LOG.errorf("invalid record on %s dead-lettered: partition %d, offset %d: %s", r.topic(), r.partition(),
+                            r.offset(), checked.reason());
+                    if (deadLetters.size() < MAX_PENDING_DEAD_LETTERS) {
+                        deadLetters.add(DeadLetterProducer.record(InternalDeadLetter.of(r.topic(), r.partition(),
+                                r.offset(), r.key(), "delivery-service", checked.reason(), r.value(), Instant.now())));
+                    } else {
+                        // not held: read again (and dead-lettered then) once the pending ones are committed
+                        consumer.seek(new TopicPartition(r.topic(), r.partition()), r.offset());
+                        rewound.add(r.partition());
+                    }
                 }
-                long now = System.currentTimeMillis();
-                for (long p : book.due(now, c.grace().toMillis())) {
-                    publish(book, book.close(p), writer, producer, consumer, assigned, deadLetters);
-                    deadLetters.clear();
-                }
-                if (book.isEmpty() && !deadLetters.isEmpty()) {
+                List<Long> due = book.due(System.currentTimeMillis(), c.grace().toMillis());
+                if (!due.isEmpty() && caughtUp(consumer)) {
+                    for (long p : due) {
+                        publish(book, book.close(p), writer, producer, consumer, assigned, deadLetters);
+                        deadLetters.clear();
+                    }
+                } else if (book.isEmpty() && !deadLetters.isEmpty()) {
                     publish(book, new ReportBook.Closed(-1, Map.of()), writer, producer, consumer, assigned, deadLetters);
                     deadLetters.clear();
                 }
@@ -187,24 +208,44 @@ public class TlsReportLoop {
         }
     }
 
+    /**
+     * Whether every assigned partition has been read to its end (the last stable offset): a
+     * period closes only then, so a lagging or restarted loop never reports part of a day.
+     */
+    private static boolean caughtUp(KafkaConsumer<String, byte[]> consumer) {
+        Set<TopicPartition> tps = consumer.assignment();
+        if (tps.isEmpty()) {
+            return false;
+        }
+        Map<TopicPartition, Long> ends = consumer.endOffsets(tps, Duration.ofSeconds(30));
+        for (TopicPartition tp : tps) {
+            if (consumer.position(tp) < ends.getOrDefault(tp, 0L)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     private void publish(ReportBook book, ReportBook.Closed closed, TlsReportWriter writer,
                          KafkaProducer<String, byte[]> producer, KafkaConsumer<String, byte[]> consumer,
                          Set<Integer> assigned, List<ProducerRecord<String, byte[]>> deadLetters) {
         Instant start = Instant.ofEpochMilli(book.periodStartMs(closed.period()));
         Instant end = Instant.ofEpochMilli(book.periodStartMs(closed.period() + 1));
+        // the rua lookups first, all at once and bounded: nothing slow runs inside the transaction
+        Map<String, String> ruas = ruas(closed.domains().keySet());
+        String from = config.tlsrpt().mailFrom().filter(f -> !f.isBlank()).orElse(null);
         producer.beginTransaction();
         try {
             for (Map.Entry<String, List<ReportBook.PolicyCounts>> d : closed.domains().entrySet()) {
                 ObjectNode report = writer.report(d.getKey(), start, end, d.getValue());
                 ProducerRecord<String, byte[]> rec = new ProducerRecord<>(Topics.TLSRPT, d.getKey(),
                         json.writeValueAsBytes(report));
-                String rua = rua(d.getKey());
+                String rua = ruas.get(d.getKey());
                 if (rua != null) {
                     rec.headers().add(Topics.HEADER_RUA, rua.getBytes(StandardCharsets.UTF_8));
                 }
                 producer.send(rec);
                 List<String> to = rua == null ? List.of() : ReportMail.recipients(rua);
-                String from = config.tlsrpt().mailFrom().filter(f -> !f.isBlank()).orElse(null);
                 if (from != null && !to.isEmpty()) { // mailed through Warmwire itself, in the same transaction
                     producer.send(new ProducerRecord<>(Topics.SUBMIT, d.getKey(), ReportMail.submission(json, report,
                             d.getKey(), config.tlsrpt().organizationName(), from, to, start, end, Instant.now())));
@@ -212,8 +253,9 @@ public class TlsReportLoop {
             }
             deadLetters.forEach(producer::send);
             Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
+            String metadata = book.commitMetadata();
             book.commitOffsets(assigned, tp -> consumer.position(new TopicPartition(Topics.TLS_RESULTS, tp)))
-                    .forEach((tp, o) -> offsets.put(new TopicPartition(Topics.TLS_RESULTS, tp), new OffsetAndMetadata(o)));
+                    .forEach((tp, o) -> offsets.put(new TopicPartition(Topics.TLS_RESULTS, tp), new OffsetAndMetadata(o, metadata)));
             producer.sendOffsetsToTransaction(offsets, consumer.groupMetadata());
             producer.commitTransaction();
             if (!closed.domains().isEmpty()) {
@@ -227,15 +269,27 @@ public class TlsReportLoop {
         }
     }
 
-    /** The rua of {@code domain}'s {@code _smtp._tls} record (RFC 8460 section 3), or null. */
-    private String rua(String domain) {
-        try {
-            List<String> txt = dns.txt("_smtp._tls." + domain).await().atMost(Duration.ofSeconds(10)).records();
-            return TlsRptRecord.rua(txt);
-        } catch (RuntimeException e) {
-            LOG.debugf("no _smtp._tls record for %s: %s", domain, e.toString());
-            return null;
+    /** The rua of each domain that has one, looked up at once; at most 10 s in all. */
+    private Map<String, String> ruas(Set<String> domains) {
+        Map<String, String> out = new java.util.concurrent.ConcurrentHashMap<>();
+        if (domains.isEmpty()) {
+            return out;
         }
+        List<io.smallrye.mutiny.Uni<Void>> lookups = domains.stream().map(d -> dns.txt("_smtp._tls." + d)
+                .onItem().invoke(a -> {
+                    String rua = TlsRptRecord.rua(a.records());
+                    if (rua != null) {
+                        out.put(d, rua);
+                    }
+                })
+                .replaceWithVoid()
+                .onFailure().recoverWithNull()).toList();
+        try {
+            io.smallrye.mutiny.Uni.join().all(lookups).andCollectFailures().await().atMost(Duration.ofSeconds(10));
+        } catch (RuntimeException e) {
+            LOG.warnf("rua lookups for %d domain(s) not all done within 10 s: reports without rua for the rest", domains.size());
+        }
+        return new HashMap<>(out);
     }
 
     private static void sleep(long ms) {

@@ -19,7 +19,8 @@ import warmwire.contracts.tlsrpt.TlsPolicyRef;
  *   policy seen in the period: {@code policy-type} ({@code sts}, {@code tlsa}), the
  *   {@code policy-string}, {@code policy-domain}, {@code mx-host} (the policy's mx patterns for
  *   sts, the MX hosts tried for tlsa), the {@code summary} counts and the {@code failure-details}
- *   by result type, MX host and address ({@code additional-information}: the first reason seen).
+ *   by result type, MX host and address ({@code failure-reason-code}: the first reason seen, as
+ *   text; {@code additional-information} is a URI in RFC 8460 and is not written).
  */
 final class TlsReportWriter {
     private final ObjectMapper json;
@@ -67,7 +68,7 @@ final class TlsReportWriter {
                     d.put("failed-session-count", f.getValue()[0]);
                     String info = c.details.get(f.getKey());
                     if (info != null) {
-                        d.put("additional-information", info);
+                        d.put("failure-reason-code", info);
                     }
                 }
             }

@@ -92,8 +92,10 @@ class RoutePlannerTest {
     void anMtaStsDestinationIsAtLeastVerify() {
         Route sts = new Route.Destination(List.of("mx1.hoster.test"), 25,
                 List.of(new Endpoint("mx1.hoster.test", "192.0.2.1", 25, 10)), PolicySource.MTA_STS);
-        assertEquals("mx1.hoster.test:25/verify/mta-sts",
-                plan(message(TlsLevel.MAY, "a@one.test"), Map.of("one.test", sts)).jobs().get(0).site().key());
+        DeliveryJob job = plan(message(TlsLevel.MAY, "a@one.test"), Map.of("one.test", sts)).jobs().get(0);
+        assertEquals("mx1.hoster.test:25/verify/mta-sts", job.site().key());
+        assertEquals(TlsLevel.MAY, job.message(job.recipients()).tls(),
+                "a retry is routed at the message's own level: a policy relaxed meanwhile relaxes it");
         assertEquals(TlsLevel.SECURE,
                 plan(message(TlsLevel.SECURE, "a@one.test"), Map.of("one.test", sts)).jobs().get(0).site().tls());
     }

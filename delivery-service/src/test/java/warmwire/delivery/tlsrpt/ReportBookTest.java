@@ -32,10 +32,10 @@ class ReportBookTest {
     @Test
     void aPeriodIsDueAfterItsEndAndTheGraceAndCommitsWhereTheNextBegins() {
         ReportBook b = new ReportBook(DAY, 100);
-        b.add(0, 10, D1 + 1000, D1 + 1000, ok(STS));
-        b.add(0, 11, D1 + 2000, D1 + 2000, bad(STS, TlsResult.CERTIFICATE_HOST_MISMATCH));
-        b.add(1, 5, D1 + 3000, D1 + 3000, ok(TLSA));
-        b.add(0, 12, D1 + DAY + 10, D1 + DAY + 10, ok(STS)); // the next day
+        b.add(0, 10, D1 + 1000, ok(STS));
+        b.add(0, 11, D1 + 2000, bad(STS, TlsResult.CERTIFICATE_HOST_MISMATCH));
+        b.add(1, 5, D1 + 3000, ok(TLSA));
+        b.add(0, 12, D1 + DAY + 10, ok(STS)); // the next day
         long grace = 900_000;
         assertTrue(b.due(D1 + DAY + grace - 1, grace).isEmpty(), "not before the grace is over");
         assertEquals(List.of(b.period(D1)), b.due(D1 + DAY + grace, grace));
@@ -49,23 +49,47 @@ class ReportBookTest {
     }
 
     @Test
-    void aLateResultCountsInTheOldestOpenPeriodAndDomainsAreBounded() {
+    void aLateResultCountsAfterTheLastClosedPeriodAndDomainsAreBounded() {
         ReportBook b = new ReportBook(DAY, 1);
-        b.add(0, 1, D1, D1, ok(STS));
+        b.add(0, 1, D1, ok(STS));
         b.close(b.period(D1));
-        b.add(0, 2, D1 + 5, D1 + DAY + 5, ok(STS)); // stamped in the closed day, read the next
-        assertEquals(List.of(b.period(D1 + DAY)), b.due(D1 + 3 * DAY, 0));
-        b.add(0, 3, D1 + DAY, D1 + DAY, ok(TLSA)); // a second domain of that day: beyond the bound
+        b.add(1, 2, D1 + 5, ok(STS)); // stamped in the closed day, read after it closed
+        assertEquals(List.of(b.period(D1 + DAY)), b.due(D1 + 3 * DAY, 0), "counted in the next day");
+        b.add(1, 3, D1 + DAY, ok(TLSA)); // a second domain of that day: beyond the bound
         assertEquals(1, b.overflow());
         assertEquals(Set.of("example.test"), b.close(b.period(D1 + DAY)).domains().keySet());
     }
 
     @Test
+    void periodsFollowOffsetsOnAPartitionSoTheCommittedOffsetIsExact() {
+        ReportBook b = new ReportBook(DAY, 100);
+        b.add(0, 10, D1, ok(STS));
+        b.add(0, 11, D1 + DAY, ok(STS)); // day 2 begins at offset 11 ...
+        b.add(0, 12, D1 + 7, bad(STS, TlsResult.VALIDATION_FAILURE)); // ... so this one counts in day 2 too
+        ReportBook.Closed day1 = b.close(b.period(D1));
+        assertEquals(1, day1.domains().get("example.test").get(0).success);
+        assertEquals(0, day1.domains().get("example.test").get(0).failure);
+        assertEquals(Map.of(0, 11L), b.commitOffsets(Set.of(0), tp -> 13L));
+        String metadata = b.commitMetadata();
+
+        // a restart reads from offset 11 with the closed day from the commit: the same counts
+        ReportBook again = new ReportBook(DAY, 100);
+        again.closedAtLeast(metadata);
+        again.add(0, 11, D1 + DAY, ok(STS));
+        again.add(0, 12, D1 + 7, bad(STS, TlsResult.VALIDATION_FAILURE));
+        ReportBook.PolicyCounts day2 = again.close(again.period(D1 + DAY)).domains().get("example.test").get(0);
+        assertEquals(1, day2.success);
+        assertEquals(1, day2.failure);
+        again.closedAtLeast("not ours");
+        assertEquals("closed=" + again.period(D1 + DAY), again.commitMetadata());
+    }
+
+    @Test
     void theReportIsRfc8460Json() throws Exception {
         ReportBook b = new ReportBook(DAY, 100);
-        b.add(0, 1, D1, D1, ok(STS));
-        b.add(0, 2, D1, D1, ok(STS));
-        b.add(0, 3, D1, D1, bad(STS, TlsResult.STARTTLS_NOT_SUPPORTED));
+        b.add(0, 1, D1, ok(STS));
+        b.add(0, 2, D1, ok(STS));
+        b.add(0, 3, D1, bad(STS, TlsResult.STARTTLS_NOT_SUPPORTED));
         ReportBook.Closed c = b.close(b.period(D1));
         ObjectMapper json = new ObjectMapper();
         JsonNode r = new TlsReportWriter(json, "Warmwire Test", "postmaster@sender.test")
@@ -87,7 +111,8 @@ class ReportBookTest {
         assertEquals("mx2.example.test", f.path("receiving-mx-hostname").asText());
         assertEquals("192.0.2.2", f.path("receiving-ip").asText());
         assertEquals(1, f.path("failed-session-count").asLong());
-        assertEquals("why starttls-not-supported", f.path("additional-information").asText());
+        assertEquals("why starttls-not-supported", f.path("failure-reason-code").asText());
+        assertTrue(f.path("additional-information").isMissingNode(), "a URI in RFC 8460, not text");
     }
 
     @Test

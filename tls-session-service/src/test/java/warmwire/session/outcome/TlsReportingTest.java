@@ -30,7 +30,7 @@ class TlsReportingTest {
         Instant now = Instant.now();
         return new DeliveryJob("m/1/s", "m", new Site(List.of("mx.example.test"), 25, TlsLevel.MAY, PolicySource.CONFIG),
                 List.of(MX), "a@b.test", List.of("r@example.test"), new byte[0], TlsLevel.MAY, 1, now, now, 0, null,
-                null, null, false, false, List.of(refs));
+                null, null, false, false, List.of(refs), null);
     }
 
     /** A session that reached a transaction, with {@code tls} (null: clear text). */
