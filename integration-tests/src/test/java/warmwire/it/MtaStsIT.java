@@ -24,9 +24,9 @@ import warmwire.testing.Poll;
 class MtaStsIT {
     /** Names in the Postfix peer's certificate: the MX hosts that can be verified, and every policy host. */
     static final String CERT_NAMES = "mx.enforce.test mx.changing.test mx.tlsrpt.test mta-sts.enforce.test"
-            + " mta-sts.mismatch.test mta-sts.badcert.test mta-sts.testing.test mta-sts.changing.test mta-sts.tlsrpt.test";
+            + " mta-sts.mismatch.test mta-sts.badcert.test mta-sts.testing.test mta-sts.changing.test mta-sts.tlsrpt.test mta-sts.nopolicy.test";
     /** Domains the Postfix peer accepts for this test. */
-    static final String PEER_DOMAINS = "enforce.test mismatch.test badcert.test testing.test changing.test tlsrpt.test";
+    static final String PEER_DOMAINS = "enforce.test mismatch.test badcert.test testing.test changing.test tlsrpt.test nopolicy.test";
 
     private static final Duration WAIT = Duration.ofSeconds(90);
     private static StsPolicyHost host;
@@ -158,6 +158,7 @@ class MtaStsIT {
             sendAndExpect("max@mismatch.test", "deferred", null, null);
             send("nat@good.dane.test", "dane");
             send("oli@wrong.dane.test", "dane");
+            sendAndExpect("pat@nopolicy.test", "delivered", "/may", "config"); // a record, but the host answers 404
             Duration wait = Mesh.TLSRPT_PERIOD.multipliedBy(3).plusSeconds(60);
             JsonNode first = reports.await("tlsrpt.test", from, wait);
             JsonNode p = first.path("report").path("policies").get(0);
@@ -182,6 +183,8 @@ class MtaStsIT {
             assertEquals("tlsa", good.path("policy").path("policy-type").asText(), good.toString());
             assertTrue(good.path("summary").path("total-successful-session-count").asLong() >= 1, good.toString());
             assertTrue(reports.await("wrong.dane.test", from, wait).toString().contains("\"result-type\":\"validation-failure\""));
+            JsonNode fetch = reports.await("nopolicy.test", from, wait);
+            assertTrue(fetch.toString().contains("\"result-type\":\"sts-policy-fetch-error\""), fetch.toString());
         }
     }
 

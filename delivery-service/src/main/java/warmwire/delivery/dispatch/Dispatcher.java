@@ -27,6 +27,7 @@ import warmwire.contracts.mail.QueuedMessage;
 import warmwire.contracts.mail.TlsLevel;
 import warmwire.contracts.outcome.DeliveryOutcome;
 import warmwire.contracts.outcome.RecipientResult;
+import warmwire.contracts.tlsrpt.TlsResult;
 import warmwire.contracts.route.DeliveryJob;
 import warmwire.contracts.text.BoundedText;
 import warmwire.delivery.DeliveryConfig;
@@ -154,6 +155,9 @@ public class Dispatcher implements ExactlyOnceLoop.Work<byte[], byte[]> {
                         logSafe(r.recipient()), r.dsn(), r.status().wireName(), logSafe(r.reason()));
             }
             out.add(new ProducerRecord<>(Topics.OUTCOME, o.messageId(), json(o)));
+        }
+        for (TlsResult note : plan.notes()) { // a failed policy fetch, for the domain's TLS report
+            out.add(new ProducerRecord<>(Topics.TLS_RESULTS, note.policyDomain(), json(note)));
         }
         return out;
     }

@@ -8,7 +8,7 @@ import warmwire.contracts.mail.PolicySource;
 import warmwire.contracts.mail.TlsLevel;
 import warmwire.delivery.dane.Dane;
 import warmwire.delivery.mtasts.MtaSts;
-import warmwire.delivery.mtasts.StsPolicy;
+import warmwire.delivery.mtasts.StsPolicies;
 import warmwire.delivery.mx.MxResolver;
 import warmwire.delivery.mx.Route;
 import warmwire.delivery.policy.Nexthop;
@@ -114,7 +114,7 @@ public final class DomainRouter {
     }
 
     /** RFC 8461 section 2: a destination DANE decided stays so; any other route goes under the MTA-STS policy. */
-    static Route underPolicies(String domain, Route afterDane, java.util.Optional<StsPolicy> sts) {
+    static Route underPolicies(String domain, Route afterDane, StsPolicies.Found sts) {
         boolean daneDecided = afterDane instanceof Route.Destination d && d.policy() == PolicySource.DANE;
         return daneDecided ? afterDane : MtaSts.apply(domain, sts, afterDane);
     }

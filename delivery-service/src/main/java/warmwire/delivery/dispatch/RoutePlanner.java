@@ -85,6 +85,7 @@ public final class RoutePlanner {
         Map<Site, Map<String, TlsPolicyRef>> reports = new LinkedHashMap<>();
         List<RecipientResult> failed = new ArrayList<>();
         Map<String, TlsResult> tlsFailures = new LinkedHashMap<>();
+        Map<String, TlsResult> notes = new LinkedHashMap<>();
         for (String rcpt : m.recipients()) {
             String domain = domainOf(rcpt);
             Route r = domain == null ? BAD_ADDRESS : routes.get(domain);
@@ -105,6 +106,9 @@ public final class RoutePlanner {
                 if (d.report() != null) {
                     reports.computeIfAbsent(site, s -> new LinkedHashMap<>()).putIfAbsent(domain, d.report());
                 }
+                if (d.note() != null) {
+                    notes.putIfAbsent(domain, d.note());
+                }
             } else {
                 Route.Failure f = (Route.Failure) r;
                 failed.add(new RecipientResult(rcpt, f.status(), null, f.enhanced(), f.reason()));
@@ -123,7 +127,7 @@ public final class RoutePlanner {
                     new Delays(queued, routeSeconds, 0, 0), routedAt).withPending(m)
                     .withTlsResults(List.copyOf(tlsFailures.values()));
         }
-        return new Plan(List.copyOf(jobs), outcome);
+        return new Plan(List.copyOf(jobs), outcome, List.copyOf(notes.values()));
     }
 
     /**

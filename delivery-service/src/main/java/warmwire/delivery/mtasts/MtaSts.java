@@ -45,13 +45,28 @@ public final class MtaSts {
         this.policies = policies;
     }
 
-    /** The policy in force for {@code domain}, if any; never fails. */
-    public Uni<Optional<StsPolicy>> policyOf(String domain) {
+    /** The policy in force for {@code domain}, if any, and a fetch that failed; never fails. */
+    public Uni<StsPolicies.Found> policyOf(String domain) {
         return dns.txt("_mta-sts." + domain)
                 .map(DnsAnswer::records)
                 .onFailure().recoverWithItem((List<String>) null)
                 .chain(txt -> policies.policy(domain, txt))
-                .onFailure().recoverWithItem(Optional.empty());
+                .onFailure().recoverWithItem(StsPolicies.Found.NONE);
+    }
+
+    /**
+     * The route under what {@link #policyOf} found: {@link #apply}, and when a fetch failed and
+     * left no policy in force, the failure as a result for the domain's TLS report
+     * ({@code sts-policy-fetch-error}, {@code sts-policy-invalid}, {@code sts-webpki-invalid}).
+     */
+    public static Route apply(String domain, StsPolicies.Found found, Route route) {
+        Route r = apply(domain, found.policy(), route);
+        if (found.failure() != null && r instanceof Route.Destination d) {
+            StsPolicyException e = found.failure();
+            return d.withNote(TlsResult.of(new TlsPolicyRef(domain, TlsPolicyRef.STS, List.of()), null, null,
+                    e.resultType(), e.getMessage()));
+        }
+        return r;
     }
 
     /** The route of {@code domain} under {@code policy}. */

@@ -84,19 +84,32 @@ public final class StsFetcher implements StsPolicies.Fetch, AutoCloseable {
         String host = policyHost(domain);
         AtomicReference<HttpClientRequest> request = new AtomicReference<>();
         return addresses.apply(host)
-                .onFailure().transform(t -> new StsPolicyException("policy host " + host + " not resolved: " + t.getMessage()))
+                .onFailure().transform(t -> new StsPolicyException(StsPolicyException.FETCH_ERROR, "policy host " + host + " not resolved: " + t.getMessage()))
                 .onItem().transformToUni(list -> {
                     if (list.isEmpty()) {
-                        return Uni.createFrom().failure(new StsPolicyException("policy host " + host + " has no usable address"));
+                        return Uni.createFrom().failure(new StsPolicyException(StsPolicyException.FETCH_ERROR, "policy host " + host + " has no usable address"));
                     }
                     return Uni.createFrom().completionStage(() -> get(host, list.get(0), request).toCompletionStage());
                 })
                 .ifNoItem().after(timeout)
-                .failWith(() -> new StsPolicyException("policy of " + domain + " not fetched from " + host + " within " + timeout))
+                .failWith(() -> new StsPolicyException(StsPolicyException.FETCH_ERROR, "policy of " + domain + " not fetched from " + host
+                        + " within " + timeout))
                 .onFailure().invoke(t -> reset(request))
                 .onCancellation().invoke(() -> reset(request))
                 .onFailure(t -> !(t instanceof StsPolicyException))
-                .transform(t -> new StsPolicyException("policy of " + domain + " not fetched from " + host + ": " + t));
+                .transform(t -> new StsPolicyException(webPki(t) ? StsPolicyException.WEBPKI_INVALID : StsPolicyException.FETCH_ERROR,
+                        "policy of " + domain + " not fetched from " + host + ": " + t));
+    }
+
+    /** Whether {@code t} is the policy host's certificate failing verification (chain or name). */
+    private static boolean webPki(Throwable t) {
+        for (Throwable c = t; c != null; c = c.getCause()) {
+            if (c instanceof javax.net.ssl.SSLHandshakeException || c instanceof java.security.cert.CertificateException
+                    || c instanceof javax.net.ssl.SSLPeerUnverifiedException) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static void reset(AtomicReference<HttpClientRequest> request) {
@@ -127,16 +140,16 @@ public final class StsFetcher implements StsPolicies.Fetch, AutoCloseable {
         resp.exceptionHandler(result::tryFail);
         String type = String.valueOf(resp.getHeader("Content-Type"));
         if (resp.statusCode() != 200) {
-            return refuse(resp, result, "HTTP " + resp.statusCode() + " from " + host
+            return refuse(resp, result, StsPolicyException.FETCH_ERROR, "HTTP " + resp.statusCode() + " from " + host
                     + (resp.statusCode() / 100 == 3 ? " (redirects are not followed)" : ""));
         }
         if (!type.toLowerCase(Locale.ROOT).strip().startsWith("text/plain")) {
-            return refuse(resp, result, "media type is not text/plain: " + type);
+            return refuse(resp, result, StsPolicyException.FETCH_ERROR, "media type is not text/plain: " + type);
         }
         Buffer body = Buffer.buffer();
         resp.handler(chunk -> {
             if (body.length() + chunk.length() > StsPolicy.MAX_BODY) {
-                refuse(resp, result, "larger than " + StsPolicy.MAX_BODY + " bytes");
+                refuse(resp, result, StsPolicyException.INVALID, "larger than " + StsPolicy.MAX_BODY + " bytes");
                 return;
             }
             body.appendBuffer(chunk);
@@ -152,8 +165,8 @@ public final class StsFetcher implements StsPolicies.Fetch, AutoCloseable {
     }
 
     /** Fails the fetch with {@code why}, then drops the exchange without reading the rest. */
-    private static Future<StsPolicy> refuse(HttpClientResponse resp, Promise<StsPolicy> result, String why) {
-        result.tryFail(new StsPolicyException(why));
+    private static Future<StsPolicy> refuse(HttpClientResponse resp, Promise<StsPolicy> result, String type, String why) {
+        result.tryFail(new StsPolicyException(type, why));
         resp.handler(null);
         resp.request().reset();
         return result.future();

@@ -39,13 +39,25 @@ public final class StsPolicies {
     public record Cached(String id, StsPolicy policy, Instant expires) {
     }
 
+    /**
+     * The policy in force, if any, and the failure of the fetch this call made or waited for
+     * when it left no policy in force (for the TLS report), else null.
+     */
+    public record Found(Optional<StsPolicy> policy, StsPolicyException failure) {
+        static final Found NONE = new Found(Optional.empty(), null);
+
+        static Found of(Optional<StsPolicy> p) {
+            return p.isEmpty() ? NONE : new Found(p, null);
+        }
+    }
+
     private final Fetch fetch;
     private final Clock clock;
     private final int maxDomains;
     private final Duration failureHold;
     private final Map<String, Cached> cache = new ConcurrentHashMap<>();
     /** Fetches in flight, by {@code domain id}. */
-    private final Map<String, CompletableFuture<Optional<StsPolicy>>> inFlight = new ConcurrentHashMap<>();
+    private final Map<String, CompletableFuture<Found>> inFlight = new ConcurrentHashMap<>();
     /** Until when a failed {@code domain id} is not fetched again. */
     private final Map<String, Instant> failed = new ConcurrentHashMap<>();
 
@@ -57,7 +69,7 @@ public final class StsPolicies {
     }
 
     /** The policy in force for {@code domain}, given its TXT strings (null: the lookup failed). Never fails. */
-    public Uni<Optional<StsPolicy>> policy(String domain, List<String> txt) {
+    public Uni<Found> policy(String domain, List<String> txt) {
         Instant now = clock.instant();
         Cached c = cache.get(domain);
         if (c != null && !c.expires().isAfter(now)) {
@@ -67,19 +79,19 @@ public final class StsPolicies {
         Optional<StsPolicy> current = c == null ? Optional.empty() : Optional.of(c.policy());
         Optional<String> id = txt == null ? Optional.empty() : StsRecord.id(txt);
         if (id.isEmpty() || (c != null && c.id().equals(id.get()))) {
-            return Uni.createFrom().item(current);
+            return Uni.createFrom().item(Found.of(current));
         }
         String key = domain + " " + id.get();
         Instant hold = failed.get(key);
         if (hold != null) {
             if (hold.isAfter(now)) {
-                return Uni.createFrom().item(current);
+                return Uni.createFrom().item(Found.of(current));
             }
             failed.remove(key, hold);
         }
         return Uni.createFrom().completionStage(() -> {
-            CompletableFuture<Optional<StsPolicy>> mine = new CompletableFuture<>();
-            CompletableFuture<Optional<StsPolicy>> running = inFlight.putIfAbsent(key, mine);
+            CompletableFuture<Found> mine = new CompletableFuture<>();
+            CompletableFuture<Found> running = inFlight.putIfAbsent(key, mine);
             if (running != null) {
                 return running;
             }
@@ -88,11 +100,11 @@ public final class StsPolicies {
         });
     }
 
-    private void start(String domain, String id, String key, CompletableFuture<Optional<StsPolicy>> result) {
+    private void start(String domain, String id, String key, CompletableFuture<Found> result) {
         fetch.fetch(domain).subscribe().with(p -> {
             store(domain, new Cached(id, p, clock.instant().plus(p.maxAge())));
             inFlight.remove(key, result);
-            result.complete(Optional.of(p));
+            result.complete(Found.of(Optional.of(p)));
         }, t -> {
             failed.put(key, clock.instant().plus(failureHold));
             if (failed.size() > maxDomains) {
@@ -100,7 +112,12 @@ public final class StsPolicies {
             }
             inFlight.remove(key, result);
             Cached c = cache.get(domain);
-            result.complete(c == null || !c.expires().isAfter(clock.instant()) ? Optional.empty() : Optional.of(c.policy()));
+            if (c != null && c.expires().isAfter(clock.instant())) {
+                result.complete(Found.of(Optional.of(c.policy())));
+            } else {
+                result.complete(new Found(Optional.empty(), t instanceof StsPolicyException e ? e
+                        : new StsPolicyException(StsPolicyException.FETCH_ERROR, String.valueOf(t))));
+            }
         });
     }
 

@@ -23,9 +23,11 @@ public sealed interface Route permits Route.Destination, Route.Failure {
      * @param policy    the published TLS policy the destination is under ({@code CONFIG}: none)
      * @param report    the published policy whose session results are reported (RFC 8460): the
      *                  one in force, or an MTA-STS policy in mode testing; null when none
+     * @param note      a result routing itself found for the TLS report (a policy fetch that
+     *                  failed), null when none
      */
     record Destination(List<String> hosts, int port, List<Endpoint> endpoints, PolicySource policy,
-                       TlsPolicyRef report) implements Route {
+                       TlsPolicyRef report, TlsResult note) implements Route {
         public Destination {
             hosts = List.copyOf(hosts);
             endpoints = List.copyOf(endpoints);
@@ -34,17 +36,28 @@ public sealed interface Route permits Route.Destination, Route.Failure {
 
         /** A destination under configuration alone. */
         public Destination(List<String> hosts, int port, List<Endpoint> endpoints) {
-            this(hosts, port, endpoints, PolicySource.CONFIG, null);
+            this(hosts, port, endpoints, PolicySource.CONFIG, null, null);
         }
 
         /** A destination under {@code policy}, nothing to report. */
         public Destination(List<String> hosts, int port, List<Endpoint> endpoints, PolicySource policy) {
-            this(hosts, port, endpoints, policy, null);
+            this(hosts, port, endpoints, policy, null, null);
+        }
+
+        /** A destination under {@code policy}, its sessions reported under {@code report}. */
+        public Destination(List<String> hosts, int port, List<Endpoint> endpoints, PolicySource policy,
+                           TlsPolicyRef report) {
+            this(hosts, port, endpoints, policy, report, null);
         }
 
         /** The same destination, its session results reported under {@code ref}. */
         public Destination withReport(TlsPolicyRef ref) {
-            return new Destination(hosts, port, endpoints, policy, ref);
+            return new Destination(hosts, port, endpoints, policy, ref, note);
+        }
+
+        /** The same destination with {@code result} to report. */
+        public Destination withNote(TlsResult result) {
+            return new Destination(hosts, port, endpoints, policy, report, result);
         }
     }
 

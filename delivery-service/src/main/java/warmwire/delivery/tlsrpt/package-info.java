@@ -10,6 +10,6 @@
  *   not DKIM-signed yet (RFC 8460 asks for it); https: rua are left to a consumer of
  *   mail.tlsrpt. A session counts once per delivery attempt (a job): with a
  *   warm connection, each job on it counts as a session. No sending-mta-ip (the source address
- *   is the machine's). MTA-STS fetch errors (sts-policy-fetch-error) are not counted.
+ *   is the machine's). A failed MTA-STS policy fetch counts once per fetch.
  */
 package warmwire.delivery.tlsrpt;

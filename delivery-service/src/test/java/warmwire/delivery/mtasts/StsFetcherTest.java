@@ -139,14 +139,15 @@ class StsFetcherTest {
     @Test
     void whatAPolicyHostMustNotDoIsNoPolicy() {
         for (String[] c : new String[][] {
-                {"redirect.test", "redirects are not followed"},
-                {"html.test", "media type is not text/plain"},
-                {"huge.test", "larger than"},
-                {"garbage.test", "not a key: value line"},
-                {"missing.test", "HTTP 404"}}) {
+                {"redirect.test", "redirects are not followed", "sts-policy-fetch-error"},
+                {"html.test", "media type is not text/plain", "sts-policy-fetch-error"},
+                {"huge.test", "larger than", "sts-policy-invalid"},
+                {"garbage.test", "not a key: value line", "sts-policy-invalid"},
+                {"missing.test", "HTTP 404", "sts-policy-fetch-error"}}) {
             StsPolicyException e = assertThrows(StsPolicyException.class,
                     () -> fetch(fetcher(true, Duration.ofSeconds(5)), c[0]), c[0]);
             assertTrue(e.getMessage().contains(c[1]), c[0] + ": " + e.getMessage());
+            assertEquals(c[2], e.resultType(), c[0]);
         }
     }
 
@@ -162,6 +163,7 @@ class StsFetcherTest {
     void aCertificateTheTrustStoreDoesNotKnowIsRefused() {
         StsPolicyException e = assertThrows(StsPolicyException.class, () -> fetch(fetcher(false, Duration.ofSeconds(5)), "ok.test"));
         assertTrue(e.getMessage().contains("not fetched"), e.getMessage());
+        assertEquals("sts-webpki-invalid", e.resultType());
     }
 
     @Test

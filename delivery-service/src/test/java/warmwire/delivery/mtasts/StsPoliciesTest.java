@@ -23,13 +23,13 @@ class StsPoliciesTest {
     private final StsPolicies policies = new StsPolicies(domain -> {
         fetched.add(domain);
         if (hostDown) {
-            return Uni.createFrom().failure(new StsPolicyException("policy host down"));
+            return Uni.createFrom().failure(new StsPolicyException(StsPolicyException.FETCH_ERROR, "policy host down"));
         }
         return Uni.createFrom().item(() -> StsPolicy.parse(served.getBytes(StandardCharsets.UTF_8)));
     }, clock, 2, Duration.ofMinutes(1));
 
     private Optional<StsPolicy> policy(String domain, List<String> txt) {
-        return policies.policy(domain, txt).await().atMost(Duration.ofSeconds(5));
+        return policies.policy(domain, txt).await().atMost(Duration.ofSeconds(5)).policy();
     }
 
     private static String policy(String mode, long maxAge) {
@@ -74,6 +74,8 @@ class StsPoliciesTest {
         assertTrue(fetched.isEmpty());
         hostDown = true;
         assertEquals(Optional.empty(), policy("down.test", txt("a")), "record but no policy host: none");
+        StsPolicies.Found f = policies.policy("down2.test", txt("a")).await().atMost(Duration.ofSeconds(5));
+        assertEquals("sts-policy-fetch-error", f.failure().resultType(), "the failed fetch, for the TLS report");
     }
 
     @Test
