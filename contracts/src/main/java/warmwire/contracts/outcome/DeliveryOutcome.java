@@ -21,9 +21,9 @@ import warmwire.contracts.tlsrpt.TlsResult;
  * @param pending       the message (body included) for the recipients of this outcome that were not
  *                      delivered, so that queue-service can schedule their retry or return a DSN;
  *                      null when all were delivered
- * @param tlsResults    the TLS results of this attempt for the recipient domains under a
- *                      published policy (RFC 8460), which queue-service writes to
- *                      {@code mail.tls-results}; empty when none (never null)
+ * @param tlsResults    the TLS results of this delivery attempt (tls-session-service) for the
+ *                      recipient domains under a published policy (RFC 8460), which queue-service
+ *                      writes to {@code mail.tls-results}; empty when none (never null)
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record DeliveryOutcome(String messageId, String jobId, int attempt, String site, String relay,

@@ -27,9 +27,9 @@ import warmwire.contracts.mail.QueuedMessage;
 import warmwire.contracts.mail.TlsLevel;
 import warmwire.contracts.outcome.DeliveryOutcome;
 import warmwire.contracts.outcome.RecipientResult;
-import warmwire.contracts.tlsrpt.TlsResult;
 import warmwire.contracts.route.DeliveryJob;
 import warmwire.contracts.text.BoundedText;
+import warmwire.contracts.tlsrpt.TlsResult;
 import warmwire.delivery.DeliveryConfig;
 import warmwire.delivery.mx.Route;
 import warmwire.pipeline.ExactlyOnceLoop;
@@ -156,8 +156,8 @@ public class Dispatcher implements ExactlyOnceLoop.Work<byte[], byte[]> {
             }
             out.add(new ProducerRecord<>(Topics.OUTCOME, o.messageId(), json(o)));
         }
-        for (TlsResult note : plan.notes()) { // a failed policy fetch, for the domain's TLS report
-            out.add(new ProducerRecord<>(Topics.TLS_RESULTS, note.policyDomain(), json(note)));
+        for (TlsResult t : plan.tlsResults()) { // what routing found for the domains' TLS reports
+            out.add(new ProducerRecord<>(Topics.TLS_RESULTS, t.policyDomain(), json(t)));
         }
         return out;
     }

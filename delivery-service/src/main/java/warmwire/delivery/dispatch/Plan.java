@@ -11,10 +11,11 @@ import warmwire.contracts.tlsrpt.TlsResult;
  *
  * @param jobs    one job per site, in the order the sites first appear among the recipients
  * @param outcome the recipients that could not be routed, or null when every one was
- * @param notes   results routing found for TLS reports beside the jobs (a policy fetch that
- *                failed), written to mail.tls-results in the same transaction
+ * @param tlsResults what routing found for TLS reports (a published policy that refused every
+ *                host, a policy fetch that failed), one per domain, written to mail.tls-results
+ *                in the same transaction as the jobs and the outcome
  */
-public record Plan(List<DeliveryJob> jobs, DeliveryOutcome outcome, List<TlsResult> notes) {
+public record Plan(List<DeliveryJob> jobs, DeliveryOutcome outcome, List<TlsResult> tlsResults) {
     public Plan(List<DeliveryJob> jobs, DeliveryOutcome outcome) {
         this(jobs, outcome, List.of());
     }

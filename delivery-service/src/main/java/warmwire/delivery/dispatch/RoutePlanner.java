@@ -40,8 +40,9 @@ import warmwire.delivery.mx.Route;
  *   Unroutable recipients go into one {@link DeliveryOutcome} (no job, no site, relay "none",
  *   connection use 0) with delays queue/route filled in. A destination under a published
  *   policy (MTA-STS enforce or testing, DANE) puts the policy on its site's job, one per
- *   recipient domain, for the TLS report; a published policy that refused every host puts
- *   its result on the outcome.
+ *   recipient domain, for the TLS report; what routing found for the report itself (a
+ *   published policy that refused every host, a policy fetch that failed) goes into the plan's
+ *   TLS results, one per domain.
  */
 public final class RoutePlanner {
     /** RFC 8689 section 5: "REQUIRETLS support required". */
@@ -84,8 +85,7 @@ public final class RoutePlanner {
         Map<Site, List<Endpoint>> endpoints = new LinkedHashMap<>();
         Map<Site, Map<String, TlsPolicyRef>> reports = new LinkedHashMap<>();
         List<RecipientResult> failed = new ArrayList<>();
-        Map<String, TlsResult> tlsFailures = new LinkedHashMap<>();
-        Map<String, TlsResult> notes = new LinkedHashMap<>();
+        Map<String, TlsResult> tlsResults = new LinkedHashMap<>();
         for (String rcpt : m.recipients()) {
             String domain = domainOf(rcpt);
             Route r = domain == null ? BAD_ADDRESS : routes.get(domain);
@@ -106,14 +106,14 @@ public final class RoutePlanner {
                 if (d.report() != null) {
                     reports.computeIfAbsent(site, s -> new LinkedHashMap<>()).putIfAbsent(domain, d.report());
                 }
-                if (d.note() != null) {
-                    notes.putIfAbsent(domain, d.note());
+                if (d.tlsResult() != null) {
+                    tlsResults.putIfAbsent(domain, d.tlsResult());
                 }
             } else {
                 Route.Failure f = (Route.Failure) r;
                 failed.add(new RecipientResult(rcpt, f.status(), null, f.enhanced(), f.reason()));
                 if (f.tlsResult() != null) {
-                    tlsFailures.putIfAbsent(domain, f.tlsResult());
+                    tlsResults.putIfAbsent(domain, f.tlsResult());
                 }
             }
         }
@@ -124,10 +124,9 @@ public final class RoutePlanner {
         if (!failed.isEmpty()) {
             double queued = m.submittedAt() == null ? 0 : Math.max(0, seconds(m.submittedAt(), startedAt));
             outcome = new DeliveryOutcome(m.id(), null, m.attempt(), null, "none", List.copyOf(failed), null, 0,
-                    new Delays(queued, routeSeconds, 0, 0), routedAt).withPending(m)
-                    .withTlsResults(List.copyOf(tlsFailures.values()));
+                    new Delays(queued, routeSeconds, 0, 0), routedAt).withPending(m);
         }
-        return new Plan(List.copyOf(jobs), outcome, List.copyOf(notes.values()));
+        return new Plan(List.copyOf(jobs), outcome, List.copyOf(tlsResults.values()));
     }
 
     /**
@@ -143,7 +142,7 @@ public final class RoutePlanner {
             if (!withTlsa.isEmpty()) {
                 List<String> hosts = d.hosts().stream()
                         .filter(h -> withTlsa.stream().anyMatch(e -> e.host().equalsIgnoreCase(h))).toList();
-                return new Route.Destination(hosts, d.port(), withTlsa, PolicySource.DANE, d.report());
+                return new Route.Destination(hosts, d.port(), withTlsa, PolicySource.DANE, d.report(), d.tlsResult());
             }
         }
         return Route.Failure.bounce(REQUIRETLS, "REQUIRETLS: the MX hosts of " + domain + " are validated by neither an"

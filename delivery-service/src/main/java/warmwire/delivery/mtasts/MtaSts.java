@@ -63,7 +63,7 @@ public final class MtaSts {
         Route r = apply(domain, found.policy(), route);
         if (found.failure() != null && r instanceof Route.Destination d) {
             StsPolicyException e = found.failure();
-            return d.withNote(TlsResult.of(new TlsPolicyRef(domain, TlsPolicyRef.STS, List.of()), null, null,
+            return d.withTlsResult(TlsResult.of(new TlsPolicyRef(domain, TlsPolicyRef.STS, List.of()), null, null,
                     e.resultType(), e.getMessage()));
         }
         return r;

@@ -23,11 +23,11 @@ public sealed interface Route permits Route.Destination, Route.Failure {
      * @param policy    the published TLS policy the destination is under ({@code CONFIG}: none)
      * @param report    the published policy whose session results are reported (RFC 8460): the
      *                  one in force, or an MTA-STS policy in mode testing; null when none
-     * @param note      a result routing itself found for the TLS report (a policy fetch that
-     *                  failed), null when none
+     * @param tlsResult a result routing itself found for the TLS report (a policy fetch that
+     *                  failed), null when none; as {@link Failure#tlsResult()}
      */
     record Destination(List<String> hosts, int port, List<Endpoint> endpoints, PolicySource policy,
-                       TlsPolicyRef report, TlsResult note) implements Route {
+                       TlsPolicyRef report, TlsResult tlsResult) implements Route {
         public Destination {
             hosts = List.copyOf(hosts);
             endpoints = List.copyOf(endpoints);
@@ -52,11 +52,11 @@ public sealed interface Route permits Route.Destination, Route.Failure {
 
         /** The same destination, its session results reported under {@code ref}. */
         public Destination withReport(TlsPolicyRef ref) {
-            return new Destination(hosts, port, endpoints, policy, ref, note);
+            return new Destination(hosts, port, endpoints, policy, ref, tlsResult);
         }
 
         /** The same destination with {@code result} to report. */
-        public Destination withNote(TlsResult result) {
+        public Destination withTlsResult(TlsResult result) {
             return new Destination(hosts, port, endpoints, policy, report, result);
         }
     }

@@ -43,7 +43,7 @@ class DomainRouterPoliciesTest {
         Route.Destination d = (Route.Destination) DomainRouter.underPolicies("example.test", plain, new StsPolicies.Found(
                 Optional.empty(), new StsPolicyException(StsPolicyException.WEBPKI_INVALID, "untrusted")));
         assertEquals(plain.hosts(), d.hosts(), "delivered as without a policy");
-        assertEquals("sts-webpki-invalid", d.note().result());
-        assertEquals("example.test", d.note().policyDomain());
+        assertEquals("sts-webpki-invalid", d.tlsResult().result());
+        assertEquals("example.test", d.tlsResult().policyDomain());
     }
 }

@@ -17,6 +17,8 @@ import warmwire.contracts.outcome.RecipientResult;
 import warmwire.contracts.outcome.Status;
 import warmwire.contracts.route.DeliveryJob;
 import warmwire.contracts.route.Endpoint;
+import warmwire.contracts.tlsrpt.TlsPolicyRef;
+import warmwire.contracts.tlsrpt.TlsResult;
 import warmwire.delivery.mx.Route;
 
 class RoutePlannerTest {
@@ -121,6 +123,17 @@ class RoutePlannerTest {
         assertEquals("a@one.test", r.recipient());
         assertEquals(Status.BOUNCED, r.status());
         assertEquals("5.7.30", r.dsn());
+    }
+
+    @Test
+    void whatRoutingFindsForTlsReportsIsInThePlanOncePerDomain() {
+        TlsPolicyRef ref = new TlsPolicyRef("sts.test", "sts", List.of("version: STSv1", "mode: enforce"));
+        TlsResult refused = TlsResult.of(ref, "mx.sts.test", null, TlsResult.VALIDATION_FAILURE, "no MX host named");
+        Plan p = plan(message(TlsLevel.MAY, "a@sts.test", "b@sts.test", "c@one.test"),
+                Map.of("sts.test", new Route.Failure(Status.DEFERRED, "4.7.5", "refused", refused), "one.test", SHARED_A));
+        assertEquals(List.of(refused), p.tlsResults());
+        assertEquals(1, p.jobs().size());
+        assertTrue(p.outcome().tlsResults().isEmpty(), "written by routing, not carried on the outcome");
     }
 
     @Test
