@@ -29,32 +29,16 @@ public final class HostnameMatcher {
         if (h.startsWith(".")) {
             return subdomainOf(cert, h.substring(1));
         }
-        List<String> dns = new ArrayList<>();
-        List<String> ips = new ArrayList<>();
-        try {
-            Collection<List<?>> sans = cert.getSubjectAlternativeNames();
-            if (sans != null) {
-                for (List<?> san : sans) {
-                    Integer type = (Integer) san.get(0);
-                    if (type == 2) {
-                        dns.add(String.valueOf(san.get(1)));
-                    } else if (type == 7) {
-                        ips.add(String.valueOf(san.get(1)));
-                    }
-                }
-            }
-        } catch (CertificateParsingException e) {
+        if (h.matches("[0-9.]+") || h.contains(":")) {
+            List<String> ips = altNames(cert, IP);
+            return ips != null && ips.contains(h);
+        }
+        List<String> names = dnsNames(cert);
+        if (names == null) {
             return false;
         }
-        if (h.matches("[0-9.]+") || h.contains(":")) {
-            return ips.contains(h);
-        }
-        if (dns.isEmpty()) {
-            String cn = commonName(cert);
-            return cn != null && nameMatches(HostNames.normalise(cn), h);
-        }
-        for (String d : dns) {
-            if (nameMatches(HostNames.normalise(d), h)) {
+        for (String d : names) {
+            if (nameMatches(d, h)) {
                 return true;
             }
         }
@@ -67,24 +51,9 @@ public final class HostnameMatcher {
      * when there is no DNS name.
      */
     private static boolean subdomainOf(X509Certificate cert, String domain) {
-        List<String> names = new ArrayList<>();
-        try {
-            Collection<List<?>> sans = cert.getSubjectAlternativeNames();
-            if (sans != null) {
-                for (List<?> san : sans) {
-                    if ((Integer) san.get(0) == 2) {
-                        names.add(HostNames.normalise(String.valueOf(san.get(1))));
-                    }
-                }
-            }
-        } catch (CertificateParsingException e) {
+        List<String> names = dnsNames(cert);
+        if (names == null) {
             return false;
-        }
-        if (names.isEmpty()) {
-            String cn = commonName(cert);
-            if (cn != null) {
-                names.add(HostNames.normalise(cn));
-            }
         }
         String suffix = "." + domain;
         for (String n : names) {
@@ -94,6 +63,49 @@ public final class HostnameMatcher {
             }
         }
         return false;
+    }
+
+    private static final int DNS = 2;
+    private static final int IP = 7;
+
+    /**
+     * The names the certificate is for, normalised: its subjectAltName DNS names, else its CN
+     * (RFC 6125: the CN counts only without DNS names); null when the extension cannot be read.
+     */
+    private static List<String> dnsNames(X509Certificate cert) {
+        List<String> dns = altNames(cert, DNS);
+        if (dns == null) {
+            return null;
+        }
+        List<String> out = new ArrayList<>();
+        for (String d : dns) {
+            out.add(HostNames.normalise(d));
+        }
+        if (out.isEmpty()) {
+            String cn = commonName(cert);
+            if (cn != null) {
+                out.add(HostNames.normalise(cn));
+            }
+        }
+        return out;
+    }
+
+    /** The subjectAltName entries of {@code type} (2 DNS, 7 IP) as text; null when they cannot be read. */
+    private static List<String> altNames(X509Certificate cert, int type) {
+        List<String> out = new ArrayList<>();
+        try {
+            Collection<List<?>> sans = cert.getSubjectAlternativeNames();
+            if (sans != null) {
+                for (List<?> san : sans) {
+                    if ((Integer) san.get(0) == type) {
+                        out.add(String.valueOf(san.get(1)));
+                    }
+                }
+            }
+        } catch (CertificateParsingException e) {
+            return null;
+        }
+        return out;
     }
 
     static boolean nameMatches(String pattern, String host) {

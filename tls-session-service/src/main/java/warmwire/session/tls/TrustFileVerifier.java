@@ -87,6 +87,19 @@ public final class TrustFileVerifier implements PeerVerifier {
 
     @Override
     public String problem(List<Certificate> chain, String host) {
+        return problem(chain, List.of(host), "certificate does not match host name " + host);
+    }
+
+    /** The chain checked once, then its leaf against the names: one match is enough. */
+    @Override
+    public PeerVerifier matching(List<String> names) {
+        if (names.isEmpty()) {
+            return this;
+        }
+        return (chain, host) -> problem(chain, names, "certificate matches none of " + String.join(", ", names));
+    }
+
+    private String problem(List<Certificate> chain, List<String> names, String mismatch) {
         X509Certificate[] x = x509(chain);
         if (x == null || x.length == 0) {
             return x == null ? "not an X.509 certificate chain" : "no server certificate";
@@ -96,26 +109,11 @@ public final class TrustFileVerifier implements PeerVerifier {
         } catch (CertificateException | IllegalArgumentException e) {
             return "untrusted issuer " + x[0].getIssuerX500Principal().getName() + " (not in " + source + ")";
         }
-        if (!HostnameMatcher.matches(x[0], host)) {
-            return "certificate does not match host name " + host;
-        }
-        return null;
-    }
-
-    @Override
-    public PeerVerifier matching(List<String> names) {
-        if (names.isEmpty()) {
-            return this;
-        }
-        return (chain, host) -> {
-            String problem = null;
-            for (String n : names) {
-                problem = problem(chain, n);
-                if (problem == null || !problem.startsWith("certificate does not match")) {
-                    return problem;
-                }
+        for (String n : names) {
+            if (HostnameMatcher.matches(x[0], n)) {
+                return null;
             }
-            return "certificate matches none of " + String.join(", ", names);
-        };
+        }
+        return mismatch;
     }
 }
