@@ -8,14 +8,16 @@
 #   openssl, dnsmasq-base (no service, binary only), bind9-dnsutils (dig),
 #   iproute2 (ss) and python3 (SMTP probes in postfix-peer.sh), bind9 and
 #   bind9-utils (named, dnssec-keygen, dnssec-signzone: dnssec-peer.sh's signed
-#   test zones; the system's named service is not started by the install), and
-#   the libraries of the Exim and OpenSMTPD peers (mta-peer.sh).
+#   test zones; the system's named service is not started by the install),
+#   python3-dkim and python3-nacl (dkim-verify.py: an independent verifier of
+#   Warmwire's DKIM signatures, RSA and Ed25519), and the libraries of the Exim
+#   and OpenSMTPD peers (mta-peer.sh).
 #   Runs `apt-get update` only when a package is missing. Never starts,
 #   stops or reconfigures the system postfix; an already installed and
 #   configured postfix is left exactly as it is.
 set -euo pipefail
 
-PACKAGES=(postfix openssl dnsmasq-base bind9-dnsutils iproute2 python3 bind9 bind9-utils)
+PACKAGES=(postfix openssl dnsmasq-base bind9-dnsutils iproute2 python3 bind9 bind9-utils python3-dkim python3-nacl)
 # the shared libraries of Exim 4.96 (exim4-daemon-light) and OpenSMTPD 7.4, which mta-peer.sh
 # unpacks without installing (each is a mail-transport-agent, as Postfix is)
 PACKAGES+=(libaudit1 libcap-ng0 libcrypt1 libdb5.3 libevent-2.1-7 libpam0g libssl3 zlib1g libcom-err2 libffi8

@@ -42,6 +42,48 @@ public interface DeliveryConfig {
 
     Tlsrpt tlsrpt();
 
+    Dkim dkim();
+
+    /** DKIM signing (RFC 6376, RFC 8463): delivery-service README "DKIM". */
+    interface Dkim {
+        /** The signers by a name of the operator's choosing; none = no signing. */
+        java.util.Map<String, Signer> signers();
+
+        /** x=: how long a signature stays valid after signing; 0 = no x=. */
+        @WithDefault("0s")
+        Duration expire();
+
+        /** The header fields signed when present (h=); unset = DkimSigner.HEADERS. */
+        Optional<List<String>> headers();
+
+        interface Signer {
+            /** d=: the signing domain. */
+            String domain();
+
+            /** s=: the selector; the public key is at {@code <selector>._domainkey.<domain>}. */
+            String selector();
+
+            /** The private key, PKCS#8 PEM, read when it changes (a mounted secret may be rotated). */
+            Optional<String> keyFile();
+
+            /** The private key as PEM text (from a secret through the environment), if not key-file. */
+            Optional<String> key();
+
+            /**
+             * The From domains this signer signs for: a name matches itself, {@code .name} every
+             * domain below name; unset = the signing domain and the domains below it.
+             */
+            Optional<List<String>> fromDomains();
+
+            /** Only messages of these tenants; unset = every tenant. */
+            Optional<List<String>> tenants();
+
+            /** A message this signer applies to is never sent without its signature: a failure defers it. */
+            @WithDefault("true")
+            boolean required();
+        }
+    }
+
     interface Dns {
         /** Resolvers, {@code host[:port]} (port 53 by default); unset = nameservers of /etc/resolv.conf. */
         Optional<List<String>> servers();

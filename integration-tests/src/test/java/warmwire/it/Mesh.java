@@ -271,6 +271,9 @@ public final class Mesh {
                 "# written by integration-tests Mesh.java",
                 "warmwire.session.site.\"" + LIMITS_MX + "\".max-deliveries-per-connection=" + LIMITS_USES,
                 "warmwire.session.site.\"" + LIMITS_MX + "\".idle-timeout=" + LIMITS_IDLE.toSeconds() + "s", ""));
+        // DkimIT: the signers of dkim.test (Ed25519 and RSA keys made here) and nokey.test (a
+        // key file the test writes only later)
+        Files.writeString(config.resolve("delivery-service.properties"), DkimIT.signers(state.resolve("dkim")));
         env.put("WARMWIRE_CONFIG_DIR", config.toString());
         Runtime.getRuntime().addShutdownHook(new Thread(this::stop));
         run(Duration.ofMinutes(1), "deploy/local/dns-peer.sh", "start", "it");

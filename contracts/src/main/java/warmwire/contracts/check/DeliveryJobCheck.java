@@ -25,7 +25,7 @@ import warmwire.contracts.route.Site;
  *   1..65535, a preference 0..65535 and at most {@link RecordLimits#MAX_TLSA} TLSA records
  *   ({@code usage selector matching-type hex}, usage 0..3, selector 0..1, type 0..2) and at most
  *   {@link RecordLimits#MAX_MATCH} names to match (the site's too: host names or {@code .domain}); {@code from}, {@code recipients}, a body (framed, or {@code contentBase64}),
- *   {@code attempt}, {@code tenant}, {@code campaign}, {@code dsn}, {@code delayNotified}, {@code requireTls} as
+ *   {@code attempt}, {@code tenant}, {@code campaign}, {@code dsn}, {@code delayNotified}, {@code requireTls}, {@code signed} as
  *   {@link QueuedMessageCheck} judges them; {@code tls} a known level; {@code submittedAt} and
  *   {@code routedAt} times in range; {@code routeSeconds} 0 to a year.
  */
@@ -69,7 +69,7 @@ public final class DeliveryJobCheck {
         boolean notified = f.bool("delayNotified");
         return new DeliveryJob(jobId, messageId, site, endpoints, from, rcpts, content, tls, attempt, submitted, routed,
                 routeSeconds, tenant, campaign, dsn, notified, f.bool("requireTls"), TlsResultCheck.refs(f),
-                f.enumValue("messageTls", false, TlsLevel::parse));
+                f.enumValue("messageTls", false, TlsLevel::parse), f.bool("signed"));
     }
 
     private static Site site(Fields s) {

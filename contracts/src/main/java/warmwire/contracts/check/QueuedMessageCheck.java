@@ -47,7 +47,7 @@ public final class QueuedMessageCheck {
         Instant notBefore = f.instant("notBefore", false);
         boolean notified = f.bool("delayNotified");
         return new QueuedMessage(id, from, rcpts, content, tls, tenant, campaign, dsn, attempt, submitted, notBefore,
-                notified, f.bool("requireTls"));
+                notified, f.bool("requireTls"), f.bool("signed"));
     }
 
     private static Dsn dsn(Fields d) {

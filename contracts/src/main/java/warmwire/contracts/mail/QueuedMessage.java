@@ -23,12 +23,23 @@ import java.util.List;
  * @param requireTls    REQUIRETLS (RFC 8689): deliver only over TLS verified under a policy the
  *                      receiving domain published (MTA-STS enforce or DANE), to servers that
  *                      offer REQUIRETLS, with the MAIL parameter; else bounce 5.7.30
+ * @param signed        delivery-service signed the body with DKIM already (on its first routing):
+ *                      a retry is not signed again. Intake always sets false.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record QueuedMessage(String id, String from, List<String> recipients,
                             @JsonProperty("contentBase64") byte[] content,
                             TlsLevel tls, String tenant, String campaign, Dsn dsn, int attempt,
-                            Instant submittedAt, Instant notBefore, boolean delayNotified, @JsonInclude(JsonInclude.Include.NON_DEFAULT) boolean requireTls) {
+                            Instant submittedAt, Instant notBefore, boolean delayNotified, @JsonInclude(JsonInclude.Include.NON_DEFAULT) boolean requireTls,
+                            @JsonInclude(JsonInclude.Include.NON_DEFAULT) boolean signed) {
+
+    /** A message not signed yet. */
+    public QueuedMessage(String id, String from, List<String> recipients, byte[] content, TlsLevel tls, String tenant,
+                         String campaign, Dsn dsn, int attempt, Instant submittedAt, Instant notBefore,
+                         boolean delayNotified, boolean requireTls) {
+        this(id, from, recipients, content, tls, tenant, campaign, dsn, attempt, submittedAt, notBefore, delayNotified,
+                requireTls, false);
+    }
 
     /** A message without REQUIRETLS. */
     public QueuedMessage(String id, String from, List<String> recipients, byte[] content, TlsLevel tls, String tenant,
@@ -47,13 +58,19 @@ public record QueuedMessage(String id, String from, List<String> recipients,
     /** The same message for other recipients and a later attempt. */
     public QueuedMessage retry(List<String> rcpts, int nextAttempt, Instant due, boolean delayNoticeSent) {
         return new QueuedMessage(id, from, rcpts, content, tls, tenant, campaign, dsn, nextAttempt, submittedAt,
-                due, delayNoticeSent, requireTls);
+                due, delayNoticeSent, requireTls, signed);
     }
 
     /** The same message with another body (null: the envelope alone, as a frame carries it). */
     public QueuedMessage withContent(byte[] body) {
         return new QueuedMessage(id, from, recipients, body, tls, tenant, campaign, dsn, attempt, submittedAt, notBefore,
-                delayNotified, requireTls);
+                delayNotified, requireTls, signed);
+    }
+
+    /** The same message with its DKIM-signed body. */
+    public QueuedMessage signedAs(byte[] body) {
+        return new QueuedMessage(id, from, recipients, body, tls, tenant, campaign, dsn, attempt, submittedAt, notBefore,
+                delayNotified, requireTls, true);
     }
 
     /** The body's size in bytes (0 without one). */

@@ -28,6 +28,7 @@ import warmwire.contracts.tlsrpt.TlsPolicyRef;
  *                     that the outcome can hand the message back for a retry or a DSN
  * @param requireTls   REQUIRETLS (RFC 8689), carried from the message: the server must offer it
  *                     over verified TLS, and MAIL carries the parameter; else bounce 5.7.30
+ * @param signed       carried from the message: the body bears delivery-service's DKIM signatures
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record DeliveryJob(String jobId, String messageId, Site site, List<Endpoint> endpoints, String from,
@@ -35,10 +36,19 @@ public record DeliveryJob(String jobId, String messageId, Site site, List<Endpoi
                           int attempt, Instant submittedAt, Instant routedAt, double routeSeconds,
                           String tenant, String campaign, Dsn dsn, boolean delayNotified, @JsonInclude(JsonInclude.Include.NON_DEFAULT) boolean requireTls,
                           @JsonInclude(JsonInclude.Include.NON_EMPTY) List<TlsPolicyRef> tlsReports,
-                          TlsLevel messageTls) {
+                          TlsLevel messageTls, @JsonInclude(JsonInclude.Include.NON_DEFAULT) boolean signed) {
 
     public DeliveryJob {
         tlsReports = tlsReports == null ? List.of() : List.copyOf(tlsReports);
+    }
+
+    /** A job whose body is not DKIM-signed by delivery-service. */
+    public DeliveryJob(String jobId, String messageId, Site site, List<Endpoint> endpoints, String from,
+                       List<String> recipients, byte[] content, TlsLevel tls, int attempt, Instant submittedAt,
+                       Instant routedAt, double routeSeconds, String tenant, String campaign, Dsn dsn,
+                       boolean delayNotified, boolean requireTls, List<TlsPolicyRef> tlsReports, TlsLevel messageTls) {
+        this(jobId, messageId, site, endpoints, from, recipients, content, tls, attempt, submittedAt, routedAt,
+                routeSeconds, tenant, campaign, dsn, delayNotified, requireTls, tlsReports, messageTls, false);
     }
 
     /** A job without TLS reports. */
@@ -79,13 +89,13 @@ public record DeliveryJob(String jobId, String messageId, Site site, List<Endpoi
         return new DeliveryJob(m.id() + "/" + m.attempt() + "/" + site.key(), m.id(), site, endpoints, m.from(), rcpts,
                 m.content(), site.tls(), m.attempt(), m.submittedAt(), routedAt, routeSeconds, m.tenant(),
                 m.campaign(), m.dsn(), m.delayNotified(), m.requireTls(), tlsReports,
-                m.tls() == site.tls() ? null : m.tls());
+                m.tls() == site.tls() ? null : m.tls(), m.signed());
     }
 
     /** The same job with another body (null: the envelope alone, as a frame carries it). */
     public DeliveryJob withContent(byte[] body) {
         return new DeliveryJob(jobId, messageId, site, endpoints, from, recipients, body, tls, attempt, submittedAt, routedAt,
-                routeSeconds, tenant, campaign, dsn, delayNotified, requireTls, tlsReports, messageTls);
+                routeSeconds, tenant, campaign, dsn, delayNotified, requireTls, tlsReports, messageTls, signed);
     }
 
     /** The framed value of this job ({@link MailFrame}): its JSON without the body, then the body. */
@@ -96,6 +106,6 @@ public record DeliveryJob(String jobId, String messageId, Site site, List<Endpoi
     /** This job's message, for the given recipients only (a retry or a DSN needs the body). */
     public QueuedMessage message(List<String> rcpts) {
         return new QueuedMessage(messageId, from, rcpts, content, messageTls != null ? messageTls : tls, tenant, campaign,
-                dsn, attempt, submittedAt, null, delayNotified, requireTls);
+                dsn, attempt, submittedAt, null, delayNotified, requireTls, signed);
     }
 }

@@ -27,10 +27,12 @@ import warmwire.contracts.mail.QueuedMessage;
 import warmwire.contracts.mail.TlsLevel;
 import warmwire.contracts.outcome.DeliveryOutcome;
 import warmwire.contracts.outcome.RecipientResult;
+import warmwire.contracts.outcome.Status;
 import warmwire.contracts.route.DeliveryJob;
 import warmwire.contracts.text.BoundedText;
 import warmwire.contracts.tlsrpt.TlsResult;
 import warmwire.delivery.DeliveryConfig;
+import warmwire.delivery.dkim.Signing;
 import warmwire.delivery.mx.Route;
 import warmwire.pipeline.ExactlyOnceLoop;
 
@@ -51,10 +53,16 @@ import warmwire.pipeline.ExactlyOnceLoop;
  *   commit point in one Kafka transaction: a message is routed exactly once, across crashes.
  *   A message whose routing fails internally (a bug, never DNS: DNS failures are outcomes)
  *   becomes a dead letter too, rather than stall its partition.
+ *   Before it is routed, a message is signed with DKIM by the signers that apply to it
+ *   ({@link Signing}), once: the jobs carry the signed body, and so does a retry. When a required
+ *   signer cannot sign, every recipient is deferred (4.7.0) with the reason, and nothing is sent.
  */
 @ApplicationScoped
 public class Dispatcher implements ExactlyOnceLoop.Work<byte[], byte[]> {
     private static final Logger LOG = Logger.getLogger(Dispatcher.class);
+
+    /** RFC 3463 X.7.0, other security status: a required DKIM signature could not be made. */
+    static final String SIGNING_FAILED = "4.7.0";
 
     /** The {@code service} of delivery-service's dead letters. */
     static final String SERVICE = "delivery-service";
@@ -70,6 +78,9 @@ public class Dispatcher implements ExactlyOnceLoop.Work<byte[], byte[]> {
 
     @Inject
     MeterRegistry registry;
+
+    @Inject
+    Signing signing;
 
     /** Most recipients of one message: the intake's bound, under the same key. */
     @org.eclipse.microprofile.config.inject.ConfigProperty(name = "warmwire.intake.max-recipients", defaultValue = "1000")
@@ -95,16 +106,25 @@ public class Dispatcher implements ExactlyOnceLoop.Work<byte[], byte[]> {
     }
 
     /** The records routing {@code m} causes; never fails for DNS (failures are outcomes). */
-    Uni<List<ProducerRecord<String, byte[]>>> route(QueuedMessage m) {
+    Uni<List<ProducerRecord<String, byte[]>>> route(QueuedMessage queued) {
         Instant started = Instant.now();
         Set<String> domains = new LinkedHashSet<>();
-        for (String rcpt : m.recipients()) {
+        for (String rcpt : queued.recipients()) {
             String d = RoutePlanner.domainOf(rcpt);
             if (d != null) {
                 domains.add(d);
             }
         }
         List<String> order = List.copyOf(domains);
+        Signing.Result signed = signing == null ? new Signing.Result.Ready(queued) : signing.sign(queued, started);
+        if (signed instanceof Signing.Result.Failed f) {
+            LOG.warnf("%s: not signed, deferred: %s", logSafe(queued.id()), logSafe(f.reason()));
+            Map<String, Route> deferred = new LinkedHashMap<>();
+            order.forEach(d -> deferred.put(d, new Route.Failure(Status.DEFERRED, SIGNING_FAILED, f.reason())));
+            return Uni.createFrom().item(records(RoutePlanner.plan(queued, deferred, config.tls().level(), started,
+                    Instant.now())));
+        }
+        QueuedMessage m = ((Signing.Result.Ready) signed).message();
         TlsLevel level = m.tls() != null ? m.tls() : config.tls().level();
         // REQUIRETLS (RFC 8689 4.2.1): MX hosts validated by DNSSEC (DANE) or MTA-STS; DANE is
         // looked up for such a message below the verified levels. Without it, "TLS-Required: No"
