@@ -182,6 +182,8 @@ public final class Mesh {
         // reach the same failing site one after another each see their own attempt
         env.put("WARMWIRE_SESSION_DEAD_SITE_MIN_BACKOFF", "2s");
         env.put("WARMWIRE_SESSION_DEAD_SITE_MAX_BACKOFF", "4s");
+        // a receiver's request to slow down halves a site's limits this long (ThrottleIT; 15 min by default)
+        env.put("WARMWIRE_SESSION_THROTTLE_HOLD", ThrottleIT.HOLD.toSeconds() + "s");
         // retries within seconds, and a queue lifetime a test can outwait (Postfix-like defaults
         // are 300 s / 4000 s / 5 d)
         env.put("WARMWIRE_QUEUE_MINIMAL_BACKOFF", MIN_BACKOFF.toSeconds() + "s");
@@ -202,6 +204,7 @@ public final class Mesh {
                 "host-record=dead.mx.test,127.0.0.3",
                 "host-record=limits.mx.test,127.0.0.1",
                 "host-record=" + SINK_MX + ",127.0.0.1",
+                "host-record=" + ThrottleIT.MX + ",127.0.0.1",
                 "host-record=" + ADMIN_MX + ",127.0.0.1",
                 "host-record=" + DEAD_MX + ",127.0.0.1",
                 "host-record=" + LATER_MX + ",127.0.0.1",
@@ -255,6 +258,7 @@ public final class Mesh {
                 "tarpit.test  [127.0.0.1]:" + TARPIT_PORT,
                 "limits.test  [limits.mx.test]:" + PEER_TLS_PORT,
                 "sink.test    [" + SINK_MX + "]:" + SINK_PORT,
+                "throttle.test [" + ThrottleIT.MX + "]:" + SINK_PORT,
                 "admin.test   [" + ADMIN_MX + "]:" + ADMIN_SINK_PORT,
                 "dead.test    [" + DEAD_MX + "]:" + DEAD_PORT,
                 "later.test   [" + LATER_MX + "]:" + LATER_PORT,
@@ -270,7 +274,9 @@ public final class Mesh {
         Files.writeString(config.resolve("tls-session-service.properties"), String.join("\n",
                 "# written by integration-tests Mesh.java",
                 "warmwire.session.site.\"" + LIMITS_MX + "\".max-deliveries-per-connection=" + LIMITS_USES,
-                "warmwire.session.site.\"" + LIMITS_MX + "\".idle-timeout=" + LIMITS_IDLE.toSeconds() + "s", ""));
+                "warmwire.session.site.\"" + LIMITS_MX + "\".idle-timeout=" + LIMITS_IDLE.toSeconds() + "s",
+                "warmwire.session.site.\"" + ThrottleIT.MX + "\".max-deliveries-per-connection=" + ThrottleIT.USES,
+                "warmwire.session.site.\"" + ThrottleIT.MX + "\".max-connections=1", ""));
         // DkimIT: the signers of dkim.test (Ed25519 and RSA keys made here) and nokey.test (a
         // key file the test writes only later)
         Files.writeString(config.resolve("delivery-service.properties"), DkimIT.signers(state.resolve("dkim")));

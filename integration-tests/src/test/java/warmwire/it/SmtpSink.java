@@ -46,8 +46,11 @@ import warmwire.testing.Poll;
 final class SmtpSink implements AutoCloseable {
     static final String OK_GREETING = "220 sink.test ESMTP Warmwire test sink";
 
-    /** One accepted message: envelope sender ("" for the null sender), accepted recipients, content. */
-    record Received(String from, List<String> to, String data, Instant at) {
+    /**
+     * One accepted message: envelope sender ("" for the null sender), accepted recipients,
+     * content, and the number of the connection it came on (1 for the sink's first).
+     */
+    record Received(String from, List<String> to, String data, Instant at, int connection) {
         /** The first header field {@code name} of the top-level header section, unfolded; null if absent. */
         String header(String name) {
             String head = data.split("\n\n", 2)[0];
@@ -187,9 +190,9 @@ final class SmtpSink implements AutoCloseable {
         while (!server.isClosed()) {
             try {
                 Socket s = server.accept();
-                connections.incrementAndGet();
+                int number = connections.incrementAndGet();
                 open.add(s);
-                Thread t = new Thread(() -> serve(s), "smtp-sink-" + port + "-conn");
+                Thread t = new Thread(() -> serve(s, number), "smtp-sink-" + port + "-conn");
                 t.setDaemon(true);
                 t.start();
             } catch (IOException e) {
@@ -198,7 +201,7 @@ final class SmtpSink implements AutoCloseable {
         }
     }
 
-    private void serve(Socket s) {
+    private void serve(Socket s, int connection) {
         try (s) {
             s.setSoTimeout(300_000);
             InputStream in = new BufferedInputStream(s.getInputStream());
@@ -245,7 +248,7 @@ final class SmtpSink implements AutoCloseable {
                     if (d == null) {
                         return; // connection lost in DATA: nothing accepted
                     }
-                    received.add(new Received(from, List.copyOf(to), data.toString(), Instant.now()));
+                    received.add(new Received(from, List.copyOf(to), data.toString(), Instant.now(), connection));
                     send(out, "250 2.0.0 Ok: queued as SINK" + received.size());
                     from = null;
                     to.clear();

@@ -4,6 +4,7 @@ import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 import io.smallrye.config.WithName;
 import java.time.Duration;
+import java.util.Optional;
 import warmwire.contracts.mail.TlsLevel;
 
 /**
@@ -28,6 +29,15 @@ public interface QueueConfig {
     Outcome outcome();
 
     Metrics metrics();
+
+    @WithName("reply-classes")
+    ReplyClasses replyClasses();
+
+    /** The class of every non-delivered recipient's event (contracts' ReplyRules). */
+    interface ReplyClasses {
+        /** An operator's rules file instead of the shipped rules (format: ReplyRules). */
+        Optional<String> file();
+    }
 
     /** Metrics that cost work to compute ({@code warmwire.queue.metrics.QueueMetrics}). */
     interface Metrics {

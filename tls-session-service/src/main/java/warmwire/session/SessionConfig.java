@@ -24,6 +24,15 @@ public interface SessionConfig {
 
     Session session();
 
+    @WithName("reply-classes")
+    ReplyClasses replyClasses();
+
+    /** Which replies ask the sender to slow down (contracts' ReplyRules, the same key as queue-service's). */
+    interface ReplyClasses {
+        /** An operator's rules file instead of the shipped rules. */
+        Optional<String> file();
+    }
+
     interface Tls {
         /** The floor: a job's level is raised to this, never lowered. */
         @WithDefault("may")
@@ -243,6 +252,14 @@ public interface SessionConfig {
         @WithName("dead-site-max-backoff")
         @WithDefault("4000s")
         Duration deadSiteMaxBackoff();
+
+        /**
+         * A 4xx reply the reply rules flag throttle (a provider asking to slow down) halves the
+         * site's window and deliveries per connection for this long; 0 turns throttling off.
+         */
+        @WithName("throttle-hold")
+        @WithDefault("15m")
+        Duration throttleHold();
 
         /** Run the delivery loop (mail.deliver in, mail.outcome out); false: unit tests without a broker. */
         @WithDefault("true")

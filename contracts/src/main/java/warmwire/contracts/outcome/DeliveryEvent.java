@@ -1,7 +1,10 @@
 package warmwire.contracts.outcome;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonProperty;
 import java.time.Instant;
+import warmwire.contracts.classify.ReplyClass;
+import warmwire.contracts.classify.ReplyRules;
 
 /**
  * A record on {@code mail.events} (public contract, DESIGN.md "Events"), key = message id: one
@@ -11,11 +14,23 @@ import java.time.Instant;
  * @param dsn    RFC 3463 enhanced status code (see {@link RecipientResult#dsn()})
  * @param reason only for rejected, bounced, deferred, expired and deleted recipients
  * @param nextAttemptAt only for deferred recipients: when the next attempt is due
+ * @param replyClass    {@code "class"} on the wire, for every recipient not delivered: what the
+ *                      refusal or failure was about ({@link ReplyClass}, from {@link
+ *                      warmwire.contracts.classify.ReplyRules})
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record DeliveryEvent(String id, String recipient, Status status, int attempt, String site, String relay,
                             SmtpReply smtp, String dsn, TlsInfo tls, Integer connectionUse, Delays delays,
-                            Instant timestamp, String reason, Instant nextAttemptAt) {
+                            Instant timestamp, String reason, Instant nextAttemptAt,
+                            @JsonProperty("class") ReplyClass replyClass) {
+
+    /** An event without its class (delivered, or classified later with {@link #classified}). */
+    public DeliveryEvent(String id, String recipient, Status status, int attempt, String site, String relay,
+                         SmtpReply smtp, String dsn, TlsInfo tls, Integer connectionUse, Delays delays,
+                         Instant timestamp, String reason, Instant nextAttemptAt) {
+        this(id, recipient, status, attempt, site, relay, smtp, dsn, tls, connectionUse, delays, timestamp, reason,
+                nextAttemptAt, null);
+    }
 
     /** An event without a next attempt time. */
     public DeliveryEvent(String id, String recipient, Status status, int attempt, String site, String relay,
@@ -27,6 +42,23 @@ public record DeliveryEvent(String id, String recipient, Status status, int atte
     /** The same event with its next attempt time. */
     public DeliveryEvent withNextAttempt(Instant at) {
         return new DeliveryEvent(id, recipient, status, attempt, site, relay, smtp, dsn, tls, connectionUse, delays,
-                timestamp, reason, at);
+                timestamp, reason, at, replyClass);
+    }
+
+    /**
+     * The same event with its class by {@code rules}: from the enhanced code and the words of the
+     * server's reply when a server spoke, else from the code alone. Warmwire's own reasons are
+     * not read: they name hosts and sites (chosen by remote parties: a host "throttle.example"
+     * must not read as a throttle) and say what Warmwire did about a reply; where no server
+     * spoke, the code says what failed (4.4.1 no connection, 5.1.2 no such domain, 4.7.5 TLS...).
+     * A delivered event has none.
+     */
+    public DeliveryEvent classified(ReplyRules rules) {
+        if (status == Status.DELIVERED) {
+            return this;
+        }
+        String text = smtp != null && smtp.text() != null ? smtp.code() + " " + smtp.text() : "";
+        return new DeliveryEvent(id, recipient, status, attempt, site, relay, smtp, dsn, tls, connectionUse, delays,
+                timestamp, reason, nextAttemptAt, rules.classify(dsn, text));
     }
 }

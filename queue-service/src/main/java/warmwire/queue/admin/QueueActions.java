@@ -35,6 +35,7 @@ import org.eclipse.microprofile.reactive.messaging.Channel;
 import org.eclipse.microprofile.reactive.messaging.Message;
 import org.jboss.logging.Logger;
 import warmwire.admin.AdminApi;
+import warmwire.contracts.classify.ReplyRules;
 import warmwire.contracts.control.ControlState;
 import warmwire.contracts.outcome.DeliveryEvent;
 import warmwire.contracts.outcome.Status;
@@ -68,6 +69,10 @@ public class QueueActions {
 
     @Inject
     QueueIndex index;
+
+    /** The classes of events ({@code warmwire.reply-classes.file}); the shipped rules until injected. */
+    @Inject
+    ReplyRules rules = ReplyRules.defaults();
 
     @Inject
     IndexQueries queries;
@@ -123,7 +128,8 @@ public class QueueActions {
     @GET
     @Path("sites")
     @Blocking
-    @Operation(summary = "Suspended sites (operator) and dead sites (failed cohorts, as tls-session-service published them)")
+    @Operation(summary = "Suspended sites (operator), dead sites (failed cohorts) and throttled sites (a receiver asked to"
+            + " slow down: limits halved until a time), as tls-session-service published them")
     public Response sites() {
         Map<String, Object> out = new LinkedHashMap<>();
         List<Map<String, Object>> suspended = new ArrayList<>();
@@ -140,8 +146,10 @@ public class QueueActions {
         out.put("suspended", suspended);
         try {
             out.put("dead", queries.deadSites());
+            out.put("throttled", queries.throttledSites());
         } catch (Exception e) {
             out.put("dead", List.of());
+            out.put("throttled", List.of());
             out.put("deadUnavailable", e.getMessage());
         }
         return Response.ok(out).build();
@@ -287,7 +295,7 @@ public class QueueActions {
             }
             DeliveryEvent ev = new DeliveryEvent(id, e.getKey(), Status.DELETED, st.path("attempt").asInt(0),
                     st.path("site").isMissingNode() || st.path("site").isNull() ? null : st.path("site").asText(), null, null,
-                    "5.0.0", null, null, null, now, reason);
+                    "5.0.0", null, null, null, now, reason).classified(rules);
             index.recipientEvent(ev);
             sends.add(events.sendMessage(Message.of(mapper.writeValueAsString(ev))
                     .addMetadata(OutgoingKafkaRecordMetadata.<String>builder().withKey(id).build())));

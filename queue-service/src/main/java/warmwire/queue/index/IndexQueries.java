@@ -30,8 +30,9 @@ import warmwire.contracts.outcome.Status;
  *   counts recipients by their latest status (the final event when there is one) and, for the
  *   ones not final, by site; a message's recipients without an event count as {@code queued}.
  *   The oldest age is that of the oldest message with a recipient not final. {@code truncated}
- *   says when the limit cut the walk. {@link #deadSites} reads the cache
- *   {@code warmwire-sites} (site key -> JSON verdict) when it exists.
+ *   says when the limit cut the walk. {@link #deadSites} and {@link #throttledSites} read the
+ *   cache {@code warmwire-sites} (site key -> JSON verdict, {@code throttle:<site key>} -> JSON
+ *   throttle) when it exists.
  */
 @ApplicationScoped
 public class IndexQueries {
@@ -134,7 +135,18 @@ public class IndexQueries {
         return out;
     }
 
+    /** The dead-site verdicts in force (tls-session's failed cohorts). */
     public List<JsonNode> deadSites() throws Exception {
+        return sitesWith("dead");
+    }
+
+    /** The throttles in force (a receiver asked to slow down: the site's limits are halved). */
+    public List<JsonNode> throttledSites() throws Exception {
+        return sitesWith("throttled");
+    }
+
+    /** The entries of warmwire-sites whose {@code flag} is true and whose "until" is still ahead. */
+    private List<JsonNode> sitesWith(String flag) throws Exception {
         RemoteCache<String, String> sites = manager.getCache(SITES_CACHE);
         List<JsonNode> out = new ArrayList<>();
         if (sites == null) {
@@ -144,7 +156,7 @@ public class IndexQueries {
         try (CloseableIterator<Map.Entry<Object, Object>> it = sites.retrieveEntries(null, 1000)) {
             while (it.hasNext()) {
                 JsonNode v = mapper.readTree(String.valueOf(it.next().getValue()));
-                if (v.path("dead").asBoolean(false) && (!v.hasNonNull("until") || Instant.parse(v.get("until").asText()).isAfter(now))) {
+                if (v.path(flag).asBoolean(false) && (!v.hasNonNull("until") || Instant.parse(v.get("until").asText()).isAfter(now))) {
                     out.add(v);
                 }
             }

@@ -17,6 +17,7 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.jboss.logging.Logger;
 import warmwire.contracts.Topics;
+import warmwire.contracts.classify.ReplyRules;
 import warmwire.contracts.mail.MailFrame;
 import warmwire.contracts.outcome.DeliveryEvent;
 import warmwire.contracts.outcome.Status;
@@ -54,6 +55,10 @@ public class Intake implements ExactlyOnceLoop.Work<String, byte[]> {
 
     @Inject
     DuplicateIds ids;
+
+    /** The classes of events ({@code warmwire.reply-classes.file}); the shipped rules until injected. */
+    @Inject
+    ReplyRules rules = ReplyRules.defaults();
 
     @Inject
     public Intake(ObjectMapper mapper, QueueConfig config, QueueIndex index) {
@@ -191,7 +196,7 @@ public class Intake implements ExactlyOnceLoop.Work<String, byte[]> {
         List<String> rcpts = r.recipients().isEmpty() ? Collections.singletonList(null) : r.recipients();
         for (String rcpt : rcpts) {
             DeliveryEvent e = new DeliveryEvent(r.id(), rcpt, Status.REJECTED, 0, null, null, null, "5.6.0", null, null,
-                    null, now, r.reason());
+                    null, now, r.reason()).classified(rules);
             out.add(new ProducerRecord<>(Topics.EVENTS, r.id(), writer.writeValueAsBytes(e)));
         }
     }

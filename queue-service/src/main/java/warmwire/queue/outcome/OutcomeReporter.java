@@ -20,6 +20,7 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.jboss.logging.Logger;
 import warmwire.contracts.Topics;
+import warmwire.contracts.classify.ReplyRules;
 import warmwire.contracts.mail.MailFrame;
 import warmwire.contracts.check.Checked;
 import warmwire.contracts.check.DeadLetterProducer;
@@ -83,6 +84,10 @@ public class OutcomeReporter implements ExactlyOnceLoop.Work<String, byte[]> {
 
     @Inject
     FinalEvents finals;
+
+    /** The classes of events ({@code warmwire.reply-classes.file}); the shipped rules until injected. */
+    @Inject
+    ReplyRules rules = ReplyRules.defaults();
 
     @Inject
     warmwire.queue.QueueCounters metrics;
@@ -327,7 +332,7 @@ public class OutcomeReporter implements ExactlyOnceLoop.Work<String, byte[]> {
         for (TlsResult t : o.tlsResults()) { // the raw material of the TLS reports (delivery-service's tlsrpt)
             out.add(new ProducerRecord<>(Topics.TLS_RESULTS, t.policyDomain(), writer.writeValueAsBytes(t)));
         }
-        OutcomePlan plan = OutcomePlan.of(o, toEvents(o), backoff, config.queue().maximalQueueLifetime(),
+        OutcomePlan plan = OutcomePlan.of(o, toEvents(o, rules), backoff, config.queue().maximalQueueLifetime(),
                 config.queue().delayWarningTime(), dsn, now);
         if (plan.problem() != null) {
             LOG.error(plan.problem());
@@ -370,13 +375,18 @@ public class OutcomeReporter implements ExactlyOnceLoop.Work<String, byte[]> {
         }
     }
 
-    /** One event per recipient result of the outcome. */
+    /** One event per recipient result of the outcome, classified by the shipped rules. */
     public static List<DeliveryEvent> toEvents(DeliveryOutcome o) {
+        return toEvents(o, ReplyRules.defaults());
+    }
+
+    /** One event per recipient result of the outcome; a recipient not delivered gets its class by {@code rules}. */
+    public static List<DeliveryEvent> toEvents(DeliveryOutcome o, ReplyRules rules) {
         List<DeliveryEvent> out = new ArrayList<>(o.results().size());
         for (RecipientResult r : o.results()) {
             out.add(new DeliveryEvent(o.messageId(), r.recipient(), r.status(), o.attempt(), o.site(), o.relay(),
                     r.smtp(), r.dsn() != null ? r.dsn() : RecipientResult.dsnOf(r.status(), r.smtp(), null), o.tls(), o.connectionUse(), o.delays(), o.timestamp(),
-                    r.status() == warmwire.contracts.outcome.Status.DELIVERED ? null : r.reason()));
+                    r.status() == warmwire.contracts.outcome.Status.DELIVERED ? null : r.reason()).classified(rules));
         }
         return out;
     }

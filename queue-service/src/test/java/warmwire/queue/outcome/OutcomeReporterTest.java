@@ -94,6 +94,10 @@ class OutcomeReporterTest {
         assertEquals("deferred", deferred.path("status").asText());
         assertNotNull(deferred.get("nextAttemptAt"), Fixtures.text(events.get(2).value()));
         assertEquals("bounced", mapper.readTree(events.get(3).value()).path("status").asText());
+        // every recipient not delivered has a class; a delivered one has none
+        assertTrue(deferred.path("class").isTextual(), deferred.toString());
+        assertTrue(mapper.readTree(events.get(3).value()).path("class").isTextual());
+        assertTrue(mapper.readTree(events.get(0).value()).path("class").isMissingNode());
 
         List<ProducerRecord<String, byte[]>> retries = to(sent, Topics.retry(1));
         assertEquals(1, retries.size());

@@ -23,6 +23,8 @@ import warmwire.session.metrics.SessionMetrics;
 import warmwire.session.ops.DeadSitePublisher;
 import warmwire.session.readyq.ConnectionCache;
 import warmwire.session.readyq.DeadSites;
+import warmwire.session.readyq.Throttles;
+import warmwire.contracts.classify.ReplyRules;
 import warmwire.session.readyq.HostLoad;
 import warmwire.session.shard.Ownership;
 import warmwire.session.smtp.PeerVerifier;
@@ -137,12 +139,34 @@ public class SessionWiring {
                 c.growthCpuLimit(), c.site().keySet());
         DeadSites dead = deadSites(c, publisher);
         metrics.watchDeadSites(dead);
+        Throttles throttles = throttles(config, publisher);
+        metrics.watchThrottles(throttles);
         metrics.watchPublishFailures(publisher, DeadSitePublisher::failures);
         if (!c.connectionCache()) {
             return Optional.empty(); // the gauges are there all the same, at zero
         }
         return Optional.of(new ConnectionCache(vertx, walker, key -> limits(c, key), new HostLoad(vertx, c.growthCpuLimit()),
-                dead, suspended));
+                dead, suspended, throttles));
+    }
+
+    /**
+     * Sites a receiver asked to slow down (reply rules: warmwire.reply-classes.file, else the
+     * shipped ones), for warmwire.session.throttle-hold; logged here and handed to the publisher
+     * (the Infinispan cache warmwire-sites, which queue-service's admin API lists).
+     */
+    static Throttles throttles(SessionConfig config, DeadSitePublisher publisher) {
+        ReplyRules rules = ReplyRules.load(config.replyClasses().file().orElse(null));
+        return new Throttles(rules, config.session().throttleHold(), Clock.systemUTC(), t -> {
+            if (t.ended()) {
+                LOG.infof("site %s: throttle ended (since %s); its limits are as before", BoundedText.escape(t.site()),
+                        t.since());
+            } else {
+                LOG.warnf("site %s throttled until %s: window %d, deliveries per connection %d; %s said: %s",
+                        BoundedText.escape(t.site()), t.until(), t.window(), t.deliveriesPerConnection(),
+                        BoundedText.escape(String.valueOf(t.relay())), BoundedText.escape(t.cause()));
+            }
+            publisher.throttle(t);
+        });
     }
 
     /**

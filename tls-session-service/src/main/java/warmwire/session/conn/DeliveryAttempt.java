@@ -21,13 +21,21 @@ import warmwire.session.smtp.TransactionResult;
  *   its connection (1 for a fresh one; Postfix's conn_use), 0 when none ran.
  *   Times in nanoseconds: {@code connectNanos} from the first connect (or taking a cached
  *   connection) to READY (failed endpoints included), {@code transmitNanos} from the first
- *   MAIL to the last end-of-data reply.
+ *   MAIL to the last end-of-data reply. {@code note}: what the attempt changed at its site
+ *   (a receiver's request to slow down halved its limits), added to the reasons of the
+ *   recipients it left deferred; null for none.
  */
 public record DeliveryAttempt(Endpoint relay, List<Part> parts, SmtpFailure lastFailure, TlsDetails tls,
-                              int connectionUse, long connectNanos, long transmitNanos) {
+                              int connectionUse, long connectNanos, long transmitNanos, String note) {
 
     public DeliveryAttempt {
         parts = parts == null ? List.of() : List.copyOf(parts);
+    }
+
+    /** An attempt that changed nothing at its site. */
+    public DeliveryAttempt(Endpoint relay, List<Part> parts, SmtpFailure lastFailure, TlsDetails tls,
+                           int connectionUse, long connectNanos, long transmitNanos) {
+        this(relay, parts, lastFailure, tls, connectionUse, connectNanos, transmitNanos, null);
     }
 
     /** One attempt with at most one transaction covering every recipient in job order. */

@@ -16,6 +16,7 @@ import warmwire.contracts.outcome.RecipientResult;
 import warmwire.contracts.outcome.Status;
 import warmwire.session.conn.ConnectionEvents;
 import warmwire.session.readyq.DeadSites;
+import warmwire.session.readyq.Throttles;
 
 /**
  * NAME
@@ -122,6 +123,19 @@ public class SessionMetrics implements ConnectionEvents {
     public void watchDeadSites(DeadSites dead) {
         Gauge.builder("warmwire.dead.sites", dead, d -> d.list().size()).description("sites dead now (failed cohorts)")
                 .strongReference(true).register(registry);
+    }
+
+    /**
+     * Reports {@code warmwire_throttled_sites} (sites a receiver asked to slow down, limits halved
+     * now) and {@code warmwire_site_throttles_total} (throttles started).
+     */
+    public void watchThrottles(Throttles throttles) {
+        Gauge.builder("warmwire.throttled.sites", throttles, t -> t.list().size())
+                .description("sites whose limits are halved now because a receiver asked to slow down")
+                .strongReference(true).register(registry);
+        FunctionCounter.builder("warmwire.site.throttles", throttles, Throttles::started)
+                .description("throttles started: a reply the reply rules flag throttle halved a site's limits")
+                .register(registry);
     }
 
     /** Reports {@code warmwire_dead_site_publish_failures_total} from {@code failures} of {@code source}. */

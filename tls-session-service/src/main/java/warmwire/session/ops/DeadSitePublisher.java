@@ -21,10 +21,11 @@ import org.jboss.logging.Logger;
 import warmwire.session.SessionConfig;
 import warmwire.session.infinispan.LazyCache;
 import warmwire.session.readyq.DeadSites;
+import warmwire.session.readyq.Throttles;
 
 /**
  * NAME
- *   DeadSitePublisher - writes dead-site verdicts to the Infinispan cache warmwire-sites.
+ *   DeadSitePublisher - writes dead-site verdicts and throttles to the Infinispan cache warmwire-sites.
  * DESCRIPTION
  *   A {@link DeadSites} listener. Each verdict becomes one entry, key = site key, value = the
  *   JSON of {@link #json} (queue-service's admin API lists the entries with dead=true and an
@@ -46,6 +47,8 @@ import warmwire.session.readyq.DeadSites;
 public class DeadSitePublisher implements Consumer<DeadSites.Verdict> {
     private static final Logger LOG = Logger.getLogger(DeadSitePublisher.class);
     public static final String CACHE = "warmwire-sites";
+    /** The key prefix of a throttle's entry (a dead-site verdict's key is the site key itself). */
+    public static final String THROTTLE_PREFIX = "throttle:";
     private static final long WRITE_TIMEOUT_SECONDS = 10;
 
     private final boolean enabled;
@@ -141,6 +144,37 @@ public class DeadSitePublisher implements Consumer<DeadSites.Verdict> {
             d = Duration.between(clock.instant(), v.until()).plus(margin);
         }
         return Math.max(1, (d.toMillis() + 999) / 1000);
+    }
+
+    /**
+     * Writes a throttle (a receiver asked to slow down) under the key {@code throttle:<site>}:
+     * {@code {"site","throttled","since","until","cause","relay","window","deliveriesPerConnection",
+     * "instance"}}; it lives until its end plus the margin, an ended one the margin.
+     */
+    public void throttle(Throttles.Throttle t) {
+        if (!enabled) {
+            return;
+        }
+        try {
+            ObjectNode o = JsonNodeFactory.instance.objectNode();
+            o.put("site", t.site());
+            o.put("throttled", !t.ended());
+            o.put("since", t.since().toString());
+            o.put("until", t.until().toString());
+            o.put("cause", t.cause());
+            o.put("relay", t.relay());
+            o.put("window", t.window());
+            o.put("deliveriesPerConnection", t.deliveriesPerConnection());
+            o.put("instance", instance);
+            Duration d = t.ended() ? margin : Duration.between(clock.instant(), t.until()).plus(margin);
+            long lifespan = Math.max(1, (d.toMillis() + 999) / 1000);
+            String json = o.toString();
+            writer.execute(() -> write(THROTTLE_PREFIX + t.site(), json, lifespan));
+        } catch (RejectedExecutionException e) {
+            fail(t.site(), "too many verdicts waiting to be written");
+        } catch (RuntimeException e) {
+            fail(t.site(), e.toString());
+        }
     }
 
     /** Verdicts written. */

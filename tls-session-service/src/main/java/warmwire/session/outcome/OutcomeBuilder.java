@@ -6,6 +6,7 @@ import java.util.List;
 import warmwire.contracts.outcome.Delays;
 import warmwire.contracts.outcome.DeliveryOutcome;
 import warmwire.contracts.outcome.SmtpReply;
+import warmwire.contracts.outcome.RecipientResult;
 import warmwire.contracts.outcome.Status;
 import warmwire.contracts.outcome.TlsInfo;
 import warmwire.contracts.route.DeliveryJob;
@@ -61,8 +62,13 @@ public final class OutcomeBuilder {
         TlsDetails d = a.tls();
         TlsInfo tls = d == null ? null : new TlsInfo(d.protocol(), d.cipher(), d.resumed(), d.verified(),
                 job.site() == null ? job.tls() : job.site().tls(), job.site() == null ? null : job.site().policy());
+        List<RecipientResult> results = c.results();
+        if (a.note() != null) { // what the attempt changed at the site, for the recipients it left deferred
+            results = results.stream().map(r -> r.status() != Status.DEFERRED ? r : new RecipientResult(r.recipient(),
+                    r.status(), r.smtp(), r.dsn(), r.reason() + " (" + a.note() + ")")).toList();
+        }
         return new DeliveryOutcome(job.messageId(), job.jobId(), job.attempt(),
-                job.site() == null ? null : job.site().key(), relay, c.results(), tls, a.connectionUse(),
+                job.site() == null ? null : job.site().key(), relay, results, tls, a.connectionUse(),
                 delays(job, a), now).withPending(job.message(job.recipients()))
                 .withTlsResults(TlsReporting.results(job, a));
     }

@@ -44,6 +44,7 @@ public final class ConnectionCache {
     private final BooleanSupplier saturated;
     private final DeadSites dead;
     private final Function<String, String> suspended;
+    private final Throttles throttles;
     private final Map<String, SiteQueue> sites = new ConcurrentHashMap<>();
     /** One context per event loop ({@link EventLoopContexts}); a new site takes the next. */
     private final List<Context> loops;
@@ -52,21 +53,29 @@ public final class ConnectionCache {
 
     public ConnectionCache(Vertx vertx, EndpointWalker walker, Function<String, ConnectionLimits> limits,
                            BooleanSupplier saturated) {
-        this(vertx, walker, limits, saturated, DeadSites.off(), site -> null);
+        this(vertx, walker, limits, saturated, DeadSites.off(), site -> null, Throttles.off());
+    }
+
+    public ConnectionCache(Vertx vertx, EndpointWalker walker, Function<String, ConnectionLimits> limits,
+                           BooleanSupplier saturated, DeadSites dead, Function<String, String> suspended) {
+        this(vertx, walker, limits, saturated, dead, suspended, Throttles.off());
     }
 
     /**
      * @param dead      the dead-site verdicts (failed cohorts) this cache reports and honours
      * @param suspended the operator's reason when a site is suspended, else null
+     * @param throttles the sites receivers asked to slow down
      */
     public ConnectionCache(Vertx vertx, EndpointWalker walker, Function<String, ConnectionLimits> limits,
-                           BooleanSupplier saturated, DeadSites dead, Function<String, String> suspended) {
+                           BooleanSupplier saturated, DeadSites dead, Function<String, String> suspended,
+                           Throttles throttles) {
         this.vertx = vertx;
         this.walker = walker;
         this.limits = limits;
         this.saturated = saturated;
         this.dead = dead;
         this.suspended = suspended;
+        this.throttles = throttles;
         this.loops = EventLoopContexts.of(vertx);
     }
 
@@ -98,7 +107,7 @@ public final class ConnectionCache {
         return sites.computeIfAbsent(key, k -> {
             SiteQueue[] self = new SiteQueue[1];
             self[0] = new SiteQueue(k, newContext(), vertx, walker, limits.apply(k), () -> closing, saturated,
-                    () -> sites.remove(k, self[0]), job -> submit(k, job), dead);
+                    () -> sites.remove(k, self[0]), job -> submit(k, job), dead, throttles);
             return self[0];
         });
     }

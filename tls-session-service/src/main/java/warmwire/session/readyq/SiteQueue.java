@@ -17,8 +17,10 @@ import warmwire.session.conn.DeliveryAttempt;
 import warmwire.session.conn.EndpointWalker;
 import warmwire.session.conn.JobTransactions;
 import warmwire.session.smtp.Envelope;
+import warmwire.session.smtp.Reply;
 import warmwire.session.smtp.SmtpFailure;
 import warmwire.session.smtp.SmtpState;
+import warmwire.session.smtp.TransactionResult;
 
 /**
  * NAME
@@ -108,6 +110,9 @@ public final class SiteQueue {
             return envelope;
         }
 
+        /** What this job's attempt changed at the site (a throttle), for its deferred recipients' events. */
+        String note;
+
         Promise<DeliveryAttempt> promise() {
             return promise;
         }
@@ -138,6 +143,14 @@ public final class SiteQueue {
     private final Runnable onRetire;
     private final java.util.function.Consumer<Job> resubmit;
     private final DeadSites dead;
+    private final Throttles throttles;
+    /** The throttle in force (a receiver asked to slow down), or null. */
+    private Throttles.Throttle throttle;
+    /** The window before the throttle, restored when it ends. */
+    private int windowBefore;
+    /** Deliveries per connection while throttled (MAX_VALUE = not throttled). */
+    private int throttledDeliveries = Integer.MAX_VALUE;
+    private long throttleTimer = -1;
 
     private final ArrayDeque<Job> waiting = new ArrayDeque<>();
     private final ArrayList<CachedConnection> idle = new ArrayList<>();
@@ -161,7 +174,7 @@ public final class SiteQueue {
 
     SiteQueue(String key, Context context, Vertx vertx, EndpointWalker walker, ConnectionLimits limits,
               BooleanSupplier closing, BooleanSupplier saturated, Runnable onRetire,
-              java.util.function.Consumer<Job> resubmit, DeadSites dead) {
+              java.util.function.Consumer<Job> resubmit, DeadSites dead, Throttles throttles) {
         this.key = key;
         this.context = context;
         this.vertx = vertx;
@@ -173,7 +186,12 @@ public final class SiteQueue {
         this.onRetire = onRetire;
         this.resubmit = resubmit;
         this.dead = dead;
+        this.throttles = throttles;
         this.window = Math.min(limits.initialConcurrency(), limits.maxConnections());
+        Throttles.Throttle t = throttles.active(key); // the throttle of a retired queue of this site
+        if (t != null) {
+            adopt(t, window);
+        }
         publish();
     }
 
@@ -323,15 +341,21 @@ public final class SiteQueue {
             opening--;
             EndpointWalker.Opened o = ar.result();
             if (o.session() == null) {
-                shrink();
+                boolean slowDown = o.failure() != null && throttles.asksToSlowDown(o.failure().reply());
+                if (slowDown) {
+                    job.note = throttle(o.failure().reply(), o.answered() == null ? null : o.answered().relay());
+                } else {
+                    shrink();
+                }
                 publish();
                 if (!live.isEmpty() && job.requeues < 3 && !closing.getAsBoolean()) {
                     job.requeues++;
                     waiting.addFirst(job); // the live connections will serve it
                 } else {
                     DeliveryAttempt failed = new DeliveryAttempt(o.answered(), job.with(List.of()), o.failure(), null, 0,
-                            o.connectNanos(), 0);
-                    boolean cohortFailed = live.isEmpty() && opening == 0;
+                            o.connectNanos(), 0, job.note);
+                    // a receiver that asks to slow down is not dead: its site is throttled instead
+                    boolean cohortFailed = live.isEmpty() && opening == 0 && !slowDown;
                     if (cohortFailed) {
                         dead.dead(key, o.failure()); // the whole cohort failed: known before anyone hears of it
                     }
@@ -368,6 +392,10 @@ public final class SiteQueue {
                 !job.resumed).onComplete(ar -> {
             busy--;
             JobTransactions.Result r = ar.result();
+            Reply slowDown = slowDown(r.parts());
+            if (slowDown != null) {
+                job.note = throttle(slowDown, c.endpoint.relay());
+            }
             if (r.resumes()) {
                 // the server ended the session (or the reused connection was found dead): not a
                 // failed delivery; what it left open goes on a fresh connection at once (outside
@@ -403,7 +431,7 @@ public final class SiteQueue {
             }
             publish();
             job.promise().complete(new DeliveryAttempt(c.endpoint, job.with(r.parts()), r.failure(), c.session.tls(), r.firstUse(),
-                    reused ? System.nanoTime() - t0 - r.transmitNanos() : connectNanos, r.transmitNanos()));
+                    reused ? System.nanoTime() - t0 - r.transmitNanos() : connectNanos, r.transmitNanos(), job.note));
             release(c);
             pump();
         });
@@ -417,7 +445,7 @@ public final class SiteQueue {
                 return;
             }
         }
-        if (ok && ++successes >= window) {
+        if (ok && ++successes >= window && throttle == null) { // no growth while throttled
             successes = 0;
             window = Math.min(window + 1, limits.maxConnections());
         }
@@ -425,7 +453,88 @@ public final class SiteQueue {
 
     /** Transactions per connection: the configured limit, or less where the server showed its own. */
     private int maxDeliveriesPerConnection() {
-        return Math.min(limits.maxDeliveriesPerConnection(), sessionLimit);
+        return Math.min(Math.min(limits.maxDeliveriesPerConnection(), sessionLimit), throttledDeliveries);
+    }
+
+    /** The first reply of these transactions that asks the sender to slow down, or null. */
+    private Reply slowDown(List<DeliveryAttempt.Part> parts) {
+        for (DeliveryAttempt.Part p : parts) {
+            TransactionResult t = p.result();
+            if (t == null) {
+                continue;
+            }
+            for (Reply r : new Reply[] {t.rset(), t.mail(), t.data(), t.dataDone()}) {
+                if (throttles.asksToSlowDown(r)) {
+                    return r;
+                }
+            }
+            for (int i = 0; i < t.recipients(); i++) {
+                if (throttles.asksToSlowDown(t.rcpt(i))) {
+                    return t.rcpt(i);
+                }
+            }
+        }
+        return null;
+    }
+
+    /**
+     * The receiver asked to slow down with {@code reply}: the window and the deliveries per
+     * connection halve (at least 1) for the hold, again if already throttled; returns what
+     * changed, for the events of the recipients left deferred.
+     */
+    private String throttle(Reply reply, String relay) {
+        int beforeWindow = window;
+        int beforeDeliveries = maxDeliveriesPerConnection();
+        if (throttle == null) {
+            windowBefore = window;
+        }
+        window = Math.max(1, window / 2);
+        successes = 0;
+        throttledDeliveries = Math.max(1, beforeDeliveries == Integer.MAX_VALUE ? 1 : beforeDeliveries / 2);
+        java.time.Instant since = throttle == null ? throttles.now() : throttle.since();
+        java.time.Instant until = throttles.now().plus(throttles.hold());
+        String cause = warmwire.contracts.text.BoundedText.truncate(reply.toString(), warmwire.contracts.text.BoundedText.MAX_REASON);
+        throttle = new Throttles.Throttle(key, since, until, cause, relay, window, throttledDeliveries, false);
+        armThrottleTimer(until);
+        throttles.start(throttle);
+        return "site " + key + " throttled: window " + beforeWindow + " -> " + window + ", deliveries per connection "
+                + (beforeDeliveries == Integer.MAX_VALUE ? "unlimited" : String.valueOf(beforeDeliveries)) + " -> "
+                + throttledDeliveries + " until " + until;
+    }
+
+    /** Takes over a throttle still in force from a retired queue of this site. */
+    private void adopt(Throttles.Throttle t, int initialWindow) {
+        throttle = t;
+        windowBefore = initialWindow;
+        window = Math.min(window, t.window());
+        throttledDeliveries = t.deliveriesPerConnection();
+        armThrottleTimer(t.until());
+    }
+
+    private void armThrottleTimer(java.time.Instant until) {
+        if (throttleTimer >= 0) {
+            vertx.cancelTimer(throttleTimer);
+        }
+        long ms = Math.max(1, java.time.Duration.between(throttles.now(), until).toMillis());
+        throttleTimer = vertx.setTimer(ms, id -> context.runOnContext(v -> endThrottle(until)));
+    }
+
+    /** The hold passed: the limits from before the throttle again. */
+    private void endThrottle(java.time.Instant until) {
+        throttleTimer = -1;
+        if (throttle == null || !throttle.until().equals(until)) {
+            return; // a later throttle holds longer
+        }
+        throttles.end(key, until);
+        if (retired) {
+            return;
+        }
+        throttle = null;
+        throttledDeliveries = Integer.MAX_VALUE;
+        window = Math.min(Math.max(window, windowBefore), limits.maxConnections());
+        successes = 0;
+        publish();
+        pump();
     }
 
     private void shrink() {

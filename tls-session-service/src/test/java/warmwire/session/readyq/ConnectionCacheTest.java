@@ -472,6 +472,67 @@ class ConnectionCacheTest {
     // ---------------------------------------------------------------- a session the server ended (issue 11)
 
     @Test
+    void aThrottlingReplyHalvesTheSiteLimitsForTheHoldThenTheyComeBack() throws Exception {
+        ScriptedSmtpServer s = net.server();
+        s.rcptReply = r -> r.startsWith("slow") ? "450 4.7.28 Our system has detected an unusual rate of unsolicited mail"
+                : "250 2.1.5 Ok";
+        List<Throttles.Throttle> heard = new java.util.concurrent.CopyOnWriteArrayList<>();
+        Throttles throttles = new Throttles(warmwire.contracts.classify.ReplyRules.defaults(), Duration.ofMillis(1500),
+                java.time.Clock.systemUTC(), heard::add);
+        SmtpSettings settings = new SmtpSettings("client.test", SmtpTimeouts.all(Duration.ofSeconds(5)));
+        NetClient client = net.client(EndpointWalker.createClient(net.vertx(), settings));
+        EndpointWalker walker = new EndpointWalker(net.vertx(), client, settings,
+                TrustFileVerifier.fromTrustFile(TestCerts.localhost().pem));
+        ConnectionCache c = net.cache(new ConnectionCache(net.vertx(), walker, k -> limits(20, 4, TEN_S, 50, 2, TEN_S),
+                () -> false, DeadSites.off(), k -> null, throttles));
+        String key = site(s.port(), TlsLevel.NONE);
+        for (int i = 0; i < 4; i++) { // 4 deliveries per connection
+            assertAll(deliver(c, s.port(), TlsLevel.NONE, "a" + i + "@example.com"), Status.DELIVERED);
+        }
+        await("QUIT at the limit of 4").atMost(Duration.ofSeconds(5)).until(() -> s.quits.get() == 1);
+        assertEquals(1, s.connections);
+
+        DeliveryOutcome slowed = deliver(c, s.port(), TlsLevel.NONE, "slow@example.com");
+        assertAll(slowed, Status.DEFERRED);
+        String reason = slowed.results().get(0).reason();
+        assertTrue(reason.contains("unusual rate") && reason.contains("deliveries per connection 4 -> 2"), reason);
+        assertEquals(1, heard.size());
+        assertEquals(key, heard.get(0).site());
+        assertEquals(2, heard.get(0).deliveriesPerConnection());
+        assertTrue(heard.get(0).cause().contains("4.7.28"), heard.toString());
+        assertEquals(1, throttles.list().size());
+
+        int before = s.connections;
+        for (int i = 0; i < 4; i++) { // during the hold: 2 per connection
+            assertAll(deliver(c, s.port(), TlsLevel.NONE, "b" + i + "@example.com"), Status.DELIVERED);
+        }
+        assertTrue(s.connections - before >= 2, "4 deliveries at 2 per connection need 2 connections: "
+                + (s.connections - before));
+
+        await("the throttle to end").atMost(Duration.ofSeconds(10)).until(() -> heard.size() == 2);
+        assertTrue(heard.get(1).ended());
+        assertEquals(0, throttles.list().size());
+        await("the last connection's QUIT").atMost(Duration.ofSeconds(5)).until(() -> c.connections() <= 1);
+        int after = s.connections;
+        for (int i = 0; i < 4; i++) { // the limit of 4 again
+            assertAll(deliver(c, s.port(), TlsLevel.NONE, "c" + i + "@example.com"), Status.DELIVERED);
+        }
+        assertTrue(s.connections - after <= 1, "4 deliveries on at most one new connection: " + (s.connections - after));
+    }
+
+    @Test
+    void aRefusalThatIsNotAboutThePaceThrottlesNothing() {
+        Throttles t = new Throttles(warmwire.contracts.classify.ReplyRules.defaults(), Duration.ofMinutes(1),
+                java.time.Clock.systemUTC(), x -> { });
+        assertTrue(t.asksToSlowDown(new warmwire.session.smtp.Reply(421, "4.7.0", List.of("[TSS04] Messages from"
+                + " 192.0.2.1 temporarily deferred due to unexpected volume or user complaints"))));
+        assertTrue(!t.asksToSlowDown(new warmwire.session.smtp.Reply(550, "5.7.28", List.of("unusual rate"))),
+                "a 5xx refuses the mail, not the pace");
+        assertTrue(!t.asksToSlowDown(new warmwire.session.smtp.Reply(450, "4.2.0", List.of("mailbox busy"))));
+        assertTrue(!Throttles.off().asksToSlowDown(new warmwire.session.smtp.Reply(450, "4.7.28", List.of("rate"))));
+    }
+
+    @Test
     void aServerThatRefusesMoreMessagesPerSessionTeachesTheLimitAndLosesNoMail() throws Exception {
         ScriptedSmtpServer s = net.server();
         s.extensions = List.of("8BITMIME", "ENHANCEDSTATUSCODES"); // OpenSMTPD offers no PIPELINING
