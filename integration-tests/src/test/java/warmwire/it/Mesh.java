@@ -205,6 +205,7 @@ public final class Mesh {
                 "host-record=limits.mx.test,127.0.0.1",
                 "host-record=" + SINK_MX + ",127.0.0.1",
                 "host-record=" + ThrottleIT.MX + ",127.0.0.1",
+                "host-record=" + RateIT.MX + ",127.0.0.1",
                 "host-record=" + ADMIN_MX + ",127.0.0.1",
                 "host-record=" + DEAD_MX + ",127.0.0.1",
                 "host-record=" + LATER_MX + ",127.0.0.1",
@@ -259,6 +260,7 @@ public final class Mesh {
                 "limits.test  [limits.mx.test]:" + PEER_TLS_PORT,
                 "sink.test    [" + SINK_MX + "]:" + SINK_PORT,
                 "throttle.test [" + ThrottleIT.MX + "]:" + SINK_PORT,
+                "rate.test    [" + RateIT.MX + "]:" + SINK_PORT,
                 "admin.test   [" + ADMIN_MX + "]:" + ADMIN_SINK_PORT,
                 "dead.test    [" + DEAD_MX + "]:" + DEAD_PORT,
                 "later.test   [" + LATER_MX + "]:" + LATER_PORT,
@@ -276,7 +278,8 @@ public final class Mesh {
                 "warmwire.session.site.\"" + LIMITS_MX + "\".max-deliveries-per-connection=" + LIMITS_USES,
                 "warmwire.session.site.\"" + LIMITS_MX + "\".idle-timeout=" + LIMITS_IDLE.toSeconds() + "s",
                 "warmwire.session.site.\"" + ThrottleIT.MX + "\".max-deliveries-per-connection=" + ThrottleIT.USES,
-                "warmwire.session.site.\"" + ThrottleIT.MX + "\".max-connections=1", ""));
+                "warmwire.session.site.\"" + ThrottleIT.MX + "\".max-connections=1",
+                "warmwire.session.site.\"" + RateIT.MX + "\".message-rate=" + RateIT.RATE, ""));
         // DkimIT: the signers of dkim.test (Ed25519 and RSA keys made here) and nokey.test (a
         // key file the test writes only later)
         Files.writeString(config.resolve("delivery-service.properties"), DkimIT.signers(state.resolve("dkim")));

@@ -240,6 +240,26 @@ public interface SessionConfig {
         @WithDefault("1024")
         int maxWaitingPerSite();
 
+        /** Messages a second to one site at most (GCRA; 0 = no limit); per site: site."<key or host>".message-rate. */
+        @WithName("message-rate")
+        @WithDefault("0")
+        double messageRate();
+
+        /** Messages that may go at once after a quiet spell, within message-rate. */
+        @WithName("message-burst")
+        @WithDefault("1")
+        int messageBurst();
+
+        /** New connections a minute to one site at most (GCRA; 0 = no limit). */
+        @WithName("connection-rate")
+        @WithDefault("0")
+        double connectionRate();
+
+        /** New connections that may open at once after a quiet spell, within connection-rate. */
+        @WithName("connection-burst")
+        @WithDefault("1")
+        int connectionBurst();
+
         /**
          * A site whose whole cohort of connection attempts failed is dead for this long (doubling
          * with each verdict in a row up to dead-site-max-backoff): its jobs are deferred without
@@ -381,5 +401,17 @@ public interface SessionConfig {
 
         @WithName("max-waiting-per-site")
         Optional<Integer> maxWaitingPerSite();
+
+        @WithName("message-rate")
+        Optional<Double> messageRate();
+
+        @WithName("message-burst")
+        Optional<Integer> messageBurst();
+
+        @WithName("connection-rate")
+        Optional<Double> connectionRate();
+
+        @WithName("connection-burst")
+        Optional<Integer> connectionBurst();
     }
 }

@@ -192,7 +192,7 @@ public class SessionWiring {
         SessionConfig.SiteLimits o = Site.byKeyOrHost(siteKey, c.site()::get);
         ConnectionLimits d = new ConnectionLimits(c.maxConnections(), c.maxDeliveriesPerConnection(), c.idleTimeout(),
                 c.maxConnectionAge(), c.recipientsPerTransaction(), c.initialConcurrency(), c.queueDelay(),
-                c.maxWaitingPerSite());
+                c.maxWaitingPerSite(), c.messageRate(), c.messageBurst(), c.connectionRate(), c.connectionBurst());
         if (o == null) {
             return d;
         }
@@ -200,7 +200,9 @@ public class SessionWiring {
                 o.maxDeliveriesPerConnection().orElse(d.maxDeliveriesPerConnection()), o.idleTimeout().orElse(d.idleTimeout()),
                 o.maxConnectionAge().orElse(d.maxConnectionAge()), o.recipientsPerTransaction().orElse(d.recipientsPerTransaction()),
                 o.initialConcurrency().orElse(d.initialConcurrency()), o.queueDelay().orElse(d.queueDelay()),
-                o.maxWaitingPerSite().orElse(d.maxWaitingPerSite()));
+                o.maxWaitingPerSite().orElse(d.maxWaitingPerSite()), o.messageRate().orElse(d.messageRate()),
+                o.messageBurst().orElse(d.messageBurst()), o.connectionRate().orElse(d.connectionRate()),
+                o.connectionBurst().orElse(d.connectionBurst()));
     }
 
     static SmtpTimeouts timeouts(SessionConfig.Timeouts t) {

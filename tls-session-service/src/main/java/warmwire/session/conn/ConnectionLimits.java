@@ -14,13 +14,30 @@ import java.time.Duration;
  *   {@code queueDelay}: another connection is opened only when the jobs waiting for the site
  *   would wait longer than this behind the connections it has, at their measured pace (and the
  *   host has CPU to spare, see {@code SiteQueue}). {@code maxWaitingPerSite}: jobs queued or running
- *   for one site; beyond it a job is deferred at once.
+ *   for one site; beyond it a job is deferred at once. {@code messageRate} (messages a second,
+ *   0 = no limit) with {@code messageBurst}, and {@code connectionRate} (new connections a
+ *   minute, 0 = no limit) with {@code connectionBurst}: the site's pace, a job or a connection
+ *   waits for its turn (GCRA, {@code SiteQueue}).
  */
 public record ConnectionLimits(int maxConnections, int maxDeliveriesPerConnection, Duration idleTimeout, Duration maxConnectionAge,
                                int recipientsPerTransaction, int initialConcurrency, Duration queueDelay,
-                               int maxWaitingPerSite) {
+                               int maxWaitingPerSite, double messageRate, int messageBurst, double connectionRate,
+                               int connectionBurst) {
+
+    /** Limits without rates. */
+    public ConnectionLimits(int maxConnections, int maxDeliveriesPerConnection, Duration idleTimeout, Duration maxConnectionAge,
+                            int recipientsPerTransaction, int initialConcurrency, Duration queueDelay, int maxWaitingPerSite) {
+        this(maxConnections, maxDeliveriesPerConnection, idleTimeout, maxConnectionAge, recipientsPerTransaction,
+                initialConcurrency, queueDelay, maxWaitingPerSite, 0, 1, 0, 1);
+    }
 
     public ConnectionLimits {
+        if (messageRate < 0 || connectionRate < 0 || messageBurst < 1 || connectionBurst < 1
+                || Double.isNaN(messageRate) || Double.isNaN(connectionRate)) {
+            throw new IllegalArgumentException("rates must be 0 (none) or positive, bursts at least 1: message-rate="
+                    + messageRate + " message-burst=" + messageBurst + " connection-rate=" + connectionRate
+                    + " connection-burst=" + connectionBurst);
+        }
         if (maxConnections < 1 || maxDeliveriesPerConnection < 1 || recipientsPerTransaction < 1 || initialConcurrency < 1
                 || queueDelay == null || queueDelay.isNegative() || maxWaitingPerSite < 1) {
             throw new IllegalArgumentException("connection limits must be positive: max-connections=" + maxConnections

@@ -144,6 +144,11 @@ public final class SiteQueue {
     private final java.util.function.Consumer<Job> resubmit;
     private final DeadSites dead;
     private final Throttles throttles;
+    /** The site's message rate (null = none) and new-connection rate (null = none). */
+    private final Gcra messages;
+    private final Gcra connections;
+    private long rateTimer = -1;
+    private long rateTimerAt;
     /** The throttle in force (a receiver asked to slow down), or null. */
     private Throttles.Throttle throttle;
     /** The window before the throttle, restored when it ends. */
@@ -187,6 +192,8 @@ public final class SiteQueue {
         this.resubmit = resubmit;
         this.dead = dead;
         this.throttles = throttles;
+        this.messages = Gcra.of(limits.messageRate(), limits.messageBurst());
+        this.connections = Gcra.of(limits.connectionRate() / 60.0, limits.connectionBurst());
         this.window = Math.min(limits.initialConcurrency(), limits.maxConnections());
         Throttles.Throttle t = throttles.active(key); // the throttle of a retired queue of this site
         if (t != null) {
@@ -226,9 +233,18 @@ public final class SiteQueue {
     private void pump() {
         while (!waiting.isEmpty()) {
             Job job = waiting.peek();
+            long now = System.nanoTime();
+            long wait = messages == null ? 0 : messages.waitNanos(now);
+            if (wait > 0) { // the site's message rate: the job waits for its turn, on this site alone
+                paceLater(now, wait);
+                break;
+            }
             CachedConnection c = takeIdle(job);
             if (c != null) {
                 waiting.poll();
+                if (messages != null) {
+                    messages.force(now);
+                }
                 run(c, job, true, 0);
                 continue;
             }
@@ -242,7 +258,18 @@ public final class SiteQueue {
                 }
                 break;
             }
+            long connectionWait = connections == null ? 0 : connections.waitNanos(now);
+            if (connectionWait > 0) { // the site's new-connection rate
+                paceLater(now, connectionWait);
+                break;
+            }
             waiting.poll();
+            if (messages != null) {
+                messages.force(now);
+            }
+            if (connections != null) {
+                connections.force(now);
+            }
             if (live.size() + opening > 0 && serviceNanos > 0) {
                 paceAtGrowth = serviceNanos; // growth: remember the pace it was meant to beat
                 jobsSinceGrowth = 0;
@@ -251,6 +278,22 @@ public final class SiteQueue {
         }
         publish();
         maybeRetire();
+    }
+
+    /** Pumps again once {@code wait} has passed (the earliest of the rates' waits). */
+    private void paceLater(long now, long wait) {
+        long at = now + wait;
+        if (rateTimer >= 0) {
+            if (rateTimerAt - at <= 0) {
+                return;
+            }
+            vertx.cancelTimer(rateTimer);
+        }
+        rateTimerAt = at;
+        rateTimer = vertx.setTimer(Math.max(1, (wait + 999_999) / 1_000_000), id -> context.runOnContext(v -> {
+            rateTimer = -1;
+            pump();
+        }));
     }
 
     private boolean quiet() {
@@ -416,6 +459,9 @@ public final class SiteQueue {
                 job.earlier.addAll(r.parts());
                 job.positions = r.resume();
                 c.session.quit(); // QUIT where the server still talks; closed() follows
+                if (connections != null) {
+                    connections.force(System.nanoTime()); // it replaces a connection: counted, not delayed
+                }
                 open(job);
                 publish();
                 return;

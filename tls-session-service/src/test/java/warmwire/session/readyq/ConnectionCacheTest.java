@@ -521,6 +521,51 @@ class ConnectionCacheTest {
     }
 
     @Test
+    void aSitesMessageRateHoldsItsJobsAndNoOtherSite() throws Exception {
+        ScriptedSmtpServer limited = net.server();
+        ScriptedSmtpServer free = net.server();
+        ConnectionLimits rate = new ConnectionLimits(20, 1000, TEN_S, Duration.ofSeconds(300), 50, 2, TEN_S, 1024,
+                10, 1, 0, 1); // 10 messages a second, no burst
+        ConnectionLimits none = limits(20, 1000, TEN_S, 50, 2, TEN_S);
+        SmtpSettings settings = new SmtpSettings("client.test", SmtpTimeouts.all(Duration.ofSeconds(5)));
+        NetClient client = net.client(EndpointWalker.createClient(net.vertx(), settings));
+        EndpointWalker walker = new EndpointWalker(net.vertx(), client, settings,
+                TrustFileVerifier.fromTrustFile(TestCerts.localhost().pem));
+        String limitedKey = site(limited.port(), TlsLevel.NONE);
+        ConnectionCache c = net.cache(new ConnectionCache(net.vertx(), walker, k -> k.equals(limitedKey) ? rate : none,
+                () -> false, DeadSites.off(), k -> null));
+        long t0 = System.nanoTime();
+        List<Future<DeliveryAttempt>> slow = IntStream.range(0, 21)
+                .mapToObj(i -> start(c, limitedKey, limited.port(), TlsLevel.NONE, "r" + i + "@example.com")).toList();
+        List<DeliveryOutcome> fast = deliverBurst(c, site(free.port(), TlsLevel.NONE), free.port(), 10, "f");
+        long freeDone = System.nanoTime() - t0;
+        for (int i = 0; i < slow.size(); i++) {
+            assertAll(outcome(slow.get(i), limited.port(), TlsLevel.NONE, "r" + i + "@example.com"), Status.DELIVERED);
+        }
+        long limitedDone = System.nanoTime() - t0;
+        assertEquals(10, fast.size());
+        assertTrue(limitedDone >= 1_900_000_000L, "21 messages at 10 a second take 2 s: " + limitedDone / 1e6 + " ms");
+        assertTrue(limitedDone <= 4_000_000_000L, "and not much more: " + limitedDone / 1e6 + " ms");
+        assertTrue(freeDone < 1_500_000_000L, "the other site is not held: " + freeDone / 1e6 + " ms");
+        assertEquals(21, limited.bodies.size());
+    }
+
+    @Test
+    void aSitesConnectionRateSpacesItsNewConnections() throws Exception {
+        ScriptedSmtpServer s = net.server();
+        ConnectionLimits rate = new ConnectionLimits(20, 1, TEN_S, Duration.ofSeconds(300), 50, 2, TEN_S, 1024,
+                0, 1, 120, 1); // one delivery per connection, 120 new connections a minute: one per 500 ms
+        ConnectionCache c = cache(rate);
+        long t0 = System.nanoTime();
+        for (int i = 0; i < 4; i++) {
+            assertAll(deliver(c, s.port(), TlsLevel.NONE, "r" + i + "@example.com"), Status.DELIVERED);
+        }
+        long took = System.nanoTime() - t0;
+        assertEquals(4, s.connections);
+        assertTrue(took >= 1_400_000_000L, "4 connections at 2 a second take 1.5 s: " + took / 1e6 + " ms");
+    }
+
+    @Test
     void aRefusalThatIsNotAboutThePaceThrottlesNothing() {
         Throttles t = new Throttles(warmwire.contracts.classify.ReplyRules.defaults(), Duration.ofMinutes(1),
                 java.time.Clock.systemUTC(), x -> { });
