@@ -84,9 +84,13 @@ public class Signing {
                 use.add(key(e.getKey(), s));
                 required |= s.required();
             } catch (IllegalArgumentException | IOException x) {
+                // the reason reaches events and DELAY notices: the key file's name, not its folder
+                String why = x instanceof IOException ? x.getClass().getSimpleName() + " on "
+                        + s.keyFile().map(f -> String.valueOf(Path.of(f).getFileName())).orElse("the key") : x.getMessage();
                 String reason = "DKIM signer " + e.getKey() + " (d=" + s.domain() + ", s=" + s.selector()
-                        + ") has no usable key: " + x.getMessage();
+                        + ") has no usable key: " + why;
                 if (s.required()) {
+                    LOG.warnf("%s: DKIM signer %s cannot sign (%s); the message is deferred", m.id(), e.getKey(), x.toString());
                     return new Result.Failed(reason);
                 }
                 LOG.warnf("%s: %s; sent without this signature (the signer is not required)", m.id(), reason);

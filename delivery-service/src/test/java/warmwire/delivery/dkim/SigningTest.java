@@ -83,6 +83,7 @@ class SigningTest {
         Signing.Result r = signing(missing).sign(message("a@example.org", null), Instant.now());
         assertInstanceOf(Signing.Result.Failed.class, r);
         assertTrue(((Signing.Result.Failed) r).reason().contains("absent.pem"), r.toString());
+        assertFalse(((Signing.Result.Failed) r).reason().contains(dir.toString()), "the key's folder stays out: " + r);
         Signer optional = new Signer("example.org", "rsa1", missing.keyFile(), Optional.empty(), Optional.empty(),
                 Optional.empty(), false);
         assertFalse(ready(signing(optional), message("a@example.org", null)).signed());

@@ -498,6 +498,9 @@ public final class SmtpSession {
      * Whether this server cannot take the message, from what its EHLO announced, in Postfix's
      * words: larger than its SIZE limit (RFC 1870: 5.3.4), or with non-ASCII addresses to a
      * server without SMTPUTF8 (RFC 6531 3.2: the client must not send them; 5.6.7), or with
+     * 8-bit data to a server without 8BITMIME (RFC 6152 section 3: such a client must not send
+     * it; 5.6.3, conversion required but not supported: Warmwire does not convert to
+     * quoted-printable, a conversion would break the DKIM signatures made over the 8-bit form), or with
      * REQUIRETLS to a server that does not offer it after verified TLS (RFC 8689 4.2.1; 5.7.30). Null when it
      * can. Nothing is sent then: the message bounces for its recipients, the connection stays.
      */
@@ -509,6 +512,10 @@ public final class SmtpSession {
         }
         if (env.needsSmtpUtf8() && !capabilities.smtpUtf8()) {
             return new TransactionResult.NotSent("5.6.7", "SMTPUTF8 is required, but was not offered by host " + peer);
+        }
+        if (!capabilities.eightBitMime() && env.eightBit()) {
+            return new TransactionResult.NotSent("5.6.3", "8BITMIME is required (the message has 8-bit data), but was not"
+                    + " offered by host " + peer + "; Warmwire does not convert the message");
         }
         if (env.requireTls() && (tls == null || !tls.verified())) {
             return new TransactionResult.NotSent("5.7.30", "REQUIRETLS support required, but the TLS session with host "

@@ -274,6 +274,23 @@ class SmtpDeliveryTest {
     }
 
     @Test
+    void eightBitDataGoesOnlyToAServerThatOffers8bitmime() throws Exception {
+        ScriptedSmtpServer sevenBit = net.server();
+        sevenBit.extensions = List.of("PIPELINING", "SIZE 10485760", "ENHANCEDSTATUSCODES");
+        byte[] eight = "Subject: caf\u00e9\r\n\r\n\u00e9t\u00e9\r\n".getBytes(StandardCharsets.UTF_8);
+        DeliveryOutcome o = deliver(List.of(local(sevenBit.port())), TlsLevel.NONE, List.of("a@example.com"), eight);
+        assertAll(o, Status.BOUNCED);
+        assertEquals("5.6.3", o.results().get(0).dsn());
+        assertTrue(o.results().get(0).reason().contains("8BITMIME is required"), o.results().get(0).reason());
+        assertFalse(sevenBit.received("MAIL"), "RFC 6152: no 8-bit data to a server without 8BITMIME: " + sevenBit.commands);
+
+        byte[] seven = "Subject: plain\r\n\r\nsummer\r\n".getBytes(StandardCharsets.US_ASCII);
+        DeliveryOutcome ok = deliver(List.of(local(sevenBit.port())), TlsLevel.NONE, List.of("b@example.com"), seven);
+        assertAll(ok, Status.DELIVERED);
+        assertTrue(sevenBit.commands.stream().noneMatch(c -> c.contains("BODY=")), sevenBit.commands.toString());
+    }
+
+    @Test
     void nonAsciiAddressesGoOnlyToAServerThatOffersSmtputf8() throws Exception {
         ScriptedSmtpServer plain = net.server();
         DeliveryOutcome o = deliver(plain, TlsLevel.NONE, "j\u00fcrgen@example.com");
