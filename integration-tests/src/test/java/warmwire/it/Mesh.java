@@ -357,6 +357,21 @@ public final class Mesh {
     }
 
     /** Writes one record to mail.submit and waits for the broker's acknowledgement. */
+    /**
+     * Delivers one message from the null sender to {@code rcpt} and waits for it (60 s at most),
+     * so that its site is alive before a test measures it: a site whose receiver is this JVM's
+     * {@link SmtpSink} may be held dead by mail of an earlier run retried while no sink listened.
+     */
+    public void deliverOneTo(String rcpt) throws InterruptedException {
+        Mail warm = new Mail("", rcpt);
+        submit(warm.id, warm.json());
+        List<com.fasterxml.jackson.databind.JsonNode> e = events.awaitEvents(x -> warm.id.equals(x.path("id").asText())
+                && "delivered".equals(x.path("status").asText()), 1, Duration.ofSeconds(60));
+        if (e.isEmpty()) {
+            throw new IllegalStateException("no delivery to " + rcpt + " within 60 s: " + events.seen(warm.id));
+        }
+    }
+
     public void submit(String key, String value) {
         try {
             producer.send(new ProducerRecord<>("mail.submit", key, value)).get(30, TimeUnit.SECONDS);

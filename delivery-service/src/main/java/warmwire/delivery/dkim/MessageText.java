@@ -1,18 +1,18 @@
 package warmwire.delivery.dkim;
 
-import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import warmwire.contracts.text.LineEnds;
 
 /**
  * NAME
  *   MessageText - a message as the SMTP client sends it: CR LF line ends, its header fields, the
  *   start of its body, the domain of its From.
  * DESCRIPTION
- *   {@link #crlf} applies the rule of tls-session's DotStuffer (RFC 5321 2.3.8): a bare LF or a
- *   bare CR becomes CR LF, and the last line is ended. A signature is made over this form and
+ *   {@link #crlf} applies the rule of tls-session's DotStuffer (RFC 5321 2.3.8; contracts'
+ *   LineEnds): a bare LF or a bare CR becomes CR LF, and the last line is ended. A signature is made over this form and
  *   the message is stored in it, so the bytes on the wire are the bytes signed.
  *   {@link #parse} splits the header section into its fields (a field's folded lines stay in
  *   it) and finds where the body begins (after the first empty line; a message without one is
@@ -34,42 +34,9 @@ public final class MessageText {
         this.bodyStart = bodyStart;
     }
 
-    /** {@code message} with every line ended by CR LF. */
+    /** {@code message} with every line ended by CR LF (contracts' {@link LineEnds}). */
     public static byte[] crlf(byte[] message) {
-        boolean clean = message.length == 0 || message[message.length - 1] == '\n';
-        for (int i = 0; clean && i < message.length; i++) {
-            byte b = message[i];
-            if (b == '\r') {
-                clean = i + 1 < message.length && message[i + 1] == '\n';
-                i++;
-            } else if (b == '\n') {
-                clean = false;
-            }
-        }
-        if (clean && (message.length == 0 || message.length >= 2 && message[message.length - 2] == '\r')) {
-            return message;
-        }
-        ByteArrayOutputStream out = new ByteArrayOutputStream(message.length + 64);
-        for (int i = 0; i < message.length; i++) {
-            byte b = message[i];
-            if (b == '\r') {
-                out.write('\r');
-                out.write('\n');
-                if (i + 1 < message.length && message[i + 1] == '\n') {
-                    i++;
-                }
-            } else if (b == '\n') {
-                out.write('\r');
-                out.write('\n');
-            } else {
-                out.write(b);
-            }
-        }
-        if (message.length > 0 && message[message.length - 1] != '\n' && message[message.length - 1] != '\r') {
-            out.write('\r');
-            out.write('\n');
-        }
-        return out.toByteArray();
+        return LineEnds.crlf(message);
     }
 
     /** The header fields and body of {@code crlfMessage} (a result of {@link #crlf}). */

@@ -1,10 +1,10 @@
 package warmwire.queue.dsn;
 
-import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
+import warmwire.contracts.text.LineEnds;
 
 /**
  * NAME
@@ -41,7 +41,7 @@ final class OriginalContent {
 
     /** The original of a QueuedMessage's content; null when absent. */
     static OriginalContent of(byte[] content) {
-        return content == null ? null : new OriginalContent(crlf(content));
+        return content == null ? null : new OriginalContent(LineEnds.crlf(content));
     }
 
     /** Octets of the normalised message. */
@@ -54,33 +54,6 @@ final class OriginalContent {
         byte[] h = new byte[headerEnd];
         System.arraycopy(bytes, 0, h, 0, headerEnd);
         return h;
-    }
-
-    static byte[] crlf(byte[] in) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream(in.length + 64);
-        for (int i = 0; i < in.length; i++) {
-            byte b = in[i];
-            if (b == '\r') {
-                out.write('\r');
-                out.write('\n');
-                if (i + 1 < in.length && in[i + 1] == '\n') {
-                    i++;
-                }
-            } else if (b == '\n') {
-                out.write('\r');
-                out.write('\n');
-            } else {
-                out.write(b);
-            }
-        }
-        int n = out.size();
-        byte[] r = out.toByteArray();
-        if (n > 0 && r[n - 1] != '\n') {
-            out.write('\r');
-            out.write('\n');
-            r = out.toByteArray();
-        }
-        return r;
     }
 
     /** Offset just past the last header line's CRLF (0 when the message starts with no header). */
