@@ -54,6 +54,17 @@ class ReplyRulesTest {
     }
 
     @Test
+    void wordsThatOnlyLookLikeTheRulesDoNotDecide() {
+        is(ReplyClass.POLICY, false, "5.1.8", "<a@b.example>: Sender address rejected: Domain not found");
+        is(ReplyClass.POLICY, false, "5.7.1", "<a@b.example>: Sender address rejected: undeliverable address");
+        is(ReplyClass.OTHER, false, "4.3.0", "mx-ts02.example.net: temporary failure, queue id TS03A1");
+        is(ReplyClass.OTHER, false, "4.3.0", "try again later, separate queue generated");
+        is(ReplyClass.POLICY, false, "5.7.1", "message refused, disconnecting");
+        is(ReplyClass.BAD_MAILBOX, false, "5.1.1", "user unknown; your message content was not read");
+        is(ReplyClass.REPUTATION, true, "4.0.0", "421 Too many concurrent SMTP connections from this IP address");
+    }
+
+    @Test
     void codePatterns() {
         assertTrue(ReplyRules.codeMatches("*", null));
         assertTrue(ReplyRules.codeMatches("4.*", "4.7.28"));

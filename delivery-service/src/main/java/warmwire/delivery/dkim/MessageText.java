@@ -105,10 +105,13 @@ public final class MessageText {
 
     /**
      * The domain of the first mailbox of an address list (RFC 5322 3.4): the addr-spec in angle
-     * brackets if there is one, else the first word with an '@'; comments are dropped.
+     * brackets if there is one, else the first word with an '@'; quoted strings (display
+     * names) and comments are dropped first.
      */
     static String domainOf(String value) {
-        String v = value.replace("\r\n", "").replaceAll("\\([^()]*\\)", " ");
+        // quoted strings first (a display name may hold '<', '>', '@' and parentheses), then comments
+        String v = value.replace("\r\n", "").replaceAll("\"(?:[^\"\\\\]|\\\\.)*\"", " ")
+                .replaceAll("\\([^()]*\\)", " ");
         String addr = null;
         int lt = v.indexOf('<');
         int gt = lt < 0 ? -1 : v.indexOf('>', lt);

@@ -30,9 +30,11 @@ import warmwire.delivery.DeliveryConfig;
  *   A message signed before ({@link QueuedMessage#signed()}, its first routing) is left as it is:
  *   a retry carries the same signatures. A key is read from its file when the file changed since
  *   the last read, so a rotated secret is used without a restart.
- *   A signer that applies and cannot sign (its key missing or unusable, the message without a
- *   From address) fails the message if the signer is required (the default): the caller defers
- *   it, and it is never sent unsigned; otherwise the signature is left out and a warning logged.
+ *   A signer that applies and cannot sign (its key missing or unusable) fails the message if the
+ *   signer is required (the default): the caller defers it, and it is never sent unsigned;
+ *   otherwise the signature is left out and a warning logged. A message whose From field has no
+ *   address has no From domain, so no signer applies to it. The signed fields always include
+ *   From (RFC 6376 5.4), whatever {@code warmwire.dkim.headers} lists.
  */
 @ApplicationScoped
 public class Signing {
@@ -101,6 +103,10 @@ public class Signing {
         }
         try {
             List<String> headers = config.headers().filter(h -> !h.isEmpty()).orElse(DkimSigner.HEADERS);
+            if (headers.stream().noneMatch(h -> h.equalsIgnoreCase("from"))) { // RFC 6376 5.4: From MUST be signed
+                headers = new ArrayList<>(headers);
+                headers.add(0, "from");
+            }
             return new Result.Ready(m.signedAs(DkimSigner.sign(m.content(), use, now, config.expire(), headers,
                     DkimSigner.OVERSIGN)));
         } catch (RuntimeException x) {

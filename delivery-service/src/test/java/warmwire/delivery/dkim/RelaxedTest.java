@@ -41,5 +41,8 @@ class RelaxedTest {
         assertEquals("body\r\n", new String(m, t.bodyStart(), m.length - t.bodyStart()));
         assertEquals("b.example", MessageText.domainOf(" b@B.example (comment)"));
         assertEquals(null, MessageText.domainOf(" undisclosed-recipients:;"));
+        assertEquals("acme.com", MessageText.domainOf(" \"ACME <support>\" <help@acme.com>"), "a display name with brackets");
+        assertEquals("acme.com", MessageText.domainOf(" \"x <a@other.com>\" <ceo@acme.com>"), "an address inside a display name");
+        assertEquals("acme.com", MessageText.domainOf(" \"a \\\" <b@c.d>\" <e@acme.com>"), "an escaped quote");
     }
 }

@@ -156,6 +156,15 @@ public final class SiteQueue {
     /** Deliveries per connection while throttled (MAX_VALUE = not throttled). */
     private int throttledDeliveries = Integer.MAX_VALUE;
     private long throttleTimer = -1;
+    /**
+     * Until when (System.nanoTime) no connection is opened because a connection setup was
+     * answered with a request to slow down, and that reply (jobs wait for no connection meanwhile:
+     * they are deferred with it); 0 = none.
+     */
+    private long connectPauseUntil;
+    private SmtpFailure connectPauseFailure;
+    /** The longest a refused connection setup pauses new connections (shorter with a shorter hold). */
+    static final java.time.Duration MAX_CONNECT_PAUSE = java.time.Duration.ofMinutes(1);
 
     private final ArrayDeque<Job> waiting = new ArrayDeque<>();
     private final ArrayList<CachedConnection> idle = new ArrayList<>();
@@ -256,6 +265,20 @@ public final class SiteQueue {
                     unidle(oldest);
                     oldest.session.quit(); // closed() pumps again
                 }
+                break;
+            }
+            if (connectPauseUntil != 0 && now - connectPauseUntil < 0) {
+                if (live.isEmpty() && opening == 0) { // nothing can serve them: deferred with the receiver's reply
+                    while (!waiting.isEmpty()) {
+                        Job j = waiting.poll();
+                        j.promise().complete(new DeliveryAttempt(null, List.of(), new SmtpFailure(connectPauseFailure.kind(),
+                                connectPauseFailure.state(), connectPauseFailure.reply(), "site " + key + ": no connection"
+                                + " before the receiver's request to slow down has been heeded for a while (it said: "
+                                + connectPauseFailure.getMessage() + ")"), null, 0, 0, 0));
+                    }
+                    break;
+                }
+                paceLater(now, connectPauseUntil - now); // the live connections serve meanwhile
                 break;
             }
             long connectionWait = connections == null ? 0 : connections.waitNanos(now);
@@ -387,6 +410,11 @@ public final class SiteQueue {
                 boolean slowDown = o.failure() != null && throttles.asksToSlowDown(o.failure().reply());
                 if (slowDown) {
                     job.note = throttle(o.failure().reply(), o.answered() == null ? null : o.answered().relay());
+                    // no new connection for a while: otherwise every waiting job would open one
+                    // at once against a receiver that just asked for fewer
+                    long pause = Math.min(throttles.hold().toNanos(), MAX_CONNECT_PAUSE.toNanos());
+                    connectPauseUntil = System.nanoTime() + Math.max(1, pause);
+                    connectPauseFailure = o.failure();
                 } else {
                     shrink();
                 }
@@ -403,8 +431,8 @@ public final class SiteQueue {
                         dead.dead(key, o.failure()); // the whole cohort failed: known before anyone hears of it
                     }
                     job.promise().complete(failed);
-                    if (cohortFailed) {
-                        while (!waiting.isEmpty()) { // dead site: the same error for everyone waiting
+                    if (cohortFailed || slowDown && live.isEmpty() && opening == 0) {
+                        while (!waiting.isEmpty()) { // dead or pausing site: the same error for everyone waiting
                             waiting.poll().promise().complete(failed);
                         }
                     }
@@ -451,7 +479,8 @@ public final class SiteQueue {
                 }
                 if (!r.stale()) {
                     walker.events().reused(Math.max(0, r.parts().size() - (r.firstUse() > 1 ? 0 : 1)));
-                    if (r.firstUse() == 1 && r.parts().stream().anyMatch(pt -> JobTransactions.saw421(pt.result()))) {
+                    if (slowDown == null && r.firstUse() == 1
+                            && r.parts().stream().anyMatch(pt -> JobTransactions.saw421(pt.result()))) {
                         shrink(); // a fresh connection answered 421: the server is overloaded
                     }
                     job.resumed = true;
@@ -469,7 +498,7 @@ public final class SiteQueue {
             // transactions on a connection that had carried one before (this job's first on a
             // cached connection, and every further one of the job)
             walker.events().reused(Math.max(0, r.parts().size() - (r.firstUse() > 1 ? 0 : 1)));
-            feedback(r);
+            feedback(r, slowDown != null);
             if (r.failure() == null) {
                 long took = System.nanoTime() - t0;
                 serviceNanos = serviceNanos == 0 ? took : serviceNanos + (took - serviceNanos) / 5;
@@ -483,11 +512,14 @@ public final class SiteQueue {
         });
     }
 
-    private void feedback(JobTransactions.Result r) {
+    /** @param throttled this job's replies throttled the site already (its window was halved once) */
+    private void feedback(JobTransactions.Result r, boolean throttled) {
         boolean ok = r.failure() == null;
         for (DeliveryAttempt.Part p : r.parts()) {
             if (JobTransactions.saw421(p.result())) {
-                shrink();
+                if (!throttled) {
+                    shrink();
+                }
                 return;
             }
         }
@@ -529,18 +561,25 @@ public final class SiteQueue {
      * changed, for the events of the recipients left deferred.
      */
     private String throttle(Reply reply, String relay) {
+        java.time.Instant until = throttles.now().plus(throttles.hold());
+        String cause = warmwire.contracts.text.BoundedText.truncate(reply.toString(), warmwire.contracts.text.BoundedText.MAX_REASON);
+        if (throttle != null) {
+            // already throttled: the same request again (each connection that was open hears it)
+            // holds the halved limits longer; it does not halve them once more
+            boolean publish = throttles.now().isAfter(throttle.until().minus(throttles.hold().dividedBy(2)));
+            throttle = new Throttles.Throttle(key, throttle.since(), until, cause, relay, window, throttledDeliveries, false);
+            armThrottleTimer(until);
+            throttles.extend(throttle, publish); // published at most twice a hold
+            return "site " + key + " still throttled: window " + window + ", deliveries per connection "
+                    + throttledDeliveries + " until " + until;
+        }
         int beforeWindow = window;
         int beforeDeliveries = maxDeliveriesPerConnection();
-        if (throttle == null) {
-            windowBefore = window;
-        }
+        windowBefore = window;
         window = Math.max(1, window / 2);
         successes = 0;
         throttledDeliveries = Math.max(1, beforeDeliveries == Integer.MAX_VALUE ? 1 : beforeDeliveries / 2);
-        java.time.Instant since = throttle == null ? throttles.now() : throttle.since();
-        java.time.Instant until = throttles.now().plus(throttles.hold());
-        String cause = warmwire.contracts.text.BoundedText.truncate(reply.toString(), warmwire.contracts.text.BoundedText.MAX_REASON);
-        throttle = new Throttles.Throttle(key, since, until, cause, relay, window, throttledDeliveries, false);
+        throttle = new Throttles.Throttle(key, throttles.now(), until, cause, relay, window, throttledDeliveries, false);
         armThrottleTimer(until);
         throttles.start(throttle);
         return "site " + key + " throttled: window " + beforeWindow + " -> " + window + ", deliveries per connection "

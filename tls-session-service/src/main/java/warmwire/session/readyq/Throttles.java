@@ -20,7 +20,8 @@ import warmwire.session.smtp.Reply;
  *   4.7.28, any 4xx about rates or too many connections), and only a 4xx one (a 5xx is a refusal
  *   of the mail, not of the pace), makes its {@link SiteQueue} halve its limits for {@code hold}:
  *   the connection window and the deliveries per connection. A further such reply during the hold
- *   halves them again and holds for longer. When the hold has passed the site is back at the
+ *   holds them longer (it does not halve them again: the connections open at the time all hear
+ *   the same request). When the hold has passed the site is back at the
  *   limits it had before. This registry holds the throttles in force, so a site queue that is
  *   made anew (the old one retired) takes them over, and tells {@code listener} of each start
  *   and end (logged, counted and published for GET /admin/v1/sites). Like KumoMTA's traffic
@@ -60,12 +61,16 @@ public final class Throttles {
         return new Throttles(ReplyRules.defaults(), Duration.ZERO, Clock.systemUTC(), t -> { });
     }
 
-    /** Whether {@code r} asks the sender to slow down: a 4xx the rules flag throttle. */
+    /**
+     * Whether {@code r} asks the sender to slow down: a 4xx the rules flag throttle. A reply
+     * without an enhanced code is judged as X.0.0 of its class (4.0.0), as queue-service's
+     * events name it.
+     */
     public boolean asksToSlowDown(Reply r) {
         if (hold.isZero() || r == null || r.code() / 100 != 4) {
             return false;
         }
-        return rules.judge(r.enhanced(), r.text()).throttle();
+        return rules.judge(r.enhanced() != null ? r.enhanced() : "4.0.0", r.text()).throttle();
     }
 
     Duration hold() {
@@ -90,6 +95,18 @@ public final class Throttles {
         current.put(t.site(), t);
         started.incrementAndGet();
         listener.accept(t);
+    }
+
+    /**
+     * The throttle of a site held longer (a further request to slow down while in force); the
+     * listener hears it only when {@code tell} (so a burst of the same reply is not a burst of
+     * writes).
+     */
+    void extend(Throttle t, boolean tell) {
+        current.put(t.site(), t);
+        if (tell) {
+            listener.accept(t);
+        }
     }
 
     void end(String site, Instant until) {

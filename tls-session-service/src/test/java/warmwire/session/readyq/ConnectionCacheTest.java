@@ -566,6 +566,34 @@ class ConnectionCacheTest {
     }
 
     @Test
+    void aGreetingThatAsksToSlowDownPausesNewConnectionsInsteadOfOpeningOnePerJob() throws Exception {
+        ScriptedSmtpServer s = net.server();
+        s.greeting = "421 4.7.0 [TSS04] Messages from 192.0.2.1 temporarily deferred due to unexpected volume";
+        List<Throttles.Throttle> heard = new java.util.concurrent.CopyOnWriteArrayList<>();
+        Throttles throttles = new Throttles(warmwire.contracts.classify.ReplyRules.defaults(), Duration.ofSeconds(30),
+                java.time.Clock.systemUTC(), heard::add);
+        SmtpSettings settings = new SmtpSettings("client.test", SmtpTimeouts.all(Duration.ofSeconds(5)));
+        NetClient client = net.client(EndpointWalker.createClient(net.vertx(), settings));
+        EndpointWalker walker = new EndpointWalker(net.vertx(), client, settings,
+                TrustFileVerifier.fromTrustFile(TestCerts.localhost().pem));
+        ConnectionCache c = net.cache(new ConnectionCache(net.vertx(), walker, k -> limits(20, 100, TEN_S, 50, 2, TEN_S),
+                () -> false, DeadSites.off(), k -> null, throttles));
+        String key = site(s.port(), TlsLevel.NONE);
+        List<Future<DeliveryAttempt>> jobs = IntStream.range(0, 20)
+                .mapToObj(i -> start(c, key, s.port(), TlsLevel.NONE, "r" + i + "@example.com")).toList();
+        for (int i = 0; i < jobs.size(); i++) {
+            DeliveryOutcome o = outcome(jobs.get(i), s.port(), TlsLevel.NONE, "r" + i + "@example.com");
+            assertAll(o, Status.DEFERRED);
+            assertTrue(o.results().get(0).reason().contains("TSS04"), o.results().get(0).reason());
+        }
+        assertTrue(s.connections <= 2, "the initial window's connections, not one per job: " + s.connections);
+        assertEquals(1, heard.size(), "one throttle, not one per connection: " + heard);
+        int before = s.connections;
+        assertAll(deliver(c, s.port(), TlsLevel.NONE, "later@example.com"), Status.DEFERRED);
+        assertEquals(before, s.connections, "during the pause a job is deferred without connecting");
+    }
+
+    @Test
     void aRefusalThatIsNotAboutThePaceThrottlesNothing() {
         Throttles t = new Throttles(warmwire.contracts.classify.ReplyRules.defaults(), Duration.ofMinutes(1),
                 java.time.Clock.systemUTC(), x -> { });
