@@ -23,8 +23,8 @@ import java.util.regex.Pattern;
  *     {@code *} for a part or the whole ({@code 5.1.1}, {@code *.7.28}, {@code 4.*}, {@code *});
  *   - flag: {@code throttle} (the receiver asks the sender to slow down: tls-session lowers the
  *     site's limits) or {@code -};
- *   - pattern: the rest of the line, a regular expression found (case-insensitive) in the reply
- *     text and reason, or {@code *} for any.
+ *   - pattern: the rest of the line, a regular expression found (case-insensitive) in the text
+ *     judged (the server's reply: its code and words), or {@code *} for any.
  *   The defaults ({@code reply-classes.txt} beside this class) hold the big providers' known
  *   throttling replies (Yahoo's TS01-TS04, Microsoft's "exceeded the maximum number of
  *   connections/messages per connection", Gmail's 4.7.28), blocklist words, authentication
@@ -32,7 +32,7 @@ import java.util.regex.Pattern;
  *   {@link ReplyClass#OTHER}. Texts are bounded before matching ({@link #MAX_TEXT}).
  */
 public final class ReplyRules {
-    /** Characters of reply text and reason looked at: what a reply may hold is bounded upstream. */
+    /** Characters of the text judged that are looked at: what a reply may hold is bounded upstream. */
     public static final int MAX_TEXT = 2048;
     private static final String DEFAULTS = "reply-classes.txt";
 
@@ -47,7 +47,8 @@ public final class ReplyRules {
     public record Verdict(ReplyClass replyClass, boolean throttle) {
     }
 
-    private static volatile ReplyRules defaults;
+    /** The shipped rules, read when the class loads: rules that do not parse fail the start, not a refusal. */
+    private static final ReplyRules DEFAULT_RULES = shipped();
 
     private final List<Rule> rules;
 
@@ -57,16 +58,15 @@ public final class ReplyRules {
 
     /** The shipped rules. */
     public static ReplyRules defaults() {
-        ReplyRules d = defaults;
-        if (d == null) {
-            try (InputStream in = ReplyRules.class.getResourceAsStream(DEFAULTS)) {
-                d = parse(new String(in.readAllBytes(), StandardCharsets.UTF_8), DEFAULTS);
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-            defaults = d;
+        return DEFAULT_RULES;
+    }
+
+    private static ReplyRules shipped() {
+        try (InputStream in = ReplyRules.class.getResourceAsStream(DEFAULTS)) {
+            return parse(new String(in.readAllBytes(), StandardCharsets.UTF_8), DEFAULTS);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
-        return d;
     }
 
     /** The rules of {@code file}, or the defaults when {@code file} is null or blank. */
@@ -150,14 +150,5 @@ public final class ReplyRules {
             }
         }
         return p.length == e.length || p[p.length - 1].equals("*");
-    }
-
-    static {
-        // fail at class load, not at the first refusal, if the shipped rules do not parse
-        try {
-            defaults();
-        } catch (RuntimeException e) {
-            throw new ExceptionInInitializerError(e);
-        }
     }
 }

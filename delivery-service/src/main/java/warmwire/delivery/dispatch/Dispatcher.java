@@ -116,7 +116,7 @@ public class Dispatcher implements ExactlyOnceLoop.Work<byte[], byte[]> {
             }
         }
         List<String> order = List.copyOf(domains);
-        Signing.Result signed = signing == null ? new Signing.Result.Ready(queued) : signing.sign(queued, started);
+        Signing.Result signed = signing.sign(queued, started);
         if (signed instanceof Signing.Result.Failed f) {
             LOG.warnf("%s: not signed, deferred: %s", logSafe(queued.id()), logSafe(f.reason()));
             Map<String, Route> deferred = new LinkedHashMap<>();

@@ -54,7 +54,12 @@ public final class DkimSigner {
 
     public static byte[] sign(byte[] message, List<SigningKey> keys, Instant now, Duration expire,
                               List<String> headers, Set<String> oversign) {
-        MessageText text = MessageText.parse(MessageText.crlf(message));
+        return sign(MessageText.parse(MessageText.crlf(message)), keys, now, expire, headers, oversign);
+    }
+
+    /** As above, for a message parsed already (its bytes have CR LF line ends). */
+    public static byte[] sign(MessageText text, List<SigningKey> keys, Instant now, Duration expire,
+                              List<String> headers, Set<String> oversign) {
         if (text.fromDomain() == null) {
             throw new IllegalArgumentException("the message has no From field with an address (RFC 6376 5.4 signs From)");
         }

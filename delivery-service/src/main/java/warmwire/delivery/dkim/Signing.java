@@ -54,6 +54,8 @@ public class Signing {
     private final DeliveryConfig.Dkim config;
     private final Map<String, DeliveryConfig.Dkim.Signer> signers;
     private final Map<String, Loaded> keys = new ConcurrentHashMap<>();
+    /** The fields signed: warmwire.dkim.headers or DkimSigner.HEADERS, From always among them. */
+    private final List<String> headers;
 
     private record Loaded(long modified, long size, SigningKey key) {
     }
@@ -66,6 +68,12 @@ public class Signing {
     Signing(DeliveryConfig.Dkim config) {
         this.config = config;
         this.signers = new TreeMap<>(config.signers());
+        List<String> h = config.headers().filter(l -> !l.isEmpty()).orElse(DkimSigner.HEADERS);
+        if (h.stream().noneMatch(n -> n.equalsIgnoreCase("from"))) { // RFC 6376 5.4: From MUST be signed
+            h = new ArrayList<>(h);
+            h.add(0, "from");
+        }
+        this.headers = List.copyOf(h);
     }
 
     /** {@code m} signed by the signers that apply to it, or the reason a required one could not. */
@@ -102,12 +110,7 @@ public class Signing {
             return new Result.Ready(m);
         }
         try {
-            List<String> headers = config.headers().filter(h -> !h.isEmpty()).orElse(DkimSigner.HEADERS);
-            if (headers.stream().noneMatch(h -> h.equalsIgnoreCase("from"))) { // RFC 6376 5.4: From MUST be signed
-                headers = new ArrayList<>(headers);
-                headers.add(0, "from");
-            }
-            return new Result.Ready(m.signedAs(DkimSigner.sign(m.content(), use, now, config.expire(), headers,
+            return new Result.Ready(m.signedAs(DkimSigner.sign(text, use, now, config.expire(), headers,
                     DkimSigner.OVERSIGN)));
         } catch (RuntimeException x) {
             String reason = "DKIM signing failed: " + x.getMessage();

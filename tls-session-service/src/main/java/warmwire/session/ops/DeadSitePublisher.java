@@ -14,6 +14,7 @@ import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
+import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 import org.infinispan.client.hotrod.RemoteCache;
 import org.infinispan.client.hotrod.RemoteCacheManager;
@@ -87,17 +88,25 @@ public class DeadSitePublisher implements Consumer<DeadSites.Verdict> {
 
     @Override
     public void accept(DeadSites.Verdict v) {
+        enqueue(v.site(), v.site(), () -> json(v, instance), () -> lifespanSeconds(v, clock, margin));
+    }
+
+    /**
+     * Hands the write of {@code key} to the writer thread; never blocks or throws (a failure is
+     * logged and counted against {@code site}).
+     */
+    private void enqueue(String site, String key, Supplier<String> json, LongSupplier lifespanSeconds) {
         if (!enabled) {
             return;
         }
         try {
-            String json = json(v, instance);
-            long lifespan = lifespanSeconds(v, clock, margin);
-            writer.execute(() -> write(v.site(), json, lifespan));
+            String value = json.get();
+            long lifespan = lifespanSeconds.getAsLong();
+            writer.execute(() -> write(key, value, lifespan));
         } catch (RejectedExecutionException e) {
-            fail(v.site(), "too many verdicts waiting to be written");
+            fail(site, "too many verdicts waiting to be written");
         } catch (RuntimeException e) {
-            fail(v.site(), e.toString());
+            fail(site, e.toString());
         }
     }
 
@@ -139,10 +148,12 @@ public class DeadSitePublisher implements Consumer<DeadSites.Verdict> {
 
     /** Seconds the entry lives: until - now + margin for a dead site, margin for one alive again; at least 1. */
     public static long lifespanSeconds(DeadSites.Verdict v, Clock clock, Duration margin) {
-        Duration d = margin;
-        if (v.count() > 0 && v.until() != null) {
-            d = Duration.between(clock.instant(), v.until()).plus(margin);
-        }
+        return seconds(v.count() > 0 && v.until() != null ? Duration.between(clock.instant(), v.until()).plus(margin)
+                : margin);
+    }
+
+    /** Whole seconds, rounded up, at least 1 (Infinispan's lifespan unit). */
+    private static long seconds(Duration d) {
         return Math.max(1, (d.toMillis() + 999) / 1000);
     }
 
@@ -152,10 +163,7 @@ public class DeadSitePublisher implements Consumer<DeadSites.Verdict> {
      * "instance"}}; it lives until its end plus the margin, an ended one the margin.
      */
     public void throttle(Throttles.Throttle t) {
-        if (!enabled) {
-            return;
-        }
-        try {
+        enqueue(t.site(), THROTTLE_PREFIX + t.site(), () -> {
             ObjectNode o = JsonNodeFactory.instance.objectNode();
             o.put("site", t.site());
             o.put("throttled", !t.ended());
@@ -166,15 +174,8 @@ public class DeadSitePublisher implements Consumer<DeadSites.Verdict> {
             o.put("window", t.window());
             o.put("deliveriesPerConnection", t.deliveriesPerConnection());
             o.put("instance", instance);
-            Duration d = t.ended() ? margin : Duration.between(clock.instant(), t.until()).plus(margin);
-            long lifespan = Math.max(1, (d.toMillis() + 999) / 1000);
-            String json = o.toString();
-            writer.execute(() -> write(THROTTLE_PREFIX + t.site(), json, lifespan));
-        } catch (RejectedExecutionException e) {
-            fail(t.site(), "too many verdicts waiting to be written");
-        } catch (RuntimeException e) {
-            fail(t.site(), e.toString());
-        }
+            return o.toString();
+        }, () -> seconds(t.ended() ? margin : Duration.between(clock.instant(), t.until()).plus(margin)));
     }
 
     /** Verdicts written. */

@@ -4,6 +4,8 @@ import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
@@ -11,6 +13,7 @@ import java.util.function.BooleanSupplier;
 import org.jboss.logging.Logger;
 import warmwire.contracts.mail.TlsLevel;
 import warmwire.contracts.route.Endpoint;
+import warmwire.contracts.text.BoundedText;
 import warmwire.session.conn.CacheKey;
 import warmwire.session.conn.ConnectionLimits;
 import warmwire.session.conn.DeliveryAttempt;
@@ -149,12 +152,10 @@ public final class SiteQueue {
     private final Gcra connections;
     private long rateTimer = -1;
     private long rateTimerAt;
-    /** The throttle in force (a receiver asked to slow down), or null. */
+    /** The throttle in force (a receiver asked to slow down; its deliveries per connection hold), or null. */
     private Throttles.Throttle throttle;
     /** The window before the throttle, restored when it ends. */
     private int windowBefore;
-    /** Deliveries per connection while throttled (MAX_VALUE = not throttled). */
-    private int throttledDeliveries = Integer.MAX_VALUE;
     private long throttleTimer = -1;
     /**
      * Until when (System.nanoTime) no connection is opened because a connection setup was
@@ -164,7 +165,7 @@ public final class SiteQueue {
     private long connectPauseUntil;
     private SmtpFailure connectPauseFailure;
     /** The longest a refused connection setup pauses new connections (shorter with a shorter hold). */
-    static final java.time.Duration MAX_CONNECT_PAUSE = java.time.Duration.ofMinutes(1);
+    static final Duration MAX_CONNECT_PAUSE = Duration.ofMinutes(1);
 
     private final ArrayDeque<Job> waiting = new ArrayDeque<>();
     private final ArrayList<CachedConnection> idle = new ArrayList<>();
@@ -474,8 +475,7 @@ public final class SiteQueue {
                 if (r.sessionLimit() > 0 && r.sessionLimit() < sessionLimit) {
                     sessionLimit = r.sessionLimit();
                     LOG.infof("site %s: %s ended the session after %d deliveries; deliveries per connection now %d",
-                            warmwire.contracts.text.BoundedText.escape(key),
-                            warmwire.contracts.text.BoundedText.escape(c.endpoint.relay()), r.sessionLimit(), sessionLimit);
+                            BoundedText.escape(key), BoundedText.escape(c.endpoint.relay()), r.sessionLimit(), sessionLimit);
                 }
                 if (!r.stale()) {
                     walker.events().reused(Math.max(0, r.parts().size() - (r.firstUse() > 1 ? 0 : 1)));
@@ -531,7 +531,8 @@ public final class SiteQueue {
 
     /** Transactions per connection: the configured limit, or less where the server showed its own. */
     private int maxDeliveriesPerConnection() {
-        return Math.min(Math.min(limits.maxDeliveriesPerConnection(), sessionLimit), throttledDeliveries);
+        int max = Math.min(limits.maxDeliveriesPerConnection(), sessionLimit);
+        return throttle == null ? max : Math.min(max, throttle.deliveriesPerConnection());
     }
 
     /** The first reply of these transactions that asks the sender to slow down, or null. */
@@ -557,34 +558,36 @@ public final class SiteQueue {
 
     /**
      * The receiver asked to slow down with {@code reply}: the window and the deliveries per
-     * connection halve (at least 1) for the hold, again if already throttled; returns what
-     * changed, for the events of the recipients left deferred.
+     * connection halve (at least 1) for the hold; if already throttled, the hold is longer and
+     * the limits stay as they are. Returns what changed, for the events of the recipients left
+     * deferred.
      */
     private String throttle(Reply reply, String relay) {
-        java.time.Instant until = throttles.now().plus(throttles.hold());
-        String cause = warmwire.contracts.text.BoundedText.truncate(reply.toString(), warmwire.contracts.text.BoundedText.MAX_REASON);
+        Instant until = throttles.now().plus(throttles.hold());
+        String cause = BoundedText.truncate(reply.toString(), BoundedText.MAX_REASON);
         if (throttle != null) {
             // already throttled: the same request again (each connection that was open hears it)
             // holds the halved limits longer; it does not halve them once more
             boolean publish = throttles.now().isAfter(throttle.until().minus(throttles.hold().dividedBy(2)));
-            throttle = new Throttles.Throttle(key, throttle.since(), until, cause, relay, window, throttledDeliveries, false);
+            throttle = new Throttles.Throttle(key, throttle.since(), until, cause, relay, window,
+                    throttle.deliveriesPerConnection(), false);
             armThrottleTimer(until);
             throttles.extend(throttle, publish); // published at most twice a hold
             return "site " + key + " still throttled: window " + window + ", deliveries per connection "
-                    + throttledDeliveries + " until " + until;
+                    + throttle.deliveriesPerConnection() + " until " + until;
         }
         int beforeWindow = window;
         int beforeDeliveries = maxDeliveriesPerConnection();
         windowBefore = window;
         window = Math.max(1, window / 2);
         successes = 0;
-        throttledDeliveries = Math.max(1, beforeDeliveries == Integer.MAX_VALUE ? 1 : beforeDeliveries / 2);
-        throttle = new Throttles.Throttle(key, throttles.now(), until, cause, relay, window, throttledDeliveries, false);
+        int deliveries = Math.max(1, beforeDeliveries == Integer.MAX_VALUE ? 1 : beforeDeliveries / 2);
+        throttle = new Throttles.Throttle(key, throttles.now(), until, cause, relay, window, deliveries, false);
         armThrottleTimer(until);
         throttles.start(throttle);
         return "site " + key + " throttled: window " + beforeWindow + " -> " + window + ", deliveries per connection "
                 + (beforeDeliveries == Integer.MAX_VALUE ? "unlimited" : String.valueOf(beforeDeliveries)) + " -> "
-                + throttledDeliveries + " until " + until;
+                + deliveries + " until " + until;
     }
 
     /** Takes over a throttle still in force from a retired queue of this site. */
@@ -592,20 +595,19 @@ public final class SiteQueue {
         throttle = t;
         windowBefore = initialWindow;
         window = Math.min(window, t.window());
-        throttledDeliveries = t.deliveriesPerConnection();
         armThrottleTimer(t.until());
     }
 
-    private void armThrottleTimer(java.time.Instant until) {
+    private void armThrottleTimer(Instant until) {
         if (throttleTimer >= 0) {
             vertx.cancelTimer(throttleTimer);
         }
-        long ms = Math.max(1, java.time.Duration.between(throttles.now(), until).toMillis());
+        long ms = Math.max(1, Duration.between(throttles.now(), until).toMillis());
         throttleTimer = vertx.setTimer(ms, id -> context.runOnContext(v -> endThrottle(until)));
     }
 
     /** The hold passed: the limits from before the throttle again. */
-    private void endThrottle(java.time.Instant until) {
+    private void endThrottle(Instant until) {
         throttleTimer = -1;
         if (throttle == null || !throttle.until().equals(until)) {
             return; // a later throttle holds longer
@@ -615,7 +617,6 @@ public final class SiteQueue {
             return;
         }
         throttle = null;
-        throttledDeliveries = Integer.MAX_VALUE;
         window = Math.min(Math.max(window, windowBefore), limits.maxConnections());
         successes = 0;
         publish();

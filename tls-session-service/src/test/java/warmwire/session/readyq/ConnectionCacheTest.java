@@ -68,11 +68,22 @@ class ConnectionCacheTest {
 
     private ConnectionCache cache(ConnectionLimits limits, java.util.function.BooleanSupplier saturated, DeadSites dead,
                                   java.util.function.Function<String, String> suspended) {
+        return cache(k -> limits, saturated, dead, suspended, Throttles.off());
+    }
+
+    /** A cache with limits per site key and the sites receivers asked to slow down. */
+    private ConnectionCache cache(java.util.function.Function<String, ConnectionLimits> limits, Throttles throttles) {
+        return cache(limits, () -> false, DeadSites.off(), k -> null, throttles);
+    }
+
+    private ConnectionCache cache(java.util.function.Function<String, ConnectionLimits> limits,
+                                  java.util.function.BooleanSupplier saturated, DeadSites dead,
+                                  java.util.function.Function<String, String> suspended, Throttles throttles) {
         SmtpSettings settings = new SmtpSettings("client.test", SmtpTimeouts.all(Duration.ofSeconds(5)));
         NetClient client = net.client(EndpointWalker.createClient(net.vertx(), settings));
         EndpointWalker walker = new EndpointWalker(net.vertx(), client, settings,
                 TrustFileVerifier.fromTrustFile(TestCerts.localhost().pem));
-        return net.cache(new ConnectionCache(net.vertx(), walker, k -> limits, saturated, dead, suspended));
+        return net.cache(new ConnectionCache(net.vertx(), walker, limits, saturated, dead, suspended, throttles));
     }
 
     private static Endpoint local(int port) {
@@ -479,12 +490,7 @@ class ConnectionCacheTest {
         List<Throttles.Throttle> heard = new java.util.concurrent.CopyOnWriteArrayList<>();
         Throttles throttles = new Throttles(warmwire.contracts.classify.ReplyRules.defaults(), Duration.ofMillis(1500),
                 java.time.Clock.systemUTC(), heard::add);
-        SmtpSettings settings = new SmtpSettings("client.test", SmtpTimeouts.all(Duration.ofSeconds(5)));
-        NetClient client = net.client(EndpointWalker.createClient(net.vertx(), settings));
-        EndpointWalker walker = new EndpointWalker(net.vertx(), client, settings,
-                TrustFileVerifier.fromTrustFile(TestCerts.localhost().pem));
-        ConnectionCache c = net.cache(new ConnectionCache(net.vertx(), walker, k -> limits(20, 4, TEN_S, 50, 2, TEN_S),
-                () -> false, DeadSites.off(), k -> null, throttles));
+        ConnectionCache c = cache(k -> limits(20, 4, TEN_S, 50, 2, TEN_S), throttles);
         String key = site(s.port(), TlsLevel.NONE);
         for (int i = 0; i < 4; i++) { // 4 deliveries per connection
             assertAll(deliver(c, s.port(), TlsLevel.NONE, "a" + i + "@example.com"), Status.DELIVERED);
@@ -527,13 +533,8 @@ class ConnectionCacheTest {
         ConnectionLimits rate = new ConnectionLimits(20, 1000, TEN_S, Duration.ofSeconds(300), 50, 2, TEN_S, 1024,
                 10, 1, 0, 1); // 10 messages a second, no burst
         ConnectionLimits none = limits(20, 1000, TEN_S, 50, 2, TEN_S);
-        SmtpSettings settings = new SmtpSettings("client.test", SmtpTimeouts.all(Duration.ofSeconds(5)));
-        NetClient client = net.client(EndpointWalker.createClient(net.vertx(), settings));
-        EndpointWalker walker = new EndpointWalker(net.vertx(), client, settings,
-                TrustFileVerifier.fromTrustFile(TestCerts.localhost().pem));
         String limitedKey = site(limited.port(), TlsLevel.NONE);
-        ConnectionCache c = net.cache(new ConnectionCache(net.vertx(), walker, k -> k.equals(limitedKey) ? rate : none,
-                () -> false, DeadSites.off(), k -> null));
+        ConnectionCache c = cache(k -> k.equals(limitedKey) ? rate : none, Throttles.off());
         long t0 = System.nanoTime();
         List<Future<DeliveryAttempt>> slow = IntStream.range(0, 21)
                 .mapToObj(i -> start(c, limitedKey, limited.port(), TlsLevel.NONE, "r" + i + "@example.com")).toList();
@@ -572,12 +573,7 @@ class ConnectionCacheTest {
         List<Throttles.Throttle> heard = new java.util.concurrent.CopyOnWriteArrayList<>();
         Throttles throttles = new Throttles(warmwire.contracts.classify.ReplyRules.defaults(), Duration.ofSeconds(30),
                 java.time.Clock.systemUTC(), heard::add);
-        SmtpSettings settings = new SmtpSettings("client.test", SmtpTimeouts.all(Duration.ofSeconds(5)));
-        NetClient client = net.client(EndpointWalker.createClient(net.vertx(), settings));
-        EndpointWalker walker = new EndpointWalker(net.vertx(), client, settings,
-                TrustFileVerifier.fromTrustFile(TestCerts.localhost().pem));
-        ConnectionCache c = net.cache(new ConnectionCache(net.vertx(), walker, k -> limits(20, 100, TEN_S, 50, 2, TEN_S),
-                () -> false, DeadSites.off(), k -> null, throttles));
+        ConnectionCache c = cache(k -> limits(20, 100, TEN_S, 50, 2, TEN_S), throttles);
         String key = site(s.port(), TlsLevel.NONE);
         List<Future<DeliveryAttempt>> jobs = IntStream.range(0, 20)
                 .mapToObj(i -> start(c, key, s.port(), TlsLevel.NONE, "r" + i + "@example.com")).toList();
