@@ -33,6 +33,14 @@ public interface SessionConfig {
         Optional<String> file();
     }
 
+    /** The mailbox providers (contracts' Providers; the same key and file as delivery-service's). */
+    Providers providers();
+
+    interface Providers {
+        /** A providers file instead of the shipped presets; "none": no providers. */
+        Optional<String> file();
+    }
+
     interface Tls {
         /** The floor: a job's level is raised to this, never lowered. */
         @WithDefault("may")

@@ -72,12 +72,18 @@ public final class DeliveryJobCheck {
                 f.enumValue("messageTls", false, TlsLevel::parse), f.bool("signed"));
     }
 
+    private static final java.util.regex.Pattern PROVIDER = java.util.regex.Pattern.compile("[a-z0-9][a-z0-9-]{0,62}");
+
     private static Site site(Fields s) {
         List<String> hosts = s.texts("hosts", true, 1, RecordLimits.MAX_ENDPOINTS, RecordLimits.MAX_HOST);
         int port = s.integer("port", true, 0, 1, 65535);
         TlsLevel tls = s.enumValue("tls", true, TlsLevel::parse);
         PolicySource policy = s.enumValue("policy", false, PolicySource::parse);
-        return new Site(hosts, port, tls, policy, names(s));
+        String provider = s.text("provider", false, 63);
+        if (provider != null && !PROVIDER.matcher(provider).matches()) {
+            throw s.invalid("provider", "not a provider name (lower-case letters, digits, '-')");
+        }
+        return new Site(hosts, port, tls, policy, names(s), provider);
     }
 
     private static Endpoint endpoint(Fields e) {

@@ -8,8 +8,10 @@ import warmwire.contracts.mail.TlsLevel;
 /**
  * A site: the set of hosts that receive mail for one or more domains, at one port, under one TLS
  * level from one policy source (DESIGN.md principle 5). Domains whose MX sets are equal share a
- * site and so share connections, as long as their TLS level and its source are the same. The {@link #key()} is the Kafka record key
- * of every delivery job for the site, so {@link ShardHash} of the key is its shard.
+ * site and so share connections, as long as their TLS level and its source are the same. The
+ * {@link #shardKey()} is the Kafka record key of every delivery job for the site, so {@link
+ * ShardHash} of it is the site's shard: the site key, or its provider's key when the site belongs
+ * to a mailbox provider (all the provider's sites on one shard, which applies its limits).
  *
  * @param hosts sorted, lower-case host names (MX targets, or the static route's host)
  * @param port  the TCP port the hosts are reached on
@@ -19,10 +21,20 @@ import warmwire.contracts.mail.TlsLevel;
  *               domain and {@code .domain}, or names configured for it), in the order given;
  *               empty otherwise (null reads as empty). Part of the key: two domains that share
  *               MX hosts under secure are two sites, each verified for its own names.
+ * @param provider the mailbox provider whose MX domains hold all the hosts ({@code
+ *               contracts.shape.Providers}), or null. Not part of the key: it follows from the
+ *               hosts.
  */
 public record Site(List<String> hosts, int port, TlsLevel tls, PolicySource policy,
                    @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_EMPTY)
-                   List<String> match) {
+                   List<String> match,
+                   @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
+                   String provider) {
+
+    /** A site of no provider. */
+    public Site(List<String> hosts, int port, TlsLevel tls, PolicySource policy, List<String> match) {
+        this(hosts, port, tls, policy, match, null);
+    }
 
     /** A site under configuration alone. */
     public Site(List<String> hosts, int port, TlsLevel tls) {
@@ -48,6 +60,27 @@ public record Site(List<String> hosts, int port, TlsLevel tls, PolicySource poli
             throw new IllegalArgumentException("port out of range: " + port);
         }
         hosts = List.copyOf(sorted);
+        if (provider != null && !provider.matches("[a-z0-9][a-z0-9-]{0,62}")) {
+            throw new IllegalArgumentException("provider name must be lower-case letters, digits and '-': " + provider);
+        }
+    }
+
+    /** This site as a site of {@code provider} (null: of none). */
+    public Site withProvider(String provider) {
+        return java.util.Objects.equals(provider, this.provider) ? this : new Site(hosts, port, tls, policy, match, provider);
+    }
+
+    /**
+     * The Kafka record key of the site's jobs, and so its shard: {@code provider:<name>} for a
+     * site of a provider, else {@link #key()}.
+     */
+    public String shardKey() {
+        return provider == null ? key() : shardKeyOf(provider);
+    }
+
+    /** The shard key of a provider's sites. */
+    public static String shardKeyOf(String provider) {
+        return "provider:" + provider;
     }
 
     /**

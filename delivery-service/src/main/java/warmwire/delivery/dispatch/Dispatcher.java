@@ -82,6 +82,9 @@ public class Dispatcher implements ExactlyOnceLoop.Work<byte[], byte[]> {
     @Inject
     Signing signing;
 
+    @Inject
+    warmwire.contracts.shape.Providers providers;
+
     /** Most recipients of one message: the intake's bound, under the same key. */
     @org.eclipse.microprofile.config.inject.ConfigProperty(name = "warmwire.intake.max-recipients", defaultValue = "1000")
     int maxRecipients;
@@ -140,7 +143,7 @@ public class Dispatcher implements ExactlyOnceLoop.Work<byte[], byte[]> {
                     return byDomain;
                 });
         return routes.map(r -> records(RoutePlanner.plan(m, r, config.tls().level(),
-                d -> config.tls().secureMatch().getOrDefault(d, List.of()), started, Instant.now())));
+                d -> config.tls().secureMatch().getOrDefault(d, List.of()), providers, started, Instant.now())));
     }
 
     private ProducerRecord<String, byte[]> deadLetter(ConsumerRecord<String, byte[]> r, String reason, Instant now) {
@@ -163,10 +166,11 @@ public class Dispatcher implements ExactlyOnceLoop.Work<byte[], byte[]> {
         for (DeliveryJob job : plan.jobs()) {
             if (LOG.isInfoEnabled()) {
                 LOG.info(logSafe(job.messageId()) + ": to=<" + logSafe(String.join(">,<", job.recipients())) + ">, site="
-                        + logSafe(job.site().key()) + ", relay=" + logSafe(job.endpoints().get(0).relay()) + ", delays="
+                        + logSafe(job.site().key()) + (job.site().provider() == null ? "" : ", provider=" + job.site().provider())
+                        + ", relay=" + logSafe(job.endpoints().get(0).relay()) + ", delays="
                         + String.format("%.3f", job.routeSeconds()) + " (routed)");
             }
-            out.add(new ProducerRecord<>(Topics.DELIVER, job.site().key(), framed(job)));
+            out.add(new ProducerRecord<>(Topics.DELIVER, job.site().shardKey(), framed(job)));
         }
         DeliveryOutcome o = plan.outcome();
         if (o != null) {

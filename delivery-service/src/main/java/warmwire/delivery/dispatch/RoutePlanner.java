@@ -16,6 +16,8 @@ import warmwire.contracts.outcome.RecipientResult;
 import warmwire.contracts.route.DeliveryJob;
 import warmwire.contracts.route.Endpoint;
 import warmwire.contracts.route.Site;
+import warmwire.contracts.shape.Provider;
+import warmwire.contracts.shape.Providers;
 import warmwire.contracts.tlsrpt.TlsPolicyRef;
 import warmwire.contracts.tlsrpt.TlsResult;
 import warmwire.delivery.mx.Route;
@@ -35,7 +37,9 @@ import warmwire.delivery.mx.Route;
  *   REQUIRETLS goes only to a destination under MTA-STS enforce or DANE (then {@code dane-only}:
  *   the hosts with TLSA records), else its recipients bounce 5.7.30.
  *   A shared site's endpoints are those of the first of its domains. The job id is
- *   {@code <message id>/<attempt>/<site key>}.
+ *   {@code <message id>/<attempt>/<site key>}. A site whose hosts all belong to one mailbox
+ *   provider ({@link Providers}) names it: its jobs are keyed by the provider, so all the
+ *   provider's sites are on one shard and its limits hold across them.
  *
  *   Unroutable recipients go into one {@link DeliveryOutcome} (no job, no site, relay "none",
  *   connection use 0) with delays queue/route filled in. A destination under a published
@@ -79,6 +83,13 @@ public final class RoutePlanner {
     public static Plan plan(QueuedMessage m, Map<String, Route> routes, TlsLevel defaultTls,
                             java.util.function.Function<String, List<String>> secureMatch, Instant startedAt,
                             Instant routedAt) {
+        return plan(m, routes, defaultTls, secureMatch, Providers.none(), startedAt, routedAt);
+    }
+
+    /** @param providers the mailbox providers: a site whose hosts are all one provider's names it */
+    public static Plan plan(QueuedMessage m, Map<String, Route> routes, TlsLevel defaultTls,
+                            java.util.function.Function<String, List<String>> secureMatch, Providers providers,
+                            Instant startedAt, Instant routedAt) {
         TlsLevel tls = m.tls() != null ? m.tls() : defaultTls;
         double routeSeconds = seconds(startedAt, routedAt);
         Map<Site, List<String>> recipients = new LinkedHashMap<>();
@@ -99,7 +110,8 @@ public final class RoutePlanner {
                 TlsLevel level = d.policy() == PolicySource.MTA_STS ? tls.atLeast(TlsLevel.VERIFY)
                         : d.policy() == PolicySource.DANE && m.requireTls() ? TlsLevel.DANE_ONLY : tls;
                 List<String> match = level != TlsLevel.SECURE ? List.of() : secureNames(domain, secureMatch.apply(domain));
-                Site site = new Site(d.hosts(), d.port(), level, d.policy(), match);
+                Provider provider = providers.of(d.hosts());
+                Site site = new Site(d.hosts(), d.port(), level, d.policy(), match, provider == null ? null : provider.name());
                 recipients.computeIfAbsent(site, s -> new ArrayList<>()).add(rcpt);
                 endpoints.computeIfAbsent(site, s -> match.isEmpty() ? d.endpoints()
                         : d.endpoints().stream().map(e -> e.withMatch(match)).toList());

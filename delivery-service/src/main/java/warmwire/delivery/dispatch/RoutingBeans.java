@@ -60,6 +60,21 @@ public class RoutingBeans {
         dns.close();
     }
 
+    /**
+     * The mailbox providers (warmwire.providers.file: a providers file, unset for the shipped
+     * presets, "none" for none); a file that does not parse stops startup.
+     */
+    @Produces
+    @Singleton
+    warmwire.contracts.shape.Providers providers(
+            @org.eclipse.microprofile.config.inject.ConfigProperty(name = "warmwire.providers.file")
+            java.util.Optional<String> file) {
+        warmwire.contracts.shape.Providers p = warmwire.contracts.shape.Providers.load(file.orElse(null));
+        LOG.infof("mailbox providers (%s): %s", file.orElse("shipped presets"),
+                p.all().stream().map(warmwire.contracts.shape.Provider::name).toList());
+        return p;
+    }
+
     /** A bad CIDR in warmwire.dns.allow-private stops startup (IllegalArgumentException names it). */
     @Produces
     @Singleton

@@ -76,8 +76,8 @@ public class DeliveryAgent {
             TlsLevel floor = config.tls().level();
             TlsLevel level = job.tls() == null ? floor : job.tls().atLeast(floor);
             Future<DeliveryAttempt> attempt = cache != null && job.site() != null
-                    ? cache.deliver(job.site().key(), job.endpoints(), level, env)
-                    : walker.deliver(job.site() == null ? null : job.site().key(), job.endpoints(), level, env);
+                    ? cache.deliver(job.site().key(), job.site().provider(), job.endpoints(), level, env)
+                    : walker.deliver(job.site() == null ? null : job.site().shardKey(), job.endpoints(), level, env);
             return attempt.transform(ar -> {
                 if (ar.failed()) {
                     LOG.errorf(ar.cause(), "delivery of job %s failed internally", job.jobId());

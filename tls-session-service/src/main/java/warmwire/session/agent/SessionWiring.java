@@ -15,6 +15,8 @@ import org.infinispan.client.hotrod.RemoteCacheManager;
 import org.jboss.logging.Logger;
 import warmwire.contracts.classify.ReplyRules;
 import warmwire.contracts.route.Site;
+import warmwire.contracts.shape.Provider;
+import warmwire.contracts.shape.Providers;
 import warmwire.contracts.text.BoundedText;
 import warmwire.session.SessionConfig;
 import warmwire.session.conn.ConnectionLimits;
@@ -25,6 +27,7 @@ import warmwire.session.ops.DeadSitePublisher;
 import warmwire.session.readyq.ConnectionCache;
 import warmwire.session.readyq.DeadSites;
 import warmwire.session.readyq.HostLoad;
+import warmwire.session.readyq.SiteRules;
 import warmwire.session.readyq.Throttles;
 import warmwire.session.shard.Ownership;
 import warmwire.session.smtp.PeerVerifier;
@@ -145,8 +148,34 @@ public class SessionWiring {
         if (!c.connectionCache()) {
             return Optional.empty(); // the gauges are there all the same, at zero
         }
-        return Optional.of(new ConnectionCache(vertx, walker, key -> limits(c, key), new HostLoad(vertx, c.growthCpuLimit()),
-                dead, suspended, throttles));
+        Providers providers = Providers.load(config.providers().file().orElse(null));
+        LOG.infof("mailbox providers (%s): %s", config.providers().file().orElse("shipped presets"), providers.all().stream()
+                .map(p -> p.name() + " (max-connections=" + p.maxConnections() + ", max-deliveries-per-connection="
+                        + p.maxDeliveriesPerConnection() + ", message-rate=" + p.messageRate() + ", connection-rate="
+                        + p.connectionRate() + ")").toList());
+        return Optional.of(new ConnectionCache(vertx, walker, (key, provider) -> rules(c, key, provider), providers::named,
+                new HostLoad(vertx, c.growthCpuLimit()), dead, suspended, throttles));
+    }
+
+    /**
+     * A site's limits under its provider (null: none): the provider's deliveries per connection
+     * unless the site has its own; the site's own max-connections, message-rate or
+     * connection-rate take it out of the provider's for that limit ({@link SiteRules}).
+     */
+    static SiteRules rules(SessionConfig.Session c, String siteKey, Provider provider) {
+        ConnectionLimits l = limits(c, siteKey);
+        if (provider == null) {
+            return SiteRules.of(l);
+        }
+        SessionConfig.SiteLimits o = Site.byKeyOrHost(siteKey, c.site()::get);
+        boolean ownDeliveries = o != null && o.maxDeliveriesPerConnection().isPresent();
+        if (!ownDeliveries && provider.maxDeliveriesPerConnection() > 0) {
+            l = new ConnectionLimits(l.maxConnections(), provider.maxDeliveriesPerConnection(), l.idleTimeout(),
+                    l.maxConnectionAge(), l.recipientsPerTransaction(), l.initialConcurrency(), l.queueDelay(),
+                    l.maxWaitingPerSite(), l.messageRate(), l.messageBurst(), l.connectionRate(), l.connectionBurst());
+        }
+        return new SiteRules(l, o != null && o.maxConnections().isPresent(), o != null && o.messageRate().isPresent(),
+                o != null && o.connectionRate().isPresent());
     }
 
     /**

@@ -118,8 +118,9 @@ public final class EndpointWalker {
     }
 
     /**
-     * As above for {@code site} (its key; null: none): the ticket store notes which of its keys
-     * the site uses, for the next owner of the site's shard ({@link SessionTickets#forSite}).
+     * As above for the site whose shard key is {@code site} (contracts Site.shardKey; null:
+     * none): the ticket store notes which of its keys the shard uses, for the shard's next owner
+     * ({@link SessionTickets#forSite}).
      */
     public Future<Opened> open(String site, List<Endpoint> endpoints, TlsLevel level) {
         Promise<Opened> p = Promise.promise();
@@ -132,7 +133,7 @@ public final class EndpointWalker {
         return deliver(null, endpoints, level, envelope);
     }
 
-    /** As above for {@code site} (null: none). */
+    /** As above for the site of shard key {@code site} (null: none). */
     public Future<DeliveryAttempt> deliver(String site, List<Endpoint> endpoints, TlsLevel level, Envelope envelope) {
         return open(site, endpoints, level).compose(o -> {
             if (o.session() == null) {

@@ -14,6 +14,7 @@ import java.util.function.BooleanSupplier;
 import java.util.function.Function;
 import warmwire.contracts.mail.TlsLevel;
 import warmwire.contracts.route.Endpoint;
+import warmwire.contracts.shape.Provider;
 import warmwire.session.conn.ConnectionLimits;
 import warmwire.session.conn.DeliveryAttempt;
 import warmwire.session.conn.EndpointWalker;
@@ -32,7 +33,10 @@ import warmwire.session.smtp.SmtpState;
  *   is saturated (then no site grows beyond what it has; see {@link HostLoad}). A site's queue
  *   retires after a quiet idle timeout and is made again by its next job. A job of a site
  *   that {@link DeadSites} holds dead, or that the operator suspended, is deferred at once
- *   without a connection. {@link #shutdown}
+ *   without a connection. A job that names a mailbox provider known here runs in a site queue
+ *   under the provider's {@link ProviderBudget} (made on first use; the provider's sites share
+ *   its event loop); {@code rules} gives each site its own limits and says which of the
+ *   provider's it is under ({@link SiteRules}). {@link #shutdown}
  *   stops taking jobs, sends QUIT
  *   on every idle connection and on every busy one when its transaction ends, and completes
  *   when all are closed or the bound has passed.
@@ -40,7 +44,9 @@ import warmwire.session.smtp.SmtpState;
 public final class ConnectionCache {
     private final Vertx vertx;
     private final EndpointWalker walker;
-    private final Function<String, ConnectionLimits> limits;
+    private final java.util.function.BiFunction<String, Provider, SiteRules> rules;
+    private final Function<String, Provider> providers;
+    private final Map<String, ProviderBudget> budgets = new ConcurrentHashMap<>();
     private final BooleanSupplier saturated;
     private final DeadSites dead;
     private final Function<String, String> suspended;
@@ -69,9 +75,20 @@ public final class ConnectionCache {
     public ConnectionCache(Vertx vertx, EndpointWalker walker, Function<String, ConnectionLimits> limits,
                            BooleanSupplier saturated, DeadSites dead, Function<String, String> suspended,
                            Throttles throttles) {
+        this(vertx, walker, (k, p) -> SiteRules.of(limits.apply(k)), name -> null, saturated, dead, suspended, throttles);
+    }
+
+    /**
+     * @param rules     a site's limits, given its key and its provider (null: none)
+     * @param providers the provider of a name that jobs give, or null when none is known here
+     */
+    public ConnectionCache(Vertx vertx, EndpointWalker walker, java.util.function.BiFunction<String, Provider, SiteRules> rules,
+                           Function<String, Provider> providers, BooleanSupplier saturated, DeadSites dead,
+                           Function<String, String> suspended, Throttles throttles) {
         this.vertx = vertx;
         this.walker = walker;
-        this.limits = limits;
+        this.rules = rules;
+        this.providers = providers;
         this.saturated = saturated;
         this.dead = dead;
         this.suspended = suspended;
@@ -80,6 +97,12 @@ public final class ConnectionCache {
     }
 
     public Future<DeliveryAttempt> deliver(String siteKey, List<Endpoint> endpoints, TlsLevel level, Envelope envelope) {
+        return deliver(siteKey, null, endpoints, level, envelope);
+    }
+
+    /** @param provider the mailbox provider the job's site names (contracts Site.provider), or null */
+    public Future<DeliveryAttempt> deliver(String siteKey, String provider, List<Endpoint> endpoints, TlsLevel level,
+                                          Envelope envelope) {
         String why = suspended.apply(siteKey);
         if (why != null) {
             return Future.succeededFuture(new DeliveryAttempt(null, List.of(), new SmtpFailure(SmtpFailure.Kind.SUSPENDED,
@@ -94,22 +117,32 @@ public final class ConnectionCache {
                             + " not tried now); last error: " + f.getMessage()), null, 0, 0, 0));
         }
         Promise<DeliveryAttempt> p = Promise.promise();
-        submit(siteKey, new SiteQueue.Job(endpoints, level, envelope, p));
+        submit(siteKey, provider, new SiteQueue.Job(endpoints, level, envelope, p));
         return p.future();
     }
 
-    private void submit(String siteKey, SiteQueue.Job job) {
-        SiteQueue q = site(siteKey);
+    private void submit(String siteKey, String provider, SiteQueue.Job job) {
+        SiteQueue q = site(siteKey, provider);
         q.context().runOnContext(v -> q.submit(job));
     }
 
-    private SiteQueue site(String key) {
+    private SiteQueue site(String key, String provider) {
         return sites.computeIfAbsent(key, k -> {
+            Provider known = provider == null ? null : providers.apply(provider);
+            ProviderBudget budget = known == null ? null
+                    : budgets.computeIfAbsent(known.name(), n -> new ProviderBudget(known, newContext()));
             SiteQueue[] self = new SiteQueue[1];
-            self[0] = new SiteQueue(k, newContext(), vertx, walker, limits.apply(k), () -> closing, saturated,
-                    () -> sites.remove(k, self[0]), job -> submit(k, job), dead, throttles);
+            self[0] = new SiteQueue(k, provider, budget, budget != null ? budget.context : newContext(), vertx, walker,
+                    rules.apply(k, known), () -> closing, saturated, () -> sites.remove(k, self[0]),
+                    job -> submit(k, provider, job), dead, throttles);
             return self[0];
         });
+    }
+
+    /** Connections counted now against {@code provider}'s max-connections on this instance (tests). */
+    public int providerConnections(String provider) {
+        ProviderBudget b = budgets.get(provider);
+        return b == null ? 0 : b.count();
     }
 
     /** Site queues in memory (tests: quiet sites retire). */
@@ -141,13 +174,13 @@ public final class ConnectionCache {
     }
 
     /**
-     * QUITs the idle connections of the sites {@code which} accepts (their shard moved to another
-     * instance); returns how many sites it asked. Runs on each site's event loop.
+     * QUITs the idle connections of the sites whose shard key {@code which} accepts (their shard
+     * moved to another instance); returns how many sites it asked. Runs on each site's event loop.
      */
     public int quitIdle(java.util.function.Predicate<String> which) {
         int n = 0;
         for (SiteQueue q : sites.values()) {
-            if (which.test(q.key())) {
+            if (which.test(q.shardKey())) {
                 q.context().runOnContext(v -> q.quitIdle());
                 n++;
             }

@@ -70,6 +70,13 @@ import warmwire.session.smtp.TransactionResult;
  *   deliveries-per-connection limit drops to N for as long as the queue lives. A 421 on a
  *   fresh connection halves the window (overload); one that ends a reused connection does not.
  *
+ *   A site of a mailbox provider ({@link ProviderBudget}) is also under the provider's limits
+ *   unless it has its own ({@link SiteRules}): a connection opens only while the provider is
+ *   under its max-connections (else the job waits for one of the provider's connections to
+ *   end; a site with none asks another of the provider's sites to close an idle one), and its
+ *   messages and new connections take the provider's rates. The provider's deliveries per
+ *   connection are in the site's limits.
+ *
  *   A queue with no connection and no job for {@code idleTimeout} retires ({@code onRetire}
  *   removes it from the cache); a job that reaches a retired queue is handed back to the cache
  *   ({@code resubmit}), which makes a new one. So a site costs nothing once it is quiet.
@@ -147,6 +154,11 @@ public final class SiteQueue {
     private final java.util.function.Consumer<Job> resubmit;
     private final DeadSites dead;
     private final Throttles throttles;
+    /** The provider named in the site's jobs, or null; its shared limits (null: none known here). */
+    private final String provider;
+    private final ProviderBudget budget;
+    /** The site's connections count in the provider's max-connections. */
+    private final boolean sharesConnections;
     /** The site's message rate (null = none) and new-connection rate (null = none). */
     private final Gcra messages;
     private final Gcra connections;
@@ -190,7 +202,22 @@ public final class SiteQueue {
     SiteQueue(String key, Context context, Vertx vertx, EndpointWalker walker, ConnectionLimits limits,
               BooleanSupplier closing, BooleanSupplier saturated, Runnable onRetire,
               java.util.function.Consumer<Job> resubmit, DeadSites dead, Throttles throttles) {
+        this(key, null, null, context, vertx, walker, SiteRules.of(limits), closing, saturated, onRetire, resubmit, dead,
+                throttles);
+    }
+
+    /**
+     * @param provider the provider its jobs name (null: none); {@code budget} that provider's
+     *                 shared limits (null: none known here), whose context {@code context} is
+     */
+    SiteQueue(String key, String provider, ProviderBudget budget, Context context, Vertx vertx, EndpointWalker walker,
+              SiteRules rules, BooleanSupplier closing, BooleanSupplier saturated, Runnable onRetire,
+              java.util.function.Consumer<Job> resubmit, DeadSites dead, Throttles throttles) {
+        ConnectionLimits limits = rules.limits();
         this.key = key;
+        this.provider = provider;
+        this.budget = budget;
+        this.sharesConnections = budget != null && !rules.ownConnections();
         this.context = context;
         this.vertx = vertx;
         this.walker = walker;
@@ -202,8 +229,13 @@ public final class SiteQueue {
         this.resubmit = resubmit;
         this.dead = dead;
         this.throttles = throttles;
-        this.messages = Gcra.of(limits.messageRate(), limits.messageBurst());
-        this.connections = Gcra.of(limits.connectionRate() / 60.0, limits.connectionBurst());
+        this.messages = budget != null && budget.messages != null && !rules.ownMessageRate() ? budget.messages
+                : Gcra.of(limits.messageRate(), limits.messageBurst());
+        this.connections = budget != null && budget.connections != null && !rules.ownConnectionRate() ? budget.connections
+                : Gcra.of(limits.connectionRate() / 60.0, limits.connectionBurst());
+        if (budget != null) {
+            budget.join(this);
+        }
         this.window = Math.min(limits.initialConcurrency(), limits.maxConnections());
         Throttles.Throttle t = throttles.active(key); // the throttle of a retired queue of this site
         if (t != null) {
@@ -215,6 +247,30 @@ public final class SiteQueue {
     /** The site key. */
     String key() {
         return key;
+    }
+
+    /** The key of the site's shard: its provider's when it has one (contracts Site.shardKey). */
+    String shardKey() {
+        return provider == null ? key : warmwire.contracts.route.Site.shardKeyOf(provider);
+    }
+
+    /** The provider's budget has room again (a connection of another of its sites ended). */
+    void pumpFromBudget() {
+        if (!retired) {
+            pump();
+        }
+    }
+
+    /** Closes the longest-idle connection, if any, for another site of the provider; true if one was. */
+    boolean quitLongestIdle() {
+        if (idle.isEmpty()) {
+            return false;
+        }
+        CachedConnection oldest = idle.get(0);
+        unidle(oldest);
+        oldest.session.quit(); // closed() releases it to the budget
+        publish();
+        return true;
     }
 
     Context context() {
@@ -332,6 +388,9 @@ public final class SiteQueue {
             retireTimer = -1;
             if (quiet() && !retired) {
                 retired = true;
+                if (budget != null) {
+                    budget.leave(this);
+                }
                 onRetire.run();
             } else {
                 maybeRetire();
@@ -356,6 +415,15 @@ public final class SiteQueue {
     private boolean shouldOpen(Job job) {
         int total = live.size() + opening;
         if (total >= Math.min(window, limits.maxConnections())) {
+            return false;
+        }
+        if (sharesConnections && budget.full()) {
+            // the provider's connections are all in use: wait for one of them to end; a site
+            // with none at all has another site of the provider give up an idle one
+            budget.await(this);
+            if (total == 0) {
+                budget.reclaimIdle(this);
+            }
             return false;
         }
         if (total == 0) {
@@ -404,7 +472,10 @@ public final class SiteQueue {
     private void open(Job job) {
         opening++;
         opened++;
-        walker.open(key, job.endpoints(), job.level()).onComplete(ar -> {
+        if (sharesConnections) {
+            budget.acquire();
+        }
+        walker.open(shardKey(), job.endpoints(), job.level()).onComplete(ar -> {
             opening--;
             EndpointWalker.Opened o = ar.result();
             if (o.session() == null) {
@@ -439,6 +510,9 @@ public final class SiteQueue {
                     }
                 }
                 pump();
+                if (sharesConnections) {
+                    budget.release(); // it did not open: the provider's other sites may try
+                }
                 return;
             }
             dead.alive(key);
@@ -683,6 +757,9 @@ public final class SiteQueue {
             drained.tryComplete();
         }
         pump();
+        if (sharesConnections) {
+            budget.release(); // the provider's other sites may open one now
+        }
     }
 
     /** QUITs the idle connections (their shard moved to another instance); busy ones finish first. */

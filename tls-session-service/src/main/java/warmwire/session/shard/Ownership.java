@@ -39,7 +39,7 @@ public class Ownership implements warmwire.session.tls.TicketStore.Shards {
         partitionCount = count;
     }
 
-    /** The partition of mail.deliver that holds {@code site}'s jobs (contracts' ShardHash), -1 when not known. */
+    /** The partition of mail.deliver that holds the jobs of shard key {@code site} (contracts' ShardHash), -1 when not known. */
     @Override
     public int shardOf(String site) {
         int n = partitionCount;

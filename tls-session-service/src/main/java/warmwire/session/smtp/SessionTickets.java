@@ -55,8 +55,9 @@ public interface SessionTickets {
     Prepared prepare(String address, int port, String sni, TlsLevel level);
 
     /**
-     * This store as seen by the connections of {@code site} (its key): a store that warms a new
-     * owner's shard notes which of its keys each site uses; the default is this store itself.
+     * This store as seen by the connections of a site whose shard key is {@code site} (contracts
+     * Site.shardKey: the site key, or its provider's): a store that warms a new owner's shard
+     * notes which of its keys each shard uses; the default is this store itself.
      */
     default SessionTickets forSite(String site) {
         return this;

@@ -86,6 +86,22 @@ class ConnectionCacheTest {
         return net.cache(new ConnectionCache(net.vertx(), walker, limits, saturated, dead, suspended, throttles));
     }
 
+    /** A cache whose jobs may name provider "p" ({@code provider}), with each site's rules. */
+    private ConnectionCache providerCache(warmwire.contracts.shape.Provider provider,
+                                          java.util.function.BiFunction<String, warmwire.contracts.shape.Provider, SiteRules> rules) {
+        SmtpSettings settings = new SmtpSettings("client.test", SmtpTimeouts.all(Duration.ofSeconds(5)));
+        NetClient client = net.client(EndpointWalker.createClient(net.vertx(), settings));
+        EndpointWalker walker = new EndpointWalker(net.vertx(), client, settings,
+                TrustFileVerifier.fromTrustFile(TestCerts.localhost().pem));
+        return net.cache(new ConnectionCache(net.vertx(), walker, rules, n -> n.equals(provider.name()) ? provider : null,
+                () -> false, DeadSites.off(), k -> null, Throttles.off()));
+    }
+
+    private static Future<DeliveryAttempt> startFor(ConnectionCache c, String provider, int port, String rcpt) {
+        return c.deliver(site(port, TlsLevel.NONE), provider, List.of(local(port)), TlsLevel.NONE,
+                new Envelope("sender@example.org", List.of(rcpt), "Subject: t\r\n\r\nhello\r\n".getBytes()));
+    }
+
     private static Endpoint local(int port) {
         return new Endpoint("localhost", "127.0.0.1", port, 10);
     }
@@ -524,6 +540,65 @@ class ConnectionCacheTest {
             assertAll(deliver(c, s.port(), TlsLevel.NONE, "c" + i + "@example.com"), Status.DELIVERED);
         }
         assertTrue(s.connections - after <= 1, "4 deliveries on at most one new connection: " + (s.connections - after));
+    }
+
+    @Test
+    void aProvidersConnectionLimitHoldsAcrossItsSitesAndItsDeliveriesPerConnectionApplyToEach() throws Exception {
+        ScriptedSmtpServer a = net.server();
+        ScriptedSmtpServer b = net.server();
+        a.replyDelayMillis = 5;
+        b.replyDelayMillis = 5;
+        var provider = new warmwire.contracts.shape.Provider("p", List.of("example.net"), 1, 3, 0, 1, 0, 1);
+        ConnectionLimits site = limits(20, 1000, TEN_S, 50, 4, TEN_S);
+        ConnectionCache c = providerCache(provider, (k, p) -> new SiteRules(new ConnectionLimits(site.maxConnections(),
+                p.maxDeliveriesPerConnection(), site.idleTimeout(), site.maxConnectionAge(), 50, 4, TEN_S, 1024), false, false, false));
+        java.util.concurrent.atomic.AtomicInteger peak = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.atomic.AtomicBoolean sampling = new java.util.concurrent.atomic.AtomicBoolean(true);
+        Thread sampler = new Thread(() -> {
+            while (sampling.get()) {
+                peak.accumulateAndGet(c.providerConnections("p"), Math::max);
+                Thread.onSpinWait();
+            }
+        });
+        sampler.start();
+        List<Future<DeliveryAttempt>> jobs = new ArrayList<>();
+        for (int i = 0; i < 9; i++) {
+            jobs.add(startFor(c, "p", a.port(), "a" + i + "@example.com"));
+            jobs.add(startFor(c, "p", b.port(), "b" + i + "@example.com"));
+        }
+        for (int i = 0; i < jobs.size(); i++) {
+            int port = i % 2 == 0 ? a.port() : b.port();
+            assertAll(outcome(jobs.get(i), port, TlsLevel.NONE, "x@example.com"), Status.DELIVERED);
+        }
+        sampling.set(false);
+        sampler.join();
+        assertEquals(9, a.bodies.size());
+        assertEquals(9, b.bodies.size());
+        assertEquals(1, peak.get(), "one connection at a time across the provider's two sites");
+        assertTrue(a.connections >= 3 && b.connections >= 3, "3 deliveries per connection at most: " + a.connections
+                + " and " + b.connections + " connections for 9 messages each");
+    }
+
+    @Test
+    void aSiteWaitingForItsProviderTakesAnIdleConnectionOfAnotherSiteAndASiteOfItsOwnLimitDoesNotWait() throws Exception {
+        ScriptedSmtpServer a = net.server();
+        ScriptedSmtpServer b = net.server();
+        ScriptedSmtpServer own = net.server();
+        var provider = new warmwire.contracts.shape.Provider("p", List.of("example.net"), 1, 0, 0, 1, 0, 1);
+        ConnectionLimits site = limits(20, 1000, Duration.ofSeconds(30), 50, 2, TEN_S);
+        String ownKey = site(own.port(), TlsLevel.NONE);
+        ConnectionCache c = providerCache(provider, (k, p) -> new SiteRules(site, k.equals(ownKey), false, false));
+        assertAll(outcome(startFor(c, "p", a.port(), "a@example.com"), a.port(), TlsLevel.NONE, "x@example.com"), Status.DELIVERED);
+        assertEquals(1, c.providerConnections("p"), "site a keeps its connection idle (30 s)");
+        assertAll(outcome(startFor(c, "p", own.port(), "o@example.com"), own.port(), TlsLevel.NONE, "x@example.com"),
+                Status.DELIVERED); // its own max-connections: not counted in the provider's, not held by it
+        assertEquals(1, c.providerConnections("p"));
+        long t0 = System.nanoTime();
+        assertAll(outcome(startFor(c, "p", b.port(), "b@example.com"), b.port(), TlsLevel.NONE, "x@example.com"), Status.DELIVERED);
+        long took = System.nanoTime() - t0;
+        assertTrue(took < 5_000_000_000L, "b did not wait for a's idle timeout: " + took / 1e6 + " ms");
+        assertEquals(1, a.quits.get(), "a's idle connection was closed with QUIT for b");
+        assertEquals(1, c.providerConnections("p"));
     }
 
     @Test

@@ -1,0 +1,104 @@
+package warmwire.session.readyq;
+
+import io.vertx.core.Context;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import warmwire.contracts.shape.Provider;
+
+/**
+ * NAME
+ *   ProviderBudget - the limits a mailbox provider's sites share: connections and rates.
+ * DESCRIPTION
+ *   One budget per provider (and source) in a {@link ConnectionCache}. All the provider's site
+ *   queues run on the budget's event loop ({@link #context}), so the budget needs no locks: a
+ *   site queue counts each connection it opens ({@link #acquire}) until it is closed
+ *   ({@link #release}), and takes its messages and new connections from the provider's
+ *   {@link Gcra}s. A site that would open a connection while the provider is at
+ *   {@code max-connections} waits ({@link #await}); a released connection wakes the sites
+ *   waiting, oldest first, until the budget is full again. A site that waits with no connection
+ *   at all asks another site of the provider to close its longest-idle connection
+ *   ({@link #reclaimIdle}), so an idle site does not hold the provider's connections from a busy
+ *   one. The delivery-service keys all of a provider's sites by the provider, so one shard
+ *   (one instance) holds them all: the limits are exact across the cluster.
+ */
+final class ProviderBudget {
+    final Provider provider;
+    /** Where the provider's site queues run. */
+    final Context context;
+    /** The provider's message rate and new-connection rate; null = none. */
+    final Gcra messages;
+    final Gcra connections;
+    private int count;
+    private final Set<SiteQueue> waiting = new LinkedHashSet<>();
+    private final Set<SiteQueue> members = new LinkedHashSet<>();
+
+    ProviderBudget(Provider provider, Context context) {
+        this.provider = provider;
+        this.context = context;
+        this.messages = Gcra.of(provider.messageRate(), provider.messageBurst());
+        this.connections = Gcra.of(provider.connectionRate() / 60.0, provider.connectionBurst());
+    }
+
+    String name() {
+        return provider.name();
+    }
+
+    /** Whether the provider's connection limit is reached (never, without one). */
+    boolean full() {
+        return provider.maxConnections() > 0 && count >= provider.maxConnections();
+    }
+
+    /** Connections counted now (opening or live) of the sites that share the limit. */
+    int count() {
+        return count;
+    }
+
+    void join(SiteQueue q) {
+        members.add(q);
+    }
+
+    void leave(SiteQueue q) {
+        members.remove(q);
+        waiting.remove(q);
+    }
+
+    /** A connection is being opened. */
+    void acquire() {
+        count++;
+    }
+
+    /** A counted connection ended (or did not open): the sites waiting pump again while there is room. */
+    void release() {
+        count--;
+        while (!full() && !waiting.isEmpty()) {
+            SiteQueue q = waiting.iterator().next();
+            waiting.remove(q);
+            q.pumpFromBudget();
+        }
+    }
+
+    /** {@code q} has a job that waits for the provider's connection limit. */
+    void await(SiteQueue q) {
+        waiting.add(q);
+    }
+
+    /**
+     * Asks another site of the provider to close its longest-idle connection, for {@code asking}
+     * that has none; true if one was asked (its release wakes the waiting sites).
+     */
+    boolean reclaimIdle(SiteQueue asking) {
+        for (SiteQueue q : new ArrayList<>(members)) {
+            if (q != asking && q.quitLongestIdle()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** The member site queues (tests). */
+    List<SiteQueue> members() {
+        return List.copyOf(members);
+    }
+}
