@@ -206,6 +206,8 @@ public final class Mesh {
                 "host-record=" + SINK_MX + ",127.0.0.1",
                 "host-record=" + ThrottleIT.MX + ",127.0.0.1",
                 "host-record=" + RateIT.MX + ",127.0.0.1",
+                "host-record=" + ProviderIT.MX_A + ",127.0.0.1",
+                "host-record=" + ProviderIT.MX_B + ",127.0.0.1",
                 "host-record=" + ADMIN_MX + ",127.0.0.1",
                 "host-record=" + DEAD_MX + ",127.0.0.1",
                 "host-record=" + LATER_MX + ",127.0.0.1",
@@ -261,6 +263,8 @@ public final class Mesh {
                 "sink.test    [" + SINK_MX + "]:" + SINK_PORT,
                 "throttle.test [" + ThrottleIT.MX + "]:" + SINK_PORT,
                 "rate.test    [" + RateIT.MX + "]:" + SINK_PORT,
+                "prov-a.test  [" + ProviderIT.MX_A + "]:" + SINK_PORT,
+                "prov-b.test  [" + ProviderIT.MX_B + "]:" + SINK_PORT,
                 "admin.test   [" + ADMIN_MX + "]:" + ADMIN_SINK_PORT,
                 "dead.test    [" + DEAD_MX + "]:" + DEAD_PORT,
                 "later.test   [" + LATER_MX + "]:" + LATER_PORT,
@@ -283,6 +287,10 @@ public final class Mesh {
         // DkimIT: the signers of dkim.test (Ed25519 and RSA keys made here) and nokey.test (a
         // key file the test writes only later)
         Files.writeString(config.resolve("delivery-service.properties"), DkimIT.signers(state.resolve("dkim")));
+        // ProviderIT: one provider of two sites, read by delivery-service and tls-session-service
+        Path providers = state.resolve("it-providers.txt");
+        Files.writeString(providers, ProviderIT.providersFile());
+        env.put("WARMWIRE_PROVIDERS_FILE", providers.toString());
         env.put("WARMWIRE_CONFIG_DIR", config.toString());
         Runtime.getRuntime().addShutdownHook(new Thread(this::stop));
         run(Duration.ofMinutes(1), "deploy/local/dns-peer.sh", "start", "it");

@@ -69,6 +69,13 @@ final class SmtpSink implements AutoCloseable {
         }
     }
 
+    /**
+     * One TCP connection: its number, the client's address (the sender's source), when it was
+     * accepted, and when it ended (QUIT received or the socket closed; null while open).
+     */
+    record Conn(int number, String peer, Instant opened, Instant ended) {
+    }
+
     /** One RCPT TO and the first line of the reply it got. */
     record RcptAttempt(String rcpt, String reply, Instant at) {
     }
@@ -83,6 +90,7 @@ final class SmtpSink implements AutoCloseable {
     private final Map<String, Deque<String>> once = new ConcurrentHashMap<>();
     private final Map<String, String> always = new ConcurrentHashMap<>();
     private final List<Socket> open = new CopyOnWriteArrayList<>();
+    private final Map<Integer, Conn> conns = new ConcurrentHashMap<>();
     private volatile String greeting = OK_GREETING;
 
     /** The sink of {@code port} shared by the whole test JVM, started on first use. */
@@ -191,6 +199,7 @@ final class SmtpSink implements AutoCloseable {
             try {
                 Socket s = server.accept();
                 int number = connections.incrementAndGet();
+                conns.put(number, new Conn(number, s.getInetAddress().getHostAddress(), Instant.now(), null));
                 open.add(s);
                 Thread t = new Thread(() -> serve(s, number), "smtp-sink-" + port + "-conn");
                 t.setDaemon(true);
@@ -259,6 +268,7 @@ final class SmtpSink implements AutoCloseable {
                 } else if (upper.startsWith("NOOP")) {
                     send(out, "250 2.0.0 Ok");
                 } else if (upper.equals("QUIT")) {
+                    ended(connection);
                     send(out, "221 2.0.0 Bye");
                     return;
                 } else {
@@ -268,8 +278,18 @@ final class SmtpSink implements AutoCloseable {
         } catch (IOException e) {
             // the client went away
         } finally {
+            ended(connection);
             open.remove(s);
         }
+    }
+
+    private void ended(int connection) {
+        conns.computeIfPresent(connection, (k, c) -> c.ended() != null ? c : new Conn(c.number(), c.peer(), c.opened(), Instant.now()));
+    }
+
+    /** The connection of {@code number} (see {@link Received#connection()}), or null. */
+    Conn connection(int number) {
+        return conns.get(number);
     }
 
     /** The address inside the first &lt;...&gt; of a MAIL/RCPT argument ("" for &lt;&gt;). */

@@ -147,7 +147,7 @@ public final class Providers {
         for (Provider p : providers) {
             boolean all = true;
             for (String h : hosts) {
-                if (!p.covers(h)) {
+                if (!p.covers(HostNames.normalise(h))) {
                     all = false;
                     break;
                 }

@@ -61,6 +61,20 @@ class RecordChecksTest {
     }
 
     @Test
+    void aSiteOfAProviderIsKeyedByTheProviderAndABadProviderNameIsRefused() {
+        String job = Samples.job("m1", "a@gmail.test", "aspmx.l.google.com", 25, NOW)
+                .replace("\"tls\":\"may\"},", "\"tls\":\"may\",\"provider\":\"google\"},");
+        Checked<DeliveryJob> j = DeliveryJobCheck.check(job, L, NOW);
+        assertTrue(j.isValid(), j.reason());
+        assertEquals("google", j.value().site().provider());
+        assertEquals("aspmx.l.google.com:25/may", j.value().site().key(), "the provider is not part of the site key");
+        assertEquals("provider:google", j.value().site().shardKey());
+        assertEquals("aspmx.l.google.com:25/may", j.value().site().withProvider(null).shardKey());
+        assertEquals("site.provider: not a provider name (lower-case letters, digits, '-')",
+                reasonOf(DeliveryJobCheck.check(job.replace("\"google\"", "\"Goo gle\""), L, NOW)));
+    }
+
+    @Test
     void framedMessagesCarryTheirBodyAsRawBytesAndTheOlderJsonFormStillPasses() {
         byte[] body = "Subject: hi\r\n\r\n\u00e9t\u00e9 8-bit\r\n".getBytes(StandardCharsets.UTF_8);
         String envelope = Samples.queued("m1", "a@tls.test", NOW, NOW).replace(
