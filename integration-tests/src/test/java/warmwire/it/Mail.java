@@ -63,6 +63,11 @@ final class Mail {
         return this;
     }
 
+    Mail tenant(String tenant) {
+        node.put("tenant", tenant);
+        return this;
+    }
+
     /** Asks for REQUIRETLS (RFC 8689). */
     Mail requireTls() {
         node.put("requireTls", true);

@@ -207,6 +207,7 @@ public final class Mesh {
                 "host-record=" + ThrottleIT.MX + ",127.0.0.1",
                 "host-record=" + RateIT.MX + ",127.0.0.1",
                 "host-record=" + ProviderIT.MX_A + ",127.0.0.1",
+                "host-record=" + EgressIT.MX + ",127.0.0.1",
                 "host-record=" + ProviderIT.MX_B + ",127.0.0.1",
                 "host-record=" + ADMIN_MX + ",127.0.0.1",
                 "host-record=" + DEAD_MX + ",127.0.0.1",
@@ -264,6 +265,7 @@ public final class Mesh {
                 "throttle.test [" + ThrottleIT.MX + "]:" + SINK_PORT,
                 "rate.test    [" + RateIT.MX + "]:" + SINK_PORT,
                 "prov-a.test  [" + ProviderIT.MX_A + "]:" + SINK_PORT,
+                "egress.test  [" + EgressIT.MX + "]:" + SINK_PORT,
                 "prov-b.test  [" + ProviderIT.MX_B + "]:" + SINK_PORT,
                 "admin.test   [" + ADMIN_MX + "]:" + ADMIN_SINK_PORT,
                 "dead.test    [" + DEAD_MX + "]:" + DEAD_PORT,
@@ -283,7 +285,8 @@ public final class Mesh {
                 "warmwire.session.site.\"" + LIMITS_MX + "\".idle-timeout=" + LIMITS_IDLE.toSeconds() + "s",
                 "warmwire.session.site.\"" + ThrottleIT.MX + "\".max-deliveries-per-connection=" + ThrottleIT.USES,
                 "warmwire.session.site.\"" + ThrottleIT.MX + "\".max-connections=1",
-                "warmwire.session.site.\"" + RateIT.MX + "\".message-rate=" + RateIT.RATE, ""));
+                "warmwire.session.site.\"" + RateIT.MX + "\".message-rate=" + RateIT.RATE,
+                String.join("\n", EgressIT.settings()), ""));
         // DkimIT: the signers of dkim.test (Ed25519 and RSA keys made here) and nokey.test (a
         // key file the test writes only later)
         Files.writeString(config.resolve("delivery-service.properties"), DkimIT.signers(state.resolve("dkim")));

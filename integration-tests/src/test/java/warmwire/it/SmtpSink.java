@@ -71,9 +71,10 @@ final class SmtpSink implements AutoCloseable {
 
     /**
      * One TCP connection: its number, the client's address (the sender's source), when it was
-     * accepted, and when it ended (QUIT received or the socket closed; null while open).
+     * accepted, when it ended (QUIT received or the socket closed; null while open), and the
+     * name its last EHLO/HELO gave (null before one).
      */
-    record Conn(int number, String peer, Instant opened, Instant ended) {
+    record Conn(int number, String peer, Instant opened, Instant ended, String helo) {
     }
 
     /** One RCPT TO and the first line of the reply it got. */
@@ -199,7 +200,7 @@ final class SmtpSink implements AutoCloseable {
             try {
                 Socket s = server.accept();
                 int number = connections.incrementAndGet();
-                conns.put(number, new Conn(number, s.getInetAddress().getHostAddress(), Instant.now(), null));
+                conns.put(number, new Conn(number, s.getInetAddress().getHostAddress(), Instant.now(), null, null));
                 open.add(s);
                 Thread t = new Thread(() -> serve(s, number), "smtp-sink-" + port + "-conn");
                 t.setDaemon(true);
@@ -225,6 +226,10 @@ final class SmtpSink implements AutoCloseable {
             String line;
             while ((line = readLine(in)) != null) {
                 String upper = line.toUpperCase(Locale.ROOT);
+                if (upper.startsWith("EHLO") || upper.startsWith("HELO")) {
+                    String name = line.substring(4).strip();
+                    conns.computeIfPresent(connection, (k, c) -> new Conn(c.number(), c.peer(), c.opened(), c.ended(), name));
+                }
                 if (upper.startsWith("EHLO")) {
                     from = null;
                     to.clear();
@@ -284,7 +289,8 @@ final class SmtpSink implements AutoCloseable {
     }
 
     private void ended(int connection) {
-        conns.computeIfPresent(connection, (k, c) -> c.ended() != null ? c : new Conn(c.number(), c.peer(), c.opened(), Instant.now()));
+        conns.computeIfPresent(connection, (k, c) -> c.ended() != null ? c
+                : new Conn(c.number(), c.peer(), c.opened(), Instant.now(), c.helo()));
     }
 
     /** The connection of {@code number} (see {@link Received#connection()}), or null. */

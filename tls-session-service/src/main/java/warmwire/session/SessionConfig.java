@@ -4,6 +4,7 @@ import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 import io.smallrye.config.WithName;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import warmwire.contracts.mail.TlsLevel;
@@ -31,6 +32,40 @@ public interface SessionConfig {
     interface ReplyClasses {
         /** An operator's rules file instead of the shipped rules. */
         Optional<String> file();
+    }
+
+    /** Egress sources and pools (README: EGRESS SOURCES). */
+    Egress egress();
+
+    interface Egress {
+        /** Named source addresses: sources."name".address (an IP literal of this host) and .helo. */
+        Map<String, EgressSource> sources();
+
+        /** Pools: pools."name".sources = a list of source names, each optionally ":weight" (1 by default). */
+        Map<String, EgressPool> pools();
+
+        /** The pool of jobs no site or tenant rule places; unset: the system chooses the address. */
+        @WithName("default-pool")
+        Optional<String> defaultPool();
+
+        /** The pool of a tenant's jobs: tenant-pools."tenant" = pool. */
+        @WithName("tenant-pools")
+        Map<String, String> tenantPools();
+
+        /** The pool of a site's jobs (by site key or MX host name; wins over the tenant's): site-pools."host" = pool. */
+        @WithName("site-pools")
+        Map<String, String> sitePools();
+    }
+
+    interface EgressSource {
+        String address();
+
+        /** The EHLO name of its connections (its address's PTR name); unset: warmwire.smtp.helo-name. */
+        Optional<String> helo();
+    }
+
+    interface EgressPool {
+        List<String> sources();
     }
 
     /** The mailbox providers (contracts' Providers; the same key and file as delivery-service's). */

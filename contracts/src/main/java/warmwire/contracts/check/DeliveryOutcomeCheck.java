@@ -69,7 +69,7 @@ public final class DeliveryOutcomeCheck {
         QueuedMessage pending = p == null ? null
                 : QueuedMessageCheck.read(p, limits, Checks.base64(p.text("contentBase64", true, Integer.MAX_VALUE)));
         return new DeliveryOutcome(messageId, jobId, attempt, site, relay, results, tls, use, delays, timestamp, pending,
-                TlsResultCheck.results(f));
+                TlsResultCheck.results(f), f.text("source", false, RecordLimits.MAX_KEY));
     }
 
     private static double seconds(Fields d, String field) {

@@ -17,12 +17,22 @@ import warmwire.contracts.classify.ReplyRules;
  * @param replyClass    {@code "class"} on the wire, for every recipient not delivered: what the
  *                      refusal or failure was about ({@link ReplyClass}, from {@link
  *                      warmwire.contracts.classify.ReplyRules})
+ * @param source        the egress source the attempt was sent from, {@code name[address]};
+ *                      absent when the system chose the address (no pools configured)
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record DeliveryEvent(String id, String recipient, Status status, int attempt, String site, String relay,
                             SmtpReply smtp, String dsn, TlsInfo tls, Integer connectionUse, Delays delays,
                             Instant timestamp, String reason, Instant nextAttemptAt,
-                            @JsonProperty("class") ReplyClass replyClass) {
+                            @JsonProperty("class") ReplyClass replyClass, String source) {
+
+    /** An event without an egress source. */
+    public DeliveryEvent(String id, String recipient, Status status, int attempt, String site, String relay,
+                         SmtpReply smtp, String dsn, TlsInfo tls, Integer connectionUse, Delays delays,
+                         Instant timestamp, String reason, Instant nextAttemptAt, ReplyClass replyClass) {
+        this(id, recipient, status, attempt, site, relay, smtp, dsn, tls, connectionUse, delays, timestamp, reason,
+                nextAttemptAt, replyClass, null);
+    }
 
     /** An event without its class (delivered, or classified later with {@link #classified}). */
     public DeliveryEvent(String id, String recipient, Status status, int attempt, String site, String relay,
@@ -42,7 +52,7 @@ public record DeliveryEvent(String id, String recipient, Status status, int atte
     /** The same event with its next attempt time. */
     public DeliveryEvent withNextAttempt(Instant at) {
         return new DeliveryEvent(id, recipient, status, attempt, site, relay, smtp, dsn, tls, connectionUse, delays,
-                timestamp, reason, at, replyClass);
+                timestamp, reason, at, replyClass, source);
     }
 
     /**
@@ -59,6 +69,6 @@ public record DeliveryEvent(String id, String recipient, Status status, int atte
         }
         String text = smtp != null && smtp.text() != null ? smtp.code() + " " + smtp.text() : "";
         return new DeliveryEvent(id, recipient, status, attempt, site, relay, smtp, dsn, tls, connectionUse, delays,
-                timestamp, reason, nextAttemptAt, rules.classify(dsn, text));
+                timestamp, reason, nextAttemptAt, rules.classify(dsn, text), source);
     }
 }

@@ -24,15 +24,25 @@ import warmwire.contracts.tlsrpt.TlsResult;
  * @param tlsResults    the TLS results of this delivery attempt (tls-session-service) for the
  *                      recipient domains under a published policy (RFC 8460), which queue-service
  *                      writes to {@code mail.tls-results}; empty when none (never null)
+ * @param source        the egress source the job was sent from, {@code name[address]}
+ *                      (tls-session-service's pools); null when the system chose the address
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record DeliveryOutcome(String messageId, String jobId, int attempt, String site, String relay,
                               List<RecipientResult> results, TlsInfo tls, int connectionUse, Delays delays,
                               Instant timestamp, QueuedMessage pending,
-                              @JsonInclude(JsonInclude.Include.NON_EMPTY) List<TlsResult> tlsResults) {
+                              @JsonInclude(JsonInclude.Include.NON_EMPTY) List<TlsResult> tlsResults,
+                              String source) {
 
     public DeliveryOutcome {
         tlsResults = tlsResults == null ? List.of() : List.copyOf(tlsResults);
+    }
+
+    /** An outcome without an egress source. */
+    public DeliveryOutcome(String messageId, String jobId, int attempt, String site, String relay,
+                           List<RecipientResult> results, TlsInfo tls, int connectionUse, Delays delays,
+                           Instant timestamp, QueuedMessage pending, List<TlsResult> tlsResults) {
+        this(messageId, jobId, attempt, site, relay, results, tls, connectionUse, delays, timestamp, pending, tlsResults, null);
     }
 
     /** An outcome without TLS results. */
@@ -56,12 +66,18 @@ public record DeliveryOutcome(String messageId, String jobId, int attempt, Strin
         return new DeliveryOutcome(messageId, jobId, attempt, site, relay, results, tls, connectionUse, delays,
                 timestamp, open.isEmpty() || message == null ? null
                         : message.retry(open, message.attempt(), message.notBefore(), message.delayNotified()),
-                tlsResults);
+                tlsResults, source);
     }
 
     /** The same outcome with {@code results} as its TLS results. */
     public DeliveryOutcome withTlsResults(List<TlsResult> results) {
         return new DeliveryOutcome(messageId, jobId, attempt, site, relay, this.results, tls, connectionUse, delays,
-                timestamp, pending, results);
+                timestamp, pending, results, source);
+    }
+
+    /** The same outcome sent from egress source {@code source} ({@code name[address]}, null: none). */
+    public DeliveryOutcome withSource(String source) {
+        return new DeliveryOutcome(messageId, jobId, attempt, site, relay, results, tls, connectionUse, delays,
+                timestamp, pending, tlsResults, source);
     }
 }

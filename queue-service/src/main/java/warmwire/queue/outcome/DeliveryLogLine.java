@@ -51,6 +51,9 @@ public final class DeliveryLogLine {
         if (e.relay() != null) {
             b.append(", relay=").append(safe(e.relay(), MAX_FIELD));
         }
+        if (e.source() != null) {
+            b.append(", source=").append(safe(e.source(), MAX_FIELD));
+        }
         if (e.connectionUse() != null && e.connectionUse() > 1) {
             b.append(", conn_use=").append(e.connectionUse());
         }

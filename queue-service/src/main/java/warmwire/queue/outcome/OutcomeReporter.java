@@ -386,7 +386,8 @@ public class OutcomeReporter implements ExactlyOnceLoop.Work<String, byte[]> {
         for (RecipientResult r : o.results()) {
             out.add(new DeliveryEvent(o.messageId(), r.recipient(), r.status(), o.attempt(), o.site(), o.relay(),
                     r.smtp(), r.dsn() != null ? r.dsn() : RecipientResult.dsnOf(r.status(), r.smtp(), null), o.tls(), o.connectionUse(), o.delays(), o.timestamp(),
-                    r.status() == warmwire.contracts.outcome.Status.DELIVERED ? null : r.reason()).classified(rules));
+                    r.status() == warmwire.contracts.outcome.Status.DELIVERED ? null : r.reason(), null, null, o.source())
+                    .classified(rules));
         }
         return out;
     }

@@ -77,7 +77,7 @@ public record OutcomePlan(List<DeliveryEvent> events, Retry retry, List<QueuedMe
                 e = new DeliveryEvent(e.id(), e.recipient(), Status.EXPIRED, e.attempt(), e.site(), e.relay(), e.smtp(),
                         e.dsn(), e.tls(), e.connectionUse(), e.delays(), e.timestamp(),
                         "message expired after " + human(lifetime) + " in the queue; last error: " + r.reason(), null,
-                        e.replyClass());
+                        e.replyClass(), e.source());
                 failed.add(RecipientReport.of(o, r, Action.FAILED));
             } else if (e.status() == Status.DEFERRED) {
                 e = e.withNextAttempt(due);

@@ -16,6 +16,7 @@ import warmwire.contracts.text.BoundedText;
 import warmwire.session.SessionConfig;
 import warmwire.session.conn.DeliveryAttempt;
 import warmwire.session.conn.EndpointWalker;
+import warmwire.session.conn.Source;
 import warmwire.session.metrics.SessionMetrics;
 import warmwire.session.outcome.OutcomeBuilder;
 import warmwire.session.readyq.ConnectionCache;
@@ -39,6 +40,8 @@ import warmwire.session.smtp.Envelope;
  *   ({@link SessionMetrics}: finished jobs here; connections, handshakes and reuse through the
  *   walker).
  *   The job's body (raw bytes after its envelope on mail.deliver) goes into the Envelope as it is.
+ *   The job's egress source is chosen here ({@link Egress}: by its site, its tenant, or the
+ *   default pool) and named in its outcome.
  */
 @Startup
 @ApplicationScoped
@@ -49,14 +52,17 @@ public class DeliveryAgent {
 
     private final SessionConfig config;
     private final EndpointWalker walker;
+    private final Egress egress;
     private final ConnectionCache cache;
     private final SessionMetrics metrics;
 
     /** The engine's parts come from {@link SessionWiring}; {@code cache} is empty when off. */
     @Inject
-    public DeliveryAgent(SessionConfig config, EndpointWalker walker, Optional<ConnectionCache> cache, SessionMetrics metrics) {
+    public DeliveryAgent(SessionConfig config, EndpointWalker walker, Optional<ConnectionCache> cache, SessionMetrics metrics,
+                         Egress egress) {
         this.config = config;
         this.walker = walker;
+        this.egress = egress;
         this.cache = cache.orElse(null);
         this.metrics = metrics;
     }
@@ -75,15 +81,19 @@ public class DeliveryAgent {
             }
             TlsLevel floor = config.tls().level();
             TlsLevel level = job.tls() == null ? floor : job.tls().atLeast(floor);
+            Source source = egress.pools().choose(job.site() == null ? null : job.site().key(), job.tenant());
+            String from = source == null ? null : source.label();
             Future<DeliveryAttempt> attempt = cache != null && job.site() != null
-                    ? cache.deliver(job.site().key(), job.site().provider(), job.endpoints(), level, env)
-                    : walker.deliver(job.site() == null ? null : job.site().shardKey(), job.endpoints(), level, env);
+                    ? cache.deliver(job.site().key(), job.site().provider(), source, job.endpoints(), level, env)
+                    : egress.walker(source, walker).deliver(job.site() == null ? null : job.site().shardKey(), job.endpoints(),
+                    level, env);
             return attempt.transform(ar -> {
                 if (ar.failed()) {
                     LOG.errorf(ar.cause(), "delivery of job %s failed internally", job.jobId());
-                    return Future.succeededFuture(log(OutcomeBuilder.local(job, Status.DEFERRED, "internal error: " + ar.cause())));
+                    return Future.succeededFuture(log(OutcomeBuilder.local(job, Status.DEFERRED, "internal error: " + ar.cause())
+                            .withSource(from)));
                 }
-                return Future.succeededFuture(log(build(job, ar.result())));
+                return Future.succeededFuture(log(build(job, ar.result()).withSource(from)));
             });
         } catch (RuntimeException e) {
             LOG.errorf(e, "delivery of job %s failed internally", job.jobId());
@@ -117,6 +127,9 @@ public class DeliveryAgent {
         StringBuilder b = new StringBuilder(160 + 48 * Math.min(o.results().size(), 64));
         b.append(BoundedText.escape(o.messageId())).append(": job=").append(BoundedText.escape(o.jobId())).append(", relay=")
                 .append(BoundedText.escape(o.relay())).append(", conn_use=").append(o.connectionUse());
+        if (o.source() != null) {
+            b.append(", source=").append(o.source());
+        }
         if (o.tls() != null) {
             b.append(", tls=").append(o.tls().version()).append('/').append(o.tls().cipher())
                     .append(o.tls().verified() ? " verified" : " unverified");

@@ -21,6 +21,8 @@ import warmwire.contracts.text.BoundedText;
 import warmwire.session.SessionConfig;
 import warmwire.session.conn.ConnectionLimits;
 import warmwire.session.conn.EndpointWalker;
+import warmwire.session.conn.Source;
+import warmwire.session.egress.EgressPools;
 import warmwire.session.control.SuspendedSites;
 import warmwire.session.metrics.SessionMetrics;
 import warmwire.session.ops.DeadSitePublisher;
@@ -115,6 +117,48 @@ public class SessionWiring {
         client.close();
     }
 
+    /**
+     * The egress sources and pools (warmwire.egress.*): one NetClient per source, bound to its
+     * address, whose walker sends its HELO name. A source address this host cannot bind, or a pool
+     * that names what does not exist, stops the start (rather than every connection from it
+     * failing, and sites held dead for it).
+     */
+    @Produces
+    @Singleton
+    Egress egress(Vertx vertx, SessionConfig config, SmtpSettings settings, EndpointWalker walker,
+                  Optional<TicketStore> tickets) {
+        SessionConfig.Egress e = config.egress();
+        java.util.List<Source> sources = new java.util.ArrayList<>();
+        e.sources().forEach((name, s) -> sources.add(new Source(name, s.address().strip(),
+                s.helo().filter(h -> !h.isBlank()).orElse(null))));
+        java.util.Map<String, java.util.List<String>> pools = new java.util.LinkedHashMap<>();
+        e.pools().forEach((name, p) -> pools.put(name, p.sources()));
+        EgressPools chosen = EgressPools.of(sources, pools, e.defaultPool().orElse(null), e.tenantPools(), e.sitePools());
+        java.util.Map<String, EndpointWalker> walkers = new java.util.LinkedHashMap<>();
+        for (Source s : sources) {
+            bindable(s);
+            NetClient client = vertx.createNetClient(EndpointWalker.clientOptions(settings, TlsEngine.configured(),
+                    tickets.orElse(null)).setLocalAddress(s.address()));
+            walkers.put(s.name(), walker.from(s, client));
+        }
+        if (!sources.isEmpty()) {
+            LOG.infof("egress sources %s; pools %s; default pool %s; by tenant %s; by site %s",
+                    sources.stream().map(Source::label).toList(), chosen.describe(), e.defaultPool().orElse("none"),
+                    e.tenantPools(), e.sitePools());
+        }
+        return new Egress(chosen, java.util.Map.copyOf(walkers));
+    }
+
+    /** Fails unless this host can bind {@code s}'s address (a local one). */
+    static void bindable(Source s) {
+        try (java.net.Socket probe = new java.net.Socket()) {
+            probe.bind(new java.net.InetSocketAddress(InetAddress.getByName(s.address()), 0));
+        } catch (java.io.IOException ex) {
+            throw new IllegalArgumentException("egress source " + s.label() + ": this host cannot send from "
+                    + s.address() + " (" + ex.getMessage() + ")", ex);
+        }
+    }
+
     /** Connects and walks a job's endpoints; counts connections, handshakes and reuse ({@link SessionMetrics}). */
     @Produces
     @Singleton
@@ -132,7 +176,7 @@ public class SessionWiring {
     @Produces
     @Singleton
     Optional<ConnectionCache> connectionCache(Vertx vertx, SessionConfig config, EndpointWalker walker, SuspendedSites suspended,
-                                              SessionMetrics metrics, DeadSitePublisher publisher) {
+                                              SessionMetrics metrics, DeadSitePublisher publisher, Egress egress) {
         SessionConfig.Session c = config.session();
         LOG.infof("connection cache: %s, max-connections=%d, max-deliveries-per-connection=%d, idle-timeout=%s, "
                         + "max-connection-age=%s, recipients-per-transaction=%d, initial-concurrency=%d, queue-delay=%s, "
@@ -153,8 +197,9 @@ public class SessionWiring {
                 .map(p -> p.name() + " (max-connections=" + p.maxConnections() + ", max-deliveries-per-connection="
                         + p.maxDeliveriesPerConnection() + ", message-rate=" + p.messageRate() + ", connection-rate="
                         + p.connectionRate() + ")").toList());
-        return Optional.of(new ConnectionCache(vertx, walker, (key, provider) -> rules(c, key, provider), providers::named,
-                new HostLoad(vertx, c.growthCpuLimit()), dead, suspended, throttles));
+        return Optional.of(new ConnectionCache(vertx, walker, source -> egress.walker(source, walker),
+                (key, provider) -> rules(c, key, provider), providers::named, new HostLoad(vertx, c.growthCpuLimit()), dead,
+                suspended, throttles));
     }
 
     /**

@@ -204,6 +204,17 @@ public final class EndpointWalker {
         return settings;
     }
 
+    /**
+     * This walker for connections from {@code source}: {@code client} binds the source's address,
+     * its HELO name (else this walker's) is sent, and the source is part of every TLS session
+     * store key ({@link SessionTickets#forSource}).
+     */
+    public EndpointWalker from(Source source, NetClient client) {
+        String helo = source.helo() != null ? source.helo() : settings.heloName();
+        return new EndpointWalker(vertx, client, new SmtpSettings(helo, settings.timeouts(), settings.limits(),
+                settings.chunking()), verifier, events, tickets.forSource(source.name(), helo));
+    }
+
     /** Where this walker reports its connections; the connection cache reports reuse there too. */
     public ConnectionEvents events() {
         return events;

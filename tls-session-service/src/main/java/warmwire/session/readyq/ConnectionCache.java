@@ -18,6 +18,7 @@ import warmwire.contracts.shape.Provider;
 import warmwire.session.conn.ConnectionLimits;
 import warmwire.session.conn.DeliveryAttempt;
 import warmwire.session.conn.EndpointWalker;
+import warmwire.session.conn.Source;
 import warmwire.session.smtp.Envelope;
 import warmwire.session.smtp.SmtpFailure;
 import warmwire.session.smtp.SmtpState;
@@ -36,7 +37,10 @@ import warmwire.session.smtp.SmtpState;
  *   without a connection. A job that names a mailbox provider known here runs in a site queue
  *   under the provider's {@link ProviderBudget} (made on first use; the provider's sites share
  *   its event loop); {@code rules} gives each site its own limits and says which of the
- *   provider's it is under ({@link SiteRules}). {@link #shutdown}
+ *   provider's it is under ({@link SiteRules}). A job sent from an egress source ({@link Source})
+ *   runs in the queue of its site and source: connections, window, limits and the provider's
+ *   budget count per source and destination, as providers count them; dead-site verdicts and
+ *   operator suspensions stay per site. {@link #shutdown}
  *   stops taking jobs, sends QUIT
  *   on every idle connection and on every busy one when its transaction ends, and completes
  *   when all are closed or the bound has passed.
@@ -44,6 +48,7 @@ import warmwire.session.smtp.SmtpState;
 public final class ConnectionCache {
     private final Vertx vertx;
     private final EndpointWalker walker;
+    private final Function<Source, EndpointWalker> walkers;
     private final java.util.function.BiFunction<String, Provider, SiteRules> rules;
     private final Function<String, Provider> providers;
     private final Map<String, ProviderBudget> budgets = new ConcurrentHashMap<>();
@@ -85,8 +90,17 @@ public final class ConnectionCache {
     public ConnectionCache(Vertx vertx, EndpointWalker walker, java.util.function.BiFunction<String, Provider, SiteRules> rules,
                            Function<String, Provider> providers, BooleanSupplier saturated, DeadSites dead,
                            Function<String, String> suspended, Throttles throttles) {
+        this(vertx, walker, source -> walker, rules, providers, saturated, dead, suspended, throttles);
+    }
+
+    /** @param walkers the walker of the connections from an egress source ({@link EndpointWalker#from}) */
+    public ConnectionCache(Vertx vertx, EndpointWalker walker, Function<Source, EndpointWalker> walkers,
+                           java.util.function.BiFunction<String, Provider, SiteRules> rules,
+                           Function<String, Provider> providers, BooleanSupplier saturated, DeadSites dead,
+                           Function<String, String> suspended, Throttles throttles) {
         this.vertx = vertx;
         this.walker = walker;
+        this.walkers = walkers;
         this.rules = rules;
         this.providers = providers;
         this.saturated = saturated;
@@ -103,6 +117,12 @@ public final class ConnectionCache {
     /** @param provider the mailbox provider the job's site names (contracts Site.provider), or null */
     public Future<DeliveryAttempt> deliver(String siteKey, String provider, List<Endpoint> endpoints, TlsLevel level,
                                           Envelope envelope) {
+        return deliver(siteKey, provider, null, endpoints, level, envelope);
+    }
+
+    /** @param source the egress source to send from (null: the system's address) */
+    public Future<DeliveryAttempt> deliver(String siteKey, String provider, Source source, List<Endpoint> endpoints,
+                                          TlsLevel level, Envelope envelope) {
         String why = suspended.apply(siteKey);
         if (why != null) {
             return Future.succeededFuture(new DeliveryAttempt(null, List.of(), new SmtpFailure(SmtpFailure.Kind.SUSPENDED,
@@ -117,24 +137,30 @@ public final class ConnectionCache {
                             + " not tried now); last error: " + f.getMessage()), null, 0, 0, 0));
         }
         Promise<DeliveryAttempt> p = Promise.promise();
-        submit(siteKey, provider, new SiteQueue.Job(endpoints, level, envelope, p));
+        submit(siteKey, provider, source, new SiteQueue.Job(endpoints, level, envelope, p));
         return p.future();
     }
 
-    private void submit(String siteKey, String provider, SiteQueue.Job job) {
-        SiteQueue q = site(siteKey, provider);
+    private void submit(String siteKey, String provider, Source source, SiteQueue.Job job) {
+        SiteQueue q = site(siteKey, provider, source);
         q.context().runOnContext(v -> q.submit(job));
     }
 
-    private SiteQueue site(String key, String provider) {
-        return sites.computeIfAbsent(key, k -> {
+    /** The key of a queue, of a provider's budget: one per egress source ("... from <source>"). */
+    private static String fromSource(String key, Source source) {
+        return source == null ? key : key + " from " + source.name();
+    }
+
+    private SiteQueue site(String siteKey, String provider, Source source) {
+        return sites.computeIfAbsent(fromSource(siteKey, source), k -> {
             Provider known = provider == null ? null : providers.apply(provider);
             ProviderBudget budget = known == null ? null
-                    : budgets.computeIfAbsent(known.name(), n -> new ProviderBudget(known, newContext()));
+                    : budgets.computeIfAbsent(fromSource(known.name(), source), n -> new ProviderBudget(known, newContext()));
             SiteQueue[] self = new SiteQueue[1];
-            self[0] = new SiteQueue(k, provider, budget, budget != null ? budget.context : newContext(), vertx, walker,
-                    rules.apply(k, known), () -> closing, saturated, () -> sites.remove(k, self[0]),
-                    job -> submit(k, provider, job), dead, throttles);
+            self[0] = new SiteQueue(siteKey, source == null ? null : source.name(), provider, budget,
+                    budget != null ? budget.context : newContext(), vertx, source == null ? walker : walkers.apply(source),
+                    rules.apply(siteKey, known), () -> closing, saturated, () -> sites.remove(k, self[0]),
+                    job -> submit(siteKey, provider, source, job), dead, throttles);
             return self[0];
         });
     }
@@ -198,7 +224,7 @@ public final class ConnectionCache {
         return sites.values().stream().mapToInt(SiteQueue::connections).sum();
     }
 
-    /** The site's queue state, or null (tests). */
+    /** The site's queue state (its connections from the system's address), or null (tests). */
     public SiteQueue.Snapshot snapshot(String siteKey) {
         SiteQueue q = sites.get(siteKey);
         return q == null ? null : q.snapshot();

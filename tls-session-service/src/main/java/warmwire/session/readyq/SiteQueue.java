@@ -70,6 +70,9 @@ import warmwire.session.smtp.TransactionResult;
  *   deliveries-per-connection limit drops to N for as long as the queue lives. A 421 on a
  *   fresh connection halves the window (overload); one that ends a reused connection does not.
  *
+ *   A queue serves one site from one egress source (or from the system's address): its
+ *   window, limits and throttle are the source's towards the site.
+ *
  *   A site of a mailbox provider ({@link ProviderBudget}) is also under the provider's limits
  *   unless it has its own ({@link SiteRules}): a connection opens only while the provider is
  *   under its max-connections (else the job waits for one of the provider's connections to
@@ -154,6 +157,8 @@ public final class SiteQueue {
     private final java.util.function.Consumer<Job> resubmit;
     private final DeadSites dead;
     private final Throttles throttles;
+    /** What a throttle is held and published under: the site key, and the egress source when there is one. */
+    private final String throttleKey;
     /** The provider named in the site's jobs, or null; its shared limits (null: none known here). */
     private final String provider;
     private final ProviderBudget budget;
@@ -202,7 +207,7 @@ public final class SiteQueue {
     SiteQueue(String key, Context context, Vertx vertx, EndpointWalker walker, ConnectionLimits limits,
               BooleanSupplier closing, BooleanSupplier saturated, Runnable onRetire,
               java.util.function.Consumer<Job> resubmit, DeadSites dead, Throttles throttles) {
-        this(key, null, null, context, vertx, walker, SiteRules.of(limits), closing, saturated, onRetire, resubmit, dead,
+        this(key, null, null, null, context, vertx, walker, SiteRules.of(limits), closing, saturated, onRetire, resubmit, dead,
                 throttles);
     }
 
@@ -210,11 +215,12 @@ public final class SiteQueue {
      * @param provider the provider its jobs name (null: none); {@code budget} that provider's
      *                 shared limits (null: none known here), whose context {@code context} is
      */
-    SiteQueue(String key, String provider, ProviderBudget budget, Context context, Vertx vertx, EndpointWalker walker,
-              SiteRules rules, BooleanSupplier closing, BooleanSupplier saturated, Runnable onRetire,
+    SiteQueue(String key, String source, String provider, ProviderBudget budget, Context context, Vertx vertx,
+              EndpointWalker walker, SiteRules rules, BooleanSupplier closing, BooleanSupplier saturated, Runnable onRetire,
               java.util.function.Consumer<Job> resubmit, DeadSites dead, Throttles throttles) {
         ConnectionLimits limits = rules.limits();
         this.key = key;
+        this.throttleKey = source == null ? key : key + " from " + source;
         this.provider = provider;
         this.budget = budget;
         this.sharesConnections = budget != null && !rules.ownConnections();
@@ -237,7 +243,7 @@ public final class SiteQueue {
             budget.join(this);
         }
         this.window = Math.min(limits.initialConcurrency(), limits.maxConnections());
-        Throttles.Throttle t = throttles.active(key); // the throttle of a retired queue of this site
+        Throttles.Throttle t = throttles.active(throttleKey); // the throttle of a retired queue of this site
         if (t != null) {
             adopt(t, window);
         }
@@ -643,11 +649,11 @@ public final class SiteQueue {
             // already throttled: the same request again (each connection that was open hears it)
             // holds the halved limits longer; it does not halve them once more
             boolean publish = throttles.now().isAfter(throttle.until().minus(throttles.hold().dividedBy(2)));
-            throttle = new Throttles.Throttle(key, throttle.since(), until, cause, relay, window,
+            throttle = new Throttles.Throttle(throttleKey, throttle.since(), until, cause, relay, window,
                     throttle.deliveriesPerConnection(), false);
             armThrottleTimer(until);
             throttles.extend(throttle, publish); // published at most twice a hold
-            return "site " + key + " still throttled: window " + window + ", deliveries per connection "
+            return "site " + throttleKey + " still throttled: window " + window + ", deliveries per connection "
                     + throttle.deliveriesPerConnection() + " until " + until;
         }
         int beforeWindow = window;
@@ -656,10 +662,10 @@ public final class SiteQueue {
         window = Math.max(1, window / 2);
         successes = 0;
         int deliveries = Math.max(1, beforeDeliveries == Integer.MAX_VALUE ? 1 : beforeDeliveries / 2);
-        throttle = new Throttles.Throttle(key, throttles.now(), until, cause, relay, window, deliveries, false);
+        throttle = new Throttles.Throttle(throttleKey, throttles.now(), until, cause, relay, window, deliveries, false);
         armThrottleTimer(until);
         throttles.start(throttle);
-        return "site " + key + " throttled: window " + beforeWindow + " -> " + window + ", deliveries per connection "
+        return "site " + throttleKey + " throttled: window " + beforeWindow + " -> " + window + ", deliveries per connection "
                 + (beforeDeliveries == Integer.MAX_VALUE ? "unlimited" : String.valueOf(beforeDeliveries)) + " -> "
                 + deliveries + " until " + until;
     }
@@ -686,7 +692,7 @@ public final class SiteQueue {
         if (throttle == null || !throttle.until().equals(until)) {
             return; // a later throttle holds longer
         }
-        throttles.end(key, until);
+        throttles.end(throttleKey, until);
         if (retired) {
             return;
         }

@@ -63,5 +63,14 @@ public interface SessionTickets {
         return this;
     }
 
+    /**
+     * This store as seen by the connections from egress source {@code source} with HELO name
+     * {@code helo}: both are part of every key (a session of one client identity never serves
+     * another); the default is this store itself.
+     */
+    default SessionTickets forSource(String source, String helo) {
+        return this;
+    }
+
     void collect(SSLEngine engine, String address, int port, String sni, TlsLevel level);
 }

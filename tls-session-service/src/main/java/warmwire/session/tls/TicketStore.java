@@ -231,7 +231,12 @@ public final class TicketStore implements SessionTickets, ConscryptTls.Caches {
 
     /** The store key: endpoint, TLS policy, SNI name, client identity (HELO name): the connection cache's key. */
     String key(String address, int port, String sni, TlsLevel level) {
-        return address + ":" + port + "|" + (level == null ? "" : level.wireName()) + "|" + (sni == null ? "" : sni) + "|" + helo;
+        return key(address, port, sni, level, helo);
+    }
+
+    /** As above for the client identity {@code client}: the HELO name, and the egress source when one is named. */
+    private static String key(String address, int port, String sni, TlsLevel level, String client) {
+        return address + ":" + port + "|" + (level == null ? "" : level.wireName()) + "|" + (sni == null ? "" : sni) + "|" + client;
     }
 
     /** The entry holding the store keys used by the sites of {@code partition} (this HELO name's). */
@@ -258,22 +263,49 @@ public final class TicketStore implements SessionTickets, ConscryptTls.Caches {
     @Override
     public SessionTickets forSite(String site) {
         int partition = shards.shardOf(site);
-        if (partition < 0) {
-            return this;
-        }
-        return new SessionTickets() {
-            @Override
-            public Prepared prepare(String address, int port, String sni, TlsLevel level) {
-                String key = key(address, port, sni, level);
-                hint(partition, key);
-                return new Preparation(key, readyKey(sni == null ? address : sni, port));
-            }
+        return partition < 0 ? this : new View(helo, partition);
+    }
 
-            @Override
-            public void collect(SSLEngine engine, String address, int port, String sni, TlsLevel level) {
-                TicketStore.this.collect(engine, address, port, sni, level);
+    /** The store for the connections from egress source {@code source}: {@code helo|source} is their client identity. */
+    @Override
+    public SessionTickets forSource(String source, String helo) {
+        return new View(helo + "|source=" + source, -1);
+    }
+
+    /** The store as one client identity sees it, noting its keys in a partition's hints (-1: none). */
+    private final class View implements SessionTickets {
+        private final String client;
+        private final int partition;
+
+        View(String client, int partition) {
+            this.client = client;
+            this.partition = partition;
+        }
+
+        @Override
+        public Prepared prepare(String address, int port, String sni, TlsLevel level) {
+            String key = key(address, port, sni, level, client);
+            if (partition >= 0) {
+                hint(partition, key);
             }
-        };
+            return new Preparation(key, readyKey(sni == null ? address : sni, port));
+        }
+
+        @Override
+        public void collect(SSLEngine engine, String address, int port, String sni, TlsLevel level) {
+            TicketStore.this.collect(engine, key(address, port, sni, level, client));
+        }
+
+        @Override
+        public SessionTickets forSite(String site) {
+            int p = shards.shardOf(site);
+            return p < 0 ? this : new View(client, p);
+        }
+
+        @Override
+        public SessionTickets forSource(String source, String helo) {
+            return new View(helo + "|source=" + source, partition);
+        }
     }
 
     // ---------------------------------------------------------------- hints and the warm start
@@ -545,6 +577,11 @@ public final class TicketStore implements SessionTickets, ConscryptTls.Caches {
 
     @Override
     public void collect(SSLEngine engine, String address, int port, String sni, TlsLevel level) {
+        collect(engine, key(address, port, sni, level));
+    }
+
+    /** Takes the sessions {@code engine} holds into the store under {@code key}. */
+    private void collect(SSLEngine engine, String key) {
         List<ConscryptTls.Taken> taken;
         try {
             taken = ConscryptTls.takeSessions(engine);
@@ -556,7 +593,6 @@ public final class TicketStore implements SessionTickets, ConscryptTls.Caches {
         if (taken.isEmpty()) {
             return;
         }
-        String key = key(address, port, sni, level);
         io.execute(() -> put(key, taken));
     }
 

@@ -602,6 +602,39 @@ class ConnectionCacheTest {
     }
 
     @Test
+    void jobsFromTwoSourcesGoFromTheirAddressesWithTheirHeloOnConnectionsAndLimitsOfTheirOwn() throws Exception {
+        ScriptedSmtpServer s = net.server();
+        SmtpSettings settings = new SmtpSettings("client.test", SmtpTimeouts.all(Duration.ofSeconds(5)));
+        EndpointWalker walker = new EndpointWalker(net.vertx(), net.client(EndpointWalker.createClient(net.vertx(), settings)),
+                settings, TrustFileVerifier.fromTrustFile(TestCerts.localhost().pem));
+        warmwire.session.conn.Source a = new warmwire.session.conn.Source("a", "127.0.0.2", "a.client.test");
+        warmwire.session.conn.Source b = new warmwire.session.conn.Source("b", "127.0.0.3", null);
+        java.util.Map<String, EndpointWalker> walkers = new java.util.HashMap<>();
+        for (warmwire.session.conn.Source src : List.of(a, b)) {
+            walkers.put(src.name(), walker.from(src, net.client(net.vertx().createNetClient(
+                    EndpointWalker.clientOptions(settings, warmwire.session.tls.TlsEngine.JDK).setLocalAddress(src.address())))));
+        }
+        ConnectionLimits oneEach = limits(1, 1000, TEN_S, 50, 1, TEN_S); // one connection per site and source
+        ConnectionCache c = net.cache(new ConnectionCache(net.vertx(), walker, src -> walkers.get(src.name()),
+                (k, p) -> SiteRules.of(oneEach), n -> null, () -> false, DeadSites.off(), k -> null, Throttles.off()));
+        String key = site(s.port(), TlsLevel.NONE);
+        List<Future<DeliveryAttempt>> jobs = new ArrayList<>();
+        for (int i = 0; i < 8; i++) {
+            warmwire.session.conn.Source src = i % 4 == 3 ? b : a;
+            jobs.add(c.deliver(key, null, src, List.of(local(s.port())), TlsLevel.NONE, new Envelope("sender@example.org",
+                    List.of("r" + i + "@example.com"), "Subject: t\r\n\r\nhello\r\n".getBytes())));
+        }
+        for (Future<DeliveryAttempt> f : jobs) {
+            assertAll(outcome(f, s.port(), TlsLevel.NONE, "x@example.com"), Status.DELIVERED);
+        }
+        assertEquals(List.of("127.0.0.2", "127.0.0.3"), s.peers.stream().sorted().toList(),
+                "one connection from each source, though the site allows one: limits count per source and site");
+        assertEquals(1, s.commands.stream().filter(x -> x.equals("EHLO a.client.test")).count(), s.commands.toString());
+        assertEquals(1, s.commands.stream().filter(x -> x.equals("EHLO client.test")).count(), "b has no HELO name of its own");
+        assertEquals(8, s.bodies.size());
+    }
+
+    @Test
     void aSitesMessageRateHoldsItsJobsAndNoOtherSite() throws Exception {
         ScriptedSmtpServer limited = net.server();
         ScriptedSmtpServer free = net.server();

@@ -82,6 +82,8 @@ public final class ScriptedSmtpServer implements AutoCloseable {
     /** MAIL arrived in the same read as RSET (pipelined reuse). */
     public volatile boolean pipelinedRset;
     public volatile int connections;
+    /** The client's address of each connection, in accept order. */
+    public final List<String> peers = new CopyOnWriteArrayList<>();
     public final java.util.concurrent.atomic.AtomicInteger quits = new java.util.concurrent.atomic.AtomicInteger();
     public final java.util.concurrent.atomic.AtomicInteger open = new java.util.concurrent.atomic.AtomicInteger();
 
@@ -113,6 +115,7 @@ public final class ScriptedSmtpServer implements AutoCloseable {
         while (!closed) {
             try {
                 Socket s = server.accept();
+                peers.add(s.getInetAddress().getHostAddress());
                 connections++;
                 sockets.add(s);
                 Thread t = new Thread(() -> serve(s), "scripted-smtp-conn");
