@@ -266,6 +266,7 @@ public final class Mesh {
                 "rate.test    [" + RateIT.MX + "]:" + SINK_PORT,
                 "prov-a.test  [" + ProviderIT.MX_A + "]:" + SINK_PORT,
                 "egress.test  [" + EgressIT.MX + "]:" + SINK_PORT,
+                "chunking.test [127.0.0.1]:" + ChunkingIT.PORT,
                 "prov-b.test  [" + ProviderIT.MX_B + "]:" + SINK_PORT,
                 "admin.test   [" + ADMIN_MX + "]:" + ADMIN_SINK_PORT,
                 "dead.test    [" + DEAD_MX + "]:" + DEAD_PORT,

@@ -50,7 +50,7 @@ final class SmtpSink implements AutoCloseable {
      * One accepted message: envelope sender ("" for the null sender), accepted recipients,
      * content, and the number of the connection it came on (1 for the sink's first).
      */
-    record Received(String from, List<String> to, String data, Instant at, int connection) {
+    record Received(String from, List<String> to, String data, Instant at, int connection, boolean bdat) {
         /** The first header field {@code name} of the top-level header section, unfolded; null if absent. */
         String header(String name) {
             String head = data.split("\n\n", 2)[0];
@@ -93,6 +93,7 @@ final class SmtpSink implements AutoCloseable {
     private final List<Socket> open = new CopyOnWriteArrayList<>();
     private final Map<Integer, Conn> conns = new ConcurrentHashMap<>();
     private volatile String greeting = OK_GREETING;
+    private final boolean chunking;
 
     /** The sink of {@code port} shared by the whole test JVM, started on first use. */
     static synchronized SmtpSink shared(int port) {
@@ -106,7 +107,16 @@ final class SmtpSink implements AutoCloseable {
     }
 
     SmtpSink(int port) throws IOException {
+        this(port, false);
+    }
+
+    /**
+     * @param chunking offer PIPELINING and CHUNKING (RFC 3030) and take BDAT: each chunk's octets
+     *                 exactly, the message at BDAT ... LAST ({@link Received#bdat()})
+     */
+    SmtpSink(int port, boolean chunking) throws IOException {
         this.port = port;
+        this.chunking = chunking;
         server = new ServerSocket();
         server.setReuseAddress(true);
         server.bind(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), port), 200);
@@ -223,6 +233,7 @@ final class SmtpSink implements AutoCloseable {
             }
             String from = null;
             List<String> to = new ArrayList<>();
+            ByteArrayOutputStream chunks = new ByteArrayOutputStream();
             String line;
             while ((line = readLine(in)) != null) {
                 String upper = line.toUpperCase(Locale.ROOT);
@@ -233,12 +244,14 @@ final class SmtpSink implements AutoCloseable {
                 if (upper.startsWith("EHLO")) {
                     from = null;
                     to.clear();
-                    send(out, "250-sink.test\r\n250-8BITMIME\r\n250-SMTPUTF8\r\n250-ENHANCEDSTATUSCODES\r\n250 SIZE 33554432");
+                    send(out, "250-sink.test\r\n250-8BITMIME\r\n250-SMTPUTF8\r\n250-ENHANCEDSTATUSCODES\r\n"
+                            + (chunking ? "250-PIPELINING\r\n250-CHUNKING\r\n" : "") + "250 SIZE 33554432");
                 } else if (upper.startsWith("HELO")) {
                     send(out, "250 sink.test");
                 } else if (upper.startsWith("MAIL FROM:")) {
                     from = address(line.substring(10));
                     to.clear();
+                    chunks.reset();
                     send(out, "250 2.1.0 Ok");
                 } else if (upper.startsWith("RCPT TO:")) {
                     String rcpt = address(line.substring(8));
@@ -262,13 +275,38 @@ final class SmtpSink implements AutoCloseable {
                     if (d == null) {
                         return; // connection lost in DATA: nothing accepted
                     }
-                    received.add(new Received(from, List.copyOf(to), data.toString(), Instant.now(), connection));
+                    received.add(new Received(from, List.copyOf(to), data.toString(), Instant.now(), connection, false));
+                    send(out, "250 2.0.0 Ok: queued as SINK" + received.size());
+                    from = null;
+                    to.clear();
+                } else if (chunking && upper.startsWith("BDAT ")) {
+                    String[] a = line.substring(5).trim().split(" +");
+                    int size = Integer.parseInt(a[0]);
+                    boolean last = a.length > 1 && a[1].equalsIgnoreCase("LAST");
+                    byte[] octets = in.readNBytes(size);
+                    if (octets.length < size) {
+                        return; // connection lost in a chunk: nothing accepted
+                    }
+                    chunks.write(octets);
+                    if (from == null || to.isEmpty()) {
+                        send(out, "554 5.5.1 Error: no valid recipients");
+                        chunks.reset();
+                        continue;
+                    }
+                    if (!last) {
+                        send(out, "250 2.0.0 " + size + " octets received");
+                        continue;
+                    }
+                    String data = chunks.toString(StandardCharsets.ISO_8859_1).replace("\r\n", "\n");
+                    chunks.reset();
+                    received.add(new Received(from, List.copyOf(to), data, Instant.now(), connection, true));
                     send(out, "250 2.0.0 Ok: queued as SINK" + received.size());
                     from = null;
                     to.clear();
                 } else if (upper.equals("RSET")) {
                     from = null;
                     to.clear();
+                    chunks.reset();
                     send(out, "250 2.0.0 Ok");
                 } else if (upper.startsWith("NOOP")) {
                     send(out, "250 2.0.0 Ok");
