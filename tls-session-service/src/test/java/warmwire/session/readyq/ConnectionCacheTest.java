@@ -635,6 +635,29 @@ class ConnectionCacheTest {
     }
 
     @Test
+    void anIpv6SourceSendsFromItsAddress() throws Exception {
+        try (ScriptedSmtpServer s = new ScriptedSmtpServer(java.net.InetAddress.getByName("::1"))) {
+            SmtpSettings settings = new SmtpSettings("client.test", SmtpTimeouts.all(Duration.ofSeconds(5)));
+            EndpointWalker walker = new EndpointWalker(net.vertx(), net.client(EndpointWalker.createClient(net.vertx(), settings)),
+                    settings, TrustFileVerifier.fromTrustFile(TestCerts.localhost().pem));
+            warmwire.session.conn.Source v6 = new warmwire.session.conn.Source("v6", "::1", "v6.client.test");
+            EndpointWalker from = walker.from(v6, net.client(net.vertx().createNetClient(
+                    EndpointWalker.clientOptions(settings, warmwire.session.tls.TlsEngine.JDK).setLocalAddress("::1"))));
+            ConnectionCache c = net.cache(new ConnectionCache(net.vertx(), walker, src -> from,
+                    (k, p) -> SiteRules.of(limits(2, 1000, TEN_S, 50, 1, TEN_S)), n -> null, () -> false, DeadSites.off(),
+                    k -> null, Throttles.off()));
+            Endpoint ep = new Endpoint("localhost", "::1", s.port(), 10);
+            DeliveryAttempt a = c.deliver(new Site(List.of("localhost"), s.port(), TlsLevel.NONE).key(), null, v6, List.of(ep),
+                    TlsLevel.NONE, new Envelope("sender@example.org", List.of("r@example.com"),
+                            "Subject: t\r\n\r\nhello\r\n".getBytes())).toCompletionStage().toCompletableFuture()
+                    .get(30, TimeUnit.SECONDS);
+            assertEquals(null, a.lastFailure(), String.valueOf(a.lastFailure()));
+            assertEquals(List.of("0:0:0:0:0:0:0:1"), s.peers);
+            assertTrue(s.commands.contains("EHLO v6.client.test"), s.commands.toString());
+        }
+    }
+
+    @Test
     void aSitesMessageRateHoldsItsJobsAndNoOtherSite() throws Exception {
         ScriptedSmtpServer limited = net.server();
         ScriptedSmtpServer free = net.server();

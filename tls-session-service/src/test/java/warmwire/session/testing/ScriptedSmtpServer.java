@@ -92,7 +92,12 @@ public final class ScriptedSmtpServer implements AutoCloseable {
     private volatile boolean closed;
 
     public ScriptedSmtpServer() throws IOException {
-        server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+        this(InetAddress.getLoopbackAddress());
+    }
+
+    /** A server listening on {@code address} (an IPv6 loopback, say), any free port. */
+    public ScriptedSmtpServer(InetAddress address) throws IOException {
+        server = new ServerSocket(0, 50, address);
         Thread t = new Thread(this::acceptLoop, "scripted-smtp-accept");
         t.setDaemon(true);
         t.start();

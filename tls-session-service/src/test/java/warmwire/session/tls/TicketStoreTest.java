@@ -188,6 +188,19 @@ class TicketStoreTest {
     }
 
     @Test
+    void aSessionOfOneEgressSourceNeverServesAnotherOrTheSystemsAddress() throws Exception {
+        TicketStore a = store(0);
+        String plain = a.key("127.0.0.1", 25, "mx.test", TlsLevel.ENCRYPT);
+        a.put(plain, sessions("system"));
+        SessionTickets.Prepared p = a.forSource("ip1", "mta1.test").prepare("127.0.0.1", 25, "mx.test", TlsLevel.ENCRYPT);
+        result(p.ready());
+        assertNull(a.sessionCache().getSessionData("mx.test", 25), "source ip1 found no session of its own");
+        p.done();
+        assertArrayEquals("system".getBytes(StandardCharsets.UTF_8), store(0).take(plain), "the system's stays in the store");
+        assertTrue(cache.store.keySet().stream().noneMatch(k -> k.contains("source=")), "nothing stored under a source yet");
+    }
+
+    @Test
     void aPreparedSessionTheHandshakeTookIsNotGivenBack() throws Exception {
         TicketStore a = store(0);
         String key = a.key("127.0.0.1", 25, "mx.test", TlsLevel.ENCRYPT);
