@@ -105,6 +105,8 @@ public final class TicketStore implements SessionTickets, ConscryptTls.Caches {
     private final warmwire.session.infinispan.LazyCache cache;
     private final TicketCipher cipher;
     private final String helo;
+    /** The store as the connections from the system's address see it (client identity: the HELO name). */
+    private final View system;
     private final int reserve;
     private final int perKey;
     private final Duration lifetime;
@@ -192,6 +194,7 @@ public final class TicketStore implements SessionTickets, ConscryptTls.Caches {
         this.cache = new warmwire.session.infinispan.LazyCache(CACHE, open);
         this.cipher = cipher;
         this.helo = helo;
+        this.system = new View(helo, -1);
         this.reserve = reserve;
         this.perKey = perKey;
         this.lifetime = lifetime;
@@ -256,20 +259,20 @@ public final class TicketStore implements SessionTickets, ConscryptTls.Caches {
 
     @Override
     public Prepared prepare(String address, int port, String sni, TlsLevel level) {
-        return new Preparation(key(address, port, sni, level), readyKey(sni == null ? address : sni, port));
+        return system.prepare(address, port, sni, level);
     }
 
     /** The store for {@code site}'s connections: each prepare also notes the key in the site's partition hints. */
     @Override
     public SessionTickets forSite(String site) {
-        int partition = shards.shardOf(site);
-        return partition < 0 ? this : new View(helo, partition);
+        SessionTickets s = system.forSite(site);
+        return s == system ? this : s;
     }
 
     /** The store for the connections from egress source {@code source}: {@code helo|source} is their client identity. */
     @Override
     public SessionTickets forSource(String source, String helo) {
-        return new View(helo + "|source=" + source, -1);
+        return system.forSource(source, helo);
     }
 
     /** The store as one client identity sees it, noting its keys in a partition's hints (-1: none). */
