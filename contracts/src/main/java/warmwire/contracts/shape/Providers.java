@@ -107,7 +107,7 @@ public final class Providers {
                         throw new IllegalArgumentException("a section is [name]");
                     }
                     if (s != null) {
-                        out.add(s.provider());
+                        out.add(s.checked(source));
                     }
                     s = new Section(line.substring(1, line.length() - 1).strip(), n);
                     for (Provider p : out) {
@@ -125,16 +125,14 @@ public final class Providers {
                     throw new IllegalArgumentException("a key before the first [provider]");
                 }
                 s.set(line.substring(0, eq).strip().toLowerCase(Locale.ROOT), line.substring(eq + 1).strip());
+            } catch (SectionError e) {
+                throw e;
             } catch (IllegalArgumentException e) {
                 throw new IllegalArgumentException("providers file " + source + " line " + n + ": " + e.getMessage(), e);
             }
         }
         if (s != null) {
-            try {
-                out.add(s.provider());
-            } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException("providers file " + source + " line " + s.line + ": " + e.getMessage(), e);
-            }
+            out.add(s.checked(source));
         }
         return new Providers(out);
     }
@@ -166,6 +164,13 @@ public final class Providers {
 
     public List<Provider> all() {
         return providers;
+    }
+
+    /** A section that does not make a provider, already named by its line. */
+    private static final class SectionError extends IllegalArgumentException {
+        SectionError(String message, Throwable cause) {
+            super(message, cause);
+        }
     }
 
     /** One [provider] section being read. */
@@ -208,6 +213,15 @@ public final class Providers {
                 case "connection-rate" -> connectionRate = rate(key, value);
                 case "connection-burst" -> connectionBurst = count(key, value);
                 default -> throw new IllegalArgumentException("unknown key " + key);
+            }
+        }
+
+        /** The provider; what is wrong with it names the line of its section. */
+        Provider checked(String source) {
+            try {
+                return provider();
+            } catch (IllegalArgumentException e) {
+                throw new SectionError("providers file " + source + " line " + line + ": " + e.getMessage(), e);
             }
         }
 

@@ -18,7 +18,7 @@ class ProvidersTest {
         Provider yahoo = p.of(List.of("mta5.am0.yahoodns.net", "mta6.am0.yahoodns.net"));
         assertEquals("yahoo", yahoo.name());
         assertEquals(20, yahoo.maxDeliveriesPerConnection());
-        assertEquals("microsoft", p.of(List.of("example-com.mail.protection.outlook.com")).name());
+        assertNull(p.of(List.of("example-com.mail.protection.outlook.com")), "Microsoft 365 tenants stand alone");
         assertEquals("microsoft", p.of(List.of("hotmail-com.olc.protection.outlook.com")).name());
         assertEquals("apple", p.of(List.of("mx01.mail.icloud.com", "mx02.mail.icloud.com")).name());
         assertTrue(p.all().stream().allMatch(x -> x.maxConnections() > 0 && x.maxDeliveriesPerConnection() > 0));
@@ -68,6 +68,9 @@ class ProvidersTest {
                 () -> Providers.parse("[a]\nmax-conections = 1\nmx = a.test\n", "f")).getMessage());
         assertEquals("providers file f line 1: provider a has no mx domains", assertThrows(IllegalArgumentException.class,
                 () -> Providers.parse("[a]\nmax-connections = 1\n", "f")).getMessage());
+        assertEquals("providers file f line 1: provider a has no mx domains", assertThrows(IllegalArgumentException.class,
+                () -> Providers.parse("[a]\nmax-connections = 1\n[b]\nmx = b.test\n", "f")).getMessage(),
+                "the line of the section that lacks it, not of the next");
         assertEquals("providers file f line 3: provider a named twice", assertThrows(IllegalArgumentException.class,
                 () -> Providers.parse("[a]\nmx = a.test\n[a]\nmx = b.test\n", "f")).getMessage());
         assertEquals("providers file f line 1: a key before the first [provider]", assertThrows(IllegalArgumentException.class,

@@ -31,7 +31,7 @@ import warmwire.contracts.outcome.Status;
  *   ones not final, by site; a message's recipients without an event count as {@code queued}.
  *   The oldest age is that of the oldest message with a recipient not final. {@code truncated}
  *   says when the limit cut the walk. {@link #deadSites} and {@link #throttledSites} read the
- *   cache {@code warmwire-sites} (site key -> JSON verdict, {@code throttle:<site key>} -> JSON
+ *   cache {@code warmwire-sites} (site key -> JSON verdict, {@code throttle:<site key>[ from <egress source>]} -> JSON
  *   throttle) when it exists.
  */
 @ApplicationScoped

@@ -17,6 +17,8 @@ import warmwire.session.SessionConfig;
 import warmwire.session.conn.DeliveryAttempt;
 import warmwire.session.conn.EndpointWalker;
 import warmwire.session.conn.Source;
+import java.util.List;
+import warmwire.contracts.route.Endpoint;
 import warmwire.session.metrics.SessionMetrics;
 import warmwire.session.outcome.OutcomeBuilder;
 import warmwire.session.readyq.ConnectionCache;
@@ -68,6 +70,7 @@ public class DeliveryAgent {
     }
 
     public Future<DeliveryOutcome> deliver(DeliveryJob job) {
+        String[] chosen = {null}; // the source's label once chosen, for the outcome of an internal error too
         try {
             Envelope env;
             try {
@@ -83,9 +86,16 @@ public class DeliveryAgent {
             TlsLevel level = job.tls() == null ? floor : job.tls().atLeast(floor);
             Source source = egress.pools().choose(job.site() == null ? null : job.site().key(), job.tenant());
             String from = source == null ? null : source.label();
+            chosen[0] = from;
+            List<Endpoint> endpoints = source == null ? job.endpoints() : source.reachable(job.endpoints());
+            if (endpoints.isEmpty()) { // an IPv6 source and IPv4-only hosts, or the reverse: not the site's fault
+                return Future.succeededFuture(log(OutcomeBuilder.local(job, Status.DEFERRED, "no endpoint of site "
+                        + (job.site() == null ? "?" : job.site().key()) + " has an address that egress source " + from
+                        + " can reach (" + source.family() + ")").withSource(from)));
+            }
             Future<DeliveryAttempt> attempt = cache != null && job.site() != null
-                    ? cache.deliver(job.site().key(), job.site().provider(), source, job.endpoints(), level, env)
-                    : egress.walker(source, walker).deliver(job.site() == null ? null : job.site().shardKey(), job.endpoints(),
+                    ? cache.deliver(job.site().key(), job.site().provider(), source, endpoints, level, env)
+                    : egress.walker(source, walker).deliver(job.site() == null ? null : job.site().shardKey(), endpoints,
                     level, env);
             return attempt.transform(ar -> {
                 if (ar.failed()) {
@@ -97,7 +107,8 @@ public class DeliveryAgent {
             });
         } catch (RuntimeException e) {
             LOG.errorf(e, "delivery of job %s failed internally", job.jobId());
-            return Future.succeededFuture(log(OutcomeBuilder.local(job, Status.DEFERRED, "internal error: " + e)));
+            return Future.succeededFuture(log(OutcomeBuilder.local(job, Status.DEFERRED, "internal error: " + e)
+                    .withSource(chosen[0])));
         }
     }
 

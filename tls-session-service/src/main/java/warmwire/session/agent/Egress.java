@@ -10,7 +10,7 @@ import warmwire.session.egress.EgressPools;
  * source (its NetClient bound to the source's address, its HELO name). Made by
  * {@link SessionWiring#egress}.
  */
-public record Egress(EgressPools pools, Map<String, EndpointWalker> walkers) {
+public record Egress(EgressPools pools, Map<String, EndpointWalker> walkers, java.util.List<io.vertx.core.net.NetClient> clients) {
 
     /** The walker of {@code source}; {@code fallback} (the system's address) for null. */
     public EndpointWalker walker(Source source, EndpointWalker fallback) {

@@ -135,10 +135,14 @@ public class SessionWiring {
         e.pools().forEach((name, p) -> pools.put(name, p.sources()));
         EgressPools chosen = EgressPools.of(sources, pools, e.defaultPool().orElse(null), e.tenantPools(), e.sitePools());
         java.util.Map<String, EndpointWalker> walkers = new java.util.LinkedHashMap<>();
+        java.util.List<NetClient> clients = new java.util.ArrayList<>();
         for (Source s : sources) {
             bindable(s);
+            // its handshakes take only the TLS sessions prepared for its own connections
+            String helo = s.helo() != null ? s.helo() : settings.heloName();
             NetClient client = vertx.createNetClient(EndpointWalker.clientOptions(settings, TlsEngine.configured(),
-                    tickets.orElse(null)).setLocalAddress(s.address()));
+                    tickets.map(t -> t.caches(s.name(), helo)).orElse(null)).setLocalAddress(s.address()));
+            clients.add(client);
             walkers.put(s.name(), walker.from(s, client));
         }
         if (!sources.isEmpty()) {
@@ -146,7 +150,11 @@ public class SessionWiring {
                     sources.stream().map(Source::label).toList(), chosen.describe(), e.defaultPool().orElse("none"),
                     e.tenantPools(), e.sitePools());
         }
-        return new Egress(chosen, java.util.Map.copyOf(walkers));
+        return new Egress(chosen, java.util.Map.copyOf(walkers), java.util.List.copyOf(clients));
+    }
+
+    void closeEgress(@Disposes Egress egress) {
+        egress.clients().forEach(NetClient::close);
     }
 
     /** Fails unless this host can bind {@code s}'s address (a local one). */

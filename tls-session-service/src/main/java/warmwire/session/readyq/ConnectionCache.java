@@ -15,6 +15,7 @@ import java.util.function.Function;
 import warmwire.contracts.mail.TlsLevel;
 import warmwire.contracts.route.Endpoint;
 import warmwire.contracts.shape.Provider;
+import warmwire.contracts.text.BoundedText;
 import warmwire.session.conn.ConnectionLimits;
 import warmwire.session.conn.DeliveryAttempt;
 import warmwire.session.conn.EndpointWalker;
@@ -52,6 +53,8 @@ public final class ConnectionCache {
     private final java.util.function.BiFunction<String, Provider, SiteRules> rules;
     private final Function<String, Provider> providers;
     private final Map<String, ProviderBudget> budgets = new ConcurrentHashMap<>();
+    private final java.util.Set<String> unknownProviders = ConcurrentHashMap.newKeySet();
+    private static final org.jboss.logging.Logger LOG = org.jboss.logging.Logger.getLogger(ConnectionCache.class);
     private final BooleanSupplier saturated;
     private final DeadSites dead;
     private final Function<String, String> suspended;
@@ -152,8 +155,16 @@ public final class ConnectionCache {
     }
 
     private SiteQueue site(String siteKey, String provider, Source source) {
-        return sites.computeIfAbsent(fromSource(siteKey, source), k -> {
+        // the provider is part of the queue's key: jobs that name another (a changed providers
+        // file) get a queue under that one's budget and shard key, and the old queue retires
+        String key = fromSource(provider == null ? siteKey : siteKey + " of " + provider, source);
+        return sites.computeIfAbsent(key, k -> {
             Provider known = provider == null ? null : providers.apply(provider);
+            if (provider != null && known == null && unknownProviders.add(provider)) {
+                LOG.warnf("jobs name provider %s, which this service's providers file lacks: its sites stand alone here"
+                        + " (delivery-service and tls-session-service must read the same warmwire.providers.file)",
+                        BoundedText.escape(provider));
+            }
             ProviderBudget budget = known == null ? null
                     : budgets.computeIfAbsent(fromSource(known.name(), source), n -> new ProviderBudget(known, newContext()));
             SiteQueue[] self = new SiteQueue[1];
@@ -165,10 +176,15 @@ public final class ConnectionCache {
         });
     }
 
-    /** Connections counted now against {@code provider}'s max-connections on this instance (tests). */
+    /** Connections counted now against {@code provider}'s max-connections on this instance, all sources (gauge, tests). */
     public int providerConnections(String provider) {
-        ProviderBudget b = budgets.get(provider);
-        return b == null ? 0 : b.count();
+        int n = 0;
+        for (ProviderBudget b : budgets.values()) {
+            if (b.name().equals(provider)) {
+                n += b.count();
+            }
+        }
+        return n;
     }
 
     /** Site queues in memory (tests: quiet sites retire). */

@@ -16,12 +16,16 @@ import warmwire.contracts.shape.Provider;
  *   site queue counts each connection it opens ({@link #acquire}) until it is closed
  *   ({@link #release}), and takes its messages and new connections from the provider's
  *   {@link Gcra}s. A site that would open a connection while the provider is at
- *   {@code max-connections} waits ({@link #await}); a released connection wakes the sites
- *   waiting, oldest first, until the budget is full again. A site that waits with no connection
- *   at all asks another site of the provider to close its longest-idle connection
- *   ({@link #reclaimIdle}), so an idle site does not hold the provider's connections from a busy
- *   one. The delivery-service keys all of a provider's sites by the provider, so one shard
- *   (one instance) holds them all: the limits are exact across the cluster.
+ *   {@code max-connections} waits ({@link #await}); a released connection ({@link #release},
+ *   then {@link #wake}) wakes the sites waiting, oldest first, until the budget is full again.
+ *   A site that waits with no connection at all asks another site of the provider to close its
+ *   longest-idle connection ({@link #reclaimIdle}), and a connection that would go idle while
+ *   another site waits is closed instead ({@link #othersWaiting}), so an idle site does not hold
+ *   the provider's connections from a busy one. The delivery-service keys all of a provider's
+ *   sites by the provider, so one shard (one instance) holds them all: the limits hold across
+ *   the cluster, per egress source (one budget per provider and source), without a shared
+ *   counter. A connection that replaces one the server ended (SiteQueue's resume) is opened
+ *   while the old one says QUIT, so the count may pass the limit by one for that moment.
  */
 final class ProviderBudget {
     final Provider provider;
@@ -30,7 +34,8 @@ final class ProviderBudget {
     /** The provider's message rate and new-connection rate; null = none. */
     final Gcra messages;
     final Gcra connections;
-    private int count;
+    /** Written on the budget's event loop; volatile for the gauges and tests that read it elsewhere. */
+    private volatile int count;
     private final Set<SiteQueue> waiting = new LinkedHashSet<>();
     private final Set<SiteQueue> members = new LinkedHashSet<>();
 
@@ -69,9 +74,13 @@ final class ProviderBudget {
         count++;
     }
 
-    /** A counted connection ended (or did not open): the sites waiting pump again while there is room. */
+    /** A counted connection ended (or did not open); {@link #wake} then lets the sites waiting use the room. */
     void release() {
         count--;
+    }
+
+    /** The sites waiting pump again, oldest first, while there is room. */
+    void wake() {
         while (!full() && !waiting.isEmpty()) {
             SiteQueue q = waiting.iterator().next();
             waiting.remove(q);
@@ -82,6 +91,11 @@ final class ProviderBudget {
     /** {@code q} has a job that waits for the provider's connection limit. */
     void await(SiteQueue q) {
         waiting.add(q);
+    }
+
+    /** Whether a site other than {@code q} waits for room. */
+    boolean othersWaiting(SiteQueue q) {
+        return waiting.size() > (waiting.contains(q) ? 1 : 0);
     }
 
     /**

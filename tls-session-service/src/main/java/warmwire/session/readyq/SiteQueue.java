@@ -164,6 +164,10 @@ public final class SiteQueue {
     private final ProviderBudget budget;
     /** The site's connections count in the provider's max-connections. */
     private final boolean sharesConnections;
+    /** Joined the budget's members (on this context, at the first job). */
+    private boolean joined;
+    /** Another site of the provider was asked to close an idle connection for this one, not yet used. */
+    private boolean reclaimAsked;
     /** The site's message rate (null = none) and new-connection rate (null = none). */
     private final Gcra messages;
     private final Gcra connections;
@@ -239,9 +243,7 @@ public final class SiteQueue {
                 : Gcra.of(limits.messageRate(), limits.messageBurst());
         this.connections = budget != null && budget.connections != null && !rules.ownConnectionRate() ? budget.connections
                 : Gcra.of(limits.connectionRate() / 60.0, limits.connectionBurst());
-        if (budget != null) {
-            budget.join(this);
-        }
+
         this.window = Math.min(limits.initialConcurrency(), limits.maxConnections());
         Throttles.Throttle t = throttles.active(throttleKey); // the throttle of a retired queue of this site
         if (t != null) {
@@ -262,7 +264,8 @@ public final class SiteQueue {
 
     /** The provider's budget has room again (a connection of another of its sites ended). */
     void pumpFromBudget() {
-        if (!retired) {
+        reclaimAsked = false;
+        if (!retired && !closing.getAsBoolean()) {
             pump();
         }
     }
@@ -284,6 +287,10 @@ public final class SiteQueue {
     }
 
     void submit(Job job) {
+        if (budget != null && !joined && !retired) {
+            joined = true;
+            budget.join(this); // on the budget's event loop: its members are touched only there
+        }
         if (retired) {
             resubmit.accept(job); // raced with retirement: the cache makes a new queue
             return;
@@ -427,8 +434,8 @@ public final class SiteQueue {
             // the provider's connections are all in use: wait for one of them to end; a site
             // with none at all has another site of the provider give up an idle one
             budget.await(this);
-            if (total == 0) {
-                budget.reclaimIdle(this);
+            if (total == 0 && !reclaimAsked) {
+                reclaimAsked = budget.reclaimIdle(this); // once: its close wakes this queue
             }
             return false;
         }
@@ -480,10 +487,13 @@ public final class SiteQueue {
         opened++;
         if (sharesConnections) {
             budget.acquire();
+            reclaimAsked = false;
         }
         walker.open(shardKey(), job.endpoints(), job.level()).onComplete(ar -> {
             opening--;
-            EndpointWalker.Opened o = ar.result();
+            EndpointWalker.Opened o = ar.succeeded() ? ar.result() // the walker's futures never fail; should one...
+                    : new EndpointWalker.Opened(null, null, null, new SmtpFailure(SmtpFailure.Kind.CONNECT, SmtpState.CONNECT,
+                    null, "internal error while connecting to site " + key + ": " + ar.cause()), 0);
             if (o.session() == null) {
                 boolean slowDown = o.failure() != null && throttles.asksToSlowDown(o.failure().reply());
                 if (slowDown) {
@@ -515,10 +525,11 @@ public final class SiteQueue {
                         }
                     }
                 }
-                pump();
                 if (sharesConnections) {
-                    budget.release(); // it did not open: the provider's other sites may try
+                    budget.release(); // it did not open: the provider's sites waiting may try, oldest first
+                    budget.wake();
                 }
+                pump();
                 return;
             }
             dead.alive(key);
@@ -714,7 +725,9 @@ public final class SiteQueue {
         }
         long now = System.nanoTime();
         long ageLeft = limits.maxConnectionAge().toNanos() - c.ageNanos(now);
-        if (!c.session.usable() || closing.getAsBoolean() || c.session.deliveries() >= maxDeliveriesPerConnection() || ageLeft <= 0) {
+        if (!c.session.usable() || closing.getAsBoolean() || c.session.deliveries() >= maxDeliveriesPerConnection() || ageLeft <= 0
+                || sharesConnections && waiting.isEmpty() && budget.othersWaiting(this)) {
+            // (the last: another site of the provider waits for a connection this one would hold idle)
             c.session.quit(); // QUIT when it still talks, else close; closed() follows
             return;
         }
@@ -762,10 +775,11 @@ public final class SiteQueue {
         if (drained != null && live.isEmpty()) {
             drained.tryComplete();
         }
-        pump();
         if (sharesConnections) {
-            budget.release(); // the provider's other sites may open one now
+            budget.release(); // the provider's sites waiting may open one now, oldest first, then this one
+            budget.wake();
         }
+        pump();
     }
 
     /** QUITs the idle connections (their shard moved to another instance); busy ones finish first. */

@@ -25,7 +25,9 @@ import warmwire.session.smtp.Reply;
  *   limits it had before. This registry holds the throttles in force, so a site queue that is
  *   made anew (the old one retired) takes them over, and tells {@code listener} of each start
  *   and end (logged, counted and published for GET /admin/v1/sites). Like KumoMTA's traffic
- *   shaping automation, per site; the site is the unit a shard owns.
+ *   shaping automation, per site and egress source (providers count per sending IP): the
+ *   {@code site} of a throttle is the site key, with {@code " from <source>"} after it when the
+ *   queue sends from a named source.
  */
 public final class Throttles {
     /**

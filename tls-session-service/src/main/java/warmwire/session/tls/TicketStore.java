@@ -140,7 +140,7 @@ public final class TicketStore implements SessionTickets, ConscryptTls.Caches {
         t.setDaemon(true);
         return t;
     });
-    /** Prepared sessions waiting for their handshake, by (SNI name, port): what the engine asks by. */
+    /** Prepared sessions waiting for their handshake, by client identity and (SNI name, port): what the engine asks by. */
     private final Map<String, ConcurrentLinkedQueue<Ready>> ready = new ConcurrentHashMap<>();
     private final Map<String, AtomicInteger> reserveLeft = new ConcurrentHashMap<>();
     private volatile long gainsSeen = -1;
@@ -249,12 +249,13 @@ public final class TicketStore implements SessionTickets, ConscryptTls.Caches {
 
     /**
      * The handshake's side of a prepared session: Vert.x gives the engine the SNI name as its
-     * peer host, so Conscrypt asks by (SNI name, port); the endpoint address is part of the store
-     * key only. Two endpoints of one name and port in handshakes at the same instant may swap
-     * their prepared sessions; the server then refuses one and that handshake is a full one.
+     * peer host, so Conscrypt asks by (SNI name, port), through the session cache of the client
+     * identity's own NetClient ({@link #caches}); the endpoint address is part of the store key
+     * only. Two endpoints of one name and port in handshakes of one client at the same instant
+     * may swap their prepared sessions; the server then refuses one and that handshake is a full one.
      */
-    private static String readyKey(String host, int port) {
-        return host + ":" + port;
+    private static String readyKey(String client, String host, int port) {
+        return client + "|" + host + ":" + port;
     }
 
     @Override
@@ -276,7 +277,7 @@ public final class TicketStore implements SessionTickets, ConscryptTls.Caches {
     }
 
     /** The store as one client identity sees it, noting its keys in a partition's hints (-1: none). */
-    private final class View implements SessionTickets {
+    private final class View implements SessionTickets, ConscryptTls.Caches {
         private final String client;
         private final int partition;
 
@@ -291,7 +292,13 @@ public final class TicketStore implements SessionTickets, ConscryptTls.Caches {
             if (partition >= 0) {
                 hint(partition, key);
             }
-            return new Preparation(key, readyKey(sni == null ? address : sni, port));
+            return new Preparation(key, readyKey(client, sni == null ? address : sni, port));
+        }
+
+        /** The handshakes of this client identity's NetClient take only the sessions prepared for it. */
+        @Override
+        public SSLClientSessionCache sessionCache() {
+            return TicketStore.this.sessionCache(client);
         }
 
         @Override
@@ -599,12 +606,25 @@ public final class TicketStore implements SessionTickets, ConscryptTls.Caches {
         io.execute(() -> put(key, taken));
     }
 
+    /** The session cache of the NetClient of the system's address (client identity: the HELO name). */
     @Override
     public SSLClientSessionCache sessionCache() {
+        return sessionCache(helo);
+    }
+
+    /**
+     * The session caches of the NetClient of egress source {@code source} (HELO name {@code helo}):
+     * its handshakes take only the sessions prepared for its connections, never another source's.
+     */
+    public ConscryptTls.Caches caches(String source, String helo) {
+        return (View) forSource(source, helo);
+    }
+
+    private SSLClientSessionCache sessionCache(String client) {
         return new SSLClientSessionCache() {
             @Override
             public byte[] getSessionData(String host, int port) {
-                ConcurrentLinkedQueue<Ready> q = ready.get(readyKey(host, port));
+                ConcurrentLinkedQueue<Ready> q = ready.get(readyKey(client, host, port));
                 if (q == null) {
                     return null;
                 }

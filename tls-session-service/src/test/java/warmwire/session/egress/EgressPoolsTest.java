@@ -46,6 +46,21 @@ class EgressPoolsTest {
     }
 
     @Test
+    void aSourceIsOneAddressLiteralAndReachesTheEndpointsOfItsFamily() {
+        for (String bad : List.of("cafe", "beef", "1.2", "0.0.0.0", "::", "224.0.0.1", "ff02::1", "mail.example", "256.1.1.1")) {
+            assertThrows(IllegalArgumentException.class, () -> new Source("s", bad, null), bad);
+        }
+        Source v4 = new Source("v4", "192.0.2.1", null);
+        Source v6 = new Source("v6", "2001:db8::25", null);
+        var e4 = new warmwire.contracts.route.Endpoint("mx.example", "192.0.2.25", 25, 10);
+        var e6 = new warmwire.contracts.route.Endpoint("mx.example", "2001:db8::26", 25, 10);
+        assertEquals(List.of(e4), v4.reachable(List.of(e4, e6)));
+        assertEquals(List.of(e6), v6.reachable(List.of(e4, e6)));
+        assertEquals(List.of(), v6.reachable(List.of(e4)));
+        assertEquals("IPv6", v6.family());
+    }
+
+    @Test
     void whatDoesNotExistStopsTheStart() {
         assertEquals("warmwire.egress.pools.p: no source c (sources: [a, b, v6])", assertThrows(IllegalArgumentException.class,
                 () -> EgressPools.of(SOURCES, Map.of("p", List.of("a", "c")), null, Map.of(), Map.of())).getMessage());

@@ -602,6 +602,26 @@ class ConnectionCacheTest {
     }
 
     @Test
+    void aConnectionThatWouldGoIdleWhileAnotherSiteOfTheProviderWaitsIsClosedForIt() throws Exception {
+        ScriptedSmtpServer a = net.server();
+        ScriptedSmtpServer b = net.server();
+        a.replyDelayMillis = 100; // a's job holds the provider's one connection for a while
+        var provider = new warmwire.contracts.shape.Provider("p", List.of("example.net"), 1, 0, 0, 1, 0, 1);
+        ConnectionLimits site = limits(20, 1000, Duration.ofSeconds(30), 50, 2, TEN_S);
+        ConnectionCache c = providerCache(provider, (k, p) -> new SiteRules(site, false, false, false));
+        Future<DeliveryAttempt> first = startFor(c, "p", a.port(), "a@example.com");
+        Thread.sleep(300); // a's connection is open and busy: nothing idle for b to take
+        long t0 = System.nanoTime();
+        Future<DeliveryAttempt> second = startFor(c, "p", b.port(), "b@example.com");
+        assertAll(outcome(first, a.port(), TlsLevel.NONE, "x@example.com"), Status.DELIVERED);
+        assertAll(outcome(second, b.port(), TlsLevel.NONE, "x@example.com"), Status.DELIVERED);
+        long took = System.nanoTime() - t0;
+        assertTrue(took < 10_000_000_000L, "b did not wait for a's idle timeout (30 s): " + took / 1e6 + " ms");
+        assertEquals(1, a.quits.get(), "a's connection was closed (QUIT) instead of going idle");
+        assertEquals(1, c.providerConnections("p"), "b's connection now, and no count left behind");
+    }
+
+    @Test
     void jobsFromTwoSourcesGoFromTheirAddressesWithTheirHeloOnConnectionsAndLimitsOfTheirOwn() throws Exception {
         ScriptedSmtpServer s = net.server();
         SmtpSettings settings = new SmtpSettings("client.test", SmtpTimeouts.all(Duration.ofSeconds(5)));
