@@ -34,7 +34,8 @@ import org.junit.jupiter.api.Test;
  *   makes them one provider, {@link #PROVIDER}: mx prov.test, one connection across its sites,
  *   {@link #USES} deliveries per connection. 12 messages to each site at once:
  *   - every job on mail.deliver is keyed {@code provider:itprov} (one shard for both sites);
- *   - every message is delivered;
+ *   - every message is delivered, and tls-session-service's gauge
+ *     {@code warmwire_provider_connections{provider="itprov"}} never shows more than 1 meanwhile;
  *   - at the receiver, no connection of the two sites overlaps another (one at a time, across
  *     the sites, though each site alone may have 20), and none carries more than 3 messages.
  */
@@ -70,10 +71,19 @@ class ProviderIT {
                     rcpts.add(rcpt);
                 }
             }
+            // while they go: tls-session-service's gauge counts the provider's connections, never more than 1
+            double peak = 0;
+            long watchUntil = System.nanoTime() + Duration.ofSeconds(2).toNanos();
+            while (System.nanoTime() < watchUntil) {
+                peak = Math.max(peak, providerConnections());
+                Thread.sleep(20);
+            }
             for (Mail m : mails) {
                 JsonNode e = mesh.events.awaitEvents(m.id, 1, Duration.ofSeconds(90)).get(0);
                 assertEquals("delivered", e.path("status").asText(), e.toString());
             }
+            assertTrue(peak <= 1, "warmwire_provider_connections{provider=itprov} at most 1: " + peak);
+            assertTrue(providerConnections() >= 0, "the gauge is there");
 
             // the jobs: keyed by the provider, so both sites are on one shard
             Map<String, String> keyById = new HashMap<>();
@@ -110,6 +120,13 @@ class ProviderIT {
                                 + before.number() + " (" + before.opened() + " - " + before.ended() + ") was open");
             }
         }
+    }
+
+    /** tls-session-service's warmwire_provider_connections{provider="itprov"}; -1 when the gauge is missing. */
+    private double providerConnections() throws Exception {
+        String metrics = mesh.http("GET", Mesh.QUEUE_PORT + 2, "/q/metrics", null, null).body();
+        return metrics.lines().filter(l -> l.startsWith("warmwire_provider_connections{") && l.contains("provider=\"" + PROVIDER + "\""))
+                .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).findFirst().orElse(-1);
     }
 
     /** A consumer of every partition of mail.deliver from its end now (committed jobs only). */

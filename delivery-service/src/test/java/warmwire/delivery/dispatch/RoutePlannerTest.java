@@ -67,6 +67,26 @@ class RoutePlannerTest {
     }
 
     @Test
+    void aSiteWhoseHostsAllBelongToAProviderNamesItAndIsKeyedByIt() {
+        Route gmail = new Route.Destination(List.of("gmail-smtp-in.l.google.com", "alt1.gmail-smtp-in.l.google.com"), 25,
+                List.of(new Endpoint("gmail-smtp-in.l.google.com", "192.0.2.30", 25, 5)));
+        Route workspace = new Route.Destination(List.of("aspmx.l.google.com", "alt1.aspmx.l.google.com"), 25,
+                List.of(new Endpoint("aspmx.l.google.com", "192.0.2.31", 25, 1)));
+        Route mixed = new Route.Destination(List.of("aspmx.l.google.com", "backup.mixed.test"), 25,
+                List.of(new Endpoint("aspmx.l.google.com", "192.0.2.31", 25, 1)));
+        Plan p = RoutePlanner.plan(message(TlsLevel.MAY, "a@gmail.test", "b@work.test", "c@mixed.test"),
+                Map.of("gmail.test", gmail, "work.test", workspace, "mixed.test", mixed), TlsLevel.MAY, d -> List.of(),
+                warmwire.contracts.shape.Providers.presets(), STARTED, ROUTED);
+        assertEquals(3, p.jobs().size(), "two sites of one provider are still two sites");
+        assertEquals("google", p.jobs().get(0).site().provider());
+        assertEquals("provider:google", p.jobs().get(0).site().shardKey());
+        assertEquals("provider:google", p.jobs().get(1).site().shardKey(), "one shard for both");
+        assertEquals("alt1.aspmx.l.google.com,aspmx.l.google.com:25/may", p.jobs().get(1).site().key());
+        assertNull(p.jobs().get(2).site().provider(), "a host outside the provider: the site stands alone");
+        assertEquals(p.jobs().get(2).site().key(), p.jobs().get(2).site().shardKey());
+    }
+
+    @Test
     void anotherTlsLevelIsAnotherSite() {
         Map<String, Route> routes = Map.of("one.test", SHARED_A);
         String may = plan(message(TlsLevel.MAY, "a@one.test"), routes).jobs().get(0).site().key();

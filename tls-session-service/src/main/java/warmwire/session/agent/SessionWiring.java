@@ -205,9 +205,11 @@ public class SessionWiring {
                 .map(p -> p.name() + " (max-connections=" + p.maxConnections() + ", max-deliveries-per-connection="
                         + p.maxDeliveriesPerConnection() + ", message-rate=" + p.messageRate() + ", connection-rate="
                         + p.connectionRate() + ")").toList());
-        return Optional.of(new ConnectionCache(vertx, walker, source -> egress.walker(source, walker),
+        ConnectionCache cache = new ConnectionCache(vertx, walker, source -> egress.walker(source, walker),
                 (key, provider) -> rules(c, key, provider), providers::named, new HostLoad(vertx, c.growthCpuLimit()), dead,
-                suspended, throttles));
+                suspended, throttles);
+        metrics.watchProviders(cache, providers.all().stream().map(Provider::name).toList(), ConnectionCache::providerConnections);
+        return Optional.of(cache);
     }
 
     /**

@@ -138,6 +138,18 @@ public class SessionMetrics implements ConnectionEvents {
                 .register(registry);
     }
 
+    /**
+     * Reports {@code warmwire_provider_connections{provider}}: the connections counted now against
+     * each provider's max-connections here ({@code count} of a provider's name), all sources.
+     */
+    public <T> void watchProviders(T source, java.util.List<String> providers, java.util.function.ToIntBiFunction<T, String> count) {
+        for (String p : providers) {
+            Gauge.builder("warmwire.provider.connections", source, s -> count.applyAsInt(s, p)).tag("provider", p)
+                    .description("connections open or opening to a mailbox provider's sites, counted against its max-connections")
+                    .strongReference(true).register(registry);
+        }
+    }
+
     /** Reports {@code warmwire_dead_site_publish_failures_total} from {@code failures} of {@code source}. */
     public <T> void watchPublishFailures(T source, ToDoubleFunction<T> failures) {
         FunctionCounter.builder("warmwire.dead.site.publish.failures", source, failures)
