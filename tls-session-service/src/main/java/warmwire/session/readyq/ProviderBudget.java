@@ -21,7 +21,9 @@ import warmwire.contracts.shape.Provider;
  *   A site that waits with no connection at all asks another site of the provider to close its
  *   longest-idle connection ({@link #reclaimIdle}), and a connection that would go idle while
  *   another site waits is closed instead ({@link #othersWaiting}), so an idle site does not hold
- *   the provider's connections from a busy one. The delivery-service keys all of a provider's
+ *   the provider's connections from a busy one. A request to slow down that one of its sites hears
+ *   halves the provider's max-connections for the throttle hold ({@link #throttle}): providers
+ *   count a sending IP across all their domains. The delivery-service keys all of a provider's
  *   sites by the provider, so one shard (one instance) holds them all: the limits hold across
  *   the cluster, per egress source (one budget per provider and source), without a shared
  *   counter. A connection that replaces one the server ended (SiteQueue's resume) is opened
@@ -38,6 +40,10 @@ final class ProviderBudget {
     private volatile int count;
     private final Set<SiteQueue> waiting = new LinkedHashSet<>();
     private final Set<SiteQueue> members = new LinkedHashSet<>();
+    /** Until when (System.nanoTime) a throttle halves max-connections; 0 = none. */
+    private long throttledUntil;
+    private long throttleTimer = -1;
+    private static final org.jboss.logging.Logger LOG = org.jboss.logging.Logger.getLogger(ProviderBudget.class);
 
     ProviderBudget(Provider provider, Context context) {
         this.provider = provider;
@@ -50,9 +56,50 @@ final class ProviderBudget {
         return provider.name();
     }
 
-    /** Whether the provider's connection limit is reached (never, without one). */
+    /** Whether the provider's connection limit (halved while throttled) is reached; never without one. */
     boolean full() {
-        return provider.maxConnections() > 0 && count >= provider.maxConnections();
+        return provider.maxConnections() > 0 && count >= limit();
+    }
+
+    /** The provider's max-connections, halved (at least 1) while a throttle holds. */
+    int limit() {
+        int max = provider.maxConnections();
+        return throttled() ? Math.max(1, max / 2) : max;
+    }
+
+    private boolean throttled() {
+        return throttledUntil != 0 && System.nanoTime() - throttledUntil < 0;
+    }
+
+    /**
+     * One of the provider's sites heard a request to slow down (SiteQueue's throttle): the
+     * provider's max-connections halves for {@code hold} (a further request holds it longer,
+     * without halving again); when it has passed, the sites waiting are woken. Returns what
+     * changed, for the deferred recipients' events; null for a provider without a connection limit.
+     */
+    String throttle(java.time.Duration hold, java.time.Instant until, io.vertx.core.Vertx vertx) {
+        int max = provider.maxConnections();
+        if (max <= 0 || hold.isZero() || hold.isNegative()) {
+            return null;
+        }
+        boolean already = throttled();
+        throttledUntil = System.nanoTime() + hold.toNanos();
+        if (throttleTimer >= 0) {
+            vertx.cancelTimer(throttleTimer);
+        }
+        throttleTimer = vertx.setTimer(Math.max(1, hold.toMillis()), id -> context.runOnContext(v -> {
+            throttleTimer = -1;
+            if (!throttled()) {
+                throttledUntil = 0;
+                LOG.infof("provider %s: throttle ended; max-connections %d again", provider.name(), max);
+                wake();
+            }
+        }));
+        if (already) {
+            return "provider " + provider.name() + " still throttled: max-connections " + limit() + " until " + until;
+        }
+        LOG.warnf("provider %s throttled until %s: max-connections %d -> %d", provider.name(), until, max, limit());
+        return "provider " + provider.name() + " throttled: max-connections " + max + " -> " + limit() + " until " + until;
     }
 
     /** Connections counted now (opening or live) of the sites that share the limit. */

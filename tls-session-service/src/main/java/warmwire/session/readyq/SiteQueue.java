@@ -648,13 +648,23 @@ public final class SiteQueue {
     }
 
     /**
-     * The receiver asked to slow down with {@code reply}: the window and the deliveries per
-     * connection halve (at least 1) for the hold; if already throttled, the hold is longer and
-     * the limits stay as they are. Returns what changed, for the events of the recipients left
-     * deferred.
+     * The receiver asked to slow down with {@code reply}: the site's limits halve
+     * ({@link #throttleSite}), and so does its provider's max-connections when the site counts in
+     * it (providers count per sending IP, across their domains: {@link ProviderBudget#throttle}).
+     * Returns what changed, for the events of the recipients left deferred.
      */
     private String throttle(Reply reply, String relay) {
         Instant until = throttles.now().plus(throttles.hold());
+        String site = throttleSite(reply, relay, until);
+        String provider = sharesConnections ? budget.throttle(throttles.hold(), until, vertx) : null;
+        return provider == null ? site : site + "; " + provider;
+    }
+
+    /**
+     * The window and the deliveries per connection halve (at least 1) for the hold; if already
+     * throttled, the hold is longer and the limits stay as they are.
+     */
+    private String throttleSite(Reply reply, String relay, Instant until) {
         String cause = BoundedText.truncate(reply.toString(), BoundedText.MAX_REASON);
         if (throttle != null) {
             // already throttled: the same request again (each connection that was open hears it)

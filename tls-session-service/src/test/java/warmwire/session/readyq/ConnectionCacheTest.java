@@ -89,12 +89,18 @@ class ConnectionCacheTest {
     /** A cache whose jobs may name provider "p" ({@code provider}), with each site's rules. */
     private ConnectionCache providerCache(warmwire.contracts.shape.Provider provider,
                                           java.util.function.BiFunction<String, warmwire.contracts.shape.Provider, SiteRules> rules) {
+        return providerCache(provider, rules, Throttles.off());
+    }
+
+    private ConnectionCache providerCache(warmwire.contracts.shape.Provider provider,
+                                          java.util.function.BiFunction<String, warmwire.contracts.shape.Provider, SiteRules> rules,
+                                          Throttles throttles) {
         SmtpSettings settings = new SmtpSettings("client.test", SmtpTimeouts.all(Duration.ofSeconds(5)));
         NetClient client = net.client(EndpointWalker.createClient(net.vertx(), settings));
         EndpointWalker walker = new EndpointWalker(net.vertx(), client, settings,
                 TrustFileVerifier.fromTrustFile(TestCerts.localhost().pem));
         return net.cache(new ConnectionCache(net.vertx(), walker, rules, n -> n.equals(provider.name()) ? provider : null,
-                () -> false, DeadSites.off(), k -> null, Throttles.off()));
+                () -> false, DeadSites.off(), k -> null, throttles));
     }
 
     private static Future<DeliveryAttempt> startFor(ConnectionCache c, String provider, int port, String rcpt) {
@@ -599,6 +605,52 @@ class ConnectionCacheTest {
         assertTrue(took < 5_000_000_000L, "b did not wait for a's idle timeout: " + took / 1e6 + " ms");
         assertEquals(1, a.quits.get(), "a's idle connection was closed with QUIT for b");
         assertEquals(1, c.providerConnections("p"));
+    }
+
+    /** The most connections {@code c} counts against provider p while {@code jobs} run. */
+    private static int peakDuring(ConnectionCache c, List<Future<DeliveryAttempt>> jobs) throws Exception {
+        int peak = 0;
+        while (jobs.stream().anyMatch(f -> !f.isComplete())) {
+            peak = Math.max(peak, c.providerConnections("p"));
+            Thread.sleep(1);
+        }
+        return peak;
+    }
+
+    @Test
+    void aThrottlingReplyAtOneSiteHalvesItsProvidersConnectionsForTheHoldThenTheyComeBack() throws Exception {
+        ScriptedSmtpServer a = net.server();
+        ScriptedSmtpServer b = net.server();
+        a.rcptReply = r -> r.startsWith("slow") ? "450 4.7.28 Our system has detected an unusual rate of unsolicited mail"
+                : "250 2.1.5 Ok";
+        Throttles throttles = new Throttles(warmwire.contracts.classify.ReplyRules.defaults(), Duration.ofMillis(4000),
+                java.time.Clock.systemUTC(), t -> { });
+        var provider = new warmwire.contracts.shape.Provider("p", List.of("example.net"), 2, 0, 0, 1, 0, 1);
+        ConnectionCache c = providerCache(provider, (k, p) -> new SiteRules(limits(20, 1000, TEN_S, 50, 4, TEN_S),
+                false, false, false), throttles);
+        DeliveryOutcome slowed = outcome(startFor(c, "p", a.port(), "slow@example.com"), a.port(), TlsLevel.NONE, "x@example.com");
+        assertAll(slowed, Status.DEFERRED);
+        String reason = slowed.results().get(0).reason();
+        assertTrue(reason.contains("provider p throttled: max-connections 2 -> 1"), reason);
+
+        List<Future<DeliveryAttempt>> during = new ArrayList<>();
+        for (int i = 0; i < 4; i++) { // the scripted server takes about 250 ms a job (it waits to see pipelining)
+            during.add(startFor(c, "p", a.port(), "a" + i + "@example.com"));
+            during.add(startFor(c, "p", b.port(), "b" + i + "@example.com"));
+        }
+        long t0 = System.nanoTime();
+        assertEquals(1, peakDuring(c, during), "one connection across the provider's sites during the hold");
+        assertTrue(System.nanoTime() - t0 < 3_500_000_000L, "the burst ran within the hold");
+        for (Future<DeliveryAttempt> f : during) {
+            assertEquals(null, f.result().lastFailure());
+        }
+        Thread.sleep(Math.max(0, 4300 - (System.nanoTime() - t0) / 1_000_000)); // the hold passes
+        List<Future<DeliveryAttempt>> after = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            after.add(startFor(c, "p", a.port(), "c" + i + "@example.com"));
+            after.add(startFor(c, "p", b.port(), "d" + i + "@example.com"));
+        }
+        assertEquals(2, peakDuring(c, after), "two again after the hold");
     }
 
     @Test
