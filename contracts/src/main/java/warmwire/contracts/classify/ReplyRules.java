@@ -1,14 +1,9 @@
 package warmwire.contracts.classify;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Pattern;
+import warmwire.contracts.text.RulesText;
 
 /**
  * NAME
@@ -62,11 +57,7 @@ public final class ReplyRules {
     }
 
     private static ReplyRules shipped() {
-        try (InputStream in = ReplyRules.class.getResourceAsStream(DEFAULTS)) {
-            return parse(new String(in.readAllBytes(), StandardCharsets.UTF_8), DEFAULTS);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return parse(RulesText.shipped(ReplyRules.class, DEFAULTS), DEFAULTS);
     }
 
     /** The rules of {@code file}, or the defaults when {@code file} is null or blank. */
@@ -74,11 +65,7 @@ public final class ReplyRules {
         if (file == null || file.isBlank()) {
             return defaults();
         }
-        try {
-            return parse(Files.readString(Path.of(file), StandardCharsets.UTF_8), file);
-        } catch (IOException e) {
-            throw new UncheckedIOException("reply classes file " + file + ": " + e.getMessage(), e);
-        }
+        return parse(RulesText.file(file, "reply classes file"), file);
     }
 
     /** Parses rules; IllegalArgumentException naming the line of the first bad one. */

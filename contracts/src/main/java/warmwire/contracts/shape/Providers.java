@@ -1,17 +1,12 @@
 package warmwire.contracts.shape;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import warmwire.contracts.route.HostNames;
+import warmwire.contracts.text.RulesText;
 
 /**
  * NAME
@@ -67,11 +62,7 @@ public final class Providers {
     }
 
     private static Providers shipped() {
-        try (InputStream in = Providers.class.getResourceAsStream(PRESETS)) {
-            return parse(new String(in.readAllBytes(), StandardCharsets.UTF_8), PRESETS);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return parse(RulesText.shipped(Providers.class, PRESETS), PRESETS);
     }
 
     /** The providers of {@code file}; the shipped presets when it is null or blank, none when it is "none". */
@@ -82,11 +73,7 @@ public final class Providers {
         if (file.equals("none")) {
             return none();
         }
-        try {
-            return parse(Files.readString(Path.of(file), StandardCharsets.UTF_8), file);
-        } catch (IOException e) {
-            throw new UncheckedIOException("providers file " + file + ": " + e.getMessage(), e);
-        }
+        return parse(RulesText.file(file, "providers file"), file);
     }
 
     /** Parses a providers file; {@code source} names it in errors. */

@@ -138,10 +138,11 @@ public class SessionWiring {
         java.util.List<NetClient> clients = new java.util.ArrayList<>();
         for (Source s : sources) {
             bindable(s);
-            // its handshakes take only the TLS sessions prepared for its own connections
-            String helo = s.helo() != null ? s.helo() : settings.heloName();
+            // its handshakes take only the TLS sessions prepared for its own connections (the
+            // identity the walker's store keys carry: EndpointWalker.from)
             NetClient client = vertx.createNetClient(EndpointWalker.clientOptions(settings, TlsEngine.configured(),
-                    tickets.map(t -> t.caches(s.name(), helo)).orElse(null)).setLocalAddress(s.address()));
+                    tickets.map(t -> t.caches(s.name(), s.heloOr(settings.heloName()))).orElse(null))
+                    .setLocalAddress(s.address()));
             clients.add(client);
             walkers.put(s.name(), walker.from(s, client));
         }

@@ -210,7 +210,7 @@ public final class EndpointWalker {
      * store key ({@link SessionTickets#forSource}).
      */
     public EndpointWalker from(Source source, NetClient client) {
-        String helo = source.helo() != null ? source.helo() : settings.heloName();
+        String helo = source.heloOr(settings.heloName());
         return new EndpointWalker(vertx, client, new SmtpSettings(helo, settings.timeouts(), settings.limits(),
                 settings.chunking()), verifier, events, tickets.forSource(source.name(), helo));
     }

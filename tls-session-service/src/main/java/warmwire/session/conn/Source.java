@@ -61,6 +61,11 @@ public record Source(String name, String address, String helo) {
         return out.size() == endpoints.size() ? endpoints : out;
     }
 
+    /** The EHLO name of its connections: its own, else {@code service}'s (warmwire.smtp.helo-name). */
+    public String heloOr(String service) {
+        return helo != null ? helo : service;
+    }
+
     /** {@code name[address]}: how events and logs show it. */
     public String label() {
         return name + "[" + address + "]";

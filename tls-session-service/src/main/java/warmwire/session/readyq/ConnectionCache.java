@@ -96,7 +96,10 @@ public final class ConnectionCache {
         this(vertx, walker, source -> walker, rules, providers, saturated, dead, suspended, throttles);
     }
 
-    /** @param walkers the walker of the connections from an egress source ({@link EndpointWalker#from}) */
+    /**
+     * @param walkers the walker of the connections from an egress source ({@link EndpointWalker#from});
+     *                given null, {@code walker} (the system's address)
+     */
     public ConnectionCache(Vertx vertx, EndpointWalker walker, Function<Source, EndpointWalker> walkers,
                            java.util.function.BiFunction<String, Provider, SiteRules> rules,
                            Function<String, Provider> providers, BooleanSupplier saturated, DeadSites dead,
@@ -169,7 +172,7 @@ public final class ConnectionCache {
                     : budgets.computeIfAbsent(fromSource(known.name(), source), n -> new ProviderBudget(known, newContext()));
             SiteQueue[] self = new SiteQueue[1];
             self[0] = new SiteQueue(siteKey, source == null ? null : source.name(), provider, budget,
-                    budget != null ? budget.context : newContext(), vertx, source == null ? walker : walkers.apply(source),
+                    budget != null ? budget.context : newContext(), vertx, walkers.apply(source),
                     rules.apply(siteKey, known), () -> closing, saturated, () -> sites.remove(k, self[0]),
                     job -> submit(siteKey, provider, source, job), dead, throttles);
             return self[0];

@@ -3,7 +3,6 @@ package warmwire.session.readyq;
 import io.vertx.core.Context;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
-import java.util.List;
 import java.util.Set;
 import warmwire.contracts.shape.Provider;
 
@@ -16,8 +15,8 @@ import warmwire.contracts.shape.Provider;
  *   site queue counts each connection it opens ({@link #acquire}) until it is closed
  *   ({@link #release}), and takes its messages and new connections from the provider's
  *   {@link Gcra}s. A site that would open a connection while the provider is at
- *   {@code max-connections} waits ({@link #await}); a released connection ({@link #release},
- *   then {@link #wake}) wakes the sites waiting, oldest first, until the budget is full again.
+ *   {@code max-connections} waits ({@link #await}); a released connection ({@link #release})
+ *   wakes the sites waiting, oldest first, until the budget is full again.
  *   A site that waits with no connection at all asks another site of the provider to close its
  *   longest-idle connection ({@link #reclaimIdle}), and a connection that would go idle while
  *   another site waits is closed instead ({@link #othersWaiting}), so an idle site does not hold
@@ -40,8 +39,7 @@ final class ProviderBudget {
     private volatile int count;
     private final Set<SiteQueue> waiting = new LinkedHashSet<>();
     private final Set<SiteQueue> members = new LinkedHashSet<>();
-    /** Until when (System.nanoTime) a throttle halves max-connections; 0 = none. */
-    private long throttledUntil;
+    /** The timer that ends the throttle in force (a throttle halves max-connections); -1 = none in force. */
     private long throttleTimer = -1;
     private static final org.jboss.logging.Logger LOG = org.jboss.logging.Logger.getLogger(ProviderBudget.class);
 
@@ -64,11 +62,7 @@ final class ProviderBudget {
     /** The provider's max-connections, halved (at least 1) while a throttle holds. */
     int limit() {
         int max = provider.maxConnections();
-        return throttled() ? Math.max(1, max / 2) : max;
-    }
-
-    private boolean throttled() {
-        return throttledUntil != 0 && System.nanoTime() - throttledUntil < 0;
+        return throttleTimer >= 0 ? Math.max(1, max / 2) : max;
     }
 
     /**
@@ -82,18 +76,17 @@ final class ProviderBudget {
         if (max <= 0 || hold.isZero() || hold.isNegative()) {
             return null;
         }
-        boolean already = throttled();
-        throttledUntil = System.nanoTime() + hold.toNanos();
-        if (throttleTimer >= 0) {
-            vertx.cancelTimer(throttleTimer);
+        boolean already = throttleTimer >= 0;
+        if (already) {
+            vertx.cancelTimer(throttleTimer); // held longer, not halved again
         }
         throttleTimer = vertx.setTimer(Math.max(1, hold.toMillis()), id -> context.runOnContext(v -> {
-            throttleTimer = -1;
-            if (!throttled()) {
-                throttledUntil = 0;
-                LOG.infof("provider %s: throttle ended; max-connections %d again", provider.name(), max);
-                wake();
+            if (throttleTimer != id) {
+                return; // a later request re-armed it
             }
+            throttleTimer = -1;
+            LOG.infof("provider %s: throttle ended; max-connections %d again", provider.name(), max);
+            wake();
         }));
         if (already) {
             return "provider " + provider.name() + " still throttled: max-connections " + limit() + " until " + until;
@@ -121,13 +114,14 @@ final class ProviderBudget {
         count++;
     }
 
-    /** A counted connection ended (or did not open); {@link #wake} then lets the sites waiting use the room. */
+    /** A counted connection ended (or did not open): the sites waiting may use the room, oldest first. */
     void release() {
         count--;
+        wake();
     }
 
     /** The sites waiting pump again, oldest first, while there is room. */
-    void wake() {
+    private void wake() {
         while (!full() && !waiting.isEmpty()) {
             SiteQueue q = waiting.iterator().next();
             waiting.remove(q);
@@ -156,10 +150,5 @@ final class ProviderBudget {
             }
         }
         return false;
-    }
-
-    /** The member site queues (tests). */
-    List<SiteQueue> members() {
-        return List.copyOf(members);
     }
 }

@@ -527,7 +527,6 @@ public final class SiteQueue {
                 }
                 if (sharesConnections) {
                     budget.release(); // it did not open: the provider's sites waiting may try, oldest first
-                    budget.wake();
                 }
                 pump();
                 return;
@@ -787,7 +786,6 @@ public final class SiteQueue {
         }
         if (sharesConnections) {
             budget.release(); // the provider's sites waiting may open one now, oldest first, then this one
-            budget.wake();
         }
         pump();
     }
