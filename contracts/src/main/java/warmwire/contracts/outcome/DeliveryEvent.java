@@ -71,4 +71,20 @@ public record DeliveryEvent(String id, String recipient, Status status, int atte
         return new DeliveryEvent(id, recipient, status, attempt, site, relay, smtp, dsn, tls, connectionUse, delays,
                 timestamp, reason, nextAttemptAt, rules.classify(dsn, text), source);
     }
+
+    /**
+     * One event per recipient result of an outcome, in its order; a recipient not delivered gets
+     * its class by {@code rules}. The one rule for both publishers of events: queue-service for
+     * the outcomes it reads, tls-session-service for first attempts delivered to every recipient.
+     */
+    public static java.util.List<DeliveryEvent> ofOutcome(DeliveryOutcome o, ReplyRules rules) {
+        java.util.List<DeliveryEvent> out = new java.util.ArrayList<>(o.results().size());
+        for (RecipientResult r : o.results()) {
+            out.add(new DeliveryEvent(o.messageId(), r.recipient(), r.status(), o.attempt(), o.site(), o.relay(),
+                    r.smtp(), r.dsn() != null ? r.dsn() : RecipientResult.dsnOf(r.status(), r.smtp(), null), o.tls(),
+                    o.connectionUse(), o.delays(), o.timestamp(), r.status() == Status.DELIVERED ? null : r.reason(),
+                    null, null, o.source()).classified(rules));
+        }
+        return out;
+    }
 }

@@ -47,7 +47,7 @@ import warmwire.queue.QueueConfig;
 @ApplicationScoped
 public class QueueIndex {
     private static final Logger LOG = Logger.getLogger(QueueIndex.class);
-    public static final String CACHE = "warmwire-queue-state";
+    public static final String CACHE = warmwire.contracts.marks.FinalMarks.CACHE;
 
     private final RemoteCache<String, String> cache;
     private final ObjectMapper mapper;
@@ -61,7 +61,7 @@ public class QueueIndex {
     }
 
     /** Key prefixes of the three kinds of entries. */
-    public static final String MESSAGE = "m:", EVENT = "r:", FINAL = "f:";
+    public static final String MESSAGE = "m:", EVENT = "r:", FINAL = warmwire.contracts.marks.FinalMarks.PREFIX;
 
     /**
      * The {@code m:} value of a message: its envelope, and {@code source} (the record that

@@ -6,7 +6,6 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.MultiGauge;
 import io.micrometer.core.instrument.Tags;
-import io.micrometer.core.instrument.Timer;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.time.Duration;
@@ -17,7 +16,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import org.jboss.logging.Logger;
 import warmwire.contracts.outcome.DeliveryEvent;
-import warmwire.contracts.outcome.Delays;
+import warmwire.contracts.outcome.EventMeters;
 import warmwire.contracts.outcome.Status;
 import warmwire.queue.index.IndexQueries;
 import warmwire.queue.intake.DuplicateIds;
@@ -28,14 +27,13 @@ import warmwire.queue.retry.RetryScheduler;
  * NAME
  *   QueueMetrics - queue-service's Prometheus metrics (/q/metrics).
  * DESCRIPTION
- *   Counted as events are published ({@link #event}): {@code warmwire_events_total{status}}
- *   (every state change) and {@code warmwire_messages_final_total{status}} (recipients reaching
- *   delivered, bounced, expired, rejected or deleted), the delivery latency
- *   histogram {@code warmwire_delivery_latency_seconds} (submission to the remote's 250: the
- *   event's queue + route + connect + transmit delays), {@code warmwire_connections_opened_total}
- *   and {@code warmwire_connection_reuses_total} (a delivered event with connectionUse 1 opened
- *   its connection, a higher one reused it), {@code warmwire_tls_handshakes_total{resumed}} (the
- *   fresh TLS connections, full or resumed). Counted elsewhere and read here:
+ *   Counted as events are published ({@link #event}, {@link EventMeters}):
+ *   {@code warmwire_events_total{status}}, {@code warmwire_messages_final_total{status}} and the
+ *   delivery latency histogram {@code warmwire_delivery_latency_seconds}, of the events this
+ *   service publishes; tls-session-service counts those of the first attempts it delivered to
+ *   every recipient (it publishes them itself), so the cluster's figures are the sum of both.
+ *   Connections and TLS handshakes are tls-session-service's metrics, counted where they
+ *   happen. Counted elsewhere and read here:
  *   {@code warmwire_retries_total} ({@link #retryScheduled}),
  *   {@code warmwire_retries_forwarded_total} (retry scheduler), {@code warmwire_dlq_total{reason}},
  *   {@code warmwire_duplicates_total{where}} (intake re-submissions, repeated final events),
@@ -61,14 +59,8 @@ public class QueueMetrics implements warmwire.queue.QueueCounters {
     private static final Duration DEPTH_CHECK = Duration.ofSeconds(1);
 
     private final MeterRegistry registry;
-    private final Map<Status, Counter> events = new ConcurrentHashMap<>();
-    private final Map<Status, Counter> finals = new ConcurrentHashMap<>();
+    private final EventMeters events;
     private final Map<String, Counter> deadLettered = new ConcurrentHashMap<>();
-    private final Timer latency;
-    private final Counter opened;
-    private final Counter reused;
-    private final Counter fullHandshakes;
-    private final Counter resumedHandshakes;
     private final Counter retries;
     private final Counter dlqInvalid;
     private final MultiGauge depth;
@@ -89,13 +81,7 @@ public class QueueMetrics implements warmwire.queue.QueueCounters {
         this.registry = registry;
         this.depthWalk = new WalkGate(config.metrics().queueDepthInterval(), System::nanoTime);
         this.queries = queries;
-        this.latency = Timer.builder("warmwire.delivery.latency").description("submission to the remote's 250")
-                .publishPercentileHistogram().minimumExpectedValue(Duration.ofMillis(1))
-                .maximumExpectedValue(Duration.ofDays(5)).register(registry);
-        this.opened = Counter.builder("warmwire.connections.opened").register(registry);
-        this.reused = Counter.builder("warmwire.connection.reuses").register(registry);
-        this.fullHandshakes = Counter.builder("warmwire.tls.handshakes").tag("resumed", "false").register(registry);
-        this.resumedHandshakes = Counter.builder("warmwire.tls.handshakes").tag("resumed", "true").register(registry);
+        this.events = new EventMeters(registry);
         this.retries = Counter.builder("warmwire.retries").description("deferred messages put on a retry tier").register(registry);
         this.dlqInvalid = Counter.builder("warmwire.dlq").tag("reason", "invalid").register(registry);
         FunctionCounter.builder("warmwire.dlq", ids, DuplicateIds::duplicates).tag("reason", "duplicate").register(registry);
@@ -124,30 +110,9 @@ public class QueueMetrics implements warmwire.queue.QueueCounters {
     /** One event published. */
     @Override
     public void event(DeliveryEvent e) {
-        events.computeIfAbsent(e.status(), s -> Counter.builder("warmwire.events").tag("status", s.wireName())
-                .register(registry)).increment();
-        if (e.status().isFinal()) {
-            finals.computeIfAbsent(e.status(), s -> Counter.builder("warmwire.messages.final").tag("status", s.wireName())
-                    .description("recipients that reached a final state, by state").register(registry)).increment();
-        }
+        events.count(e);
         if (e.status() == Status.REJECTED) {
             dlqInvalid.increment();
-        }
-        if (e.status() != Status.DELIVERED) {
-            return;
-        }
-        Delays d = e.delays();
-        if (d != null) {
-            latency.record(Duration.ofNanos((long) ((d.queue() + d.route() + d.connect() + d.transmit()) * 1e9)));
-        }
-        Integer use = e.connectionUse();
-        if (use != null && use == 1) {
-            opened.increment();
-            if (e.tls() != null) {
-                (e.tls().resumed() ? resumedHandshakes : fullHandshakes).increment();
-            }
-        } else if (use != null && use > 1) {
-            reused.increment();
         }
     }
 

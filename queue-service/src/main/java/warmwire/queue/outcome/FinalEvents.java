@@ -15,6 +15,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.infinispan.client.hotrod.RemoteCache;
 import warmwire.queue.QueueConfig;
+import warmwire.contracts.marks.FinalMarks;
 import warmwire.contracts.marks.IndexMarks;
 import warmwire.queue.index.QueueIndex;
 
@@ -50,12 +51,12 @@ public class FinalEvents {
 
     @Inject
     public FinalEvents(@Remote(QueueIndex.CACHE) RemoteCache<String, String> cache, QueueConfig config) {
-        this.marks = new IndexMarks(cache, QueueIndex.FINAL, "final-event", config.indexLifespan().toSeconds(), config.marksPatience());
+        this.marks = FinalMarks.in(cache, config.indexLifespan(), config.marksPatience());
     }
 
     /** The name of a recipient's final event: {@code <id>:<recipient>}. */
     public static String key(String id, String recipient) {
-        return id + ":" + recipient;
+        return FinalMarks.name(id, recipient);
     }
 
     /** How long a batch waits for another batch holding the same final-event names (beyond the producer's delivery timeout). */

@@ -29,6 +29,7 @@ import warmwire.contracts.check.InternalDeadLetter;
 import warmwire.contracts.check.RecordLimits;
 import warmwire.contracts.mail.QueuedMessage;
 import warmwire.contracts.outcome.DeliveryEvent;
+import warmwire.contracts.outcome.DeliveryLogLine;
 import warmwire.contracts.outcome.DeliveryOutcome;
 import warmwire.contracts.outcome.RecipientResult;
 import warmwire.contracts.tlsrpt.TlsResult;
@@ -44,7 +45,9 @@ import warmwire.pipeline.ExactlyOnceLoop;
  * NAME
  *   OutcomeReporter - turns mail.outcome records into mail.events records and log lines.
  * DESCRIPTION
- *   {@link OutcomeLoop} reads mail.outcome a poll at a time and hands each poll here. Every
+ *   {@link OutcomeLoop} reads mail.outcome a poll at a time and hands each poll here (a first
+ *   attempt delivered to every recipient is not among them: tls-session-service publishes its
+ *   events itself, its agent.OutcomeRecords). Every
  *   outcome record of a batch becomes one mail.events record (key = message id) and one
  *   {@link DeliveryLogLine} (category {@code warmwire.delivery}) per recipient result, plus what
  *   {@link OutcomePlan} decides: deferred recipients go to a retry tier (mail.retry.N, key =
@@ -332,7 +335,7 @@ public class OutcomeReporter implements ExactlyOnceLoop.Work<String, byte[]> {
         for (TlsResult t : o.tlsResults()) { // the raw material of the TLS reports (delivery-service's tlsrpt)
             out.add(new ProducerRecord<>(Topics.TLS_RESULTS, t.policyDomain(), writer.writeValueAsBytes(t)));
         }
-        OutcomePlan plan = OutcomePlan.of(o, toEvents(o, rules), backoff, config.queue().maximalQueueLifetime(),
+        OutcomePlan plan = OutcomePlan.of(o, DeliveryEvent.ofOutcome(o, rules), backoff, config.queue().maximalQueueLifetime(),
                 config.queue().delayWarningTime(), dsn, now);
         if (plan.problem() != null) {
             LOG.error(plan.problem());
@@ -373,22 +376,5 @@ public class OutcomeReporter implements ExactlyOnceLoop.Work<String, byte[]> {
             DELIVERY_LOG.info(DeliveryLogLine.format(e));
             out.add(new ProducerRecord<>(Topics.EVENTS, e.id(), json.getBytes(StandardCharsets.UTF_8)));
         }
-    }
-
-    /** One event per recipient result of the outcome, classified by the shipped rules. */
-    public static List<DeliveryEvent> toEvents(DeliveryOutcome o) {
-        return toEvents(o, ReplyRules.defaults());
-    }
-
-    /** One event per recipient result of the outcome; a recipient not delivered gets its class by {@code rules}. */
-    public static List<DeliveryEvent> toEvents(DeliveryOutcome o, ReplyRules rules) {
-        List<DeliveryEvent> out = new ArrayList<>(o.results().size());
-        for (RecipientResult r : o.results()) {
-            out.add(new DeliveryEvent(o.messageId(), r.recipient(), r.status(), o.attempt(), o.site(), o.relay(),
-                    r.smtp(), r.dsn() != null ? r.dsn() : RecipientResult.dsnOf(r.status(), r.smtp(), null), o.tls(), o.connectionUse(), o.delays(), o.timestamp(),
-                    r.status() == warmwire.contracts.outcome.Status.DELIVERED ? null : r.reason(), null, null, o.source())
-                    .classified(rules));
-        }
-        return out;
     }
 }

@@ -21,7 +21,7 @@ import warmwire.contracts.outcome.RecipientResult;
 import warmwire.contracts.outcome.SmtpReply;
 import warmwire.contracts.outcome.Status;
 import warmwire.queue.dsn.DsnWriter;
-import warmwire.queue.outcome.OutcomeReporter;
+import warmwire.contracts.outcome.DeliveryEvent;
 
 class OutcomePlanTest {
     private static final Instant T0 = Instant.parse("2026-11-28T10:00:00Z");
@@ -52,7 +52,7 @@ class OutcomePlanTest {
     }
 
     private OutcomePlan plan(DeliveryOutcome o, Instant now) {
-        return OutcomePlan.of(o, OutcomeReporter.toEvents(o), backoff, Duration.ofDays(5), Duration.ofHours(4), dsn, now);
+        return OutcomePlan.of(o, DeliveryEvent.ofOutcome(o, warmwire.contracts.classify.ReplyRules.defaults()), backoff, Duration.ofDays(5), Duration.ofHours(4), dsn, now);
     }
 
     @Test

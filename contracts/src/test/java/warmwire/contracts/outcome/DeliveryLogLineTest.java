@@ -1,4 +1,4 @@
-package warmwire.queue.outcome;
+package warmwire.contracts.outcome;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -8,13 +8,6 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import warmwire.contracts.mail.PolicySource;
 import warmwire.contracts.mail.TlsLevel;
-import warmwire.contracts.outcome.Delays;
-import warmwire.contracts.outcome.DeliveryEvent;
-import warmwire.contracts.outcome.DeliveryOutcome;
-import warmwire.contracts.outcome.RecipientResult;
-import warmwire.contracts.outcome.SmtpReply;
-import warmwire.contracts.outcome.Status;
-import warmwire.contracts.outcome.TlsInfo;
 
 class DeliveryLogLineTest {
     private static final Instant T = Instant.parse("2026-11-28T10:00:00Z");
@@ -76,7 +69,7 @@ class DeliveryLogLineTest {
                 new RecipientResult("a@x.y", Status.DELIVERED, new SmtpReply(250, null, "ok"), null, null),
                 new RecipientResult("b@x.y", Status.BOUNCED, new SmtpReply(550, "5.1.1", "no"), "5.1.1", "no such user")),
                 null, 1, Delays.NONE, T);
-        List<DeliveryEvent> events = OutcomeReporter.toEvents(o);
+        List<DeliveryEvent> events = DeliveryEvent.ofOutcome(o, warmwire.contracts.classify.ReplyRules.defaults());
         assertEquals(2, events.size());
         assertEquals(Status.DELIVERED, events.get(0).status());
         assertEquals(null, events.get(0).reason());

@@ -1,14 +1,8 @@
-package warmwire.queue.outcome;
+package warmwire.contracts.outcome;
 
 import java.math.BigDecimal;
 import java.math.RoundingMode;
 import java.util.Locale;
-import warmwire.contracts.outcome.DeliveryEvent;
-import warmwire.contracts.outcome.Delays;
-import warmwire.contracts.outcome.RecipientResult;
-import warmwire.contracts.outcome.SmtpReply;
-import warmwire.contracts.outcome.Status;
-import warmwire.contracts.outcome.TlsInfo;
 import warmwire.contracts.text.BoundedText;
 
 /**
@@ -34,7 +28,7 @@ import warmwire.contracts.text.BoundedText;
  */
 public final class DeliveryLogLine {
     /** Most characters of the id, the recipient or the relay in one line. */
-    static final int MAX_FIELD = 512;
+    public static final int MAX_FIELD = 512;
 
     private DeliveryLogLine() {
     }
