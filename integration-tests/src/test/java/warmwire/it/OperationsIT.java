@@ -21,7 +21,8 @@ import warmwire.testing.Poll;
  *   deferred while we look), /q/metrics shows the metric names the lead chose
  *   (/tmp/briefs: admin-ops, session-ops): messages by final status, retries, DLQ, queue depth
  *   by site, delivery latency histogram; connections open / opened / reused, TLS handshakes,
- *   deliveries, dead sites.
+ *   deliveries, dead sites; and final states and latency of the first attempts delivered to
+ *   every recipient, whose events tls-session-service publishes and counts.
  */
 class OperationsIT {
     private final Mesh mesh = Mesh.get();
@@ -79,6 +80,11 @@ class OperationsIT {
             }
             assertTrue(session.matches("(?s).*warmwire_tls_handshakes_total\\{[^}]*resumed=\"(true|false)\".*"),
                     "handshakes full/resumed");
+            // ok1 and ok2, first attempts delivered to every recipient, have their events published
+            // (and counted) by tls-session-service; the retried one by queue-service (above)
+            assertTrue(session.matches("(?s).*warmwire_messages_final_total\\{[^}]*status=\"delivered\".*"),
+                    "tls-session-service counts the final events it publishes");
+            assertTrue(session.contains("warmwire_delivery_latency_seconds_bucket"), "tls-session-service's latency histogram");
         } finally {
             mesh.adminPost("/admin/v1/messages/" + waiting.id + "/delete");
         }

@@ -3,7 +3,6 @@ package warmwire.it;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.time.Duration;
@@ -28,9 +27,13 @@ import org.junit.jupiter.api.Test;
  *   that timed a transaction out, or another producer with the same transactional id) the old
  *   producer is fenced for good; the loop must make a new one and carry on. This test fences
  *   both of queue-service's outcome producers while mail flows, by initialising producers with
- *   their transactional ids (read from queue-service's log), and asserts that every message
- *   still gets exactly one final event (read_committed), delivered once at the peer, and that
- *   new producers were started (warmwire_outcome_producers_started_total).
+ *   their transactional ids (read from queue-service's log), and asserts that every recipient
+ *   still gets exactly one final event (read_committed), the delivered one once at the peer,
+ *   and that new producers were started (warmwire_outcome_producers_started_total).
+ *   Every message has a second recipient the peer refuses (bounce@, 550): a first attempt
+ *   delivered to every recipient publishes its events at tls-session-service and never reaches
+ *   queue-service, so the outcomes here are ones queue-service must decide (a bounce and its
+ *   notice).
  */
 class OutcomeFencingIT {
     private static final Pattern IDS = Pattern.compile("transactional ids (\\S+)-1\\.\\.(\\d+)");
@@ -59,7 +62,7 @@ class OutcomeFencingIT {
         String run = UUID.randomUUID().toString().substring(0, 8);
         List<Mail> mails = new ArrayList<>();
         for (int i = 0; i < 60; i++) {
-            Mail m = Mail.withId("fence-" + run + "-" + i, "sender@plain.test", "r" + i + "@tls.test");
+            Mail m = Mail.withId("fence-" + run + "-" + i, "sender@plain.test", "r" + i + "@tls.test", "bounce@tls.test");
             mails.add(m);
             mesh.submit(m.id, m.json());
             if (i == 20) {
@@ -70,19 +73,22 @@ class OutcomeFencingIT {
             Thread.sleep(50);
         }
         for (Mail m : mails) {
-            mesh.events.awaitEvents(e -> e.path("id").asText().equals(m.id) && Events.isFinal(e), 1, Duration.ofSeconds(90));
+            mesh.events.awaitEvents(e -> e.path("id").asText().equals(m.id) && Events.isFinal(e), 2, Duration.ofSeconds(90));
         }
         Thread.sleep(3000); // late duplicates would show now
         List<String> wrong = new ArrayList<>();
         Map<String, List<PeerLog.Copy>> peer = PeerLog.copies(mesh.peerLog());
         for (Mail m : mails) {
-            List<JsonNode> finals = mesh.events.seen(e -> e.path("id").asText().equals(m.id) && Events.isFinal(e));
+            List<String> delivered = mesh.events.seen(e -> e.path("id").asText().equals(m.id) && Events.isFinal(e)
+                    && e.path("recipient").asText().equals(m.to.get(0))).stream().map(e -> e.path("status").asText()).toList();
+            List<String> bounced = mesh.events.seen(e -> e.path("id").asText().equals(m.id) && Events.isFinal(e)
+                    && e.path("recipient").asText().equals(m.to.get(1))).stream().map(e -> e.path("status").asText()).toList();
             int copies = PeerLog.copiesTo(peer, m.messageId, m.to.get(0));
-            if (finals.size() != 1 || !"delivered".equals(finals.get(0).path("status").asText()) || copies != 1) {
-                wrong.add(m.id + " finals " + finals.stream().map(e -> e.path("status").asText()).toList() + " copies " + copies);
+            if (!delivered.equals(List.of("delivered")) || !bounced.equals(List.of("bounced")) || copies != 1) {
+                wrong.add(m.id + " finals " + delivered + " and " + bounced + ", copies " + copies);
             }
         }
-        assertTrue(wrong.isEmpty(), "not exactly one delivered final event and one copy at the peer: " + wrong);
+        assertTrue(wrong.isEmpty(), "not exactly one final event per recipient and one copy at the peer: " + wrong);
         double startedAfter = producersStarted();
         System.out.printf("OutcomeFencingIT: %d consumers fenced (%s-1..%d); producers started %.0f -> %.0f%n", consumers,
                 prefix, consumers, startedBefore, startedAfter);

@@ -34,6 +34,23 @@ public interface SessionConfig {
         Optional<String> file();
     }
 
+    /**
+     * The queue index, for the final marks of the events this service publishes (README:
+     * OUTCOMES): queue-service's keys, the same values in both services.
+     */
+    Index index();
+
+    interface Index {
+        /** How long the final marks live (queue-service's index entries live as long). */
+        @WithDefault("P7D")
+        java.time.Duration lifespan();
+
+        /** How long final marks are retried while Infinispan does not answer. */
+        @WithName("marks-patience")
+        @WithDefault("60s")
+        java.time.Duration marksPatience();
+    }
+
     /** Egress sources and pools (README: EGRESS SOURCES). */
     Egress egress();
 

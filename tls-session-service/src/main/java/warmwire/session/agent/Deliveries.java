@@ -23,7 +23,7 @@ import warmwire.session.outcome.OutcomeBuilder;
 
 /**
  * NAME
- *   Deliveries - the work of the mail.deliver hop: a job record in, its outcome record out.
+ *   Deliveries - the work of the mail.deliver hop: a job record in, its outcome's records out.
  * DESCRIPTION
  *   The delivery loop (an {@link ExactlyOnceLoop}, {@link DeliveryLoopSetup}) hands each poll's
  *   jobs here; each one is started at once and reports its outcome when its SMTP transaction
@@ -36,28 +36,27 @@ import warmwire.session.outcome.OutcomeBuilder;
  *        are deferred without connecting ("operator decisions not read yet"): a suspended site
  *        is never delivered to unchecked;
  *     3. {@code deliver}: the job's outcome (never a failure: an internal error defers every
- *        recipient), serialised to JSON on the event loop that finished it, keyed by message id.
+ *        recipient), written as its records ({@link OutcomeRecords}: the outcome for
+ *        queue-service, or the final events of a first attempt delivered to every recipient) on
+ *        the event loop that finished it.
  */
 public final class Deliveries implements ExactlyOnceLoop.Work<byte[], byte[]> {
     private static final Logger LOG = Logger.getLogger(Deliveries.class);
 
-    private final String outcomeTopic;
+    private final OutcomeRecords outcomes;
     private final RecordLimits limits;
     private final Function<DeliveryJob, Future<DeliveryOutcome>> deliver;
-    private final Function<DeliveryOutcome, byte[]> json;
     private final DeadLetters deadLetters;
     private final BooleanSupplier controlCaughtUp;
     private final Duration controlWait;
     private long controlDeadline = -1;
     private boolean controlRead;
 
-    public Deliveries(String outcomeTopic, RecordLimits limits, Function<DeliveryJob, Future<DeliveryOutcome>> deliver,
-                      Function<DeliveryOutcome, byte[]> json, DeadLetters deadLetters,
-                      BooleanSupplier controlCaughtUp, Duration controlWait) {
-        this.outcomeTopic = outcomeTopic;
+    public Deliveries(OutcomeRecords outcomes, RecordLimits limits, Function<DeliveryJob, Future<DeliveryOutcome>> deliver,
+                      DeadLetters deadLetters, BooleanSupplier controlCaughtUp, Duration controlWait) {
+        this.outcomes = outcomes;
         this.limits = limits;
         this.deliver = deliver;
-        this.json = json;
         this.deadLetters = deadLetters;
         this.controlCaughtUp = controlCaughtUp;
         this.controlWait = controlWait;
@@ -90,14 +89,14 @@ public final class Deliveries implements ExactlyOnceLoop.Work<byte[], byte[]> {
         delivery.onComplete(ar -> {
             DeliveryOutcome o = ar.succeeded() ? ar.result()
                     : OutcomeBuilder.local(job, Status.DEFERRED, "internal error: " + ar.cause());
-            byte[] value;
+            OutcomeRecords.Output out;
             try {
-                value = json.apply(o);
+                out = outcomes.of(o);
             } catch (RuntimeException e) {
                 LOG.errorf(e, "outcome of job %s not serialisable; deferred", job.jobId());
-                value = json.apply(OutcomeBuilder.local(job, Status.DEFERRED, "internal error: outcome not serialisable"));
+                out = outcomes.of(OutcomeBuilder.local(job, Status.DEFERRED, "internal error: outcome not serialisable"));
             }
-            results.finished(r, List.of(new ProducerRecord<>(outcomeTopic, job.messageId(), value)));
+            results.finished(r, out.records(), out.settled());
         });
     }
 

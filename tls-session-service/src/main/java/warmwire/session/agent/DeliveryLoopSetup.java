@@ -1,7 +1,6 @@
 package warmwire.session.agent;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.ObjectWriter;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -11,6 +10,7 @@ import io.smallrye.common.annotation.Identifier;
 import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
+import jakarta.enterprise.inject.Instance;
 import jakarta.inject.Inject;
 import jakarta.interceptor.Interceptor;
 import java.util.HashMap;
@@ -29,11 +29,13 @@ import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.common.TopicPartition;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.infinispan.client.hotrod.RemoteCacheManager;
 import org.jboss.logging.Logger;
 import warmwire.contracts.KafkaClients;
 import warmwire.contracts.Topics;
 import warmwire.contracts.check.RecordLimits;
-import warmwire.contracts.outcome.DeliveryOutcome;
+import warmwire.contracts.marks.FinalMarks;
+import warmwire.contracts.outcome.EventMeters;
 import warmwire.session.SessionConfig;
 import warmwire.session.control.SuspendedSites;
 import warmwire.session.deadletter.DeadLetters;
@@ -94,6 +96,9 @@ public class DeliveryLoopSetup {
     @ConfigProperty(name = "warmwire.intake.max-recipients", defaultValue = "1000")
     int maxRecipients;
 
+    @Inject
+    Instance<RemoteCacheManager> infinispan;
+
     private ExactlyOnceLoop<byte[], byte[]> loop;
     private Thread thread;
 
@@ -103,14 +108,11 @@ public class DeliveryLoopSetup {
             return;
         }
         String instance = InstanceId.of(config);
-        ObjectWriter writer = mapper.writerFor(DeliveryOutcome.class);
-        Deliveries work = new Deliveries(outcomes.topic(), new RecordLimits(maxRecipients), agent::deliver, o -> {
-            try {
-                return writer.writeValueAsBytes(o);
-            } catch (Exception e) {
-                throw new IllegalStateException(e);
-            }
-        }, deadLetters, control::caughtUp, s.controlWait());
+        OutcomeRecords records = new OutcomeRecords(outcomes.topic(), mapper.writer(), outcomes.publishDelivered(),
+                outcomes.publishDelivered() ? FinalMarks.in(infinispan.get().getCache(FinalMarks.CACHE),
+                        config.index().lifespan(), config.index().marksPatience()) : null, new EventMeters(registry));
+        Deliveries work = new Deliveries(records, new RecordLimits(maxRecipients), agent::deliver, deadLetters,
+                control::caughtUp, s.controlWait());
         ExactlyOnceLoop.Settings settings = new ExactlyOnceLoop.Settings("warmwire-deliver", List.of(Topics.DELIVER),
                 s.commitInterval(), s.commitBatch(), s.handoffTimeout(), s.commitMetadataBytes());
         ExactlyOnceLoop<byte[], byte[]>[] self = new ExactlyOnceLoop[1];

@@ -73,17 +73,11 @@ class DeliveriesTest {
     private final AtomicBoolean controlRead = new AtomicBoolean(true);
 
     private ExactlyOnceLoop<byte[], byte[]> loop(Duration controlWait) {
-        Deliveries work = new Deliveries(Topics.OUTCOME, RecordLimits.DEFAULT, job -> {
+        Deliveries work = new Deliveries(OutcomeRecords.toQueue(Topics.OUTCOME, mapper.writer()), RecordLimits.DEFAULT, job -> {
             Promise<DeliveryOutcome> p = Promise.promise();
             running.put(job.messageId(), p);
             started.add(job.messageId());
             return p.future();
-        }, o -> {
-            try {
-                return mapper.writeValueAsBytes(o);
-            } catch (Exception e) {
-                throw new IllegalStateException(e);
-            }
         }, null, controlRead::get, controlWait);
         ExactlyOnceLoop.Settings s = new ExactlyOnceLoop.Settings("warmwire-deliver", List.of(Topics.DELIVER), Duration.ZERO,
                 1000, Duration.ofSeconds(5), 4096);
