@@ -101,6 +101,7 @@ public class DeliveryLoopSetup {
 
     private ExactlyOnceLoop<byte[], byte[]> loop;
     private Thread thread;
+    private OutcomeRecords records;
 
     void onStart(@Observes StartupEvent ev) {
         SessionConfig.Session s = config.session();
@@ -108,7 +109,7 @@ public class DeliveryLoopSetup {
             return;
         }
         String instance = InstanceId.of(config);
-        OutcomeRecords records = new OutcomeRecords(outcomes.topic(), mapper.writer(), outcomes.publishDelivered(),
+        records = new OutcomeRecords(outcomes.topic(), mapper.writer(), outcomes.publishDelivered(),
                 outcomes.publishDelivered() ? FinalMarks.in(infinispan.get().getCache(FinalMarks.CACHE),
                         config.index().lifespan(), config.index().marksPatience()) : null, new EventMeters(registry));
         Deliveries work = new Deliveries(records, new RecordLimits(maxRecipients), agent::deliver, deadLetters,
@@ -174,6 +175,7 @@ public class DeliveryLoopSetup {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        records.close(); // the last commit's final marks
     }
 
     private KafkaConsumer<String, byte[]> consumer(String instance) {

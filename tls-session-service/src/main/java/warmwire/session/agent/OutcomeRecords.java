@@ -7,6 +7,10 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.jboss.logging.Logger;
 import warmwire.contracts.Topics;
@@ -38,14 +42,16 @@ import warmwire.pipeline.ExactlyOnceLoop;
  *   mail.tls-results (key = policy domain). That saves most mail the outcome hop: a topic
  *   written and read, a transaction loop, a parse and a check (BENCHMARKS.md).
  *   Once committed ({@link Output#settled}), the events' final marks are written to the queue
- *   index ({@link FinalMarks}: the admin API sees the recipients final), their Postfix-style log
+ *   index ({@link FinalMarks}: the admin API sees the recipients final; one write per commit), their Postfix-style log
  *   lines are logged (category {@code warmwire.delivery}, {@link DeliveryLogLine}) and they are
  *   counted ({@link EventMeters}); dropped (the partition moved before the commit), nothing
  *   follows: the job's next owner redoes it. A first attempt exists once (every hop commits its
  *   output with its input), so its events need no check against the marks.
  */
-public final class OutcomeRecords {
+public final class OutcomeRecords implements AutoCloseable {
     private static final Logger DELIVERY_LOG = Logger.getLogger("warmwire.delivery");
+    /** How long the final marks of one commit wait for the rest of it: one Infinispan write per commit. */
+    static final long MARKS_GATHER_MS = 10;
 
     /** The records of one outcome, and what follows their commit (null: nothing). */
     public record Output(List<ProducerRecord<String, byte[]>> records, ExactlyOnceLoop.Settled settled) {
@@ -56,6 +62,10 @@ public final class OutcomeRecords {
     private final boolean publishDelivered;
     private final IndexMarks marks;
     private final EventMeters meters;
+    /** Final marks of committed outputs not written yet, and whether a write is scheduled. */
+    private final Map<String, String> pendingMarks = new HashMap<>();
+    private boolean writeScheduled;
+    private final ScheduledExecutorService marksWriter;
 
     /**
      * @param marks  the final marks (null: none written, tests)
@@ -68,6 +78,11 @@ public final class OutcomeRecords {
         this.publishDelivered = publishDelivered;
         this.marks = marks;
         this.meters = meters;
+        this.marksWriter = marks == null ? null : Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "warmwire-final-marks");
+            t.setDaemon(true);
+            return t;
+        });
     }
 
     /** Every outcome to {@code outcomeTopic}, for queue-service (tests of the loop's mechanics). */
@@ -94,9 +109,7 @@ public final class OutcomeRecords {
         return new Output(out, new ExactlyOnceLoop.Settled() {
             @Override
             public void committed() {
-                if (marks != null) {
-                    marks.put(finals);
-                }
+                mark(finals);
                 for (DeliveryEvent e : events) {
                     DELIVERY_LOG.info(DeliveryLogLine.format(e));
                     if (meters != null) {
@@ -110,6 +123,50 @@ public final class OutcomeRecords {
                 // not committed here: the partition's next owner delivers the job again
             }
         });
+    }
+
+    /**
+     * Gathers the final marks of one commit's outputs (their {@code committed} calls follow one
+     * another on the loop's thread) into one asynchronous write, {@value #MARKS_GATHER_MS} ms
+     * after the first: one Infinispan request per transaction, not one per message.
+     */
+    private void mark(Map<String, String> finals) {
+        if (marks == null) {
+            return;
+        }
+        synchronized (pendingMarks) {
+            pendingMarks.putAll(finals);
+            if (writeScheduled) {
+                return;
+            }
+            writeScheduled = true;
+        }
+        try {
+            marksWriter.schedule(this::writeMarks, MARKS_GATHER_MS, TimeUnit.MILLISECONDS);
+        } catch (RejectedExecutionException closed) {
+            writeMarks();
+        }
+    }
+
+    private void writeMarks() {
+        Map<String, String> batch;
+        synchronized (pendingMarks) {
+            batch = new HashMap<>(pendingMarks);
+            pendingMarks.clear();
+            writeScheduled = false;
+        }
+        if (!batch.isEmpty()) {
+            marks.put(batch);
+        }
+    }
+
+    /** Writes the marks still gathered (after the loop's last commit) and stops the writer. */
+    @Override
+    public void close() {
+        if (marksWriter != null) {
+            marksWriter.shutdown();
+            writeMarks();
+        }
     }
 
     /** A first attempt delivered to every recipient: final here, nothing for queue-service to decide. */

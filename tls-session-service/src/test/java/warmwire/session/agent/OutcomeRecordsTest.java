@@ -9,12 +9,14 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.junit.jupiter.api.Test;
 import warmwire.contracts.Topics;
 import warmwire.contracts.classify.ReplyRules;
+import warmwire.contracts.marks.FinalMarks;
 import warmwire.contracts.outcome.Delays;
 import warmwire.contracts.outcome.DeliveryEvent;
 import warmwire.contracts.outcome.DeliveryOutcome;
@@ -24,6 +26,8 @@ import warmwire.contracts.outcome.SmtpReply;
 import warmwire.contracts.outcome.Status;
 import warmwire.contracts.outcome.TlsInfo;
 import warmwire.contracts.tlsrpt.TlsResult;
+import warmwire.testing.FakeRemoteCache;
+import warmwire.testing.Poll;
 
 /** Which outcomes are final at the session hop, and what they become. */
 class OutcomeRecordsTest {
@@ -111,5 +115,26 @@ class OutcomeRecordsTest {
         OutcomeRecords off = new OutcomeRecords(Topics.OUTCOME, mapper.writer(), false, null, new EventMeters(registry));
         OutcomeRecords.Output out = off.of(outcome(1, List.of(delivered("a@example")), List.of()));
         assertEquals(List.of(Topics.OUTCOME), out.records().stream().map(ProducerRecord::topic).toList());
+    }
+
+    @Test
+    void oneCommitsFinalMarksGoToTheQueueIndexInOneWrite() throws Exception {
+        FakeRemoteCache index = new FakeRemoteCache();
+        OutcomeRecords withMarks = new OutcomeRecords(Topics.OUTCOME, mapper.writer(), true,
+                FinalMarks.in(index.remote(), Duration.ofDays(7), Duration.ZERO), null);
+        List<OutcomeRecords.Output> outs = List.of(
+                withMarks.of(outcome(1, List.of(delivered("a@example"), delivered("b@example")), List.of())),
+                withMarks.of(new DeliveryOutcome("m2", "m2/1/site", 1, "s", "r", List.of(delivered("c@example")), null, 1,
+                        Delays.NONE, T, null)));
+        outs.forEach(o -> o.settled().committed()); // one transaction's outputs, one after the other
+        Poll.until(Duration.ofSeconds(5), Duration.ofMillis(10), () -> index.store.size(), n -> n == 3, n -> "marks " + n);
+        assertEquals(1, index.calls("putAllAsync").size() + index.calls("putAll").size(), "one write for the commit");
+        String mark = index.store.get(FinalMarks.PREFIX + FinalMarks.name("m1", "b@example"));
+        assertNotNull(mark);
+        assertEquals("delivered", mapper.readTree(mark).path("status").asText(), "the event is the index's final state");
+
+        withMarks.of(outcome(1, List.of(delivered("d@example")), List.of())).settled().committed();
+        withMarks.close(); // stop: what was gathered is written at once
+        Poll.until(Duration.ofSeconds(5), Duration.ofMillis(10), () -> index.store.size(), n -> n == 4, n -> "marks " + n);
     }
 }
