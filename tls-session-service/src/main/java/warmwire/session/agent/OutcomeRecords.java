@@ -50,8 +50,8 @@ import warmwire.pipeline.ExactlyOnceLoop;
  */
 public final class OutcomeRecords implements AutoCloseable {
     private static final Logger DELIVERY_LOG = Logger.getLogger("warmwire.delivery");
-    /** How long the final marks of one commit wait for the rest of it: one Infinispan write per commit. */
-    static final long MARKS_GATHER_MS = 10;
+    /** How long what follows one commit waits for the rest of it (after). */
+    static final long GATHER_MS = 10;
 
     /** The records of one outcome, and what follows their commit (null: nothing). */
     public record Output(List<ProducerRecord<String, byte[]>> records, ExactlyOnceLoop.Settled settled) {
@@ -62,10 +62,11 @@ public final class OutcomeRecords implements AutoCloseable {
     private final boolean publishDelivered;
     private final IndexMarks marks;
     private final EventMeters meters;
-    /** Final marks of committed outputs not written yet, and whether a write is scheduled. */
+    /** Committed events and their final marks not yet logged, counted and written; guarded by pendingEvents. */
+    private final List<DeliveryEvent> pendingEvents = new ArrayList<>();
     private final Map<String, String> pendingMarks = new HashMap<>();
-    private boolean writeScheduled;
-    private final ScheduledExecutorService marksWriter;
+    private boolean drainScheduled;
+    private final ScheduledExecutorService afterCommit;
 
     /**
      * @param marks  the final marks (null: none written, tests)
@@ -78,8 +79,8 @@ public final class OutcomeRecords implements AutoCloseable {
         this.publishDelivered = publishDelivered;
         this.marks = marks;
         this.meters = meters;
-        this.marksWriter = marks == null ? null : Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "warmwire-final-marks");
+        this.afterCommit = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "warmwire-after-commit");
             t.setDaemon(true);
             return t;
         });
@@ -109,13 +110,7 @@ public final class OutcomeRecords implements AutoCloseable {
         return new Output(out, new ExactlyOnceLoop.Settled() {
             @Override
             public void committed() {
-                mark(finals);
-                for (DeliveryEvent e : events) {
-                    DELIVERY_LOG.info(DeliveryLogLine.format(e));
-                    if (meters != null) {
-                        meters.count(e);
-                    }
-                }
+                after(events, finals);
             }
 
             @Override
@@ -126,47 +121,55 @@ public final class OutcomeRecords implements AutoCloseable {
     }
 
     /**
-     * Gathers the final marks of one commit's outputs (their {@code committed} calls follow one
-     * another on the loop's thread) into one asynchronous write, {@value #MARKS_GATHER_MS} ms
-     * after the first: one Infinispan request per transaction, not one per message.
+     * Hands what follows a commit to the {@code warmwire-after-commit} thread: the loop's thread
+     * calls {@code committed} for each of a transaction's outputs in a row and must go back to
+     * its polls and commits, so the log lines, the meters and the marks are done there, gathered
+     * for {@value #GATHER_MS} ms after the first: one Infinispan write per transaction, not one
+     * per message (a write per message doubled Infinispan's CPU, and logging on the loop's thread
+     * cost a tenth of the throughput; BENCHMARKS.md 2026-12-06).
      */
-    private void mark(Map<String, String> finals) {
-        if (marks == null) {
-            return;
-        }
-        synchronized (pendingMarks) {
+    private void after(List<DeliveryEvent> events, Map<String, String> finals) {
+        synchronized (pendingEvents) {
+            pendingEvents.addAll(events);
             pendingMarks.putAll(finals);
-            if (writeScheduled) {
+            if (drainScheduled) {
                 return;
             }
-            writeScheduled = true;
+            drainScheduled = true;
         }
         try {
-            marksWriter.schedule(this::writeMarks, MARKS_GATHER_MS, TimeUnit.MILLISECONDS);
+            afterCommit.schedule(this::drain, GATHER_MS, TimeUnit.MILLISECONDS);
         } catch (RejectedExecutionException closed) {
-            writeMarks();
+            drain();
         }
     }
 
-    private void writeMarks() {
-        Map<String, String> batch;
-        synchronized (pendingMarks) {
-            batch = new HashMap<>(pendingMarks);
+    private void drain() {
+        List<DeliveryEvent> events;
+        Map<String, String> finals;
+        synchronized (pendingEvents) {
+            events = new ArrayList<>(pendingEvents);
+            finals = new HashMap<>(pendingMarks);
+            pendingEvents.clear();
             pendingMarks.clear();
-            writeScheduled = false;
+            drainScheduled = false;
         }
-        if (!batch.isEmpty()) {
-            marks.put(batch);
+        if (marks != null && !finals.isEmpty()) {
+            marks.put(finals);
+        }
+        for (DeliveryEvent e : events) {
+            DELIVERY_LOG.info(DeliveryLogLine.format(e));
+            if (meters != null) {
+                meters.count(e);
+            }
         }
     }
 
-    /** Writes the marks still gathered (after the loop's last commit) and stops the writer. */
+    /** Does at once what the last commits left gathered (after the loop's last commit) and stops its thread. */
     @Override
     public void close() {
-        if (marksWriter != null) {
-            marksWriter.shutdown();
-            writeMarks();
-        }
+        afterCommit.shutdown();
+        drain();
     }
 
     /** A first attempt delivered to every recipient: final here, nothing for queue-service to decide. */
