@@ -167,7 +167,7 @@ public final class BenchDriver {
         Properties p = new Properties();
         p.put("bootstrap.servers", bootstrap);
         p.put("enable.auto.commit", "false");
-        // queue-service writes events in Kafka transactions: count committed ones only
+        // queue-service and tls-session-service write events in Kafka transactions: count committed ones only
         p.put("isolation.level", "read_committed");
         p.put("max.partition.fetch.bytes", "16777216");
         p.put("fetch.max.wait.ms", "20");

@@ -9,7 +9,8 @@ package warmwire.contracts;
  *   application.properties, where an operator may rename them.
  *
  *   submit -> (queue-service) -> route -> (delivery-service) -> deliver -> (tls-session-service)
- *   -> outcome -> (queue-service) -> events
+ *   -> outcome -> (queue-service) -> events; a first attempt delivered to every recipient:
+ *   deliver -> (tls-session-service) -> events
  */
 public final class Topics {
     /** Intake: {@link warmwire.contracts.mail.Submission} JSON, written by users. */
@@ -42,7 +43,8 @@ public final class Topics {
     /**
      * TLS results of deliveries to domains under a published policy ({@link
      * warmwire.contracts.tlsrpt.TlsResult}), keyed by policy domain: carried on outcomes,
-     * written by queue-service, counted into reports by delivery-service.
+     * written by queue-service (or by tls-session-service with a delivered first attempt's
+     * events), counted into reports by delivery-service.
      */
     public static final String TLS_RESULTS = "mail.tls-results";
     /**

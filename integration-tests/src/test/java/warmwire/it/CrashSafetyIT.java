@@ -39,9 +39,11 @@ import warmwire.testing.Poll;
  *   Issue 4, "Crash safety". Thousands of messages (system property
  *   {@code warmwire.it.crash.messages}, default 2000) go to mail.submit at a steady pace
  *   ({@code warmwire.it.crash.rate} per second, default 25), one recipient each at tls.test,
- *   plain.test or mx.test (all the real Postfix peer); every 40th has a second recipient,
+ *   plain.test or mx.test (all the real Postfix peer); every 4th has a second recipient,
  *   bounce@tls.test, which the peer answers 550, so bounces and their DSNs (to the sender at
- *   plain.test, the same peer) are under fire too. Meanwhile, one after another, at even steps
+ *   plain.test, the same peer) are under fire too, and so is queue-service's outcome loop: a
+ *   first attempt delivered to every recipient has its events published by
+ *   tls-session-service's delivery loop, a mixed one goes through queue-service. Meanwhile, one after another, at even steps
  *   of the submissions: kill -9 of tls-session-service, queue-service, delivery-service, the
  *   Kafka broker and Infinispan Server, each started again with the deploy/local scripts before
  *   the next kill (Mesh#kill9, Mesh#restart).
@@ -62,7 +64,7 @@ class CrashSafetyIT {
     private static final int MESSAGES = Integer.getInteger("warmwire.it.crash.messages", 2000);
     private static final double RATE = Double.parseDouble(System.getProperty("warmwire.it.crash.rate", "25"));
     private static final Duration DRAIN = Duration.ofSeconds(Long.getLong("warmwire.it.crash.drain-seconds", 150));
-    private static final int BOUNCE_EVERY = 40;
+    private static final int BOUNCE_EVERY = 4;
     private static final String BOUNCE_RCPT = "bounce@tls.test";
     private static final List<String> DOMAINS = List.of("tls.test", "plain.test", "mx.test");
     private static final List<Mesh.Part> KILLS = List.of(Mesh.Part.SESSION, Mesh.Part.QUEUE, Mesh.Part.DELIVERY,

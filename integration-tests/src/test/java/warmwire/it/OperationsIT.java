@@ -81,9 +81,11 @@ class OperationsIT {
             assertTrue(session.matches("(?s).*warmwire_tls_handshakes_total\\{[^}]*resumed=\"(true|false)\".*"),
                     "handshakes full/resumed");
             // ok1 and ok2, first attempts delivered to every recipient, have their events published
-            // (and counted) by tls-session-service; the retried one by queue-service (above)
-            assertTrue(session.matches("(?s).*warmwire_messages_final_total\\{[^}]*status=\"delivered\".*"),
-                    "tls-session-service counts the final events it publishes");
+            // (and counted, just after the commit, on a thread of its own) by tls-session-service;
+            // the retried one by queue-service (above)
+            Poll.until(Duration.ofSeconds(10), Duration.ofMillis(200), () -> metrics(Mesh.QUEUE_PORT + 2),
+                    m -> m.matches("(?s).*warmwire_messages_final_total\\{[^}]*status=\"delivered\".*"),
+                    m -> "tls-session-service counts the final events it publishes");
             assertTrue(session.contains("warmwire_delivery_latency_seconds_bucket"), "tls-session-service's latency histogram");
         } finally {
             mesh.adminPost("/admin/v1/messages/" + waiting.id + "/delete");

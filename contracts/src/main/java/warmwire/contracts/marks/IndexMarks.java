@@ -23,7 +23,8 @@ import org.infinispan.client.hotrod.RemoteCache;
  *   IndexMarks - small best-effort facts in an Infinispan cache, under one key prefix.
  * DESCRIPTION
  *   The shared mechanics of the services' dedupe marks: queue-service's duplicate-id claims
- *   ({@code m:}, the id's index entry) and final-event marks ({@code f:}, the final event),
+ *   ({@code m:}, the id's index entry) and the final-event marks of both publishers of events
+ *   ({@code f:}, the final event, {@link FinalMarks}),
  *   tls-session-service's finished jobs ({@code done:}). {@link #knownAsync} reads the marks
  *   of many names in one call, bounded by 2 s; {@link #known} waits for it (worker threads
  *   only). {@link #put} writes many

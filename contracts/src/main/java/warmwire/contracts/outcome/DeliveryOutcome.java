@@ -9,7 +9,9 @@ import warmwire.contracts.tlsrpt.TlsResult;
 /**
  * A record on {@code mail.outcome}, key = message id: what happened to every recipient of one
  * routing step or delivery job. Written by delivery-service (routing failures) and
- * tls-session-service (SMTP results); queue-service turns it into {@link DeliveryEvent}s.
+ * tls-session-service (SMTP results); queue-service turns it into {@link DeliveryEvent}s
+ * ({@link DeliveryEvent#ofOutcome}), and so does tls-session-service itself for a first attempt
+ * delivered to every recipient, which never goes on mail.outcome.
  *
  * @param jobId         the job, or null when routing failed before a job existed
  * @param site          the site key, null when no site could be computed

@@ -6,8 +6,8 @@ import java.util.List;
 /**
  * A record on {@code mail.tls-results}, keyed by policy domain: the TLS result of one delivery
  * attempt (or routing step) to a domain under a published policy, the raw material of its
- * daily TLS report (RFC 8460). Carried on outcomes, written by queue-service, aggregated by
- * delivery-service.
+ * daily TLS report (RFC 8460). Carried on outcomes, written by queue-service (or by
+ * tls-session-service with a delivered first attempt's events), aggregated by delivery-service.
  *
  * @param policyDomain the domain that published the policy
  * @param policyType   {@code sts} or {@code tlsa}

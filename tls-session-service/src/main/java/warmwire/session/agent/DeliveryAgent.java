@@ -38,7 +38,8 @@ import warmwire.session.smtp.Envelope;
  *   unless {@code warmwire.session.connection-cache=false}; {@link ShardedEngine} QUITs its
  *   connections at shutdown.
  *   Each outcome is logged in one line (INFO when a recipient was not delivered, DEBUG when
- *   all were: queue-service logs every delivery already), with conn_use, and counted
+ *   all were: every delivery has its Postfix-style line already, from OutcomeRecords or
+ *   queue-service), with conn_use, and counted
  *   ({@link SessionMetrics}: finished jobs here; connections, handshakes and reuse through the
  *   walker).
  *   The job's body (raw bytes after its envelope on mail.deliver) goes into the Envelope as it is.
@@ -123,8 +124,8 @@ public class DeliveryAgent {
 
     /**
      * One line per outcome, for operators: INFO when a recipient was not delivered (the
-     * remote reason, the TLS in use), DEBUG when all were (queue-service logs every delivery in
-     * Postfix's shape already, with relay, conn_use, delays and dsn: a second INFO line per
+     * remote reason, the TLS in use), DEBUG when all were (every delivery has its line in
+     * Postfix's shape already, OutcomeRecords' or queue-service's, with relay, conn_use, delays and dsn: a second INFO line per
      * delivered job cost about 5 % of this service's CPU). Built in one pre-sized StringBuilder,
      * skipped when its level is off. Written synchronously (a few microseconds;
      * application.properties says why the async handler is not used).

@@ -39,6 +39,7 @@ import warmwire.contracts.outcome.EventMeters;
 import warmwire.session.SessionConfig;
 import warmwire.session.control.SuspendedSites;
 import warmwire.session.deadletter.DeadLetters;
+import warmwire.session.infinispan.LazyCache;
 import warmwire.session.shard.InstanceId;
 import warmwire.session.shard.ShardListener;
 import warmwire.pipeline.ExactlyOnceLoop;
@@ -109,9 +110,10 @@ public class DeliveryLoopSetup {
             return;
         }
         String instance = InstanceId.of(config);
+        LazyCache index = new LazyCache(FinalMarks.CACHE, () -> infinispan.get().getCache(FinalMarks.CACHE));
         records = new OutcomeRecords(outcomes.topic(), mapper.writer(), outcomes.publishDelivered(),
-                outcomes.publishDelivered() ? FinalMarks.in(infinispan.get().getCache(FinalMarks.CACHE),
-                        config.index().lifespan(), config.index().marksPatience()) : null, new EventMeters(registry));
+                () -> FinalMarks.in(index.get(), config.index().lifespan(), config.index().marksPatience()),
+                new EventMeters(registry));
         Deliveries work = new Deliveries(records, new RecordLimits(maxRecipients), agent::deliver, deadLetters,
                 control::caughtUp, s.controlWait());
         ExactlyOnceLoop.Settings settings = new ExactlyOnceLoop.Settings("warmwire-deliver", List.of(Topics.DELIVER),
@@ -148,8 +150,9 @@ public class DeliveryLoopSetup {
         Gauge.builder("warmwire.deliver.in.flight", loop, ExactlyOnceLoop::inFlight)
                 .description("jobs taken from mail.deliver and not yet committed").register(registry);
         thread = loop.start();
-        LOG.infof("delivery loop: %s -> %s, group %s, member %s, transactions every %s or %d outcomes", Topics.DELIVER,
-                outcomes.topic(), GROUP, instance, s.commitInterval(), s.commitBatch());
+        LOG.infof("delivery loop: %s -> %s%s, group %s, member %s, transactions every %s or %d outcomes", Topics.DELIVER,
+                outcomes.topic(), outcomes.publishDelivered() ? " (delivered first attempts: " + Topics.EVENTS + ")" : "",
+                GROUP, instance, s.commitInterval(), s.commitBatch());
     }
 
     private static Set<Integer> numbers(Set<TopicPartition> partitions) {

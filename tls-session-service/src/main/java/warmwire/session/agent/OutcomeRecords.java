@@ -7,10 +7,14 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Supplier;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.jboss.logging.Logger;
 import warmwire.contracts.Topics;
@@ -42,16 +46,25 @@ import warmwire.pipeline.ExactlyOnceLoop;
  *   mail.tls-results (key = policy domain). That saves most mail the outcome hop: a topic
  *   written and read, a transaction loop, a parse and a check (BENCHMARKS.md).
  *   Once committed ({@link Output#settled}), the events' final marks are written to the queue
- *   index ({@link FinalMarks}: the admin API sees the recipients final; one write per commit), their Postfix-style log
- *   lines are logged (category {@code warmwire.delivery}, {@link DeliveryLogLine}) and they are
- *   counted ({@link EventMeters}); dropped (the partition moved before the commit), nothing
- *   follows: the job's next owner redoes it. A first attempt exists once (every hop commits its
- *   output with its input), so its events need no check against the marks.
+ *   index ({@link FinalMarks}: the admin API sees the recipients final; one write per commit),
+ *   their Postfix-style log lines are logged (category {@code warmwire.delivery},
+ *   {@link DeliveryLogLine}) and they are counted ({@link EventMeters}), on a thread of their
+ *   own ({@link #after}); dropped (the partition moved before the commit), nothing follows: the
+ *   job's next owner redoes it. A first attempt exists once (every hop commits its output with
+ *   its input), so its events need no check against the marks.
+ *   The outcome is this service's own, built by OutcomeBuilder from bounded parts (reply texts
+ *   cut to their limit), not a record read from a topic, so it is not judged again by
+ *   DeliveryOutcomeCheck as queue-service judges what it reads from mail.outcome.
+ *   What waits for the after-commit thread is at most one transaction's outputs
+ *   ({@code warmwire.session.commit-batch}) per {@value #GATHER_MS} ms.
  */
 public final class OutcomeRecords implements AutoCloseable {
+    private static final Logger LOG = Logger.getLogger(OutcomeRecords.class);
     private static final Logger DELIVERY_LOG = Logger.getLogger("warmwire.delivery");
     /** How long what follows one commit waits for the rest of it (after). */
     static final long GATHER_MS = 10;
+    /** How long a stop waits for the last drain and the last write of marks. */
+    private static final long CLOSE_WAIT_SECONDS = 5;
 
     /** The records of one outcome, and what follows their commit (null: nothing). */
     public record Output(List<ProducerRecord<String, byte[]>> records, ExactlyOnceLoop.Settled settled) {
@@ -60,8 +73,12 @@ public final class OutcomeRecords implements AutoCloseable {
     private final String outcomeTopic;
     private final ObjectWriter writer;
     private final boolean publishDelivered;
-    private final IndexMarks marks;
+    private final Supplier<IndexMarks> marksSource;
     private final EventMeters meters;
+    /** The final marks, opened at their first write on the after-commit thread (null until then). */
+    private IndexMarks marks;
+    /** The last write of final marks (close waits for it). */
+    private volatile CompletableFuture<Void> lastWrite = CompletableFuture.completedFuture(null);
     /** Committed events and their final marks not yet logged, counted and written; guarded by pendingEvents. */
     private final List<DeliveryEvent> pendingEvents = new ArrayList<>();
     private final Map<String, String> pendingMarks = new HashMap<>();
@@ -69,15 +86,17 @@ public final class OutcomeRecords implements AutoCloseable {
     private final ScheduledExecutorService afterCommit;
 
     /**
-     * @param marks  the final marks (null: none written, tests)
+     * @param marks  opens the final marks (null: none written, tests); called at the first write,
+     *               on the after-commit thread, again after a failure: Infinispan down at start
+     *               never stops delivery
      * @param meters the event meters (null: not counted, tests)
      */
-    public OutcomeRecords(String outcomeTopic, ObjectWriter writer, boolean publishDelivered, IndexMarks marks,
+    public OutcomeRecords(String outcomeTopic, ObjectWriter writer, boolean publishDelivered, Supplier<IndexMarks> marks,
                           EventMeters meters) {
         this.outcomeTopic = outcomeTopic;
         this.writer = writer;
         this.publishDelivered = publishDelivered;
-        this.marks = marks;
+        this.marksSource = marks;
         this.meters = meters;
         this.afterCommit = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "warmwire-after-commit");
@@ -144,6 +163,7 @@ public final class OutcomeRecords implements AutoCloseable {
         }
     }
 
+    /** Writes the gathered marks, logs and counts the gathered events; never throws. */
     private void drain() {
         List<DeliveryEvent> events;
         Map<String, String> finals;
@@ -154,22 +174,46 @@ public final class OutcomeRecords implements AutoCloseable {
             pendingMarks.clear();
             drainScheduled = false;
         }
-        if (marks != null && !finals.isEmpty()) {
-            marks.put(finals);
+        if (marksSource != null && !finals.isEmpty()) {
+            try {
+                if (marks == null) {
+                    marks = marksSource.get();
+                }
+                lastWrite = marks.put(finals).toCompletableFuture();
+            } catch (RuntimeException e) {
+                LOG.warnf("final marks of %d delivered recipients not written to the queue index (%s): the admin API"
+                        + " shows them queued until their entries expire", finals.size(), e.toString());
+            }
         }
         for (DeliveryEvent e : events) {
-            DELIVERY_LOG.info(DeliveryLogLine.format(e));
-            if (meters != null) {
-                meters.count(e);
+            try {
+                DELIVERY_LOG.info(DeliveryLogLine.format(e));
+                if (meters != null) {
+                    meters.count(e);
+                }
+            } catch (RuntimeException ex) {
+                LOG.errorf(ex, "delivered event of %s not logged or counted", e.id());
             }
         }
     }
 
-    /** Does at once what the last commits left gathered (after the loop's last commit) and stops its thread. */
+    /**
+     * After the loop's last commit: lets a running drain finish, does what is still gathered at
+     * once and waits (bounded) for the last write of final marks, before the Infinispan client
+     * closes.
+     */
     @Override
     public void close() {
         afterCommit.shutdown();
-        drain();
+        try {
+            afterCommit.awaitTermination(CLOSE_WAIT_SECONDS, TimeUnit.SECONDS);
+            drain();
+            lastWrite.get(CLOSE_WAIT_SECONDS, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (ExecutionException | TimeoutException e) {
+            LOG.warnf("the last final marks were not written before the stop: %s", e.toString());
+        }
     }
 
     /** A first attempt delivered to every recipient: final here, nothing for queue-service to decide. */

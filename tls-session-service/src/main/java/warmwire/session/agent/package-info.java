@@ -1,6 +1,7 @@
 /**
  * SUMMARY
- *   The Kafka side: mail.deliver in, mail.outcome out, exactly one committed outcome per job.
+ *   The Kafka side: mail.deliver in, mail.outcome out (or mail.events, for a first attempt
+ *   delivered to every recipient: OutcomeRecords), exactly one committed outcome per job.
  * DESCRIPTION
  *   The delivery loop, a {@link warmwire.pipeline.ExactlyOnceLoop} over
  *   {@link warmwire.session.agent.Deliveries}, reads mail.deliver with a plain Kafka consumer

@@ -123,7 +123,7 @@ class OutcomeRecordsTest {
     void oneCommitsFinalMarksGoToTheQueueIndexInOneWrite() throws Exception {
         FakeRemoteCache index = new FakeRemoteCache();
         OutcomeRecords withMarks = new OutcomeRecords(Topics.OUTCOME, mapper.writer(), true,
-                FinalMarks.in(index.remote(), Duration.ofDays(7), Duration.ZERO), null);
+                () -> FinalMarks.in(index.remote(), Duration.ofDays(7), Duration.ZERO), null);
         List<OutcomeRecords.Output> outs = List.of(
                 withMarks.of(outcome(1, List.of(delivered("a@example"), delivered("b@example")), List.of())),
                 withMarks.of(new DeliveryOutcome("m2", "m2/1/site", 1, "s", "r", List.of(delivered("c@example")), null, 1,
@@ -138,5 +138,20 @@ class OutcomeRecordsTest {
         withMarks.of(outcome(1, List.of(delivered("d@example")), List.of())).settled().committed();
         withMarks.close(); // stop: what was gathered is written at once
         Poll.until(Duration.ofSeconds(5), Duration.ofMillis(10), () -> index.store.size(), n -> n == 4, n -> "marks " + n);
+    }
+
+    @Test
+    void infinispanDownNeitherStopsNorLosesTheEventsLinesAndCounts() throws Exception {
+        int[] opens = {0};
+        OutcomeRecords down = new OutcomeRecords(Topics.OUTCOME, mapper.writer(), true, () -> {
+            opens[0]++;
+            throw new IllegalStateException("cache warmwire-queue-state not available");
+        }, new EventMeters(registry));
+        OutcomeRecords.Output out = down.of(outcome(1, List.of(delivered("a@example")), List.of()));
+        assertEquals(List.of(Topics.EVENTS), out.records().stream().map(ProducerRecord::topic).toList());
+        out.settled().committed();
+        down.close();
+        assertEquals(1, count("warmwire.events", "delivered"), "counted although the marks could not be written");
+        assertEquals(1, opens[0], "opened at the first write, not at start");
     }
 }
