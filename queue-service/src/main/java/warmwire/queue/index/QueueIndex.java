@@ -15,6 +15,7 @@ import java.util.concurrent.TimeUnit;
 import org.infinispan.client.hotrod.RemoteCache;
 import org.jboss.logging.Logger;
 import warmwire.contracts.mail.QueuedMessage;
+import warmwire.contracts.marks.FinalMarks;
 import warmwire.contracts.outcome.DeliveryEvent;
 import warmwire.queue.QueueConfig;
 
@@ -47,7 +48,7 @@ import warmwire.queue.QueueConfig;
 @ApplicationScoped
 public class QueueIndex {
     private static final Logger LOG = Logger.getLogger(QueueIndex.class);
-    public static final String CACHE = warmwire.contracts.marks.FinalMarks.CACHE;
+    public static final String CACHE = FinalMarks.CACHE;
 
     private final RemoteCache<String, String> cache;
     private final ObjectMapper mapper;
@@ -61,7 +62,7 @@ public class QueueIndex {
     }
 
     /** Key prefixes of the three kinds of entries. */
-    public static final String MESSAGE = "m:", EVENT = "r:", FINAL = warmwire.contracts.marks.FinalMarks.PREFIX;
+    public static final String MESSAGE = "m:", EVENT = "r:", FINAL = FinalMarks.PREFIX;
 
     /**
      * The {@code m:} value of a message: its envelope, and {@code source} (the record that
@@ -112,12 +113,12 @@ public class QueueIndex {
         Set<String> keys = new HashSet<>();
         for (var r : n.path("recipients")) {
             keys.add(EVENT + id + ":" + r.asText());
-            keys.add(FINAL + id + ":" + r.asText());
+            keys.add(FINAL + FinalMarks.name(id, r.asText()));
         }
         Map<String, String> got = keys.isEmpty() ? Map.of() : cache.getAll(keys);
         ObjectNode states = mapper.createObjectNode();
         for (var r : n.path("recipients")) {
-            String ev = got.get(FINAL + id + ":" + r.asText());
+            String ev = got.get(FINAL + FinalMarks.name(id, r.asText()));
             if (ev == null) {
                 ev = got.get(EVENT + id + ":" + r.asText());
             }

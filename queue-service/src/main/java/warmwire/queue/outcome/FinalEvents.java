@@ -54,11 +54,6 @@ public class FinalEvents {
         this.marks = FinalMarks.in(cache, config.indexLifespan(), config.marksPatience());
     }
 
-    /** The name of a recipient's final event: {@code <id>:<recipient>}. */
-    public static String key(String id, String recipient) {
-        return FinalMarks.name(id, recipient);
-    }
-
     /** How long a batch waits for another batch holding the same final-event names (beyond the producer's delivery timeout). */
     private static final long WAIT_FOR_OTHERS_SECONDS = 180;
 

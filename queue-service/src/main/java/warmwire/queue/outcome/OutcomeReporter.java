@@ -28,6 +28,7 @@ import warmwire.contracts.check.DeliveryOutcomeCheck;
 import warmwire.contracts.check.InternalDeadLetter;
 import warmwire.contracts.check.RecordLimits;
 import warmwire.contracts.mail.QueuedMessage;
+import warmwire.contracts.marks.FinalMarks;
 import warmwire.contracts.outcome.DeliveryEvent;
 import warmwire.contracts.outcome.DeliveryLogLine;
 import warmwire.contracts.outcome.DeliveryOutcome;
@@ -295,7 +296,7 @@ public class OutcomeReporter implements ExactlyOnceLoop.Work<String, byte[]> {
     }
 
     /**
-     * The final-event names ({@link FinalEvents#key}) to check, of the outcomes of retried
+     * The final-event names ({@link FinalMarks#name}) to check, of the outcomes of retried
      * attempts only. A first attempt's outcome exists once: intake, routing and delivery each
      * commit their output with their input in one Kafka transaction (pipeline.ExactlyOnceLoop),
      * and this loop too, so no hop makes a second job or outcome of it, and checking it would
@@ -312,7 +313,7 @@ public class OutcomeReporter implements ExactlyOnceLoop.Work<String, byte[]> {
             }
             for (RecipientResult rr : o.results()) {
                 if (rr.status() != null && rr.status().isFinal()) {
-                    keys.add(FinalEvents.key(o.messageId(), rr.recipient()));
+                    keys.add(FinalMarks.name(o.messageId(), rr.recipient()));
                 }
             }
         }
@@ -323,7 +324,7 @@ public class OutcomeReporter implements ExactlyOnceLoop.Work<String, byte[]> {
                         QueueIndex.Batch writes, Set<String> known, Map<String, String> marks)
             throws JsonProcessingException {
         boolean allKnown = !o.results().isEmpty() && o.results().stream()
-                .allMatch(r -> r.status() != null && r.status().isFinal() && known.contains(FinalEvents.key(o.messageId(), r.recipient())));
+                .allMatch(r -> r.status() != null && r.status().isFinal() && known.contains(FinalMarks.name(o.messageId(), r.recipient())));
         if (allKnown) {
             LOG.infof("%s: outcome of %s repeats final events already published (a redelivery after a crash); dropped",
                     o.messageId(), o.jobId());
@@ -357,7 +358,7 @@ public class OutcomeReporter implements ExactlyOnceLoop.Work<String, byte[]> {
             out.add(new ProducerRecord<>(Topics.ROUTE, notice.id(), MailFrame.of(notice, writer)));
         }
         for (DeliveryEvent e : plan.events()) {
-            String fk = FinalEvents.key(e.id(), e.recipient());
+            String fk = FinalMarks.name(e.id(), e.recipient());
             if (e.status().isFinal() && known.contains(fk)) {
                 if (finals != null) {
                     finals.dropped(1);
