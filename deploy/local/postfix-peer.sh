@@ -201,6 +201,10 @@ setgid_group = postdrop
 # Logging to a file through the postlog service (see master.cf).
 maillog_file = $MAILLOG
 maillog_file_prefixes = $PEERS_DIR
+# Long queue ids are unique for the life of the instance; short ones (inode +
+# microseconds) come back, and a test joining log lines by queue id would then
+# take one message's copy for another's.
+enable_long_queue_ids = yes
 
 myhostname = $NAME.peer.test
 mydomain = peer.test

@@ -41,7 +41,7 @@ class DeliveredOverTlsIT {
         // At the receiver: the message (by its Message-ID) was accepted for both recipients,
         // and the session that carried it was TLS.
         String log = awaitInLog("message-id=<" + mail.messageId + ">");
-        Matcher qid = Pattern.compile("([0-9A-F]{6,}): message-id=<" + Pattern.quote(mail.messageId) + ">").matcher(log);
+        Matcher qid = Pattern.compile("([0-9A-Za-z]{6,}): message-id=<" + Pattern.quote(mail.messageId) + ">").matcher(log);
         assertTrue(qid.find(), "queue id of our message in the peer log");
         String queueId = qid.group(1);
         assertTrue(Pattern.compile(queueId + ": to=<alice@tls.test>.*status=sent").matcher(awaitInLog(queueId + ": to=<bob@tls.test>")).find());

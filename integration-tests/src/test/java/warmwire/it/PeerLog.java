@@ -32,29 +32,41 @@ final class PeerLog {
     private PeerLog() {
     }
 
-    /** Message-ID (without angle brackets) -> its delivered copies, in log order. */
+    /**
+     * Message-ID (without angle brackets) -> its delivered copies, in log order. Lines are
+     * joined in the order they were logged: a status=sent line belongs to the latest
+     * message-id line of its queue id before it, so a queue id the peer used again (short
+     * Postfix queue ids do come back) starts a new copy instead of taking over the old one.
+     */
     static Map<String, List<Copy>> copies(String log) {
-        Map<String, String> messageIdOf = new HashMap<>();
-        Map<String, Set<String>> sentTo = new HashMap<>();
-        List<String> order = new ArrayList<>();
+        Map<String, Integer> current = new HashMap<>(); // queue id -> index in accepted
+        List<String> messageIds = new ArrayList<>();
+        List<String> queueIds = new ArrayList<>();
+        List<Set<String>> sentTo = new ArrayList<>();
         for (String line : log.split("\n")) {
             Matcher m = MESSAGE_ID.matcher(line);
             if (m.find()) {
-                if (messageIdOf.put(m.group(1), m.group(2)) == null) {
-                    order.add(m.group(1));
+                Integer at = current.get(m.group(1));
+                if (at == null || !messageIds.get(at).equals(m.group(2)) || !sentTo.get(at).isEmpty()) {
+                    current.put(m.group(1), messageIds.size());
+                    messageIds.add(m.group(2));
+                    queueIds.add(m.group(1));
+                    sentTo.add(new LinkedHashSet<>());
                 }
                 continue;
             }
             Matcher s = SENT.matcher(line);
             if (s.find()) {
-                sentTo.computeIfAbsent(s.group(1), k -> new LinkedHashSet<>()).add(s.group(2).toLowerCase(Locale.ROOT));
+                Integer at = current.get(s.group(1));
+                if (at != null) {
+                    sentTo.get(at).add(s.group(2).toLowerCase(Locale.ROOT));
+                }
             }
         }
         Map<String, List<Copy>> out = new HashMap<>();
-        for (String qid : order) {
-            Set<String> to = sentTo.get(qid);
-            if (to != null) {
-                out.computeIfAbsent(messageIdOf.get(qid), k -> new ArrayList<>()).add(new Copy(qid, to));
+        for (int i = 0; i < messageIds.size(); i++) {
+            if (!sentTo.get(i).isEmpty()) {
+                out.computeIfAbsent(messageIds.get(i), k -> new ArrayList<>()).add(new Copy(queueIds.get(i), sentTo.get(i)));
             }
         }
         return out;
