@@ -33,6 +33,8 @@ public final class DeliveryJobCheck {
     /** RFC 6698 presentation form, as routing writes it: one-digit fields, lower-case hex of even length. */
     private static final java.util.regex.Pattern MATCH = java.util.regex.Pattern.compile(
             "\\.?[A-Za-z0-9_]([A-Za-z0-9_-]*[A-Za-z0-9_])?(\\.[A-Za-z0-9_]([A-Za-z0-9_-]*[A-Za-z0-9_])?)*");
+    /** An IP address literal's characters (digits, hex, '.', ':'): never a name to resolve. */
+    private static final java.util.regex.Pattern ADDRESS = java.util.regex.Pattern.compile("[0-9A-Fa-f.:]+");
     private static final java.util.regex.Pattern TLSA = java.util.regex.Pattern.compile("[0-3] [01] [0-2] ([0-9a-f]{2})+");
 
     private DeliveryJobCheck() {
@@ -72,7 +74,6 @@ public final class DeliveryJobCheck {
                 f.enumValue("messageTls", false, TlsLevel::parse), f.bool("signed"));
     }
 
-    private static final java.util.regex.Pattern PROVIDER = java.util.regex.Pattern.compile("[a-z0-9][a-z0-9-]{0,62}");
 
     private static Site site(Fields s) {
         List<String> hosts = s.texts("hosts", true, 1, RecordLimits.MAX_ENDPOINTS, RecordLimits.MAX_HOST);
@@ -80,7 +81,7 @@ public final class DeliveryJobCheck {
         TlsLevel tls = s.enumValue("tls", true, TlsLevel::parse);
         PolicySource policy = s.enumValue("policy", false, PolicySource::parse);
         String provider = s.text("provider", false, 63);
-        if (provider != null && !PROVIDER.matcher(provider).matches()) {
+        if (provider != null && !Site.isProviderName(provider)) {
             throw s.invalid("provider", "not a provider name (lower-case letters, digits, '-')");
         }
         return new Site(hosts, port, tls, policy, names(s), provider);
@@ -89,7 +90,7 @@ public final class DeliveryJobCheck {
     private static Endpoint endpoint(Fields e) {
         String host = e.nonBlank("host", RecordLimits.MAX_HOST);
         String address = e.nonBlank("address", 45);
-        if (!address.matches("[0-9A-Fa-f.:]+")) {
+        if (!ADDRESS.matcher(address).matches()) {
             throw e.invalid("address", "not an IP address literal");
         }
         int port = e.integer("port", true, 0, 1, 65535);

@@ -197,7 +197,7 @@ final class Fields {
                 throw invalid(field, "not an ISO-8601 time (" + v.textValue().length() + " characters)");
             }
             try {
-                t = Instant.parse(v.textValue());
+                t = IsoInstant.parse(v.textValue());
             } catch (DateTimeParseException e) {
                 throw invalid(field, "not an ISO-8601 time: " + BoundedText.escape(v.textValue()));
             }

@@ -30,6 +30,7 @@ public record Site(List<String> hosts, int port, TlsLevel tls, PolicySource poli
                    List<String> match,
                    @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
                    String provider) {
+    private static final java.util.regex.Pattern PROVIDER_NAME = java.util.regex.Pattern.compile("[a-z0-9][a-z0-9-]{0,62}");
 
     /** A site of no provider. */
     public Site(List<String> hosts, int port, TlsLevel tls, PolicySource policy, List<String> match) {
@@ -60,9 +61,14 @@ public record Site(List<String> hosts, int port, TlsLevel tls, PolicySource poli
             throw new IllegalArgumentException("port out of range: " + port);
         }
         hosts = List.copyOf(sorted);
-        if (provider != null && !provider.matches("[a-z0-9][a-z0-9-]{0,62}")) {
+        if (provider != null && !isProviderName(provider)) {
             throw new IllegalArgumentException("provider name must be lower-case letters, digits and '-': " + provider);
         }
+    }
+
+    /** Whether {@code name} is a provider's name: lower-case letters, digits and '-', 1 to 63, not starting with '-'. */
+    public static boolean isProviderName(String name) {
+        return PROVIDER_NAME.matcher(name).matches();
     }
 
     /** This site as a site of {@code provider} (null: of none). */

@@ -1,6 +1,7 @@
 package warmwire.contracts.shape;
 
 import java.util.List;
+import warmwire.contracts.route.Site;
 
 /**
  * One mailbox provider of a providers file ({@link Providers}): the MX domains that make a site
@@ -20,7 +21,7 @@ public record Provider(String name, List<String> domains, int maxConnections, in
                        double messageRate, int messageBurst, double connectionRate, int connectionBurst) {
 
     public Provider {
-        if (name == null || !name.matches("[a-z0-9][a-z0-9-]{0,62}")) {
+        if (name == null || !Site.isProviderName(name)) {
             throw new IllegalArgumentException("provider name must be lower-case letters, digits and '-': " + name);
         }
         domains = List.copyOf(domains);
