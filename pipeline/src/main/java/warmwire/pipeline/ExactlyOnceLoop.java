@@ -327,15 +327,30 @@ public final class ExactlyOnceLoop<V, O> implements Runnable {
         if (todo.isEmpty()) {
             return;
         }
-        Map<ConsumerRecord<?, ?>, Long> gens = new HashMap<>();
+        // the assignment each record was started under, by partition: the callback keeps no
+        // record, so a job's record (and its value) lives only as long as the work keeps it
+        Map<TopicPartition, Long> gens = new HashMap<>();
         for (ConsumerRecord<String, V> r : todo) {
-            gens.put(r, assignment.get(new TopicPartition(r.topic(), r.partition())));
+            TopicPartition tp = new TopicPartition(r.topic(), r.partition());
+            gens.computeIfAbsent(tp, assignment::get);
         }
         work.start(todo, (r, out, settled) -> {
-            Long gen = gens.get(r);
-            finished.add(new Finished<>(gen == null ? -1 : gen, new TopicPartition(r.topic(), r.partition()), r.offset(),
-                    out == null ? List.of() : out, Math.max(0, r.serializedValueSize()), settled));
+            TopicPartition tp = new TopicPartition(r.topic(), r.partition());
+            Long gen = gens.get(tp);
+            finished.add(new Finished<>(gen == null ? -1 : gen, tp, r.offset(), out == null ? List.of() : out,
+                    Math.max(0, r.serializedValueSize()), settled));
         });
+    }
+
+    /**
+     * What {@link Results#finished} needs of {@code r} (topic, partition, offset, sizes, key),
+     * without its value: for work that keeps a record until its job ends, once the value is
+     * read, so that a job in flight does not hold its record's bytes as well as what it made of
+     * them.
+     */
+    public static <K, V> ConsumerRecord<K, V> withoutValue(ConsumerRecord<K, V> r) {
+        return new ConsumerRecord<>(r.topic(), r.partition(), r.offset(), r.timestamp(), r.timestampType(),
+                r.serializedKeySize(), r.serializedValueSize(), r.key(), null, r.headers(), r.leaderEpoch());
     }
 
     /** Moves finished records from the queue to the waiting list, waiting at most {@code millis} for the first. */

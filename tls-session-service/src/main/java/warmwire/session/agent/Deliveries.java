@@ -72,7 +72,8 @@ public final class Deliveries implements ExactlyOnceLoop.Work<byte[], byte[]> {
                 results.finished(r, List.of(deadLetter(r, checked.reason(), now)));
                 continue;
             }
-            start(r, checked.value(), caughtUp, results);
+            // the job holds the body; its record, kept until the job ends, need not hold it too
+            start(ExactlyOnceLoop.withoutValue(r), checked.value(), caughtUp, results);
         }
     }
 

@@ -8,10 +8,12 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import io.vertx.core.Promise;
+import java.lang.ref.WeakReference;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.HashMap;
 import java.util.List;
@@ -29,6 +31,7 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 import warmwire.contracts.Topics;
 import warmwire.contracts.check.RecordLimits;
 import warmwire.contracts.mail.TlsLevel;
@@ -73,6 +76,10 @@ class DeliveriesTest {
     private final AtomicBoolean controlRead = new AtomicBoolean(true);
 
     private ExactlyOnceLoop<byte[], byte[]> loop(Duration controlWait) {
+        return loop(controlWait, 100);
+    }
+
+    private ExactlyOnceLoop<byte[], byte[]> loop(Duration controlWait, int maxInFlight) {
         Deliveries work = new Deliveries(OutcomeRecords.toQueue(Topics.OUTCOME, mapper.writer()), RecordLimits.DEFAULT, job -> {
             Promise<DeliveryOutcome> p = Promise.promise();
             running.put(job.messageId(), p);
@@ -81,15 +88,18 @@ class DeliveriesTest {
         }, null, controlRead::get, controlWait);
         ExactlyOnceLoop.Settings s = new ExactlyOnceLoop.Settings("warmwire-deliver", List.of(Topics.DELIVER), Duration.ZERO,
                 1000, Duration.ofSeconds(5), 4096);
-        return new ExactlyOnceLoop<>(s, () -> consumer, () -> producer, work, new InFlightLimit(100), null);
+        return new ExactlyOnceLoop<>(s, () -> consumer, () -> producer, work, new InFlightLimit(maxInFlight), null);
     }
 
     private static DeliveryJob job(String id) {
+        return job(id, "Subject: hi\r\n\r\nbody\r\n".getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static DeliveryJob job(String id, byte[] body) {
         Instant now = Instant.now();
         return new DeliveryJob(id + "/1/site", id, new Site(List.of("mx.example"), 25, TlsLevel.MAY),
                 List.of(new Endpoint("mx.example", "192.0.2.1", 25, 10)), "sender@example.org", List.of("a@example.com"),
-                "Subject: hi\r\n\r\nbody\r\n".getBytes(StandardCharsets.UTF_8),
-                TlsLevel.MAY, 1, now.minusMillis(20), now.minusMillis(10), 0.005);
+                body, TlsLevel.MAY, 1, now.minusMillis(20), now.minusMillis(10), 0.005);
     }
 
     private ConsumerRecord<String, byte[]> record(long offset, String id) throws Exception {
@@ -162,5 +172,63 @@ class DeliveriesTest {
         DeliveryOutcome o = outcomes().get(0);
         assertEquals(Status.DEFERRED, o.results().get(0).status());
         assertTrue(o.results().get(0).reason().contains("mail.control"), o.results().get(0).reason());
+    }
+
+    /** A record of job {@code id} with a body of {@code size} bytes, handed to the consumer; returns its value, weakly. */
+    private WeakReference<byte[]> offer(long offset, String id, int size) throws Exception {
+        byte[] body = new byte[size];
+        Arrays.fill(body, (byte) 'x');
+        byte[] value = job(id, body).framed(mapper.writer());
+        consumer.addRecord(new ConsumerRecord<>(Topics.DELIVER, 0, offset, "site", value));
+        return new WeakReference<>(value);
+    }
+
+    private static void collectGarbage(WeakReference<?> until) throws InterruptedException {
+        for (int i = 0; i < 20 && (until == null || until.get() != null); i++) {
+            System.gc();
+            Thread.sleep(20);
+        }
+    }
+
+    @Test
+    void aJobInFlightHoldsItsBodyButNotItsRecordsValue() throws Exception {
+        ExactlyOnceLoop<byte[], byte[]> loop = loop(Duration.ofSeconds(1));
+        assign(List.of());
+        loop.step(); // assigned
+        WeakReference<byte[]> value = offer(0, "m0", 64 * 1024);
+        loop.step(); // m0 started, its delivery running
+        assertEquals(List.of("m0"), started);
+        collectGarbage(value);
+        assertTrue(value.get() == null, "the record's 64 KiB value is not kept while its job runs");
+        delivered("m0");
+        loop.step();
+        assertEquals(List.of("m0"), outcomes().stream().map(DeliveryOutcome::messageId).toList());
+        List<Map<String, Map<TopicPartition, OffsetAndMetadata>>> commits = producer.consumerGroupOffsetsHistory();
+        assertEquals(1, commits.get(commits.size() - 1).values().iterator().next().get(P0).offset(), "committed past m0");
+    }
+
+    /**
+     * Heap per job in flight, 5 KiB bodies: {@code ./mvnw -o -pl tls-session-service test
+     * -Dtest=DeliveriesTest#heapPerJobInFlight -Dwarmwire.bench=true}.
+     */
+    @Test
+    @EnabledIfSystemProperty(named = "warmwire.bench", matches = "true")
+    void heapPerJobInFlight() throws Exception {
+        int jobs = 4000;
+        ExactlyOnceLoop<byte[], byte[]> loop = loop(Duration.ofSeconds(1), jobs + 1);
+        assign(List.of());
+        loop.step();
+        Runtime rt = Runtime.getRuntime();
+        collectGarbage(null);
+        long before = rt.totalMemory() - rt.freeMemory();
+        for (int i = 0; i < jobs; i++) {
+            offer(i, "m" + i, 5120);
+        }
+        loop.step();
+        assertEquals(jobs, started.size());
+        collectGarbage(null);
+        long after = rt.totalMemory() - rt.freeMemory();
+        System.out.printf("DeliveriesTest: %d jobs in flight, 5,120-byte bodies: %.0f bytes of heap each%n", jobs,
+                (after - before) / (double) jobs);
     }
 }
