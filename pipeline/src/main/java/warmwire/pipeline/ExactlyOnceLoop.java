@@ -308,6 +308,9 @@ public final class ExactlyOnceLoop<V, O> implements Runnable {
 
     private void handle(ConsumerRecords<String, V> records) {
         List<ConsumerRecord<String, V>> todo = new ArrayList<>(records.count());
+        // the assignment each record was started under, by partition: the callback keeps no
+        // record, so a job's record (and its value) lives only as long as the work keeps it
+        Map<TopicPartition, Long> gens = new HashMap<>();
         for (ConsumerRecord<String, V> r : records) {
             TopicPartition tp = new TopicPartition(r.topic(), r.partition());
             if (!points.owns(tp)) {
@@ -322,17 +325,11 @@ public final class ExactlyOnceLoop<V, O> implements Runnable {
             long size = Math.max(0, r.serializedValueSize());
             limit.acquire(size);
             inFlight.merge(tp, 1, Integer::sum);
+            gens.computeIfAbsent(tp, assignment::get);
             todo.add(r);
         }
         if (todo.isEmpty()) {
             return;
-        }
-        // the assignment each record was started under, by partition: the callback keeps no
-        // record, so a job's record (and its value) lives only as long as the work keeps it
-        Map<TopicPartition, Long> gens = new HashMap<>();
-        for (ConsumerRecord<String, V> r : todo) {
-            TopicPartition tp = new TopicPartition(r.topic(), r.partition());
-            gens.computeIfAbsent(tp, assignment::get);
         }
         work.start(todo, (r, out, settled) -> {
             TopicPartition tp = new TopicPartition(r.topic(), r.partition());
