@@ -39,34 +39,28 @@ final class PeerLog {
      * Postfix queue ids do come back) starts a new copy instead of taking over the old one.
      */
     static Map<String, List<Copy>> copies(String log) {
-        Map<String, Integer> current = new HashMap<>(); // queue id -> index in accepted
-        List<String> messageIds = new ArrayList<>();
-        List<String> queueIds = new ArrayList<>();
-        List<Set<String>> sentTo = new ArrayList<>();
+        Map<String, Copy> latest = new HashMap<>(); // queue id -> the copy its latest message-id line began
+        List<Map.Entry<String, Copy>> accepted = new ArrayList<>(); // Message-ID and copy, in log order
         for (String line : log.split("\n")) {
             Matcher m = MESSAGE_ID.matcher(line);
             if (m.find()) {
-                Integer at = current.get(m.group(1));
-                if (at == null || !messageIds.get(at).equals(m.group(2)) || !sentTo.get(at).isEmpty()) {
-                    current.put(m.group(1), messageIds.size());
-                    messageIds.add(m.group(2));
-                    queueIds.add(m.group(1));
-                    sentTo.add(new LinkedHashSet<>());
-                }
+                Copy c = new Copy(m.group(1), new LinkedHashSet<>());
+                latest.put(m.group(1), c);
+                accepted.add(Map.entry(m.group(2), c));
                 continue;
             }
             Matcher s = SENT.matcher(line);
             if (s.find()) {
-                Integer at = current.get(s.group(1));
-                if (at != null) {
-                    sentTo.get(at).add(s.group(2).toLowerCase(Locale.ROOT));
+                Copy c = latest.get(s.group(1));
+                if (c != null) {
+                    c.sentTo().add(s.group(2).toLowerCase(Locale.ROOT));
                 }
             }
         }
         Map<String, List<Copy>> out = new HashMap<>();
-        for (int i = 0; i < messageIds.size(); i++) {
-            if (!sentTo.get(i).isEmpty()) {
-                out.computeIfAbsent(messageIds.get(i), k -> new ArrayList<>()).add(new Copy(queueIds.get(i), sentTo.get(i)));
+        for (Map.Entry<String, Copy> a : accepted) {
+            if (!a.getValue().sentTo().isEmpty()) {
+                out.computeIfAbsent(a.getKey(), k -> new ArrayList<>()).add(a.getValue());
             }
         }
         return out;
