@@ -133,6 +133,12 @@ public final class ExactlyOnceLoop<V, O> implements Runnable {
         volatile long records;
         volatile long truncations;
         volatile long producers;
+        volatile long commitNanos;
+
+        /** Time the loop spent in committed transactions (send, commit points, commit), in seconds. */
+        public double commitSeconds() {
+            return commitNanos / 1e9;
+        }
 
         /** Transactional producers started (one at the start, one more after each failure that needed a new one). */
         public long producers() {
@@ -428,6 +434,9 @@ public final class ExactlyOnceLoop<V, O> implements Runnable {
         long seq = ++txnSeq;
         Map<TopicPartition, OffsetAndMetadata> commits = new HashMap<>();
         next.forEach((tp, c) -> commits.put(tp, new OffsetAndMetadata(c.offset(), tag(seq, c.metadata()))));
+        long begun = System.nanoTime();
+        long sent = begun;
+        long offsets = begun;
         try {
             producer.beginTransaction();
             for (Finished<O> f : batch) {
@@ -435,7 +444,9 @@ public final class ExactlyOnceLoop<V, O> implements Runnable {
                     producer.send(r); // a failed send fails commitTransaction
                 }
             }
+            sent = System.nanoTime();
             producer.sendOffsetsToTransaction(commits, consumer.groupMetadata());
+            offsets = System.nanoTime();
             producer.commitTransaction();
         } catch (ProducerFencedException | FencedInstanceIdException | OutOfOrderSequenceException
                  | UnsupportedVersionException | AuthorizationException e) {
@@ -453,6 +464,12 @@ public final class ExactlyOnceLoop<V, O> implements Runnable {
             }
         }
         committedAt = System.nanoTime();
+        stats.commitNanos += committedAt - begun;
+        if (LOG.isDebugEnabled()) {
+            LOG.debugf("%s: committed %d record(s), oldest waited %d ms; send %d ms, commit points %d ms, commit %d ms",
+                    settings.name(), batch.size(), (begun - waitingSince) / 1_000_000, (sent - begun) / 1_000_000,
+                    (offsets - sent) / 1_000_000, (committedAt - offsets) / 1_000_000);
+        }
         stats.transactions++;
         stats.records += batch.size();
         stats.truncations = points.truncations();

@@ -137,6 +137,7 @@ class ExactlyOnceLoopTest {
         assertEquals("", ExactlyOnceLoop.untag(lastCommit(P0).metadata()));
         assertTrue(producer.transactionCommitted());
         assertEquals(2, loop.stats().records());
+        assertTrue(loop.stats().commitSeconds() > 0, "the commit's time is counted");
     }
 
     @Test

@@ -74,6 +74,10 @@ public class DispatchLoop {
         loop = new ExactlyOnceLoop<>(settings, () -> consumer(concurrency), () -> producer(r.transactionalId()), dispatcher,
                 new InFlightLimit(4 * concurrency), null);
         ExactlyOnceLoop.Stats st = loop.stats();
+        FunctionCounter.builder("warmwire.route.transactions.seconds", st, ExactlyOnceLoop.Stats::commitSeconds)
+                .description("time spent in the route transactions that committed (send, commit points, commit); over the "
+                        + "transactions' count, the mean time a commit holds the loop")
+                .register(registry);
         FunctionCounter.builder("warmwire.route.transactions", st, ExactlyOnceLoop.Stats::transactions)
                 .description("Kafka transactions that committed routed jobs and outcomes with mail.route's commit points")
                 .register(registry);

@@ -59,6 +59,10 @@ public class IntakeLoop {
         loop = new ExactlyOnceLoop<>(settings, () -> clients.consumer(GROUP, id, 500), () -> clients.producer(id), intake,
                 new InFlightLimit(5000, 64L * 1024 * 1024), null);
         ExactlyOnceLoop.Stats st = loop.stats();
+        FunctionCounter.builder("warmwire.intake.transactions.seconds", st, ExactlyOnceLoop.Stats::commitSeconds)
+                .description("time spent in the intake transactions that committed (send, commit points, commit); over the "
+                        + "transactions' count, the mean time a commit holds the loop")
+                .register(registry);
         FunctionCounter.builder("warmwire.intake.transactions", st, ExactlyOnceLoop.Stats::transactions)
                 .description("Kafka transactions that committed forwarded submissions with mail.submit's commit points")
                 .register(registry);

@@ -138,6 +138,10 @@ public class DeliveryLoopSetup {
                 });
         self[0] = loop;
         ExactlyOnceLoop.Stats st = loop.stats();
+        FunctionCounter.builder("warmwire.deliver.transactions.seconds", st, ExactlyOnceLoop.Stats::commitSeconds)
+                .description("time spent in the deliver transactions that committed (send, commit points, commit); over the "
+                        + "transactions' count, the mean time a commit holds the loop")
+                .register(registry);
         FunctionCounter.builder("warmwire.deliver.transactions", st, ExactlyOnceLoop.Stats::transactions)
                 .description("Kafka transactions that committed outcomes with mail.deliver's commit points").register(registry);
         FunctionCounter.builder("warmwire.deliver.transactions.failed", st, ExactlyOnceLoop.Stats::failed)
