@@ -176,6 +176,13 @@ transaction.state.log.num.partitions=5
 num.network.threads=$THREADS
 num.io.threads=$THREADS
 
+# The log cleaner's key map (log.cleaner.dedupe.buffer.size) is one heap array, 128 MiB by
+# default: a quarter of the local broker's heap, live for good, so G1's old generation stayed
+# above its marking threshold and concurrent marking ran without end (a quarter of the broker's
+# CPU under load, BENCHMARKS.md). The compacted topics here (mail.control, offsets,
+# transactions) hold a few thousand keys; 16 MiB maps about 650,000.
+log.cleaner.dedupe.buffer.size=16777216
+
 # Records up to 16 MiB (a 10 MiB message, base64 in JSON). Topic-level
 # max.message.bytes is set to the same by kafka.sh.
 message.max.bytes=$MAX_MESSAGE_BYTES
