@@ -26,7 +26,9 @@
 #       producer's send call) to its delivered event read from mail.events (read_committed, the
 #       same clock), p50/p90/p99/p99.9/max, and the mesh's CPU per message over that window
 #       (intake and delivery overlap, so it is one figure); and where the time goes, per hop
-#       between the topics (producer timestamps, BenchDriver hops).
+#       between the topics (producer timestamps, BenchDriver hops). The submitter starts and
+#       connects before the clock starts; the CPU of the submitter and the events watcher, which
+#       share the machine's cores with the mesh, is reported as "load CPU".
 #   idle    N (default 10000) sites, one message each, into the sink on 127.20.x.y; then counts the
 #       connections the tls-session-service keeps open and reports its heap (jcmd GC.run +
 #       GC.heap_info) and RSS. Exits 3 "PENDING" when connections are not kept (no connection cache).
@@ -178,7 +180,9 @@ compile_tools() {
     if [[ ! -f $STATE/classes/TlsSink.class || $HERE/java/TlsSink.java -nt $STATE/classes/TlsSink.class ]]; then
         javac -nowarn -d "$STATE/classes" -cp "$cp" "$HERE/java/TlsSink.java" || die "javac TlsSink"
     fi
-    DRIVER=(java -Xmx512m -XX:+UseSerialGC -Dlog4j2.configurationFile="$LOCAL/kafka/tools-log4j2.properties"
+    # C1 only, as the services run: a fresh submitter or watcher with C2 spent about a CPU-second
+    # compiling beside the mesh in each latency phase (BENCHMARKS.md)
+    DRIVER=(java -Xmx512m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Dlog4j2.configurationFile="$LOCAL/kafka/tools-log4j2.properties"
         -cp "$STATE/classes:$klib/*" BenchDriver)
     SINK_CP="$STATE/classes:$cp"
 }
@@ -382,12 +386,20 @@ latency_phase() {
     BG_PIDS+=("$wpid")
     for _ in $(seq 600); do grep -q READY "$OUT.$name.watch.out" 2>/dev/null && break; sleep 0.1; done
     grep -q READY "$OUT.$name.watch.out" || die "events watcher not ready: $(cat "$OUT.$name.watch.err")"
+    # the submitter starts and connects first; the clock starts when it is let go (the gate)
+    local gate=$OUT.$name.gate spid
+    "${DRIVER[@]}" submit "$BOOT" "$run" "$N" "$S" "$D" encrypt "$suffix" "$rate" "$sfile" "$gate" \
+        >"$OUT.$name.submit.out" 2>"$OUT.$name.submit.err" &
+    spid=$!
+    BG_PIDS+=("$spid")
+    for _ in $(seq 600); do grep -q READY "$OUT.$name.submit.out" 2>/dev/null && break; sleep 0.1; done
+    grep -q READY "$OUT.$name.submit.out" || die "submitter not ready: $(cat "$OUT.$name.submit.err")"
     s0=$(sink_json); r1=$(py pids-cpu "${SINK_PIDS[@]}")
     py pids-cpu-each "${MESH_PIDS[@]}" >"$OUT.$name.cpu1.json"
     py pids-jit-each "${MESH_PIDS[@]}" >"$OUT.$name.jit1.json"
     t0=$(now_ms)
-    "${DRIVER[@]}" submit "$BOOT" "$run" "$N" "$S" "$D" encrypt "$suffix" "$rate" "$sfile" >"$OUT.$name.submit.out" ||
-        die "submit failed"
+    touch "$gate"
+    wait "$spid" || die "submit failed: $(cat "$OUT.$name.submit.err")"
     wait "$wpid" || watch_rc=$?
     t1=$(now_ms)
     py pids-cpu-each "${MESH_PIDS[@]}" >"$OUT.$name.cpu2.json"
@@ -416,6 +428,7 @@ tick = os.sysconf("SC_CLK_TCK")
 n = int(n)
 delivered = ev.get("counts", {}).get("delivered", 0)
 per = lambda ticks: (ticks * 1000 / tick) / max(delivered, 1)
+per_ms = lambda ms: ms / max(delivered, 1)
 conns, hs, res = (sb[k] - sa[k] for k in ("connections", "handshakes", "resumed"))
 r = {"name": name, "receiver": "sink", "delivered": delivered, "other": n - delivered,
      "wall_s": (int(t1) - int(t0)) / 1000, "rate": lat["submit_rate"],
@@ -426,6 +439,9 @@ r = {"name": name, "receiver": "sink", "delivered": delivered, "other": n - deli
      "events": {k: ev.get(k) for k in ("counts", "deferred_events", "conn_use_1", "tls_resumed", "timed_out", "samples")}}
 r["delivery_cpu_ms_per_msg_by_process"], r["jit_cpu_ms_per_msg_by_process"], r["sender_cpu_total_ms"] = \
     by_process(base, names, delivered)
+# the load's own processes on the same cores: the submitter (from the gate on) and the watcher
+sub = json.loads(open(base + ".submit.out").read().split("READY", 1)[-1].strip().splitlines()[-1])
+r["harness_cpu_ms"] = per_ms(sub.get("cpu_ms", 0) + ev.get("cpu_ms", 0))
 print(json.dumps(r))
 EOF
     log "[$name] done: $(cat "$OUT.$name.latency.json")"

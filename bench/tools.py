@@ -296,6 +296,7 @@ def summary(path):
         ("sender CPU ms/msg (delivery)", "sender_cpu_ms"),
         ("sender CPU ms/msg (incl. intake)", "sender_cpu_total_ms"),
         ("receiver CPU ms/msg", "receiver_cpu_ms"),
+        ("load CPU ms/msg (submitter + watcher)", "harness_cpu_ms"),
         ("TCP connections", "connections"),
         ("connections/msg", "conn_per_msg"),
         ("TLS handshakes (full/resumed)", "handshakes_txt"),

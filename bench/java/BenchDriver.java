@@ -34,16 +34,21 @@ import org.apache.kafka.common.serialization.StringSerializer;
  *   submit BOOTSTRAP RUNID N SIZE DOMAINS TLS SUFFIX
  *     writes N submissions of about SIZE bytes to mail.submit as fast as the broker acks them
  *     (acks=all, at most 2,000 in flight), recipient u<i>@d<(i mod DOMAINS)+1>.<SUFFIX>, id RUNID-i;
- *     prints one JSON line: first send and last ack (epoch ms).
+ *     prints one JSON line: first send and last ack (epoch ms), and its own CPU time while sending
+ *     (cpu_ms).
  *   submit BOOTSTRAP RUNID N SIZE DOMAINS TLS SUFFIX RATE SENTFILE
  *     the same at RATE submissions per second (message i is sent at first + i/RATE, so a late
  *     send never makes the following ones bunch up beyond the window), and writes "i epoch_ms" of
  *     each send call to SENTFILE: the submission times of the latency phase.
+ *   submit BOOTSTRAP RUNID N SIZE DOMAINS TLS SUFFIX RATE SENTFILE GATE
+ *     the same, but once its producer is connected it prints READY and starts only when the file
+ *     GATE exists: the JVM's start-up is not in the measured time, nor on the CPU beside the mesh.
  *   watch BOOTSTRAP RUNID N TIMEOUT_S OUTFILE
  *     reads mail.events from its current end (prints READY once positioned), counts the final
  *     state of the N messages of RUNID, and writes a JSON summary to OUTFILE when all N are final
  *     or at the timeout: counts per status, first/10 %/last delivered (epoch ms, receive time),
- *     how many outcomes said connectionUse=1 and tls.resumed=true. Exit 0 when all N delivered.
+ *     how many outcomes said connectionUse=1 and tls.resumed=true, and its own CPU time from READY
+ *     on (cpu_ms). Exit 0 when all N delivered.
  *   watch BOOTSTRAP RUNID N TIMEOUT_S OUTFILE ARRIVALS
  *     the same, and writes "i epoch_ms" to ARRIVALS for each message whose delivered event it read
  *     (receive time of a read_committed consumer: what a user of mail.events sees).
@@ -69,7 +74,7 @@ public final class BenchDriver {
         switch (a.length > 0 ? a[0] : "") {
             case "submit" -> submit(a[1], a[2], Integer.parseInt(a[3]), Integer.parseInt(a[4]),
                     Integer.parseInt(a[5]), a[6], a[7], a.length > 9 ? Double.parseDouble(a[8]) : 0,
-                    a.length > 9 ? Path.of(a[9]) : null);
+                    a.length > 9 ? Path.of(a[9]) : null, a.length > 10 ? Path.of(a[10]) : null);
             case "watch" -> System.exit(watch(a[1], a[2], Integer.parseInt(a[3]), Integer.parseInt(a[4]), Path.of(a[5]),
                     a.length > 6 ? Path.of(a[6]) : null));
             case "end-offsets" -> System.out.println(endOffsets(a[1], a[2]));
@@ -107,7 +112,7 @@ public final class BenchDriver {
     }
 
     static void submit(String bootstrap, String run, int n, int size, int domains, String tls, String suffix,
-                       double rate, Path sentFile) throws Exception {
+                       double rate, Path sentFile, Path gate) throws Exception {
         Properties p = new Properties();
         p.put("bootstrap.servers", bootstrap);
         p.put("acks", "all");
@@ -120,9 +125,18 @@ public final class BenchDriver {
         AtomicLong lastAck = new AtomicLong();
         AtomicReference<Exception> failure = new AtomicReference<>();
         long first;
+        long cpu0;
         long[] sent = new long[n];
         try (KafkaProducer<String, String> prod = new KafkaProducer<>(p, new StringSerializer(), new StringSerializer())) {
             prod.partitionsFor("mail.submit");
+            if (gate != null) { // started and connected: the clock starts when the gate file appears
+                System.out.println("READY");
+                System.out.flush();
+                while (!Files.exists(gate)) {
+                    java.util.concurrent.locks.LockSupport.parkNanos(1_000_000);
+                }
+            }
+            cpu0 = cpuNanos();
             first = System.currentTimeMillis();
             long start = System.nanoTime();
             for (int i = 0; i < n; i++) {
@@ -160,7 +174,14 @@ public final class BenchDriver {
             }
             Files.writeString(sentFile, b, StandardCharsets.UTF_8);
         }
-        System.out.printf("{\"first_send_ms\":%d,\"last_ack_ms\":%d,\"n\":%d}%n", first, lastAck.get(), n);
+        System.out.printf("{\"first_send_ms\":%d,\"last_ack_ms\":%d,\"n\":%d,\"cpu_ms\":%d}%n", first, lastAck.get(), n,
+                (cpuNanos() - cpu0) / 1_000_000);
+    }
+
+    /** This JVM's CPU time so far (all threads, user and system). */
+    static long cpuNanos() {
+        return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean())
+                .getProcessCpuTime();
     }
 
     static KafkaConsumer<String, String> consumer(String bootstrap) {
@@ -195,7 +216,7 @@ public final class BenchDriver {
         Set<String> delivered = new HashSet<>();
         List<String> samples = new ArrayList<>();
         StringBuilder arrivals = new StringBuilder();
-        long firstDelivered = 0, tenth = 0, lastDelivered = 0, fresh = 0, resumed = 0, deferredEvents = 0;
+        long firstDelivered = 0, tenth = 0, lastDelivered = 0, fresh = 0, resumed = 0, deferredEvents = 0, cpu0 = 0;
         int tenthAt = Math.max(1, n / 10);
         long deadline = System.currentTimeMillis() + timeoutS * 1000L;
         try (KafkaConsumer<String, String> c = consumer(bootstrap)) {
@@ -207,6 +228,7 @@ public final class BenchDriver {
             }
             System.out.println("READY");
             System.out.flush();
+            cpu0 = cpuNanos();
             while (finalState.size() < n && System.currentTimeMillis() < deadline) {
                 for (ConsumerRecord<String, String> r : c.poll(Duration.ofMillis(50))) {
                     String v = r.value();
@@ -257,9 +279,9 @@ public final class BenchDriver {
         String samplesJson = samples.stream().map(s -> "\"" + json(s) + "\"").collect(Collectors.joining(",", "[", "]"));
         String res = String.format("{\"n\":%d,\"final\":%d,\"counts\":%s,\"deferred_events\":%d,"
                         + "\"first_delivered_ms\":%d,\"tenth_delivered_ms\":%d,\"last_delivered_ms\":%d,"
-                        + "\"conn_use_1\":%d,\"tls_resumed\":%d,\"timed_out\":%b,\"samples\":%s}%n",
+                        + "\"conn_use_1\":%d,\"tls_resumed\":%d,\"timed_out\":%b,\"samples\":%s,\"cpu_ms\":%d}%n",
                 n, finalState.size(), countsJson, deferredEvents, firstDelivered, tenth, lastDelivered, fresh, resumed,
-                finalState.size() < n, samplesJson);
+                finalState.size() < n, samplesJson, (cpuNanos() - cpu0) / 1_000_000);
         Files.writeString(out, res, StandardCharsets.UTF_8);
         if (arrivalsFile != null) {
             Files.writeString(arrivalsFile, arrivals, StandardCharsets.UTF_8);
