@@ -120,9 +120,22 @@ public final class ExactlyOnceLoop<V, O> implements Runnable {
         }
     }
 
-    /** The loop's settings; {@code name} names its thread and its log lines. */
+    /**
+     * The loop's settings; {@code name} names its thread and its log lines. With
+     * {@code commitIntervalMax} set, {@code commitInterval} is the busy interval of a member that
+     * owns every partition of its topics: a member owning a share of them waits
+     * {@code commitInterval / share}, at most {@code commitIntervalMax}, so that the group as a
+     * whole commits about as often whatever its size. Each transaction costs the broker a few
+     * requests and a marker in every partition it touched, whatever its size: three members at
+     * 100 ms made three times the transactions of one, for the same mail (BENCHMARKS.md). Idle
+     * commits keep their gap of a quarter {@code commitInterval}.
+     */
     public record Settings(String name, Collection<String> topics, Duration commitInterval, int commitBatch,
-                           Duration handoffTimeout, int metadataBytes) {
+                           Duration handoffTimeout, int metadataBytes, Duration commitIntervalMax) {
+        public Settings(String name, Collection<String> topics, Duration commitInterval, int commitBatch,
+                        Duration handoffTimeout, int metadataBytes) {
+            this(name, topics, commitInterval, commitBatch, handoffTimeout, metadataBytes, null);
+        }
     }
 
     /** Counters of the loop (metrics read them). */
@@ -186,6 +199,8 @@ public final class ExactlyOnceLoop<V, O> implements Runnable {
     private final Map<TopicPartition, Long> assignment = new HashMap<>();
     private long assignments;
     private long waitingSince = -1;
+    /** The busy commit interval now: {@link Settings#commitInterval}, scaled by the share owned ({@link #scaleInterval}). */
+    private long intervalNanos;
     /** When the last transaction committed (System.nanoTime). */
     private long committedAt = System.nanoTime() - Long.MAX_VALUE / 4;
     /** The last poll found nothing to take: with nothing in flight, the loop is idle. */
@@ -218,6 +233,7 @@ public final class ExactlyOnceLoop<V, O> implements Runnable {
     public ExactlyOnceLoop(Settings settings, Supplier<Consumer<String, V>> consumers, Supplier<Producer<String, O>> producers,
                            Work<V, O> work, InFlightLimit limit, Partitions partitions) {
         this.settings = settings;
+        this.intervalNanos = settings.commitInterval().toNanos();
         this.consumers = consumers;
         this.producers = producers;
         this.work = work;
@@ -384,8 +400,42 @@ public final class ExactlyOnceLoop<V, O> implements Runnable {
             return false;
         }
         long now = System.nanoTime();
-        return waiting.size() >= settings.commitBatch() || now - waitingSince >= settings.commitInterval().toNanos()
+        return waiting.size() >= settings.commitBatch() || now - waitingSince >= intervalNanos
                 || caughtUp && inFlightTotal() == 0 && now - committedAt >= idleGap();
+    }
+
+    /**
+     * After a change of assignment: the busy interval for the share of the topics' partitions
+     * this member owns now ({@link Settings}); unchanged without {@code commitIntervalMax}, or
+     * while the partition count is unknown.
+     */
+    private void scaleInterval() {
+        long base = settings.commitInterval().toNanos();
+        if (settings.commitIntervalMax() == null) {
+            return;
+        }
+        int total = 0;
+        for (String topic : settings.topics()) {
+            int n = partitionCount(topic);
+            if (n <= 0) {
+                intervalNanos = base;
+                return;
+            }
+            total += n;
+        }
+        int owned = Math.max(1, assignment.size());
+        long scaled = (long) (base * ((double) total / owned));
+        long next = Math.max(base, Math.min(scaled, settings.commitIntervalMax().toNanos()));
+        if (next != intervalNanos && !stopping) {
+            LOG.infof("%s: %d of %d partitions owned: transactions every %d ms while busy", settings.name(),
+                    assignment.size(), total, next / 1_000_000);
+        }
+        intervalNanos = next;
+    }
+
+    /** The busy commit interval now, in milliseconds (for tests and metrics). */
+    public long commitIntervalMillis() {
+        return intervalNanos / 1_000_000;
     }
 
     /** The least time between two commits made because the loop was idle: a quarter of the commit interval. */
@@ -405,7 +455,7 @@ public final class ExactlyOnceLoop<V, O> implements Runnable {
             return 500 * ms;
         }
         long now = System.nanoTime();
-        long untilDue = waiting.isEmpty() ? Long.MAX_VALUE : waitingSince + settings.commitInterval().toNanos() - now;
+        long untilDue = waiting.isEmpty() ? Long.MAX_VALUE : waitingSince + intervalNanos - now;
         if (busy) {
             return Math.max(ms, Math.min(5 * ms, untilDue));
         }
@@ -660,6 +710,7 @@ public final class ExactlyOnceLoop<V, O> implements Runnable {
                 inFlight.remove(tp);
             }
             partitions.assigned(new HashSet<>(got));
+            scaleInterval();
         }
 
         @Override
@@ -689,6 +740,7 @@ public final class ExactlyOnceLoop<V, O> implements Runnable {
             int left = inFlightOf(set);
             forget(set);
             partitions.revoked(set, left, (System.nanoTime() - t0) / 1_000_000);
+            scaleInterval();
         }
 
         @Override
@@ -700,6 +752,7 @@ public final class ExactlyOnceLoop<V, O> implements Runnable {
             partitions.revoking(set);
             forget(set);
             partitions.revoked(set, -1, 0);
+            scaleInterval();
         }
 
         private void forget(Set<TopicPartition> gone) {

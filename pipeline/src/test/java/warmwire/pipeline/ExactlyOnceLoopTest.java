@@ -141,6 +141,46 @@ class ExactlyOnceLoopTest {
     }
 
     @Test
+    void aMemberOwningAShareOfThePartitionsCommitsLessOftenUpToTheMax() throws Exception {
+        List<org.apache.kafka.common.PartitionInfo> six = new ArrayList<>();
+        for (int i = 0; i < 6; i++) {
+            six.add(new org.apache.kafka.common.PartitionInfo(IN, i, null, null, null));
+        }
+        consumer.updatePartitions(IN, six);
+        ExactlyOnceLoop<String, String> loop = new ExactlyOnceLoop<>(new ExactlyOnceLoop.Settings("test-loop", List.of(IN),
+                Duration.ofMillis(100), 1000, Duration.ofSeconds(5), 4096, Duration.ofMillis(500)), () -> consumer,
+                () -> producer, (records, results) -> {
+                }, new InFlightLimit(100), null);
+        assertEquals(100, loop.commitIntervalMillis(), "before any assignment: the configured interval");
+        assign(List.of(P0, P1), List.of());
+        loop.step();
+        assertEquals(300, loop.commitIntervalMillis(), "2 of 6 partitions: a third of the transactions of one owner");
+        List<TopicPartition> all = new ArrayList<>();
+        for (int i = 0; i < 6; i++) {
+            all.add(new TopicPartition(IN, i));
+        }
+        assign(all, List.of());
+        loop.step();
+        assertEquals(100, loop.commitIntervalMillis(), "every partition: the configured interval");
+        assign(List.of(P0), List.of());
+        loop.step();
+        assertEquals(500, loop.commitIntervalMillis(), "1 of 6 would be 600 ms: at most the max");
+    }
+
+    @Test
+    void withoutAMaxTheIntervalDoesNotScale() throws Exception {
+        List<org.apache.kafka.common.PartitionInfo> six = new ArrayList<>();
+        for (int i = 0; i < 6; i++) {
+            six.add(new org.apache.kafka.common.PartitionInfo(IN, i, null, null, null));
+        }
+        consumer.updatePartitions(IN, six);
+        ExactlyOnceLoop<String, String> fixed = loop(100, Duration.ofSeconds(5), Duration.ofMillis(100));
+        assign(List.of(P0, P1), List.of());
+        fixed.step();
+        assertEquals(100, fixed.commitIntervalMillis());
+    }
+
+    @Test
     void anIdleLoopCommitsAtOnceABusyOneWaitsForTheInterval() throws Exception {
         ExactlyOnceLoop<String, String> loop = loop(100, Duration.ofSeconds(5), Duration.ofSeconds(60));
         assign(List.of(P0), List.of(record(P0, 0, "a"), record(P0, 1, "slow")));

@@ -348,11 +348,23 @@ public interface SessionConfig {
         /**
          * How long a finished job's outcome may wait for the next Kafka transaction, which
          * commits the outcomes and the commit points of mail.deliver together (agent.DeliveryLoopSetup).
-         * Longer: fewer transactions (less CPU per message), later events.
+         * Longer: fewer transactions (less CPU per message), later events. This is the interval of
+         * an instance that owns every shard; one that owns a share of them waits
+         * commit-interval / share, at most {@link #commitIntervalMax}, so that the instances
+         * together commit about as often as one would.
          */
         @WithName("commit-interval")
         @WithDefault("100ms")
         Duration commitInterval();
+
+        /**
+         * The longest commit interval an instance that owns only some of the shards waits while
+         * busy (see {@link #commitInterval}); set it to commit-interval to keep one interval
+         * whatever the share.
+         */
+        @WithName("commit-interval-max")
+        @WithDefault("500ms")
+        Duration commitIntervalMax();
 
         /** A transaction starts at once when this many outcomes wait. */
         @WithName("commit-batch")

@@ -117,7 +117,7 @@ public class DeliveryLoopSetup {
         Deliveries work = new Deliveries(records, new RecordLimits(maxRecipients), agent::deliver, deadLetters,
                 control::caughtUp, s.controlWait());
         ExactlyOnceLoop.Settings settings = new ExactlyOnceLoop.Settings("warmwire-deliver", List.of(Topics.DELIVER),
-                s.commitInterval(), s.commitBatch(), s.handoffTimeout(), s.commitMetadataBytes());
+                s.commitInterval(), s.commitBatch(), s.handoffTimeout(), s.commitMetadataBytes(), s.commitIntervalMax());
         ExactlyOnceLoop<byte[], byte[]>[] self = new ExactlyOnceLoop[1];
         loop = new ExactlyOnceLoop<>(settings, () -> consumer(instance), () -> producer(instance), work,
                 new InFlightLimit(s.maxInFlight(), s.maxInFlightBytes()), new ExactlyOnceLoop.Partitions() {
@@ -154,9 +154,10 @@ public class DeliveryLoopSetup {
         Gauge.builder("warmwire.deliver.in.flight", loop, ExactlyOnceLoop::inFlight)
                 .description("jobs taken from mail.deliver and not yet committed").register(registry);
         thread = loop.start();
-        LOG.infof("delivery loop: %s -> %s%s, group %s, member %s, transactions every %s or %d outcomes", Topics.DELIVER,
+        LOG.infof("delivery loop: %s -> %s%s, group %s, member %s, transactions every %s (owning every shard; at most %s "
+                + "owning fewer) or %d outcomes", Topics.DELIVER,
                 outcomes.topic(), outcomes.publishDelivered() ? " (delivered first attempts: " + Topics.EVENTS + ")" : "",
-                GROUP, instance, s.commitInterval(), s.commitBatch());
+                GROUP, instance, s.commitInterval(), s.commitIntervalMax(), s.commitBatch());
     }
 
     private static Set<Integer> numbers(Set<TopicPartition> partitions) {
