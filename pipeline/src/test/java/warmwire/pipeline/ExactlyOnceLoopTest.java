@@ -140,13 +140,18 @@ class ExactlyOnceLoopTest {
         assertTrue(loop.stats().commitSeconds() > 0, "the commit's time is counted");
     }
 
-    @Test
-    void aMemberOwningAShareOfThePartitionsCommitsLessOftenUpToTheMax() throws Exception {
+    /** The input topic has six partitions, as the consumer's metadata tells. */
+    private void sixPartitions() {
         List<org.apache.kafka.common.PartitionInfo> six = new ArrayList<>();
         for (int i = 0; i < 6; i++) {
             six.add(new org.apache.kafka.common.PartitionInfo(IN, i, null, null, null));
         }
         consumer.updatePartitions(IN, six);
+    }
+
+    @Test
+    void aMemberOwningAShareOfThePartitionsCommitsLessOftenUpToTheMax() throws Exception {
+        sixPartitions();
         ExactlyOnceLoop<String, String> loop = new ExactlyOnceLoop<>(new ExactlyOnceLoop.Settings("test-loop", List.of(IN),
                 Duration.ofMillis(100), 1000, Duration.ofSeconds(5), 4096, Duration.ofMillis(500)), () -> consumer,
                 () -> producer, (records, results) -> {
@@ -169,11 +174,7 @@ class ExactlyOnceLoopTest {
 
     @Test
     void withoutAMaxTheIntervalDoesNotScale() throws Exception {
-        List<org.apache.kafka.common.PartitionInfo> six = new ArrayList<>();
-        for (int i = 0; i < 6; i++) {
-            six.add(new org.apache.kafka.common.PartitionInfo(IN, i, null, null, null));
-        }
-        consumer.updatePartitions(IN, six);
+        sixPartitions();
         ExactlyOnceLoop<String, String> fixed = loop(100, Duration.ofSeconds(5), Duration.ofMillis(100));
         assign(List.of(P0, P1), List.of());
         fixed.step();
