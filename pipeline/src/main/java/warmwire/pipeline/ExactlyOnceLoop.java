@@ -200,7 +200,7 @@ public final class ExactlyOnceLoop<V, O> implements Runnable {
     private long assignments;
     private long waitingSince = -1;
     /** The busy commit interval now: {@link Settings#commitInterval}, scaled by the share owned ({@link #scaleInterval}). */
-    private long intervalNanos;
+    private volatile long intervalNanos;
     /** When the last transaction committed (System.nanoTime). */
     private long committedAt = System.nanoTime() - Long.MAX_VALUE / 4;
     /** The last poll found nothing to take: with nothing in flight, the loop is idle. */
@@ -410,10 +410,10 @@ public final class ExactlyOnceLoop<V, O> implements Runnable {
      * while the partition count is unknown.
      */
     private void scaleInterval() {
-        long base = settings.commitInterval().toNanos();
         if (settings.commitIntervalMax() == null) {
             return;
         }
+        long base = settings.commitInterval().toNanos();
         int total = 0;
         for (String topic : settings.topics()) {
             int n = partitionCount(topic);
@@ -433,7 +433,7 @@ public final class ExactlyOnceLoop<V, O> implements Runnable {
         intervalNanos = next;
     }
 
-    /** The busy commit interval now, in milliseconds (for tests and metrics). */
+    /** The busy commit interval now, in milliseconds (a gauge of the delivery loop; any thread). */
     public long commitIntervalMillis() {
         return intervalNanos / 1_000_000;
     }

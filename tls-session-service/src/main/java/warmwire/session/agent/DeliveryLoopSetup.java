@@ -153,6 +153,10 @@ public class DeliveryLoopSetup {
                 .register(registry);
         Gauge.builder("warmwire.deliver.in.flight", loop, ExactlyOnceLoop::inFlight)
                 .description("jobs taken from mail.deliver and not yet committed").register(registry);
+        Gauge.builder("warmwire.deliver.commit.interval", loop, l -> l.commitIntervalMillis() / 1000.0).baseUnit("seconds")
+                .description("how long finished outcomes wait for their transaction while the loop is busy: commit-interval "
+                        + "over this instance's share of the shards, at most commit-interval-max")
+                .register(registry);
         thread = loop.start();
         LOG.infof("delivery loop: %s -> %s%s, group %s, member %s, transactions every %s (owning every shard; at most %s "
                 + "owning fewer) or %d outcomes", Topics.DELIVER,
