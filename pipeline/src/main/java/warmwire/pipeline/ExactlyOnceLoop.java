@@ -646,6 +646,9 @@ public final class ExactlyOnceLoop<V, O> implements Runnable {
         assignment.clear();
         dropAll(waiting);
         inFlight.clear();
+        // records whose work threw never finish: their slots would stay taken and, failure after
+        // failure, pause fetching for good; work still running releases into the cleared count
+        limit.reset();
         closeClients();
     }
 

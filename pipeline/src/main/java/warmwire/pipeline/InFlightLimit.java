@@ -11,9 +11,10 @@ import java.util.concurrent.CompletionStage;
  *   when another job may start: at once while fewer than {@code max} are in flight, else when
  *   {@link #release} frees one. A second bound counts bytes (the jobs' record sizes), since
  *   jobs carry their content: the next job is admitted only while both are under their
- *   limits (the job being started always runs). The consumer returns that stage to SmallRye, which calls it
- *   for the next record only when the stage completes, so at most {@code max} jobs run and a
- *   slow one delays nothing but its own record's commit. Thread-safe.
+ *   limits (the job being started always runs). {@link ExactlyOnceLoop} takes a slot per record
+ *   it starts and pauses fetching while {@link #full}, so what a hop holds in memory is bounded
+ *   and a slow job delays nothing but its own record's commit. {@link #reset} forgets every job
+ *   when the loop starts over. Thread-safe.
  */
 public final class InFlightLimit {
     /** Returned while under the bounds: one shared completed stage (read-only), nothing allocated per job. */
@@ -72,6 +73,23 @@ public final class InFlightLimit {
                 open = gate;
                 gate = null;
             }
+        }
+        if (open != null) {
+            open.complete(null);
+        }
+    }
+
+    /**
+     * Forgets every job in flight (their owner started over and will not release them all); a
+     * later {@link #release} of one of them frees nothing below zero.
+     */
+    public void reset() {
+        CompletableFuture<Void> open;
+        synchronized (this) {
+            inFlight = 0;
+            bytes = 0;
+            open = gate;
+            gate = null;
         }
         if (open != null) {
             open.complete(null);

@@ -342,6 +342,40 @@ class ExactlyOnceLoopTest {
     }
 
     @Test
+    void workThatThrowsMakesTheLoopStartOverAndItsSlotsAreFreedSoTheRecordIsDoneAgain() throws Exception {
+        MockProducer<String, String> second = new MockProducer<>(true, null, new StringSerializer(), new StringSerializer());
+        List<MockProducer<String, String>> producers = new CopyOnWriteArrayList<>(List.of(producer, second));
+        MockConsumer<String, String> again = new MockConsumer<>("earliest");
+        List<MockConsumer<String, String>> consumers = new CopyOnWriteArrayList<>(List.of(consumer, again));
+        ExactlyOnceLoop.Settings s = new ExactlyOnceLoop.Settings("test-loop", List.of(IN), Duration.ZERO, 1000,
+                Duration.ofSeconds(1), 4096);
+        java.util.concurrent.atomic.AtomicInteger calls = new java.util.concurrent.atomic.AtomicInteger();
+        // one slot: had the failed record kept it, the new consumer would stay paused for good
+        InFlightLimit limit = new InFlightLimit(1);
+        ExactlyOnceLoop<String, String> loop = new ExactlyOnceLoop<>(s, () -> consumers.remove(0), () -> producers.remove(0),
+                (records, results) -> {
+                    if (calls.incrementAndGet() == 1) {
+                        throw new IllegalStateException("a bug in the work");
+                    }
+                    records.forEach(r -> results.finished(r, List.of(new ProducerRecord<>(OUT, "k", "done " + r.value()))));
+                }, limit, null);
+        assign(List.of(P0), List.of(record(P0, 0, "a")));
+        again.schedulePollTask(() -> {
+            again.updateBeginningOffsets(Map.of(P0, 0L));
+            again.rebalance(List.of(P0));
+            again.addRecord(record(P0, 0, "a"));
+        });
+        Thread t = loop.start();
+        await("the record done again").atMost(Duration.ofSeconds(10)).until(() -> !second.history().isEmpty());
+        loop.stop();
+        t.join(5000);
+        assertEquals(List.of("done a"), second.history().stream().map(ProducerRecord::value).toList());
+        assertEquals(2, calls.get(), "the work was called again after the failure");
+        assertEquals(0, limit.inFlight(), "no slot left taken");
+        assertTrue(consumer.closed(), "the old consumer was closed");
+    }
+
+    @Test
     void aBrokerThatDoesNotAnswerAtStartIsTriedAgainWithANewProducer() throws Exception {
         MockProducer<String, String> down = new MockProducer<>(true, null, new StringSerializer(), new StringSerializer());
         down.initTransactionException = new TimeoutException("no broker");

@@ -20,4 +20,20 @@ class InFlightLimitTest {
         assertTrue(second.toCompletableFuture().isDone());
         assertEquals(1, l.inFlight());
     }
+
+    @Test
+    void resetForgetsEveryJobOpensTheGateAndLateReleasesFreeNothingBelowZero() {
+        InFlightLimit l = new InFlightLimit(2, 100);
+        l.acquire(60);
+        CompletionStage<Void> gate = l.acquire(60);
+        assertTrue(l.full());
+        l.reset();
+        assertTrue(gate.toCompletableFuture().isDone(), "whoever waited may go on");
+        assertFalse(l.full());
+        assertEquals(0, l.inFlight());
+        l.release(60); // a job of before the reset ends late
+        assertEquals(0, l.inFlight());
+        l.acquire(60);
+        assertFalse(l.full(), "one job of 60 bytes is under both bounds");
+    }
 }
