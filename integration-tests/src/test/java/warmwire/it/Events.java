@@ -20,6 +20,7 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import warmwire.testing.Poll;
 
@@ -33,8 +34,8 @@ import warmwire.testing.Poll;
  *   only what its own submissions caused. Tests wait on {@link #awaitEvents} with a deadline.
  */
 public final class Events implements AutoCloseable {
-    /** A DLQ record: its value and its reason header. */
-    public record DeadLetter(String key, String value, String reason) {
+    /** A DLQ record: its value (as text, and as the bytes on the topic) and its reason header. */
+    public record DeadLetter(String key, String value, String reason, byte[] bytes) {
     }
 
     private final List<JsonNode> events = new CopyOnWriteArrayList<>();
@@ -50,7 +51,7 @@ public final class Events implements AutoCloseable {
         // as every reader of mail.events should: events of an aborted transaction never count
         p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         p.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, 16 * 1024 * 1024);
-        KafkaConsumer<String, String> consumer = new KafkaConsumer<>(p, new StringDeserializer(), new StringDeserializer());
+        KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(p, new StringDeserializer(), new ByteArrayDeserializer());
         List<TopicPartition> parts = new ArrayList<>();
         for (String topic : List.of("mail.events", "mail.submit.dlq")) {
             for (PartitionInfo pi : consumer.partitionsFor(topic, Duration.ofSeconds(30))) {
@@ -63,17 +64,18 @@ public final class Events implements AutoCloseable {
         poller = new Thread(() -> {
             try (consumer) {
                 while (running) {
-                    for (ConsumerRecord<String, String> r : consumer.poll(Duration.ofMillis(200))) {
+                    for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(200))) {
+                        String text = r.value() == null ? null : new String(r.value(), StandardCharsets.UTF_8);
                         if (r.topic().equals("mail.events")) {
                             try {
-                                events.add(json.readTree(r.value()));
+                                events.add(json.readTree(text));
                             } catch (Exception e) {
-                                events.add(json.createObjectNode().put("unparseable", r.value()));
+                                events.add(json.createObjectNode().put("unparseable", text));
                             }
                         } else {
                             Header h = r.headers().lastHeader("warmwire-reject-reason");
-                            deadLetters.add(new DeadLetter(r.key(), r.value(),
-                                    h == null ? null : new String(h.value(), StandardCharsets.UTF_8)));
+                            deadLetters.add(new DeadLetter(r.key(), text,
+                                    h == null ? null : new String(h.value(), StandardCharsets.UTF_8), r.value()));
                         }
                     }
                 }

@@ -1,9 +1,11 @@
 package warmwire.it;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
@@ -25,6 +27,24 @@ class MalformedSubmissionIT {
         List<JsonNode> rejected = mesh.events.awaitEvents(e -> "rejected".equals(e.path("status").asText())
                 && e.path("reason").asText().equals(d.reason()), 1, Duration.ofSeconds(30));
         assertTrue(rejected.get(0).path("id").asText().length() > 3);
+    }
+
+    @Test
+    void aValueThatIsNotUtf8GoesToDlqByteForByteNotReadWithReplacements() throws Exception {
+        Mail mail = new Mail("sender@warmwire.test", "ok@tls.test");
+        // the same submission as a client writing Latin-1 would send it: one byte that UTF-8 never has
+        String latin = mail.json().replace("\"from\"", "\"campaign\":\"gr\u00fc\u00dfe\",\"from\"");
+        byte[] value = latin.getBytes(StandardCharsets.ISO_8859_1);
+        String key = "latin1-" + UUID.randomUUID();
+        mesh.submitBytes(key, value);
+        Events.DeadLetter d = mesh.events.awaitDeadLetter(x -> key.equals(x.key()), Duration.ofSeconds(60));
+        assertArrayEquals(value, d.bytes(), "the DLQ holds the client's bytes, not a re-encoding");
+        assertTrue(d.reason().startsWith("record is not UTF-8 text: malformed byte sequence at offset "), d.reason());
+        List<JsonNode> rejected = mesh.events.awaitEvents(e -> "rejected".equals(e.path("status").asText())
+                && e.path("reason").asText().equals(d.reason()), 1, Duration.ofSeconds(30));
+        assertTrue(rejected.get(0).path("id").asText().length() > 3);
+        Thread.sleep(1000);
+        assertTrue(!mesh.peerLog().contains(mail.messageId), "a submission that is not UTF-8 reached the receiver");
     }
 
     @Test

@@ -392,6 +392,19 @@ public final class Mesh {
         }
     }
 
+    /** Submits a value as these bytes, whatever they are (a client that writes no UTF-8). */
+    public void submitBytes(String key, byte[] value) {
+        Properties p = new Properties();
+        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        p.put(ProducerConfig.ACKS_CONFIG, "all");
+        try (KafkaProducer<String, byte[]> raw = new KafkaProducer<>(p, new StringSerializer(),
+                new org.apache.kafka.common.serialization.ByteArraySerializer())) {
+            raw.send(new ProducerRecord<>("mail.submit", key, value)).get(30, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            throw new IllegalStateException("submit failed", e);
+        }
+    }
+
     /** The Postfix peer's mail log. */
     public String peerLog() throws IOException, InterruptedException {
         Path log = Path.of(run(Duration.ofSeconds(30), "deploy/local/postfix-peer.sh", "log-path", "demo").trim());

@@ -31,9 +31,10 @@ import warmwire.pipeline.ExactlyOnceLoop;
  *   Intake - the work of the mail.submit hop: valid mail to mail.route, the rest dead-lettered.
  * DESCRIPTION
  *   The intake loop (an {@link ExactlyOnceLoop}, {@link IntakeLoop}) hands each poll's
- *   mail.submit records here. Each record is judged by {@link SubmissionValidator}, one after
+ *   mail.submit records here, their values as the bytes the client wrote (never decoded with
+ *   replacement characters). Each record is judged by {@link SubmissionValidator}, one after
  *   the other: an accepted message goes to mail.route (key = message id); a rejected record
- *   goes unchanged to mail.submit.dlq (same key, the reason in the
+ *   goes byte for byte unchanged to mail.submit.dlq (same key, the reason in the
  *   {@value Topics#HEADER_REJECT_REASON} header and its origin {@code <topic>/<partition>/<offset>}
  *   in {@code warmwire-source}) with one {@code rejected} event per readable recipient on
  *   mail.events. The loop commits a poll's records with its commit points in one Kafka
@@ -45,7 +46,7 @@ import warmwire.pipeline.ExactlyOnceLoop;
  *   is the same on every redelivery of that record.
  */
 @ApplicationScoped
-public class Intake implements ExactlyOnceLoop.Work<String, byte[]> {
+public class Intake implements ExactlyOnceLoop.Work<byte[], byte[]> {
     private static final Logger LOG = Logger.getLogger(Intake.class);
     private static final byte[] NO_REASON = new byte[0];
 
@@ -70,7 +71,7 @@ public class Intake implements ExactlyOnceLoop.Work<String, byte[]> {
 
     /** One poll: every record's output, reported at once (validation is synchronous). */
     @Override
-    public void start(List<ConsumerRecord<String, String>> batch, ExactlyOnceLoop.Results<byte[]> results) {
+    public void start(List<ConsumerRecord<String, byte[]>> batch, ExactlyOnceLoop.Results<byte[]> results) {
         QueueIndex.Batch writes = index.batch();
         List<List<ProducerRecord<String, byte[]>>> out;
         try {
@@ -85,7 +86,7 @@ public class Intake implements ExactlyOnceLoop.Work<String, byte[]> {
     }
 
     /** The records a batch of submissions causes, in input order; index writes go to {@code writes}. */
-    List<ProducerRecord<String, byte[]>> records(List<ConsumerRecord<String, String>> batch, QueueIndex.Batch writes,
+    List<ProducerRecord<String, byte[]>> records(List<ConsumerRecord<String, byte[]>> batch, QueueIndex.Batch writes,
                                                  Instant now) throws JsonProcessingException {
         List<ProducerRecord<String, byte[]>> flat = new ArrayList<>();
         perRecord(batch, writes, now).forEach(flat::addAll);
@@ -93,12 +94,12 @@ public class Intake implements ExactlyOnceLoop.Work<String, byte[]> {
     }
 
     /** Per submission of the batch (in input order), the records it causes; index writes go to {@code writes}. */
-    List<List<ProducerRecord<String, byte[]>>> perRecord(List<ConsumerRecord<String, String>> records,
+    List<List<ProducerRecord<String, byte[]>>> perRecord(List<ConsumerRecord<String, byte[]>> records,
                                                          QueueIndex.Batch writes, Instant now) throws JsonProcessingException {
         List<Verdict> verdicts = new ArrayList<>();
         List<String> clientIds = new ArrayList<>();
         List<Map.Entry<String, String>> holds = new ArrayList<>();
-        for (ConsumerRecord<String, String> r : records) {
+        for (ConsumerRecord<String, byte[]> r : records) {
             String assignedId = assignedId(r);
             Verdict verdict = validator.judge(r.value(), assignedId, now);
             verdicts.add(verdict);
@@ -113,7 +114,7 @@ public class Intake implements ExactlyOnceLoop.Work<String, byte[]> {
         Map<String, String> claims = new HashMap<>();
         List<List<ProducerRecord<String, byte[]>>> all = new ArrayList<>(records.size());
         for (int i = 0; i < records.size(); i++) {
-            ConsumerRecord<String, String> r = records.get(i);
+            ConsumerRecord<String, byte[]> r = records.get(i);
             Verdict verdict = verdicts.get(i);
             List<ProducerRecord<String, byte[]>> out = new ArrayList<>(2);
             all.add(out);
@@ -143,7 +144,7 @@ public class Intake implements ExactlyOnceLoop.Work<String, byte[]> {
     }
 
     /** A re-submission of an id accepted from another record: to the DLQ with the reason, no event. */
-    private void duplicate(String id, String first, ConsumerRecord<String, String> in, List<ProducerRecord<String, byte[]>> out) {
+    private void duplicate(String id, String first, ConsumerRecord<String, byte[]> in, List<ProducerRecord<String, byte[]>> out) {
         String reason = "duplicate id " + id + " (first accepted from " + first + "); not delivered again";
         LOG.warnf("%s: reject: %s", logSafe(id), logSafe(reason));
         if (ids != null) {
@@ -152,7 +153,7 @@ public class Intake implements ExactlyOnceLoop.Work<String, byte[]> {
         RecordHeaders headers = new RecordHeaders();
         headers.add(Topics.HEADER_REJECT_REASON, reason.getBytes(StandardCharsets.UTF_8));
         headers.add("warmwire-source", (in.topic() + "/" + in.partition() + "/" + in.offset()).getBytes(StandardCharsets.UTF_8));
-        out.add(new ProducerRecord<>(Topics.SUBMIT_DLQ, null, in.key(), utf8(in.value()), headers));
+        out.add(new ProducerRecord<>(Topics.SUBMIT_DLQ, null, in.key(), unchanged(in.value()), headers));
     }
 
     /**
@@ -164,8 +165,9 @@ public class Intake implements ExactlyOnceLoop.Work<String, byte[]> {
         return BoundedText.escape(BoundedText.truncate(s, BoundedText.MAX_REASON));
     }
 
-    private static byte[] utf8(String s) {
-        return s == null ? new byte[0] : s.getBytes(StandardCharsets.UTF_8);
+    /** A dead letter's value: the submission's bytes as they came (a tombstone as an empty value). */
+    private static byte[] unchanged(byte[] value) {
+        return value == null ? NO_REASON : value;
     }
 
     /** {@code <base36 record timestamp>.<partition>.<offset>}: the same on every redelivery. */
@@ -183,7 +185,7 @@ public class Intake implements ExactlyOnceLoop.Work<String, byte[]> {
         out.add(new ProducerRecord<>(Topics.ROUTE, m.id(), MailFrame.of(m, writer)));
     }
 
-    private void reject(Verdict.Rejected r, ConsumerRecord<String, String> in, Instant now,
+    private void reject(Verdict.Rejected r, ConsumerRecord<String, byte[]> in, Instant now,
                         List<ProducerRecord<String, byte[]>> out) throws JsonProcessingException {
         LOG.warnf("%s: reject: %s", logSafe(r.id()), logSafe(r.reason()));
         RecordHeaders headers = new RecordHeaders();
@@ -191,8 +193,7 @@ public class Intake implements ExactlyOnceLoop.Work<String, byte[]> {
                 : r.reason().getBytes(StandardCharsets.UTF_8));
         headers.add("warmwire-source",
                 (in.topic() + "/" + in.partition() + "/" + in.offset()).getBytes(StandardCharsets.UTF_8));
-        out.add(new ProducerRecord<>(Topics.SUBMIT_DLQ, null, in.key(), utf8(in.value()),
-                headers));
+        out.add(new ProducerRecord<>(Topics.SUBMIT_DLQ, null, in.key(), unchanged(in.value()), headers));
         List<String> rcpts = r.recipients().isEmpty() ? Collections.singletonList(null) : r.recipients();
         for (String rcpt : rcpts) {
             DeliveryEvent e = new DeliveryEvent(r.id(), rcpt, Status.REJECTED, 0, null, null, null, "5.6.0", null, null,

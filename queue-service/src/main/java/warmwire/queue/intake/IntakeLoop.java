@@ -45,7 +45,7 @@ public class IntakeLoop {
     @Inject
     MeterRegistry registry;
 
-    private ExactlyOnceLoop<String, byte[]> loop;
+    private ExactlyOnceLoop<byte[], byte[]> loop;
     private Thread thread;
 
     void onStart(@Observes StartupEvent ev) {
@@ -56,7 +56,7 @@ public class IntakeLoop {
         String id = c.transactionalId();
         ExactlyOnceLoop.Settings settings = new ExactlyOnceLoop.Settings("warmwire-intake", List.of(Topics.SUBMIT),
                 c.commitInterval(), 5000, Duration.ofSeconds(10), 4096);
-        loop = new ExactlyOnceLoop<>(settings, () -> clients.consumer(GROUP, id, 500), () -> clients.producer(id), intake,
+        loop = new ExactlyOnceLoop<>(settings, () -> clients.bytesConsumer(GROUP, id, 500), () -> clients.producer(id), intake,
                 new InFlightLimit(5000, 64L * 1024 * 1024), null);
         ExactlyOnceLoop.Stats st = loop.stats();
         FunctionCounter.builder("warmwire.intake.transactions.seconds", st, ExactlyOnceLoop.Stats::commitSeconds)

@@ -6,6 +6,12 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.ObjectReader;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.CharBuffer;
+import java.nio.charset.CharsetDecoder;
+import java.nio.charset.CoderResult;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -53,16 +59,29 @@ public final class SubmissionValidator {
         this.floor = floor;
     }
 
+    /** Judges one record given as text (tests, tools): its UTF-8 bytes are judged. */
+    public Verdict judge(String value, String assignedId, Instant now) {
+        return judge(value == null ? null : value.getBytes(StandardCharsets.UTF_8), assignedId, now);
+    }
+
     /**
-     * Judges one record.
+     * Judges one record as it came: its bytes, which must be UTF-8 (RFC 8259 section 8.1). A
+     * value that is not (a stray Latin-1 byte, a cut or overlong sequence, an encoded
+     * surrogate) is rejected, naming the first bad byte, rather than read with replacement
+     * characters: what is accepted is exactly what the client sent.
      *
-     * @param value      the record value as UTF-8 text, null for a tombstone
+     * @param value      the record value, null for a tombstone
      * @param assignedId the id to use when the client gave none (stable across redelivery)
      * @param now        the acceptance time
      */
-    public Verdict judge(String value, String assignedId, Instant now) {
-        if (value == null || value.isBlank()) {
+    public Verdict judge(byte[] value, String assignedId, Instant now) {
+        if (value == null || blank(value)) {
             return new Verdict.Rejected(assignedId, List.of(), "empty record: a JSON object is required");
+        }
+        int bad = malformedUtf8At(value);
+        if (bad >= 0) {
+            return new Verdict.Rejected(assignedId, List.of(), "record is not UTF-8 text: malformed byte sequence at offset "
+                    + bad + " (RFC 8259 section 8.1)");
         }
         Submission s;
         try {
@@ -71,6 +90,8 @@ public final class SubmissionValidator {
             return rejectedFromTree(value, assignedId, "unknown field '" + e.getPropertyName() + "'");
         } catch (JsonProcessingException e) {
             return rejectedFromTree(value, assignedId, "malformed JSON: " + firstLine(e.getOriginalMessage()));
+        } catch (IOException e) { // reading a byte array does no I/O: only parse errors, above
+            return rejectedFromTree(value, assignedId, "unreadable submission: " + firstLine(e.getMessage()));
         } catch (RuntimeException e) {
             return rejectedFromTree(value, assignedId, "malformed submission: " + e.getMessage());
         }
@@ -183,7 +204,40 @@ public final class SubmissionValidator {
     }
 
     /** For a record that is not a valid Submission, reads what id and recipients it can. */
-    private Verdict rejectedFromTree(String value, String assignedId, String reason) {
+    /** Only JSON whitespace (or nothing). */
+    private static boolean blank(byte[] b) {
+        for (byte c : b) {
+            if (c != ' ' && c != '\t' && c != '\n' && c != '\r') {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** A strict decoder and a scratch buffer per thread: checking allocates nothing per record. */
+    private static final ThreadLocal<CharsetDecoder> UTF8 = ThreadLocal.withInitial(() -> StandardCharsets.UTF_8.newDecoder()
+            .onMalformedInput(CodingErrorAction.REPORT).onUnmappableCharacter(CodingErrorAction.REPORT));
+    private static final ThreadLocal<CharBuffer> SCRATCH = ThreadLocal.withInitial(() -> CharBuffer.allocate(8192));
+
+    /** The offset of the first byte that is not well-formed UTF-8 in {@code b}, or -1 when all is. */
+    static int malformedUtf8At(byte[] b) {
+        CharsetDecoder decoder = UTF8.get().reset();
+        CharBuffer out = SCRATCH.get();
+        ByteBuffer in = ByteBuffer.wrap(b);
+        while (true) {
+            out.clear();
+            CoderResult r = decoder.decode(in, out, true);
+            if (r.isError()) {
+                return in.position();
+            }
+            if (r.isUnderflow()) {
+                out.clear();
+                return decoder.flush(out).isError() ? in.position() : -1;
+            }
+        }
+    }
+
+    private Verdict rejectedFromTree(byte[] value, String assignedId, String reason) {
         String id = assignedId;
         List<String> rcpts = new ArrayList<>();
         try {

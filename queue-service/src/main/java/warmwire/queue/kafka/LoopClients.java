@@ -8,6 +8,7 @@ import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
@@ -41,6 +42,13 @@ public class LoopClients {
         Map<String, Object> p = KafkaClients.groupConsumer(kafka, group, clientId);
         p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, maxPollRecords);
         return new KafkaConsumer<>(p, new StringDeserializer(), new StringDeserializer());
+    }
+
+    /** As {@link #consumer}, the values as the bytes written (mail.submit: judged as they came). */
+    public KafkaConsumer<String, byte[]> bytesConsumer(String group, String clientId, int maxPollRecords) {
+        Map<String, Object> p = KafkaClients.groupConsumer(kafka, group, clientId);
+        p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, maxPollRecords);
+        return new KafkaConsumer<>(p, new StringDeserializer(), new ByteArrayDeserializer());
     }
 
     public KafkaProducer<String, byte[]> producer(String transactionalId) {

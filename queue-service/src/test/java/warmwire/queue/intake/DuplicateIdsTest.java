@@ -26,8 +26,8 @@ class DuplicateIdsTest {
         return "{\"id\":\"" + id + "\",\"from\":\"s@y.test\",\"to\":[\"a@x.test\"],\"content\":\"Subject: t\\r\\n\\r\\nhi\\r\\n\"}";
     }
 
-    private static ConsumerRecord<String, String> rec(long offset, String value) {
-        return Fixtures.record(Topics.SUBMIT, 0, offset, 1_700_000_000_000L, null, value);
+    private static ConsumerRecord<String, byte[]> rec(long offset, String value) {
+        return Fixtures.submitted(0, offset, 1_700_000_000_000L, null, value);
     }
 
     private static List<ProducerRecord<String, byte[]>> to(List<ProducerRecord<String, byte[]>> all, String topic) {

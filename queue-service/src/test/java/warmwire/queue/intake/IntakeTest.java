@@ -19,8 +19,8 @@ class IntakeTest {
     private static final long T = 1_764_324_000_000L;
     private final ObjectMapper mapper = Fixtures.mapper();
 
-    private static ConsumerRecord<String, String> in(int partition, long offset, String key, String value) {
-        return Fixtures.record(Topics.SUBMIT, partition, offset, T, key, value);
+    private static ConsumerRecord<String, byte[]> in(int partition, long offset, String key, String value) {
+        return Fixtures.submitted(partition, offset, T, key, value);
     }
 
     private static String header(ProducerRecord<String, byte[]> r, String name) {
@@ -31,7 +31,7 @@ class IntakeTest {
     void aBatchForwardsValidMailAndDeadLettersTheRest() throws Exception {
         Fixtures.Cache cache = new Fixtures.Cache(false);
         Intake intake = new Intake(mapper, Fixtures.config(), cache.index());
-        List<ConsumerRecord<String, String>> poll = List.of(
+        List<ConsumerRecord<String, byte[]>> poll = List.of(
                 in(3, 40, "k1", "{\"id\":\"c-1\",\"from\":\"a@b.test\",\"to\":[\"d@e.test\"],\"content\":\"x\"}"),
                 in(3, 41, "k2", "{not json"),
                 in(3, 42, null, "{\"from\":\"a@b.test\",\"to\":[\"d@e.test\",\"f@e.test\"],\"content\":\"y\"}"),
@@ -81,6 +81,21 @@ class IntakeTest {
         assertEquals(1, cache.putAlls().size());
         assertEquals(java.util.Set.of("m:c-1", "m:" + assigned), cache.putAlls().get(0).keySet());
 
+    }
+
+    @Test
+    void aRecordThatIsNotUtf8IsDeadLetteredByteForByte() throws Exception {
+        Intake intake = new Intake(mapper, Fixtures.config(), new Fixtures.Cache(false).index());
+        byte[] latin1 = "{\"from\":\"a@b.test\",\"to\":[\"d@e.test\"],\"content\":\"gr\u00fc\u00df\"}"
+                .getBytes(StandardCharsets.ISO_8859_1);
+        ConsumerRecord<String, byte[]> r = Fixtures.record(Topics.SUBMIT, 1, 7, T, "k", latin1);
+        List<ProducerRecord<String, byte[]>> out = intake.records(List.of(r), new Fixtures.Cache(false).index().batch(),
+                java.time.Instant.ofEpochMilli(T));
+        assertEquals(List.of(Topics.SUBMIT_DLQ, Topics.EVENTS), out.stream().map(ProducerRecord::topic).toList());
+        org.junit.jupiter.api.Assertions.assertArrayEquals(latin1, out.get(0).value(), "the client's bytes, not a re-encoding");
+        assertTrue(header(out.get(0), Topics.HEADER_REJECT_REASON).startsWith("record is not UTF-8 text"),
+                header(out.get(0), Topics.HEADER_REJECT_REASON));
+        assertEquals("rejected", mapper.readTree(out.get(1).value()).path("status").asText());
     }
 
     @Test

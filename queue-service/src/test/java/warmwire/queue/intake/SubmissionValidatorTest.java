@@ -56,6 +56,41 @@ class SubmissionValidatorTest {
     }
 
     @Test
+    void aValueThatIsNotUtf8IsRejectedNamingTheByteNotReadWithReplacements() {
+        byte[] ok = "{\"from\":\"a@b.c\",\"to\":[\"d@e.f\"],\"content\":\"gr\u00fc\u00df \ud83d\udce8\"}"
+                .getBytes(StandardCharsets.UTF_8);
+        QueuedMessage m = assertInstanceOf(Verdict.Accepted.class, v.judge(ok, "assigned", NOW)).message();
+        assertEquals("gr\u00fc\u00df \ud83d\udce8", new String(m.content(), StandardCharsets.UTF_8));
+
+        String prefix = "{\"from\":\"a@b.c\",\"to\":[\"d@e.f\"],\"content\":\"gr";
+        int at = prefix.length();
+        byte[][] bad = {
+                {(byte) 0xfc}, // Latin-1 u-umlaut, not UTF-8
+                {(byte) 0xc3}, // a two-byte sequence cut short (the quote follows)
+                {(byte) 0xc0, (byte) 0xaf}, // overlong '/'
+                {(byte) 0xed, (byte) 0xa0, (byte) 0x80}, // an encoded surrogate (CESU-8)
+                {(byte) 0xf4, (byte) 0x90, (byte) 0x80, (byte) 0x80}, // above U+10FFFF
+        };
+        for (byte[] b : bad) {
+            byte[] value = new byte[at + b.length + 3];
+            System.arraycopy(prefix.getBytes(StandardCharsets.US_ASCII), 0, value, 0, at);
+            System.arraycopy(b, 0, value, at, b.length);
+            System.arraycopy("\"}".getBytes(StandardCharsets.US_ASCII), 0, value, at + b.length, 2);
+            value[value.length - 1] = ' ';
+            Verdict.Rejected r = assertInstanceOf(Verdict.Rejected.class, v.judge(value, "assigned", NOW));
+            assertEquals("record is not UTF-8 text: malformed byte sequence at offset " + at + " (RFC 8259 section 8.1)",
+                    r.reason());
+            assertEquals("assigned", r.id());
+        }
+        byte[] cut = {'{', '"', (byte) 0xe2, (byte) 0x82};
+        assertEquals(2, SubmissionValidator.malformedUtf8At(cut), "a sequence cut by the end of the value");
+        assertEquals(-1, SubmissionValidator.malformedUtf8At("x".repeat(20_000).getBytes(StandardCharsets.UTF_8)),
+                "longer than the scratch buffer");
+        assertEquals("empty record: a JSON object is required",
+                assertInstanceOf(Verdict.Rejected.class, v.judge(" \r\n\t".getBytes(StandardCharsets.UTF_8), "a", NOW)).reason());
+    }
+
+    @Test
     void tlsIsRaisedToTheFloorNeverLowered() {
         SubmissionValidator strict = new SubmissionValidator(new ObjectMapper(), 1000, 5, TlsLevel.ENCRYPT);
         Verdict verdict = strict.judge("{\"from\":\"a@b.c\",\"to\":[\"d@e.f\"],\"content\":\"x\",\"tls\":\"none\"}", "i", NOW);

@@ -62,13 +62,20 @@ public final class Fixtures {
         return c.value();
     }
 
+    /** A mail.submit record as the intake reads it: the value's UTF-8 bytes (null stays null). */
+    public static ConsumerRecord<String, byte[]> submitted(int partition, long offset, long timestamp, String key,
+                                                           String value) {
+        return record(warmwire.contracts.Topics.SUBMIT, partition, offset, timestamp, key,
+                value == null ? null : value.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
+
     /** A record value as text. */
     public static String text(byte[] value) {
         return value == null ? null : new String(value, java.nio.charset.StandardCharsets.UTF_8);
     }
 
-    public static ConsumerRecord<String, String> record(String topic, int partition, long offset, long timestamp,
-                                                        String key, String value) {
+    public static <V> ConsumerRecord<String, V> record(String topic, int partition, long offset, long timestamp,
+                                                       String key, V value) {
         return new ConsumerRecord<>(topic, partition, offset, timestamp, TimestampType.CREATE_TIME, -1, -1, key, value,
                 new org.apache.kafka.common.header.internals.RecordHeaders(), java.util.Optional.empty());
     }
