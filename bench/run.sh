@@ -103,6 +103,7 @@ BOOT=127.0.0.1:$WARMWIRE_KAFKA_PORT
 RES=$STATE/results
 STAMP=$(date +%Y%m%d-%H%M%S)
 OUT=$RES/$STAMP-$MODE
+RUN_START=$(date +%s)
 mkdir -p "$STATE" "$RES" "$STATE/classes"
 ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
 
@@ -133,6 +134,10 @@ cleanup() {
         bash "$LOCAL/postfix-peer.sh" stop bench-rx >/dev/null 2>&1
         bash "$LOCAL/mesh.sh" stop >/dev/null 2>&1
     fi
+    # the logs this run's services wrote, beside the results: the next run's mesh starts them anew
+    local logs
+    logs=$(cd "$STATE/services" 2>/dev/null && find . -maxdepth 1 -name '*.log' -newermt "@${RUN_START:-$(date +%s)}" 2>/dev/null | sort)
+    [[ -n ${OUT:-} && -n $logs ]] && tar -czf "$OUT.logs.tar.gz" -C "$STATE/services" $logs 2>/dev/null
     exit $rc
 }
 trap cleanup EXIT
