@@ -48,7 +48,7 @@ import warmwire.pipeline.ExactlyOnceLoop;
 @ApplicationScoped
 public class Intake implements ExactlyOnceLoop.Work<byte[], byte[]> {
     private static final Logger LOG = Logger.getLogger(Intake.class);
-    private static final byte[] NO_REASON = new byte[0];
+    private static final byte[] EMPTY = new byte[0];
 
     private final ObjectWriter writer;
     private final SubmissionValidator validator;
@@ -167,7 +167,7 @@ public class Intake implements ExactlyOnceLoop.Work<byte[], byte[]> {
 
     /** A dead letter's value: the submission's bytes as they came (a tombstone as an empty value). */
     private static byte[] unchanged(byte[] value) {
-        return value == null ? NO_REASON : value;
+        return value == null ? EMPTY : value;
     }
 
     /** {@code <base36 record timestamp>.<partition>.<offset>}: the same on every redelivery. */
@@ -189,7 +189,7 @@ public class Intake implements ExactlyOnceLoop.Work<byte[], byte[]> {
                         List<ProducerRecord<String, byte[]>> out) throws JsonProcessingException {
         LOG.warnf("%s: reject: %s", logSafe(r.id()), logSafe(r.reason()));
         RecordHeaders headers = new RecordHeaders();
-        headers.add(Topics.HEADER_REJECT_REASON, r.reason() == null ? NO_REASON
+        headers.add(Topics.HEADER_REJECT_REASON, r.reason() == null ? EMPTY
                 : r.reason().getBytes(StandardCharsets.UTF_8));
         headers.add("warmwire-source",
                 (in.topic() + "/" + in.partition() + "/" + in.offset()).getBytes(StandardCharsets.UTF_8));

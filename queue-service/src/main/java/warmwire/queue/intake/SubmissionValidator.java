@@ -29,7 +29,7 @@ import warmwire.contracts.mail.TlsLevel;
  * NAME
  *   SubmissionValidator - the intake rules for one record of mail.submit.
  * DESCRIPTION
- *   A record is accepted when it is a JSON object of the published schema
+ *   A record is accepted when it is UTF-8 text (RFC 8259 8.1), a JSON object of the published schema
  *   (contracts/.../submission.schema.json) with no unknown fields, a sender that is an RFC 5321
  *   Mailbox or "" (null sender), one or more recipient Mailboxes, exactly one of
  *   content/contentBase64 (strict base64), a body no larger than the configured limit, a known
@@ -203,7 +203,6 @@ public final class SubmissionValidator {
         return out;
     }
 
-    /** For a record that is not a valid Submission, reads what id and recipients it can. */
     /** Only JSON whitespace (or nothing). */
     private static boolean blank(byte[] b) {
         for (byte c : b) {
@@ -237,6 +236,7 @@ public final class SubmissionValidator {
         }
     }
 
+    /** For a record that is not a valid Submission, reads what id and recipients it can. */
     private Verdict rejectedFromTree(byte[] value, String assignedId, String reason) {
         String id = assignedId;
         List<String> rcpts = new ArrayList<>();
