@@ -9,6 +9,7 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
@@ -38,17 +39,20 @@ public class LoopClients {
     @Identifier("default-kafka-broker")
     Map<String, Object> kafka;
 
+    /** Values as text (mail.outcome). */
     public KafkaConsumer<String, String> consumer(String group, String clientId, int maxPollRecords) {
-        Map<String, Object> p = KafkaClients.groupConsumer(kafka, group, clientId);
-        p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, maxPollRecords);
-        return new KafkaConsumer<>(p, new StringDeserializer(), new StringDeserializer());
+        return consumer(group, clientId, maxPollRecords, new StringDeserializer());
     }
 
-    /** As {@link #consumer}, the values as the bytes written (mail.submit: judged as they came). */
+    /** Values as the bytes written (mail.submit: judged as they came, never decoded with replacements). */
     public KafkaConsumer<String, byte[]> bytesConsumer(String group, String clientId, int maxPollRecords) {
+        return consumer(group, clientId, maxPollRecords, new ByteArrayDeserializer());
+    }
+
+    private <V> KafkaConsumer<String, V> consumer(String group, String clientId, int maxPollRecords, Deserializer<V> values) {
         Map<String, Object> p = KafkaClients.groupConsumer(kafka, group, clientId);
         p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, maxPollRecords);
-        return new KafkaConsumer<>(p, new StringDeserializer(), new ByteArrayDeserializer());
+        return new KafkaConsumer<>(p, new StringDeserializer(), values);
     }
 
     public KafkaProducer<String, byte[]> producer(String transactionalId) {
