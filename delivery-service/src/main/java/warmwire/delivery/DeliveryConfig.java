@@ -35,6 +35,13 @@ public interface DeliveryConfig {
 
     Routing routing();
 
+    Intake intake();
+
+    Index index();
+
+    @WithName("reply-classes")
+    ReplyClasses replyClasses();
+
     @WithName("mta-sts")
     MtaSts mtaSts();
 
@@ -228,18 +235,57 @@ public interface DeliveryConfig {
         Duration failureHold();
     }
 
+    /** Submissions on mail.submit (intake.Intake): queue-service's keys before the hops merged, unchanged. */
+    interface Intake {
+        /** Largest message body accepted, in bytes after base64 decoding. */
+        @WithName("max-message-size")
+        @WithDefault("10485760")
+        int maxMessageSize();
+
+        /** Most recipients one submission may carry (also the bound of a queued message on mail.route). */
+        @WithName("max-recipients")
+        @WithDefault("1000")
+        int maxRecipients();
+    }
+
+    /** The queue index in Infinispan (intake's envelopes and client-id claims). */
+    interface Index {
+        /** How long queue-index entries and client-id claims live (queue-service reads them as long). */
+        @WithDefault("P7D")
+        java.time.Duration lifespan();
+
+        /**
+         * While Infinispan does not answer, client-id reads and claims are retried every second
+         * for this long; then mail goes on unchecked (counted).
+         */
+        @WithName("marks-patience")
+        @WithDefault("60s")
+        java.time.Duration marksPatience();
+    }
+
+    /** The classes of intake's rejected events (contracts' ReplyRules). */
+    interface ReplyClasses {
+        /** An operator's rules file instead of the shipped rules (format: ReplyRules). */
+        Optional<String> file();
+    }
+
     interface Routing {
-        /** Queued messages routed at once (DNS lookups of one message run in parallel too). */
-        @WithDefault("32")
+        /**
+         * Records per poll, routed at once (DNS lookups of one message run in parallel too); a
+         * poll's submissions are judged as one batch, with one read and one write of client ids
+         * in Infinispan. Fetching pauses while four times this many are not committed.
+         */
+        @WithDefault("500")
         int concurrency();
 
-        /** Run the dispatch loop (mail.route in); false: unit tests without a broker. */
+        /** Run the dispatch loop (mail.submit and mail.route in); false: unit tests without a broker. */
         @WithDefault("true")
         boolean enabled();
 
         /**
-         * How long a routed message's jobs and outcome may wait for the Kafka transaction that
-         * commits them with mail.route's commit point (dispatch.DispatchLoop).
+         * How long a routed message's jobs and outcome (and a rejected submission's dead letter)
+         * may wait for the Kafka transaction that commits them with the commit point of the
+         * record they came from (dispatch.DispatchLoop).
          */
         @WithName("commit-interval")
         @WithDefault("100ms")

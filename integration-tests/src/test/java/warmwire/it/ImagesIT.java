@@ -151,9 +151,11 @@ class ImagesIT {
     /**
      * The local overlay's delivery-service Deployment and its ConfigMap, rendered by kustomize, run
      * under {@code podman kube play}. Adapted only where podman on the host network needs it:
-     * Kafka's address, an HTTP port of this test's own on 127.0.0.1, no {@code ports:} (they fail
-     * with host networking). queue-service and tls-session-service are not played: podman 4.3 fails
-     * on their {@code secretKeyRef} variables, and it rejects StatefulSets.
+     * Kafka's and Infinispan's addresses, an HTTP port of this test's own on 127.0.0.1, no
+     * {@code ports:} (they fail with host networking), and the Infinispan credentials as values
+     * (podman 4.3 fails on {@code secretKeyRef} variables; the values are the local server's, from
+     * {@code infinispan.sh env}). queue-service and tls-session-service are not played: podman
+     * rejects StatefulSets, and one Deployment shows what the manifests' pod settings do.
      */
     @Test
     void localOverlayDeploymentRunsUnderPodmanKubePlay() throws Exception {
@@ -165,6 +167,14 @@ class ImagesIT {
         assertTrue(render.waitFor(60, TimeUnit.SECONDS) && render.exitValue() == 0, "kubectl kustomize overlays/local");
         StringBuilder play = new StringBuilder();
         String pod = PREFIX + "kube-delivery";
+        Map<String, String> infinispan = new HashMap<>();
+        for (String line : run(Duration.ofSeconds(30), "deploy/local/infinispan.sh", "env").split("\n")) {
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("^export (\\w+)=(\\S+)$").matcher(line.trim());
+            if (m.matches()) {
+                infinispan.put(m.group(1), m.group(2));
+            }
+        }
+        assertEquals(3, infinispan.size(), "infinispan.sh env: hosts, user name and password");
         try (var parser = yaml.getFactory().createParser(rendered)) {
             for (var it = yaml.readValues(parser, com.fasterxml.jackson.databind.node.ObjectNode.class); it.hasNext(); ) {
                 var o = it.next();
@@ -175,6 +185,8 @@ class ImagesIT {
                 String name = o.path("metadata").path("name").asText();
                 if (kind.equals("ConfigMap") && name.equals("warmwire-config")) {
                     ((com.fasterxml.jackson.databind.node.ObjectNode) o.get("data")).put("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:" + KAFKA_PORT);
+                    ((com.fasterxml.jackson.databind.node.ObjectNode) o.get("data")).put("QUARKUS_INFINISPAN_CLIENT_HOSTS",
+                            infinispan.get("QUARKUS_INFINISPAN_CLIENT_HOSTS"));
                 } else if (kind.equals("Deployment") && name.equals("delivery-service")) {
                     ((com.fasterxml.jackson.databind.node.ObjectNode) o.get("metadata")).put("name", pod);
                     var c = (com.fasterxml.jackson.databind.node.ObjectNode) o.at("/spec/template/spec/containers/0");
@@ -184,10 +196,15 @@ class ImagesIT {
                     }
                     var env = (com.fasterxml.jackson.databind.node.ArrayNode) c.get("env");
                     env.forEach(e -> {
-                        if (e.path("name").asText().equals("QUARKUS_HTTP_PORT")) {
+                        String var = e.path("name").asText();
+                        if (var.equals("QUARKUS_HTTP_PORT")) {
                             ((com.fasterxml.jackson.databind.node.ObjectNode) e).put("value", String.valueOf(port));
+                        } else if (e.has("valueFrom") && infinispan.containsKey(var)) {
+                            ((com.fasterxml.jackson.databind.node.ObjectNode) e).remove("valueFrom");
+                            ((com.fasterxml.jackson.databind.node.ObjectNode) e).put("value", infinispan.get(var));
                         }
                     });
+                    env.forEach(e -> assertTrue(!e.has("valueFrom"), "a secret podman cannot play: " + e));
                     env.addObject().put("name", "QUARKUS_HTTP_HOST").put("value", "127.0.0.1");
                 } else {
                     continue;

@@ -192,7 +192,7 @@ class ManifestsIT {
     void infinispanCachesAreTheCachesTheServicesDeclare() throws Exception {
         Map<String, JsonNode> declared = new TreeMap<>();
         ObjectMapper json = new ObjectMapper();
-        for (String service : List.of("queue-service", "tls-session-service")) {
+        for (String service : List.of("queue-service", "delivery-service", "tls-session-service")) {
             Properties p = properties(service);
             for (String key : p.stringPropertyNames()) {
                 if (key.startsWith("quarkus.infinispan-client.cache.") && key.endsWith(".configuration")) {

@@ -67,9 +67,16 @@ class OperationsIT {
             String depthRow = "warmwire_queue_depth{site=\"" + Mesh.siteKey(Mesh.SINK_MX, Mesh.SINK_PORT) + "\"";
             String queue = Poll.until(Duration.ofSeconds(25), Duration.ofMillis(500), () -> metrics(Mesh.QUEUE_PORT),
                     q -> q.contains(depthRow), q -> "queue depth of the waiting site: " + depthRow);
-            for (String name : List.of("warmwire_messages_final_total", "warmwire_retries_total", "warmwire_dlq_total",
+            for (String name : List.of("warmwire_messages_final_total", "warmwire_retries_total",
                     "warmwire_queue_depth", "warmwire_delivery_latency_seconds_bucket")) {
                 assertTrue(queue.contains(name), "queue-service /q/metrics has " + name);
+            }
+            // intake is delivery-service's: the garbage record above is counted there
+            String delivery = Poll.until(Duration.ofSeconds(30), Duration.ofMillis(500), () -> metrics(Mesh.QUEUE_PORT + 1),
+                    d -> d.matches("(?s).*warmwire_dlq_total\\{[^}]*reason=\"invalid\"[^\n]* [1-9].*"),
+                    d -> "delivery-service counts the rejected submission: warmwire_dlq_total{reason=\"invalid\"}");
+            for (String name : List.of("warmwire_duplicates_total", "warmwire_unchecked_total")) {
+                assertTrue(delivery.contains(name), "delivery-service /q/metrics has " + name);
             }
             assertTrue(queue.matches("(?s).*warmwire_messages_final_total\\{[^}]*status=\"delivered\".*"), "by final status");
             String session = metrics(Mesh.QUEUE_PORT + 2);

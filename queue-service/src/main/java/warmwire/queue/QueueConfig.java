@@ -12,7 +12,7 @@ import warmwire.contracts.mail.TlsLevel;
  *   QueueConfig - queue-service settings, prefix {@code warmwire}.
  * DESCRIPTION
  *   Every key is documented in application.properties and can be given as an environment
- *   variable by Quarkus' usual mapping ({@code WARMWIRE_INTAKE_MAX_MESSAGE_SIZE}).
+ *   variable by Quarkus' usual mapping ({@code WARMWIRE_QUEUE_MAXIMAL_QUEUE_LIFETIME}).
  */
 @ConfigMapping(prefix = "warmwire")
 public interface QueueConfig {
@@ -126,35 +126,15 @@ public interface QueueConfig {
         int dsnReturnSizeLimit();
     }
 
+    /** Intake's keys that bound what this service reads too (intake itself is delivery-service's). */
     interface Intake {
-        /** Largest message body accepted, in bytes after base64 decoding. */
-        @WithDefault("10485760")
-        int maxMessageSize();
-
-        /** Most recipients one submission may carry. */
+        /** Most recipients of one message on mail.route and mail.outcome: intake's bound, same key. */
         @WithDefault("1000")
         int maxRecipients();
-
-        /** Run the intake loop (mail.submit in); false: unit tests without a broker. */
-        @WithDefault("true")
-        boolean enabled();
-
-        /**
-         * How long a poll's forwarded mail may wait for the Kafka transaction that commits it with
-         * mail.submit's commit points (intake.IntakeLoop).
-         */
-        @WithName("commit-interval")
-        @WithDefault("100ms")
-        Duration commitInterval();
-
-        /** The intake loop's transactional id: unique per instance and stable across its restarts. */
-        @WithName("transactional-id")
-        @WithDefault("warmwire-queue-intake-${HOSTNAME:local}-${quarkus.http.port:8080}")
-        String transactionalId();
     }
 
     interface Tls {
-        /** The floor: a per-message {@code tls} request is raised to this level. */
+        /** The floor of the messages this service queues itself (DSNs, TLS reports), as delivery-service's. */
         @WithDefault("may")
         TlsLevel level();
     }
@@ -165,7 +145,7 @@ public interface QueueConfig {
     Duration indexLifespan();
 
     /**
-     * How long the dedupe marks (duplicate ids, final events) are retried while Infinispan does
+     * How long the final-event marks are retried while Infinispan does
      * not answer, before mail goes on unchecked.
      */
     @WithName("index.marks-patience")

@@ -33,16 +33,20 @@ import warmwire.contracts.text.BoundedText;
 import warmwire.contracts.tlsrpt.TlsResult;
 import warmwire.delivery.DeliveryConfig;
 import warmwire.delivery.dkim.Signing;
+import warmwire.delivery.intake.Intake;
 import warmwire.delivery.mx.Route;
 import warmwire.pipeline.ExactlyOnceLoop;
 
 /**
  * NAME
- *   Dispatcher - the work of the mail.route hop: a queued message in, its delivery jobs and
- *   routing outcome out.
+ *   Dispatcher - the work of the first hop: a submission or a queued message in, its delivery
+ *   jobs and routing outcome out.
  * DESCRIPTION
  *   The dispatch loop (an {@link ExactlyOnceLoop}, {@link DispatchLoop}) hands each poll's
- *   mail.route records here. Each record is judged by {@link QueuedMessageCheck} first: one
+ *   mail.submit and mail.route records here. A poll's submissions are judged by
+ *   {@link Intake} as one batch: an accepted message is routed at once, a rejected one ends in
+ *   the records intake gives (dead letter, rejected events). A mail.route record (a retry or a
+ *   notice queued by queue-service) is judged by {@link QueuedMessageCheck} first: one
  *   that is not valid for mail.route (which only happens if something other than queue-service
  *   writes to the internal topic) becomes a dead letter on mail.internal.dlq with its reason,
  *   counted ({@code warmwire_records_dead_lettered_total{topic,service="delivery-service"}}).
@@ -50,7 +54,8 @@ import warmwire.pipeline.ExactlyOnceLoop;
  *   thread while DNS answers, and a slow answer holds back no other message); its output is one
  *   job per site on mail.deliver (key = site key) and, when recipients could not be routed, one
  *   outcome on mail.outcome (key = message id). The loop commits the output with the record's
- *   commit point in one Kafka transaction: a message is routed exactly once, across crashes.
+ *   commit point in one Kafka transaction: a submission is judged and routed exactly once,
+ *   across crashes, with no internal topic between the two.
  *   A message whose routing fails internally (a bug, never DNS: DNS failures are outcomes)
  *   becomes a dead letter too, rather than stall its partition.
  *   Before it is routed, a message is signed with DKIM by the signers that apply to it
@@ -85,27 +90,52 @@ public class Dispatcher implements ExactlyOnceLoop.Work<byte[], byte[]> {
     @Inject
     warmwire.contracts.shape.Providers providers;
 
-    /** Most recipients of one message: the intake's bound, under the same key. */
-    @org.eclipse.microprofile.config.inject.ConfigProperty(name = "warmwire.intake.max-recipients", defaultValue = "1000")
-    int maxRecipients;
+    @Inject
+    Intake intake;
 
     @Override
     public void start(List<ConsumerRecord<String, byte[]>> records, ExactlyOnceLoop.Results<byte[]> results) {
-        RecordLimits limits = new RecordLimits(Math.max(1, maxRecipients));
+        RecordLimits limits = new RecordLimits(Math.max(1, config.intake().maxRecipients()));
         Instant now = Instant.now();
+        List<ConsumerRecord<String, byte[]>> submitted = new ArrayList<>();
         for (ConsumerRecord<String, byte[]> r : records) {
+            if (Topics.SUBMIT.equals(r.topic())) {
+                submitted.add(r);
+                continue;
+            }
             Checked<QueuedMessage> checked = QueuedMessageCheck.check(r.value(), limits, now);
             if (!checked.isValid()) {
                 LOG.errorf("%s: not a valid queued message, dead-lettered: %s", position(r), logSafe(checked.reason()));
                 results.finished(r, List.of(deadLetter(r, checked.reason(), now)));
                 continue;
             }
-            QueuedMessage m = checked.value();
-            route(m).subscribe().with(out -> results.finished(r, out), e -> {
-                LOG.errorf(e, "%s: %s: not routed (%s): dead-lettered", logSafe(m.id()), position(r), e.getMessage());
-                results.finished(r, List.of(deadLetter(r, "internal error while routing: " + e, Instant.now())));
-            });
+            routeAndFinish(r, checked.value(), results);
         }
+        if (submitted.isEmpty()) {
+            return;
+        }
+        List<Intake.Judged> judged;
+        try {
+            judged = intake.judge(submitted, now);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("submissions not judged: " + e, e); // the loop starts over
+        }
+        for (int i = 0; i < submitted.size(); i++) {
+            Intake.Judged j = judged.get(i);
+            if (j.accepted() == null) {
+                results.finished(submitted.get(i), j.out());
+            } else {
+                routeAndFinish(submitted.get(i), j.accepted(), results);
+            }
+        }
+    }
+
+    /** Routes {@code m}, read from {@code r}, and reports its records; a failure dead-letters {@code r}. */
+    private void routeAndFinish(ConsumerRecord<String, byte[]> r, QueuedMessage m, ExactlyOnceLoop.Results<byte[]> results) {
+        route(m).subscribe().with(out -> results.finished(r, out), e -> {
+            LOG.errorf(e, "%s: %s: not routed (%s): dead-lettered", logSafe(m.id()), position(r), e.getMessage());
+            results.finished(r, List.of(deadLetter(r, "internal error while routing: " + e, Instant.now())));
+        });
     }
 
     /** The records routing {@code m} causes; never fails for DNS (failures are outcomes). */

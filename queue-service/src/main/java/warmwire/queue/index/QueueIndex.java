@@ -14,7 +14,7 @@ import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.infinispan.client.hotrod.RemoteCache;
 import org.jboss.logging.Logger;
-import warmwire.contracts.mail.QueuedMessage;
+import warmwire.contracts.marks.Envelopes;
 import warmwire.contracts.marks.FinalMarks;
 import warmwire.contracts.outcome.DeliveryEvent;
 import warmwire.queue.QueueConfig;
@@ -26,7 +26,8 @@ import warmwire.queue.QueueConfig;
  *   Derived state (DESIGN.md principle 2): Kafka holds the mail, this index only tells an
  *   operator where each message stands, from any instance. Three kinds of entries in the cache
  *   {@value #CACHE}, all JSON text:
- *   - {@code m:<id>} holds the envelope (sender, recipients, size, TLS level, submission time);
+ *   - {@code m:<id>} holds the envelope (sender, recipients, size, TLS level, submission time),
+ *     written by intake in delivery-service ({@link Envelopes});
  *   - {@code r:<id>:<recipient>} holds the latest other event of that recipient: deferred, or an
  *     operator's deletion (which the admin API publishes itself, outside the outcome path);
  *   - {@code f:<id>:<recipient>} holds its final event, written once the broker has it: that
@@ -38,7 +39,7 @@ import warmwire.queue.QueueConfig;
  *   The oldest go first when the bound is reached, and all after a restart of the server: a
  *   message the index no longer knows is reported as not found, which mail.events still tells.
  *   Client ids' claims, which must outlive a restart, are not here
- *   ({@link warmwire.queue.intake.DuplicateIds}, cache {@code warmwire-queue-ids}).
+ *   (delivery-service's intake, cache {@code warmwire-queue-ids}).
  *   A recipient's state is its {@code f:} entry if there is one, else its {@code r:} entry,
  *   else queued. One writer per key at a time (events of one recipient are sequential), so
  *   plain puts suffice and no read-modify-write races exist.
@@ -62,25 +63,7 @@ public class QueueIndex {
     }
 
     /** Key prefixes of the three kinds of entries. */
-    public static final String MESSAGE = "m:", EVENT = "r:", FINAL = FinalMarks.PREFIX;
-
-    /**
-     * The {@code m:} value of a message: its envelope, and {@code source} (the record that
-     * carried a client-supplied id, {@code <topic>/<partition>/<offset>}) unless null.
-     */
-    public String envelope(QueuedMessage m, String source) {
-        ObjectNode n = mapper.createObjectNode();
-        n.put("id", m.id());
-        n.put("from", m.from());
-        n.set("recipients", mapper.valueToTree(m.recipients()));
-        n.put("size", m.size());
-        n.put("tls", m.tls().wireName());
-        n.put("submittedAt", m.submittedAt().toString());
-        if (source != null) {
-            n.put("source", source);
-        }
-        return n.toString();
-    }
+    public static final String MESSAGE = Envelopes.PREFIX, EVENT = "r:", FINAL = FinalMarks.PREFIX;
 
     /** Records a recipient's latest event outside the outcome path's final events (those are {@code f:} entries). */
     public void recipientEvent(DeliveryEvent e) {
@@ -142,11 +125,6 @@ public class QueueIndex {
         private final Map<String, String> entries = new HashMap<>();
 
         private Batch() {
-        }
-
-        /** A message accepted by intake ({@code source}: the record of a client-supplied id, else null). */
-        public void accepted(QueuedMessage m, String source) {
-            entries.put(MESSAGE + m.id(), envelope(m, source));
         }
 
         /** A recipient's event that is not final ({@link warmwire.queue.outcome.FinalEvents} writes the final ones). */

@@ -8,8 +8,6 @@ import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
@@ -18,7 +16,7 @@ import warmwire.queue.QueueConfig;
 
 /**
  * NAME
- *   LoopClients - the Kafka clients of queue-service's consume-transform-produce loops.
+ *   LoopClients - the Kafka clients of queue-service's consume-transform-produce loop (outcomes).
  * DESCRIPTION
  *   {@link #consumer}: a group consumer ({@link KafkaClients#groupConsumer}: read_committed, no
  *   auto commit, 10 s session timeout) with the loop's poll size. {@link #producer}: a
@@ -41,18 +39,9 @@ public class LoopClients {
 
     /** Values as text (mail.outcome). */
     public KafkaConsumer<String, String> consumer(String group, String clientId, int maxPollRecords) {
-        return consumer(group, clientId, maxPollRecords, new StringDeserializer());
-    }
-
-    /** Values as the bytes written (mail.submit: judged as they came, never decoded with replacements). */
-    public KafkaConsumer<String, byte[]> bytesConsumer(String group, String clientId, int maxPollRecords) {
-        return consumer(group, clientId, maxPollRecords, new ByteArrayDeserializer());
-    }
-
-    private <V> KafkaConsumer<String, V> consumer(String group, String clientId, int maxPollRecords, Deserializer<V> values) {
         Map<String, Object> p = KafkaClients.groupConsumer(kafka, group, clientId);
         p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, maxPollRecords);
-        return new KafkaConsumer<>(p, new StringDeserializer(), values);
+        return new KafkaConsumer<>(p, new StringDeserializer(), new StringDeserializer());
     }
 
     public KafkaProducer<String, byte[]> producer(String transactionalId) {

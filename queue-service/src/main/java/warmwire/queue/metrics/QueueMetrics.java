@@ -19,7 +19,6 @@ import warmwire.contracts.outcome.DeliveryEvent;
 import warmwire.contracts.outcome.EventMeters;
 import warmwire.contracts.outcome.Status;
 import warmwire.queue.index.IndexQueries;
-import warmwire.queue.intake.DuplicateIds;
 import warmwire.queue.outcome.FinalEvents;
 import warmwire.queue.retry.RetryScheduler;
 
@@ -35,9 +34,9 @@ import warmwire.queue.retry.RetryScheduler;
  *   Connections and TLS handshakes are tls-session-service's metrics, counted where they
  *   happen. Counted elsewhere and read here:
  *   {@code warmwire_retries_total} ({@link #retryScheduled}),
- *   {@code warmwire_retries_forwarded_total} (retry scheduler), {@code warmwire_dlq_total{reason}},
- *   {@code warmwire_duplicates_total{where}} (intake re-submissions, repeated final events),
- *   {@code warmwire_unchecked_total{check}} (Infinispan unreachable),
+ *   {@code warmwire_retries_forwarded_total} (retry scheduler),
+ *   {@code warmwire_duplicates_total{where="final-event"}} (repeated final events),
+ *   {@code warmwire_unchecked_total{check="final-event"}} (Infinispan unreachable),
  *   {@code warmwire_records_dead_lettered_total{topic,service}} (internal records not valid for
  *   their topic, written to mail.internal.dlq: {@link #deadLettered}). The queue depth by site,
  *   {@code warmwire_queue_depth{site}}, and the oldest waiting message's age
@@ -62,7 +61,6 @@ public class QueueMetrics implements warmwire.queue.QueueCounters {
     private final EventMeters events;
     private final Map<String, Counter> deadLettered = new ConcurrentHashMap<>();
     private final Counter retries;
-    private final Counter dlqInvalid;
     private final MultiGauge depth;
     private final IndexQueries queries;
     private final AtomicLong oldest = new AtomicLong();
@@ -76,19 +74,15 @@ public class QueueMetrics implements warmwire.queue.QueueCounters {
             });
 
     @Inject
-    public QueueMetrics(MeterRegistry registry, IndexQueries queries, DuplicateIds ids, FinalEvents finals,
+    public QueueMetrics(MeterRegistry registry, IndexQueries queries, FinalEvents finals,
                         RetryScheduler scheduler, warmwire.queue.QueueConfig config) {
         this.registry = registry;
         this.depthWalk = new WalkGate(config.metrics().queueDepthInterval(), System::nanoTime);
         this.queries = queries;
         this.events = new EventMeters(registry);
         this.retries = Counter.builder("warmwire.retries").description("deferred messages put on a retry tier").register(registry);
-        this.dlqInvalid = Counter.builder("warmwire.dlq").tag("reason", "invalid").register(registry);
-        FunctionCounter.builder("warmwire.dlq", ids, DuplicateIds::duplicates).tag("reason", "duplicate").register(registry);
-        FunctionCounter.builder("warmwire.duplicates", ids, DuplicateIds::duplicates).tag("where", "intake").register(registry);
         FunctionCounter.builder("warmwire.duplicates", finals, FinalEvents::duplicatesDropped).tag("where", "final-event")
                 .register(registry);
-        FunctionCounter.builder("warmwire.unchecked", ids, DuplicateIds::unchecked).tag("check", "duplicate-id").register(registry);
         FunctionCounter.builder("warmwire.unchecked", finals, FinalEvents::unchecked).tag("check", "final-event").register(registry);
         FunctionCounter.builder("warmwire.retries.forwarded", scheduler, RetryScheduler::forwarded).register(registry);
         this.depth = MultiGauge.builder("warmwire.queue.depth").description("recipients not final, by site").register(registry);
@@ -111,9 +105,6 @@ public class QueueMetrics implements warmwire.queue.QueueCounters {
     @Override
     public void event(DeliveryEvent e) {
         events.count(e);
-        if (e.status() == Status.REJECTED) {
-            dlqInvalid.increment();
-        }
     }
 
     /** An internal record of {@code topic} not valid for it, written to mail.internal.dlq. */

@@ -62,13 +62,6 @@ public final class Fixtures {
         return c.value();
     }
 
-    /** A mail.submit record as the intake reads it: the value's UTF-8 bytes (null stays null). */
-    public static ConsumerRecord<String, byte[]> submitted(int partition, long offset, long timestamp, String key,
-                                                           String value) {
-        return record(warmwire.contracts.Topics.SUBMIT, partition, offset, timestamp, key,
-                value == null ? null : value.getBytes(java.nio.charset.StandardCharsets.UTF_8));
-    }
-
     /** A record value as text. */
     public static String text(byte[] value) {
         return value == null ? null : new String(value, java.nio.charset.StandardCharsets.UTF_8);

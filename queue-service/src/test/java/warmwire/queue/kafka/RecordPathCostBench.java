@@ -13,20 +13,19 @@ import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 import warmwire.contracts.Topics;
-import warmwire.queue.intake.IntakeBench;
 import warmwire.queue.outcome.OutcomeBench;
 
 /**
  * NAME
- *   RecordPathCostBench - CPU per record of the intake and outcome paths, without Kafka.
+ *   RecordPathCostBench - CPU per record of the outcome path, without Kafka.
  * SYNOPSIS
  *   ./mvnw -o -pl queue-service test -Dtest=RecordPathCostBench -Dwarmwire.bench=true
  * DESCRIPTION
- *   Feeds batches of 500 records (as one poll) through Intake and OutcomeReporter: judge or
- *   read, build the output records, serialize, hand them to a MockProducer that acknowledges
+ *   Feeds batches of 500 records (as one poll) through OutcomeReporter (intake is
+ *   delivery-service's now): read, build the output records, serialize, hand them to a MockProducer that acknowledges
  *   at once, settle the batch. Prints this thread's CPU time per input record after a warm-up.
  *   What it leaves out, and the mesh pays: the Kafka client (fetch, produce, compression),
- *   SmallRye's batch delivery and commit, log output (logging is what the test's log
+ *   the loop's transactions, log output (logging is what the test's log
  *   configuration makes it) and Infinispan I/O. Disabled unless -Dwarmwire.bench=true.
  */
 @EnabledIfSystemProperty(named = "warmwire.bench", matches = "true")
@@ -66,12 +65,6 @@ class RecordPathCostBench {
         return out;
     }
 
-    static String submission(int i) {
-        return "{\"id\":\"g-" + i + "\",\"from\":\"bounces@sender.test\",\"to\":[\"a" + i + "@x.test\"],"
-                + "\"content\":\"From: bounces@sender.test\\r\\nTo: a@x.test\\r\\nSubject: hello " + i
-                + "\\r\\nMessage-ID: <g-" + i + "@sender.test>\\r\\n\\r\\n" + "x".repeat(1500) + "\\r\\n\"}";
-    }
-
     static String outcome(int i) {
         return "{\"messageId\":\"g-" + i + "\",\"jobId\":\"g-" + i + "/1/x.test:25/may\",\"attempt\":1,"
                 + "\"site\":\"x.test:25/may\",\"relay\":\"mx.x.test[127.0.0.1]:25\",\"results\":["
@@ -88,19 +81,14 @@ class RecordPathCostBench {
                 new org.apache.kafka.common.serialization.ByteArraySerializer());
         QueueProducer producer = new QueueProducer(kafka);
         Fixtures.Cache cache = new Fixtures.Cache(false);
-        BatchPath intake = IntakeBench.path(mapper, cache.index(), producer);
         BatchPath outcome = OutcomeBench.path(mapper, cache.index(), producer);
 
-        double in = cpuMicrosPerRecord(batches(Topics.SUBMIT, 5_000, RecordPathCostBench::submission), b -> {
-            intake.run(b);
-            kafka.clear();
-        }, 8);
         double out = cpuMicrosPerRecord(batches(Topics.OUTCOME, 5_000, RecordPathCostBench::outcome), b -> {
             outcome.run(b);
             kafka.clear();
         }, 8);
-        System.out.printf("RecordPathCostBench: intake %.1f us/record (1.5 KiB body), outcome %.1f us/record"
-                + " (1 recipient), pure code paths without the Kafka client and SmallRye%n", in, out);
+        System.out.printf("RecordPathCostBench: outcome %.1f us/record (1 recipient), pure code paths without the Kafka"
+                + " client%n", out);
         assertEquals(0, kafka.history().size());
     }
 }

@@ -1,15 +1,18 @@
-package warmwire.queue.intake;
+package warmwire.delivery.intake;
 
-import io.quarkus.infinispan.client.Remote;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.util.Collection;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 import org.infinispan.client.hotrod.RemoteCache;
-import warmwire.queue.QueueConfig;
+import org.infinispan.client.hotrod.RemoteCacheManager;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Duration;
+import warmwire.contracts.marks.Envelopes;
 import warmwire.contracts.marks.IndexMarks;
-import warmwire.queue.index.QueueIndex;
+import warmwire.delivery.DeliveryConfig;
 
 /**
  * NAME
@@ -20,7 +23,7 @@ import warmwire.queue.index.QueueIndex;
  *   client id in the cache {@value #CACHE}: {@code id:<id>} -> the {@code <topic>/<partition>/<offset>}
  *   of the record that carried it, written through {@link IndexMarks} for the index lifespan, to
  *   Infinispan Server's file store, so claims outlive a restart of the server (the queue index
- *   itself is memory only, {@link QueueIndex}). A record whose id is claimed by another record is
+ *   itself is memory only, {@link Envelopes}). A record whose id is claimed by another record is
  *   a duplicate; the same record read again after a crash is not (its own claim). Ids intake
  *   assigns are never claimed: they are unique by construction. Best effort like the index:
  *   Infinispan unreachable means nothing is known, every submission is accepted and the
@@ -39,9 +42,20 @@ public class DuplicateIds {
     private final IndexMarks marks;
     private final AtomicLong duplicates = new AtomicLong();
 
+    /** The cache is taken from the Hot Rod client when intake first needs it (as {@link Intake}'s). */
     @Inject
-    public DuplicateIds(@Remote(CACHE) RemoteCache<String, String> cache, QueueConfig config) {
-        this.marks = new IndexMarks(cache, CLAIM, "duplicate-id", config.indexLifespan().toSeconds(), config.marksPatience());
+    public DuplicateIds(RemoteCacheManager infinispan, DeliveryConfig config, MeterRegistry registry) {
+        this(infinispan.<String, String>getCache(CACHE), config.index().lifespan(), config.index().marksPatience());
+        FunctionCounter.builder("warmwire.dlq", this, DuplicateIds::duplicates).tag("reason", "duplicate")
+                .description("re-submissions of an accepted client id, written to mail.submit.dlq").register(registry);
+        FunctionCounter.builder("warmwire.duplicates", this, DuplicateIds::duplicates).tag("where", "intake").register(registry);
+        FunctionCounter.builder("warmwire.unchecked", this, DuplicateIds::unchecked).tag("check", "duplicate-id")
+                .description("submissions accepted without the duplicate-id check (Infinispan unreachable)").register(registry);
+    }
+
+    /** Claims kept for {@code lifespan}; reads and writes retried for {@code patience} ({@link IndexMarks}). */
+    public DuplicateIds(RemoteCache<String, String> cache, Duration lifespan, Duration patience) {
+        this.marks = new IndexMarks(cache, CLAIM, "duplicate-id", lifespan.toSeconds(), patience);
     }
 
     /** id -> source record of the ids among {@code ids} that were claimed before. */

@@ -1,4 +1,4 @@
-package warmwire.queue.intake;
+package warmwire.delivery.intake;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;

@@ -1,4 +1,4 @@
-package warmwire.queue.intake;
+package warmwire.delivery.intake;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;

@@ -1,4 +1,4 @@
-package warmwire.queue.intake;
+package warmwire.delivery.intake;
 
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;

@@ -1,4 +1,4 @@
-package warmwire.queue.intake;
+package warmwire.delivery.intake;
 
 import java.net.IDN;
 import java.net.InetAddress;

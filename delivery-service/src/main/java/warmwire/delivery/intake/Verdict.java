@@ -1,4 +1,4 @@
-package warmwire.queue.intake;
+package warmwire.delivery.intake;
 
 import java.util.List;
 import warmwire.contracts.mail.QueuedMessage;
