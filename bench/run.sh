@@ -12,8 +12,8 @@
 #         1. the mesh (Kafka, Infinispan, queue/delivery/tls-session-service via mesh.sh),
 #         2. Postfix with smtp_tls_connection_reuse=no, 3. Postfix with =yes (bench/postfix-sender.sh).
 #       Like with like: ALL N MESSAGES ARE QUEUED FIRST for every sender. Mesh: tls-session-service
-#       is paused (SIGSTOP) while the N submissions go through mail.submit -> queue-service ->
-#       delivery-service until mail.deliver holds all N jobs; then SIGCONT = release. Postfix: the
+#       is paused (SIGSTOP) while the N submissions go through mail.submit -> delivery-service (intake and
+#       routing, one hop) until mail.deliver holds all N jobs; then SIGCONT = release. Postfix: the
 #       N messages are injected by SMTP into the sender instance, which puts them on hold; then
 #       postsuper -H ALL + postqueue -f = release. Wall time = release -> the N-th "discarded" line
 #       in the receiver's log (polled every 10 ms), the same clock for all three.

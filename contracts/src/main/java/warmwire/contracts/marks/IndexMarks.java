@@ -22,8 +22,8 @@ import org.infinispan.client.hotrod.RemoteCache;
  * NAME
  *   IndexMarks - small best-effort facts in an Infinispan cache, under one key prefix.
  * DESCRIPTION
- *   The shared mechanics of the services' dedupe marks: queue-service's duplicate-id claims
- *   ({@code m:}, the id's index entry) and the final-event marks of both publishers of events
+ *   The shared mechanics of the services' dedupe marks: intake's duplicate-id claims
+ *   (delivery-service, {@code id:}) and the final-event marks of both publishers of events
  *   ({@code f:}, the final event, {@link FinalMarks}),
  *   tls-session-service's finished jobs ({@code done:}). {@link #knownAsync} reads the marks
  *   of many names in one call, bounded by 2 s; {@link #known} waits for it (worker threads

@@ -11,6 +11,7 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.ConsumerGroupDescription;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.GroupIdNotFoundException;
 import org.jboss.logging.Logger;
 import warmwire.contracts.Topics;
 
@@ -80,12 +81,10 @@ final class SubmitOffsets {
         if (former.isEmpty()) {
             return null;
         }
-        Map<String, ConsumerGroupDescription> groups = admin.describeConsumerGroups(List.of(FORMER_GROUP, group)).all()
-                .get(TIMEOUT_S, TimeUnit.SECONDS);
         for (String g : List.of(FORMER_GROUP, group)) {
-            ConsumerGroupDescription d = groups.get(g);
-            if (d != null && !d.members().isEmpty()) {
-                return "group " + g + " has " + d.members().size() + " member(s) (" + (g.equals(FORMER_GROUP)
+            int members = members(admin, g);
+            if (members > 0) {
+                return "group " + g + " has " + members + " member(s) (" + (g.equals(FORMER_GROUP)
                         ? "a queue-service that still reads mail.submit" : "delivery-service instances of the former version")
                         + ")";
             }
@@ -94,6 +93,21 @@ final class SubmitOffsets {
         LOG.infof("mail.submit's offsets handed over from group %s to %s: %s", FORMER_GROUP, group, former.entrySet().stream()
                 .map(e -> e.getKey().partition() + "@" + e.getValue().offset()).sorted().collect(Collectors.joining(", ")));
         return null;
+    }
+
+    /** The members of {@code group} now; 0 for a group the broker does not know (Kafka 4 says so with an error). */
+    private static int members(Admin admin, String group) throws ExecutionException, InterruptedException,
+            java.util.concurrent.TimeoutException {
+        try {
+            ConsumerGroupDescription d = admin.describeConsumerGroups(List.of(group)).describedGroups().get(group)
+                    .get(TIMEOUT_S, TimeUnit.SECONDS);
+            return d.members().size();
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof GroupIdNotFoundException) {
+                return 0;
+            }
+            throw e;
+        }
     }
 
     private static Map<TopicPartition, OffsetAndMetadata> submitOffsets(Admin admin, String group)
