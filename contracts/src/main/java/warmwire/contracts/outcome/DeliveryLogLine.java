@@ -91,7 +91,8 @@ public final class DeliveryLogLine {
         };
     }
 
-    static String seconds(double s) {
+    /** Seconds as Postfix writes a delay: at most two decimals, trailing zeros dropped, without a Formatter. */
+    public static String seconds(double s) {
         if (s < 0.005) {
             return "0";
         }

@@ -25,6 +25,7 @@ import warmwire.contracts.check.QueuedMessageCheck;
 import warmwire.contracts.check.RecordLimits;
 import warmwire.contracts.mail.QueuedMessage;
 import warmwire.contracts.mail.TlsLevel;
+import warmwire.contracts.outcome.DeliveryLogLine;
 import warmwire.contracts.outcome.DeliveryOutcome;
 import warmwire.contracts.outcome.RecipientResult;
 import warmwire.contracts.outcome.Status;
@@ -198,7 +199,7 @@ public class Dispatcher implements ExactlyOnceLoop.Work<byte[], byte[]> {
                 LOG.info(logSafe(job.messageId()) + ": to=<" + logSafe(String.join(">,<", job.recipients())) + ">, site="
                         + logSafe(job.site().key()) + (job.site().provider() == null ? "" : ", provider=" + job.site().provider())
                         + ", relay=" + logSafe(job.endpoints().get(0).relay()) + ", delays="
-                        + String.format("%.3f", job.routeSeconds()) + " (routed)");
+                        + DeliveryLogLine.seconds(job.routeSeconds()) + " (routed)"); // no Formatter: one per job was 2 % of this service's CPU
             }
             out.add(new ProducerRecord<>(Topics.DELIVER, job.site().shardKey(), framed(job)));
         }
