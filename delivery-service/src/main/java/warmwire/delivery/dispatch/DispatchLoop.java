@@ -105,6 +105,9 @@ public class DispatchLoop {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return;
+            } catch (RuntimeException e) { // the admin client could not be made: the consumer could not either
+                LOG.errorf(e, "dispatch loop not started: no Kafka admin client for the offsets' handover: %s", e);
+                return;
             }
             LOG.infof("dispatch loop: %s, %s -> %s, %s | %s; group %s, transactional id %s, %d read at once, transactions every %s",
                     Topics.SUBMIT, Topics.ROUTE, Topics.DELIVER, Topics.OUTCOME, Topics.SUBMIT_DLQ, GROUP, r.transactionalId(),
