@@ -73,6 +73,57 @@ class DispatcherTest {
         return m.key();
     }
 
+    /**
+     * One poll of mail.submit and mail.route records, as the dispatch loop hands them over:
+     * submissions are judged by intake (over a stand-in queue-index cache here) and the accepted
+     * one routed at once; the rejected one ends in its dead letter and event; the queued message
+     * of mail.route is routed as always. Every record is finished once, with its own output.
+     */
+    @Test
+    void submissionsAreJudgedAndRoutedInTheSameHopAsQueuedMessages() throws Exception {
+        warmwire.testing.FakeRemoteCache index = new warmwire.testing.FakeRemoteCache();
+        io.quarkus.test.junit.QuarkusMock.installMockForType(
+                new warmwire.delivery.intake.Intake(mapper, index.remote(), 3600, 10_000, 10, TlsLevel.MAY),
+                warmwire.delivery.intake.Intake.class);
+        String valid = "{\"id\":\"s1\",\"from\":\"a@src.test\",\"to\":[\"x@local.test\"],"
+                + "\"content\":\"Subject: s1\\r\\n\\r\\nhi\\r\\n\"}";
+        QueuedMessage retry = new QueuedMessage("q1", "sender@src.test", List.of("y@local.test"), "Retry".getBytes(),
+                TlsLevel.MAY, null, null, null, 2, Instant.now());
+        List<ConsumerRecord<String, byte[]>> poll = List.of(
+                new ConsumerRecord<>(Topics.SUBMIT, 2, 40, "s1", valid.getBytes(java.nio.charset.StandardCharsets.UTF_8)),
+                new ConsumerRecord<>(Topics.SUBMIT, 2, 41, "s2", "{not json".getBytes(java.nio.charset.StandardCharsets.UTF_8)),
+                new ConsumerRecord<>(Topics.ROUTE, 0, 7, "q1", MailFrame.of(retry, mapper.writer())));
+        java.util.Map<String, List<ProducerRecord<String, byte[]>>> out = new java.util.concurrent.ConcurrentHashMap<>();
+        List<String> order = new CopyOnWriteArrayList<>();
+        dispatcher.start(poll, (rec, records, settled) -> {
+            order.add(rec.topic() + "@" + rec.offset());
+            out.put(rec.topic() + "@" + rec.offset(), records);
+        });
+        await().atMost(Duration.ofSeconds(15)).until(() -> order.size() == 3);
+        assertEquals(3, java.util.Set.copyOf(order).size(), "each record finished once: " + order);
+
+        List<ProducerRecord<String, byte[]>> s1 = out.get("mail.submit@40");
+        assertEquals(List.of(Topics.DELIVER), s1.stream().map(ProducerRecord::topic).toList(), "the accepted submission's job");
+        DeliveryJob job = DeliveryJobCheck.check(s1.get(0).value(), RecordLimits.DEFAULT, Instant.now()).value();
+        assertEquals("s1/1/127.0.0.1:2525/may", job.jobId());
+        assertEquals(List.of("x@local.test"), job.recipients());
+        assertEquals("Subject: s1\r\n\r\nhi\r\n", new String(job.content(), java.nio.charset.StandardCharsets.UTF_8));
+
+        List<ProducerRecord<String, byte[]>> s2 = out.get("mail.submit@41");
+        assertEquals(List.of(Topics.SUBMIT_DLQ, Topics.EVENTS), s2.stream().map(ProducerRecord::topic).toList(),
+                "the rejected submission: its dead letter and its event, no job");
+        assertEquals("{not json", new String(s2.get(0).value(), java.nio.charset.StandardCharsets.UTF_8));
+        assertEquals("rejected", mapper.readTree(s2.get(1).value()).path("status").asText());
+
+        List<ProducerRecord<String, byte[]>> q1 = out.get("mail.route@7");
+        assertEquals(List.of(Topics.DELIVER), q1.stream().map(ProducerRecord::topic).toList(), "the queued message's job");
+        assertEquals("q1/2/127.0.0.1:2525/may",
+                DeliveryJobCheck.check(q1.get(0).value(), RecordLimits.DEFAULT, Instant.now()).value().jobId());
+
+        assertTrue(index.store.containsKey("m:s1"), "the accepted message's envelope in the queue index: " + index.store.keySet());
+        assertEquals(1, index.store.size(), "no envelope for the rejected submission or the queued message");
+    }
+
     @Test
     void routesByFileAndDnsAndBouncesAnUnknownDomain() throws Exception {
         QueuedMessage m = new QueuedMessage("t1", "sender@src.test",
