@@ -5,7 +5,6 @@ import io.smallrye.config.WithDefault;
 import io.smallrye.config.WithName;
 import java.time.Duration;
 import java.util.Optional;
-import warmwire.contracts.mail.TlsLevel;
 
 /**
  * NAME
@@ -19,10 +18,7 @@ public interface QueueConfig {
     /** This service's name in dead letters and metric tags. */
     String SERVICE = "queue-service";
 
-
     Intake intake();
-
-    Tls tls();
 
     Queue queue();
 
@@ -131,12 +127,6 @@ public interface QueueConfig {
         /** Most recipients of one message on mail.route and mail.outcome: intake's bound, same key. */
         @WithDefault("1000")
         int maxRecipients();
-    }
-
-    interface Tls {
-        /** The floor of the messages this service queues itself (DSNs, TLS reports), as delivery-service's. */
-        @WithDefault("may")
-        TlsLevel level();
     }
 
     /** Retention of queue-index entries in Infinispan. */
