@@ -1,7 +1,9 @@
 package warmwire.contracts.marks;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import java.time.Duration;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.infinispan.client.hotrod.RemoteCache;
 import warmwire.contracts.mail.QueuedMessage;
 
 /**
@@ -22,9 +24,12 @@ public final class Envelopes {
     private Envelopes() {
     }
 
-    /** The entry's key of message {@code id}. */
-    public static String key(String id) {
-        return PREFIX + id;
+    /**
+     * The entries in {@code cache} (the queue index), kept for {@code lifespan}: written as
+     * {@link IndexMarks} write, many at once, best effort (no retries; a failure is logged).
+     */
+    public static IndexMarks in(RemoteCache<String, String> cache, Duration lifespan) {
+        return new IndexMarks(cache, PREFIX, "queue-index envelope", lifespan.toSeconds());
     }
 
     /** The entry's value: {@code m}'s envelope, and {@code source} unless null. */

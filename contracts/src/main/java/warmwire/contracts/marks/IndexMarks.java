@@ -25,7 +25,8 @@ import org.infinispan.client.hotrod.RemoteCache;
  *   The shared mechanics of the services' dedupe marks: intake's duplicate-id claims
  *   (delivery-service, {@code id:}) and the final-event marks of both publishers of events
  *   ({@code f:}, the final event, {@link FinalMarks}),
- *   tls-session-service's finished jobs ({@code done:}). {@link #knownAsync} reads the marks
+ *   tls-session-service's finished jobs ({@code done:}), and the queue index's envelopes
+ *   ({@code m:}, {@link Envelopes}, written only). {@link #knownAsync} reads the marks
  *   of many names in one call, bounded by 2 s; {@link #known} waits for it (worker threads
  *   only). {@link #put} writes many
  *   asynchronously with the marks' lifespan. Infinispan unreachable: nothing is known (the

@@ -14,7 +14,7 @@ import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
+import java.time.Duration;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.header.internals.RecordHeaders;
@@ -27,6 +27,7 @@ import warmwire.contracts.mail.QueuedMessage;
 import warmwire.contracts.mail.TlsLevel;
 import warmwire.contracts.marks.Envelopes;
 import warmwire.contracts.marks.FinalMarks;
+import warmwire.contracts.marks.IndexMarks;
 import warmwire.contracts.outcome.DeliveryEvent;
 import warmwire.contracts.outcome.Status;
 import warmwire.contracts.text.BoundedText;
@@ -68,8 +69,7 @@ public class Intake {
     private final ObjectMapper mapper;
     private final ObjectWriter writer;
     private final SubmissionValidator validator;
-    private final RemoteCache<String, String> index;
-    private final long lifespanSeconds;
+    private final IndexMarks index;
 
     @Inject
     DuplicateIds ids;
@@ -81,8 +81,6 @@ public class Intake {
     /** Counts dead letters by reason ({@code warmwire_dlq_total{reason}}); none in unit tests. */
     @Inject
     MeterRegistry registry;
-
-    private volatile Counter invalid;
 
     /**
      * The cache is taken from the Hot Rod client when this bean is first used, not injected with
@@ -100,8 +98,7 @@ public class Intake {
                   int maxRecipients, TlsLevel floor) {
         this.mapper = mapper;
         this.writer = mapper.writer();
-        this.index = index;
-        this.lifespanSeconds = lifespanSeconds;
+        this.index = Envelopes.in(index, Duration.ofSeconds(lifespanSeconds));
         this.validator = new SubmissionValidator(mapper, maxMessageSize, maxRecipients, floor);
     }
 
@@ -144,7 +141,7 @@ public class Intake {
                     claims.put(m.id(), source);
                     claimed = source;
                 }
-                envelopes.put(Envelopes.key(m.id()), Envelopes.value(mapper, m, claimed));
+                envelopes.put(m.id(), Envelopes.value(mapper, m, claimed));
                 accepted(m);
                 all.add(new Judged(m, List.of()));
             } else {
@@ -154,24 +151,8 @@ public class Intake {
         if (ids != null) {
             ids.claim(claims, holds);
         }
-        writeIndex(envelopes);
+        index.put(envelopes); // asynchronous, best effort: a failure is logged, mail goes on
         return all;
-    }
-
-    /** The envelopes in one asynchronous write; best effort: a failure is logged, mail goes on. */
-    private void writeIndex(Map<String, String> envelopes) {
-        if (envelopes.isEmpty()) {
-            return;
-        }
-        try {
-            index.putAllAsync(envelopes, lifespanSeconds, TimeUnit.SECONDS).whenComplete((v, ex) -> {
-                if (ex != null) {
-                    LOG.warnf("queue index: write of %d envelopes failed (mail unaffected): %s", envelopes.size(), ex.toString());
-                }
-            });
-        } catch (RuntimeException ex) {
-            LOG.warnf("queue index: write of %d envelopes failed (mail unaffected): %s", envelopes.size(), ex.toString());
-        }
     }
 
     private static String source(ConsumerRecord<?, ?> r) {
@@ -180,12 +161,8 @@ public class Intake {
 
     private void countInvalid() {
         if (registry != null) {
-            Counter c = invalid;
-            if (c == null) {
-                invalid = c = Counter.builder("warmwire.dlq").tag("reason", "invalid")
-                        .description("submissions not valid, written to mail.submit.dlq").register(registry);
-            }
-            c.increment();
+            Counter.builder("warmwire.dlq").tag("reason", "invalid").description("submissions not valid, written to mail.submit.dlq")
+                    .register(registry).increment();
         }
     }
 
@@ -196,10 +173,18 @@ public class Intake {
         if (ids != null) {
             ids.duplicate();
         }
+        return deadLetter(in, reason);
+    }
+
+    /**
+     * {@code in}'s dead letter: its bytes as they came (a tombstone as an empty value), same key,
+     * the reason in {@value Topics#HEADER_REJECT_REASON} and its origin in {@code warmwire-source}.
+     */
+    private static ProducerRecord<String, byte[]> deadLetter(ConsumerRecord<String, byte[]> in, String reason) {
         RecordHeaders headers = new RecordHeaders();
-        headers.add(Topics.HEADER_REJECT_REASON, reason.getBytes(StandardCharsets.UTF_8));
+        headers.add(Topics.HEADER_REJECT_REASON, reason == null ? EMPTY : reason.getBytes(StandardCharsets.UTF_8));
         headers.add("warmwire-source", source(in).getBytes(StandardCharsets.UTF_8));
-        return new ProducerRecord<>(Topics.SUBMIT_DLQ, null, in.key(), unchanged(in.value()), headers);
+        return new ProducerRecord<>(Topics.SUBMIT_DLQ, null, in.key(), in.value() == null ? EMPTY : in.value(), headers);
     }
 
     /**
@@ -209,11 +194,6 @@ public class Intake {
      */
     static String logSafe(String s) {
         return BoundedText.escape(BoundedText.truncate(s, BoundedText.MAX_REASON));
-    }
-
-    /** A dead letter's value: the submission's bytes as they came (a tombstone as an empty value). */
-    private static byte[] unchanged(byte[] value) {
-        return value == null ? EMPTY : value;
     }
 
     /** {@code <base36 record timestamp>.<partition>.<offset>}: the same on every redelivery. */
@@ -234,11 +214,7 @@ public class Intake {
         LOG.warnf("%s: reject: %s", logSafe(r.id()), logSafe(r.reason()));
         countInvalid();
         List<ProducerRecord<String, byte[]>> out = new ArrayList<>(2);
-        RecordHeaders headers = new RecordHeaders();
-        headers.add(Topics.HEADER_REJECT_REASON, r.reason() == null ? EMPTY
-                : r.reason().getBytes(StandardCharsets.UTF_8));
-        headers.add("warmwire-source", source(in).getBytes(StandardCharsets.UTF_8));
-        out.add(new ProducerRecord<>(Topics.SUBMIT_DLQ, null, in.key(), unchanged(in.value()), headers));
+        out.add(deadLetter(in, r.reason()));
         List<String> rcpts = r.recipients().isEmpty() ? Collections.singletonList(null) : r.recipients();
         for (String rcpt : rcpts) {
             DeliveryEvent e = new DeliveryEvent(r.id(), rcpt, Status.REJECTED, 0, null, null, null, "5.6.0", null, null,

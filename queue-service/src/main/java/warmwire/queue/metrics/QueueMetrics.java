@@ -17,7 +17,6 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.jboss.logging.Logger;
 import warmwire.contracts.outcome.DeliveryEvent;
 import warmwire.contracts.outcome.EventMeters;
-import warmwire.contracts.outcome.Status;
 import warmwire.queue.index.IndexQueries;
 import warmwire.queue.outcome.FinalEvents;
 import warmwire.queue.retry.RetryScheduler;
