@@ -188,7 +188,7 @@ public final class BenchDriver {
         Properties p = new Properties();
         p.put("bootstrap.servers", bootstrap);
         p.put("enable.auto.commit", "false");
-        // queue-service and tls-session-service write events in Kafka transactions: count committed ones only
+        // every service that writes events does so in Kafka transactions: count committed ones only
         p.put("isolation.level", "read_committed");
         p.put("max.partition.fetch.bytes", "16777216");
         // as the mesh's own consumers: a fetch that finds nothing waits at the broker (the commit
