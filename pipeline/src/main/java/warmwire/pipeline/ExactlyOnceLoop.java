@@ -213,6 +213,8 @@ public final class ExactlyOnceLoop<V, O> implements Runnable {
     private volatile boolean stopping;
     private volatile boolean stopped;
     private long txnSeq;
+    /** Polls that found records since the last commit (the DEBUG line of a commit says how many). */
+    private int polls;
 
     /** A record that is done: its output, where it came from, and the assignment it was started under. */
     private record Finished<O>(long gen, TopicPartition partition, long offset, List<ProducerRecord<String, O>> out, long size,
@@ -319,6 +321,7 @@ public final class ExactlyOnceLoop<V, O> implements Runnable {
         ConsumerRecords<String, V> records = consumer.poll(Duration.ofNanos(pollWait()));
         caughtUp = records.isEmpty();
         if (!caughtUp) {
+            polls++;
             handle(records);
         }
         for (TopicPartition tp : records.partitions()) {
@@ -516,10 +519,11 @@ public final class ExactlyOnceLoop<V, O> implements Runnable {
         committedAt = System.nanoTime();
         stats.commitNanos += committedAt - begun;
         if (LOG.isDebugEnabled()) {
-            LOG.debugf("%s: committed %d record(s), oldest waited %d ms; send %d ms, commit points %d ms, commit %d ms",
-                    settings.name(), batch.size(), (begun - waitingSince) / 1_000_000, (sent - begun) / 1_000_000,
+            LOG.debugf("%s: committed %d record(s) of %d poll(s), oldest waited %d ms; send %d ms, commit points %d ms, commit %d ms",
+                    settings.name(), batch.size(), polls, (begun - waitingSince) / 1_000_000, (sent - begun) / 1_000_000,
                     (offsets - sent) / 1_000_000, (committedAt - offsets) / 1_000_000);
         }
+        polls = 0;
         stats.transactions++;
         stats.records += batch.size();
         stats.truncations = points.truncations();
