@@ -236,7 +236,7 @@ start_sink() { # ADDRESS-FILE - one or more TlsSink processes: each holds one so
     SINK_STATS=()
     k=0
     for f in "$STATE"/sink-addresses.part.*; do
-        java -Xmx1g -XX:+UseSerialGC -cp "$SINK_CP" TlsSink "$SINK_PORT" "$f" "$STATE/sink/cert.pem" "$STATE/sink/key.pem" \
+        java -Xmx1g -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -cp "$SINK_CP" TlsSink "$SINK_PORT" "$f" "$STATE/sink/cert.pem" "$STATE/sink/key.pem" \
             "$STATE/sink-stats.$k.json" 2 >"$STATE/sink.$k.log" 2>&1 &
         SINK_PIDS+=($!)
         SINK_STATS+=("$STATE/sink-stats.$k.json")

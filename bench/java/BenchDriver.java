@@ -18,12 +18,16 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 
@@ -41,8 +45,10 @@ import org.apache.kafka.common.serialization.StringSerializer;
  *     send never makes the following ones bunch up beyond the window), and writes "i epoch_ms" of
  *     each send call to SENTFILE: the submission times of the latency phase.
  *   submit BOOTSTRAP RUNID N SIZE DOMAINS TLS SUFFIX RATE SENTFILE GATE
- *     the same, but once its producer is connected it prints READY and starts only when the file
- *     GATE exists: the JVM's start-up is not in the measured time, nor on the CPU beside the mesh.
+ *     the same, but once its producer is connected and warm (every value made, the send path
+ *     compiled on the scratch topic bench.warmup) it prints READY and starts only when the file
+ *     GATE exists: the JVM's start-up and warm-up are not in the measured time, nor on the CPU
+ *     beside the mesh.
  *   watch BOOTSTRAP RUNID N TIMEOUT_S OUTFILE
  *     reads mail.events from its current end (prints READY once positioned), counts the final
  *     state of the N messages of RUNID, and writes a JSON summary to OUTFILE when all N are final
@@ -58,7 +64,8 @@ import org.apache.kafka.common.serialization.StringSerializer;
  *     where the time goes between submission and event: per message of RUNID the producer
  *     timestamp (CreateTime) of its first record on mail.submit, mail.route, mail.deliver,
  *     mail.outcome and mail.events (read from SINCE_MS on), and per hop the list of differences
- *     (ms, ascending) as JSON to OUTFILE; tools.py summarises them. Each timestamp is taken when
+ *     (ms, ascending) as JSON to OUTFILE; tools.py summarises them. OUTFILE.msgs has one line per
+ *     message: its number and the first timestamp on each topic (-1: none). Each timestamp is taken when
  *     the producing service called send, so a hop is the next service's consume-and-work time
  *     plus its producer's linger.
  */
@@ -121,15 +128,30 @@ public final class BenchDriver {
         p.put("max.request.size", "16777216");
         p.put("compression.type", "none");
         String filler = json(body(Math.max(0, size - 200)));
+        // every value is made before the clock starts: the measured window holds the send calls
+        // and the producer's own work, not the harness's string building
+        String[] ids = new String[n];
+        byte[][] values = new byte[n][];
+        for (int i = 0; i < n; i++) {
+            String id = run + "-" + i;
+            String rcpt = "u" + i + "@d" + (i % domains + 1) + "." + suffix;
+            String content = "From: <bench@sender.bench>\\r\\nTo: <" + rcpt + ">\\r\\nSubject: bench " + id
+                    + "\\r\\nMessage-ID: <" + id + "@sender.bench>\\r\\n\\r\\n" + filler;
+            ids[i] = id;
+            values[i] = ("{\"id\":\"" + id + "\",\"from\":\"bench@sender.bench\",\"to\":[\"" + rcpt
+                    + "\"],\"content\":\"" + content + "\"" + (tls.isEmpty() ? "" : ",\"tls\":\"" + tls + "\"") + "}")
+                    .getBytes(StandardCharsets.UTF_8);
+        }
         Semaphore window = new Semaphore(2000);
         AtomicLong lastAck = new AtomicLong();
         AtomicReference<Exception> failure = new AtomicReference<>();
         long first;
         long cpu0;
         long[] sent = new long[n];
-        try (KafkaProducer<String, String> prod = new KafkaProducer<>(p, new StringSerializer(), new StringSerializer())) {
+        try (KafkaProducer<String, byte[]> prod = new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer())) {
             prod.partitionsFor("mail.submit");
             if (gate != null) { // started and connected: the clock starts when the gate file appears
+                warmUp(bootstrap, prod, values);
                 System.out.println("READY");
                 System.out.flush();
                 while (!Files.exists(gate)) {
@@ -146,21 +168,16 @@ public final class BenchDriver {
                         java.util.concurrent.locks.LockSupport.parkNanos(wait);
                     }
                 }
-                String id = run + "-" + i;
-                String rcpt = "u" + i + "@d" + (i % domains + 1) + "." + suffix;
-                String content = "From: <bench@sender.bench>\\r\\nTo: <" + rcpt + ">\\r\\nSubject: bench " + id
-                        + "\\r\\nMessage-ID: <" + id + "@sender.bench>\\r\\n\\r\\n" + filler;
-                String v = "{\"id\":\"" + id + "\",\"from\":\"bench@sender.bench\",\"to\":[\"" + rcpt
-                        + "\"],\"content\":\"" + content + "\"" + (tls.isEmpty() ? "" : ",\"tls\":\"" + tls + "\"") + "}";
                 window.acquire();
                 sent[i] = System.currentTimeMillis();
-                prod.send(new ProducerRecord<>("mail.submit", id, v), (md, e) -> {
+                prod.send(new ProducerRecord<>("mail.submit", ids[i], values[i]), (md, e) -> {
                     if (e != null) {
                         failure.compareAndSet(null, e);
                     }
                     lastAck.accumulateAndGet(System.currentTimeMillis(), Math::max);
                     window.release();
                 });
+                values[i] = null;
             }
             prod.flush();
         }
@@ -176,6 +193,29 @@ public final class BenchDriver {
         }
         System.out.printf("{\"first_send_ms\":%d,\"last_ack_ms\":%d,\"n\":%d,\"cpu_ms\":%d}%n", first, lastAck.get(), n,
                 (cpuNanos() - cpu0) / 1_000_000);
+    }
+
+    /**
+     * Before the gate: the send path (this JVM runs C1 only) is compiled by sending up to 3,000 of
+     * the phase's values to the scratch topic bench.warmup, which nothing in the mesh reads, so
+     * that neither the interpreter nor the compiler runs on the mesh's cores in the measured
+     * window. The topic is made here when missing (one partition, kept a minute).
+     */
+    static void warmUp(String bootstrap, KafkaProducer<String, byte[]> prod, byte[][] values) throws Exception {
+        String topic = "bench.warmup";
+        try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
+            admin.createTopics(List.of(new NewTopic(topic, 1, (short) 1).configs(Map.of("retention.ms", "60000"))))
+                    .all().get();
+        } catch (java.util.concurrent.ExecutionException e) {
+            if (!(e.getCause() instanceof TopicExistsException)) {
+                throw e;
+            }
+        }
+        int k = Math.min(values.length, 3000);
+        for (int i = 0; i < k; i++) {
+            prod.send(new ProducerRecord<>(topic, "warm-" + i, values[i]), (md, e) -> { });
+        }
+        prod.flush();
     }
 
     /** This JVM's CPU time so far (all threads, user and system). */
@@ -346,6 +386,20 @@ public final class BenchDriver {
                 }
             }
         }
+        // per message, each topic's first timestamp (-1: none), for hops over the phase's time
+        StringBuilder m = new StringBuilder("id");
+        for (String t : topics) {
+            m.append(' ').append(t);
+        }
+        m.append('\n');
+        for (String id : at.get(0).keySet()) {
+            m.append(id, prefix.length(), id.length());
+            for (Map<String, Long> first : at) {
+                m.append(' ').append(first.getOrDefault(id, -1L));
+            }
+            m.append('\n');
+        }
+        Files.writeString(Path.of(out + ".msgs"), m, StandardCharsets.UTF_8);
         StringBuilder b = new StringBuilder("{");
         for (var h : hops.entrySet()) {
             List<Long> d = h.getValue();
