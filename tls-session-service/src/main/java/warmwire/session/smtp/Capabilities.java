@@ -105,8 +105,12 @@ public final class Capabilities {
         if (p == null) {
             return -1;
         }
-        try {
-            return p.isEmpty() ? 0 : Math.max(0, Long.parseLong(p.split("[ \\t]")[0]));
+        int end = 0;
+        while (end < p.length() && p.charAt(end) != ' ' && p.charAt(end) != '\t') {
+            end++;
+        }
+        try { // the first word; not String.split, which compiled a regex for every message's MAIL
+            return end == 0 ? 0 : Math.max(0, Long.parseLong(p, 0, end, 10));
         } catch (NumberFormatException e) {
             return 0;
         }

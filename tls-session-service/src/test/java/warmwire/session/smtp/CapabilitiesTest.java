@@ -31,6 +31,10 @@ class CapabilitiesTest {
         Capabilities c = Capabilities.parse(List.of("x", "SIZE"));
         assertTrue(c.size());
         assertEquals(0, c.sizeLimit());
+        assertEquals(35882577L, Capabilities.parse(List.of("x", "SIZE 35882577\tmore words")).sizeLimit(),
+                "the first word is the limit");
+        assertEquals(0, Capabilities.parse(List.of("x", "SIZE lots")).sizeLimit(), "not a number: no limit known");
+        assertEquals(0, Capabilities.parse(List.of("x", "SIZE 99999999999999999999")).sizeLimit(), "too large: no limit known");
         Capabilities none = Capabilities.parse(List.of("only the greeting"));
         assertFalse(none.size());
         assertEquals(-1, none.sizeLimit());
