@@ -114,8 +114,23 @@ public final class SubmissionValidator {
                 body, tls, s.tenant(), s.campaign(), s.dsn(), 1, now, null, false, Boolean.TRUE.equals(s.requireTls())));
     }
 
+    /**
+     * Whether every character of {@code s} is printable ASCII without space (0x21-0x7e): the id
+     * and the DSN envid. A scan, not {@code String.matches}, which compiles a regex for every
+     * submission.
+     */
+    private static boolean visibleAscii(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c < 0x21 || c > 0x7e) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     private String problem(Submission s) {
-        if (s.id() != null && (s.id().isEmpty() || s.id().length() > 255 || !s.id().matches("[\\x21-\\x7e]+"))) {
+        if (s.id() != null && (s.id().isEmpty() || s.id().length() > 255 || !visibleAscii(s.id()))) {
             return "id must be 1 to 255 printable ASCII characters without spaces";
         }
         if (s.from() == null) {
@@ -174,7 +189,7 @@ public final class SubmissionValidator {
         if (dsn.ret() != null && !dsn.ret().equalsIgnoreCase("FULL") && !dsn.ret().equalsIgnoreCase("HDRS")) {
             return "dsn.ret must be FULL or HDRS";
         }
-        if (dsn.envid() != null && (dsn.envid().length() > 100 || !dsn.envid().matches("[\\x21-\\x7e]*"))) {
+        if (dsn.envid() != null && (dsn.envid().length() > 100 || !visibleAscii(dsn.envid()))) {
             return "dsn.envid must be at most 100 printable ASCII characters (RFC 3461 4.4)";
         }
         return null;

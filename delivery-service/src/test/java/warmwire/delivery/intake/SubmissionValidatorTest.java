@@ -46,6 +46,21 @@ class SubmissionValidatorTest {
     }
 
     @Test
+    void idAndEnvidArePrintableAsciiWithoutSpace() {
+        String rest = ",\"from\":\"a@b.example\",\"to\":[\"c@d.example\"],\"content\":\"x\"";
+        assertEquals("!~x", accepted("{\"id\":\"!~x\"" + rest + "}").id(), "0x21 and 0x7e are allowed");
+        for (String id : List.of("a b", "a\\tb", "gr\u00fc\u00df", "a\\u007fb", "")) {
+            assertTrue(rejected("{\"id\":\"" + id + "\"" + rest + "}").reason().startsWith("id must be"), id);
+        }
+        assertEquals("", accepted("{\"id\":\"e\"" + rest + ",\"dsn\":{\"envid\":\"\"}}").dsn().envid(),
+                "an empty envid is allowed");
+        for (String envid : List.of("a b", "\u00e9")) {
+            assertTrue(rejected("{\"id\":\"e\"" + rest + ",\"dsn\":{\"envid\":\"" + envid + "\"}}").reason()
+                    .startsWith("dsn.envid must be"), envid);
+        }
+    }
+
+    @Test
     void nullSenderBase64AndAssignedId() {
         byte[] binary = {0, (byte) 0xff, 'a', '\n'};
         QueuedMessage m = accepted("{\"from\":\"\",\"to\":[\"a@b.example\"],\"contentBase64\":\""
