@@ -72,11 +72,8 @@ class ClaimsMemoryIT {
     }
 
     private JsonNode declared() throws Exception {
-        Properties service = new Properties();
-        try (Reader in = Files.newBufferedReader(mesh.root.resolve("delivery-service/src/main/resources/application.properties"))) {
-            service.load(in);
-        }
-        return json.readTree(service.getProperty("quarkus.infinispan-client.cache.warmwire-queue-ids.configuration"));
+        return json.readTree(ManifestsIT.properties("delivery-service")
+                .getProperty("quarkus.infinispan-client.cache.warmwire-queue-ids.configuration"));
     }
 
     /**
@@ -150,8 +147,7 @@ class ClaimsMemoryIT {
         HttpResponse<String> r = http.send(HttpRequest.newBuilder(uri).header("Authorization", authorization)
                 .timeout(Duration.ofSeconds(30)).GET().build(), HttpResponse.BodyHandlers.ofString());
         assertEquals(200, r.statusCode(), "cache statistics: " + r.body());
-        JsonNode stats = json.readTree(r.body());
-        return stats;
+        return json.readTree(r.body());
     }
 
     private static String algorithm(String offer) {

@@ -293,7 +293,8 @@ class ManifestsIT {
         }
     }
 
-    private static Properties properties(String service) throws IOException {
+    /** {@code service}'s application.properties as the repository has it (also ClaimsMemoryIT's declared cache). */
+    static Properties properties(String service) throws IOException {
         Properties p = new Properties();
         try (var in = Files.newBufferedReader(ROOT.resolve(service + "/src/main/resources/application.properties"))) {
             p.load(in);
