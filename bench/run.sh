@@ -53,6 +53,10 @@
 #   Ports (all 127.0.0.x): Kafka 29092/29093, Infinispan 21222 (JGroups 7900), services 28081-28083,
 #   receiver 2625, sink 2725, Postfix sender injection 2631. State: .run/bench.
 #   BENCH_PHASE_TIMEOUT seconds per phase (default 120 + N/10).
+#   BENCH_BALANCED_SITES=1: the D destinations' receiver addresses are chosen so that their sites
+#   fall on mail.deliver's partitions evenly (bench/java/BalancedSites.java), instead of
+#   127.0.0.2 onwards, whose 50 sites the hash puts 27/13/10 on three instances: for scale-out
+#   runs that measure the instances' cost rather than the layout's luck. Not for --mode idle.
 set -euo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(cd "$HERE/.." && pwd)
@@ -145,6 +149,18 @@ trap 'exit 130' INT TERM
 
 # ------------------------------------------------------------------ set-up
 addr_of() { echo "127.0.$(($1 / 250)).$(($1 % 250 + 1))"; } # domain I (1..D) -> receiver address: 127.0.0.2 ...
+if [[ ${BENCH_BALANCED_SITES:-0} == 1 ]]; then
+    # D addresses whose sites spread evenly over mail.deliver's partitions (bench/java/BalancedSites.java)
+    [[ $MODE != idle ]] || die "BENCH_BALANCED_SITES does not apply to --mode idle"
+    case $MODE in sink|latency) site_port=$SINK_PORT max=60000 ;; *) site_port=$RX_PORT max=249 ;; esac
+    contracts_jar=$(ls "$ROOT"/tls-session-service/target/quarkus-app/lib/main/warmwire.warmwire-contracts-*.jar 2>/dev/null | head -1)
+    [[ -n $contracts_jar ]] || die "BENCH_BALANCED_SITES: build the project first (no contracts jar)"
+    mapfile -t SITE_ADDRS < <(java -cp "$contracts_jar" "$HERE/java/BalancedSites.java" "$D" \
+        "${WARMWIRE_DELIVER_PARTITIONS:-12}" "$site_port" encrypt "$max") || die "BalancedSites failed"
+    ((${#SITE_ADDRS[@]} == D)) || die "BalancedSites gave ${#SITE_ADDRS[@]} of $D addresses"
+    addr_of() { echo "${SITE_ADDRS[$(($1 - 1))]}"; }
+    log "BENCH_BALANCED_SITES: $D receiver addresses chosen so that their sites spread over the partitions"
+fi
 idle_addr() { echo "127.20.$(($1 / 250)).$(($1 % 250 + 1))"; }   # idle site I (0..N-1)
 
 write_routes() {
@@ -693,7 +709,7 @@ start_mesh
         "tls-session-service jar built $(date -r "$ROOT/tls-session-service/target/quarkus-app/quarkus-run.jar" -Is 2>/dev/null)," \
         "services started $(date -r "$STATE/services/tls-session-service.pid" -Is 2>/dev/null)"
     echo "postfix $(postconf -d mail_version 2>/dev/null | sed 's/.*= //'), $(java -version 2>&1 | head -1)"
-    echo "environment: WARMWIRE_SESSION_INSTANCES=${WARMWIRE_SESSION_INSTANCES:-1}" \
+    echo "environment: WARMWIRE_SESSION_INSTANCES=${WARMWIRE_SESSION_INSTANCES:-1} BENCH_BALANCED_SITES=${BENCH_BALANCED_SITES:-0}" \
         "WARMWIRE_SERVICE_JVM_OPTS='${WARMWIRE_SERVICE_JVM_OPTS:-}' WARMWIRE_KAFKA_JVM_OPTS='${WARMWIRE_KAFKA_JVM_OPTS:-}' WARMWIRE_INFINISPAN_JVM_OPTS='${WARMWIRE_INFINISPAN_JVM_OPTS:-}'"
 } >"$OUT.machine.txt"
 case $MODE in
