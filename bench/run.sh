@@ -155,8 +155,8 @@ if [[ ${BENCH_BALANCED_SITES:-0} == 1 ]]; then
     case $MODE in sink|latency) site_port=$SINK_PORT max=60000 ;; *) site_port=$RX_PORT max=249 ;; esac
     contracts_jar=$(ls "$ROOT"/tls-session-service/target/quarkus-app/lib/main/warmwire.warmwire-contracts-*.jar 2>/dev/null | head -1)
     [[ -n $contracts_jar ]] || die "BENCH_BALANCED_SITES: build the project first (no contracts jar)"
-    mapfile -t SITE_ADDRS < <(java -cp "$contracts_jar" "$HERE/java/BalancedSites.java" "$D" \
-        "${WARMWIRE_DELIVER_PARTITIONS:-12}" "$site_port" encrypt "$max") || die "BalancedSites failed"
+    mapfile -t SITE_ADDRS < <(for ((i = 1; i <= max; i++)); do addr_of $i; done |
+        java -cp "$contracts_jar" "$HERE/java/BalancedSites.java" "$D" "${WARMWIRE_DELIVER_PARTITIONS:-12}" "$site_port" encrypt)
     ((${#SITE_ADDRS[@]} == D)) || die "BalancedSites gave ${#SITE_ADDRS[@]} of $D addresses"
     addr_of() { echo "${SITE_ADDRS[$(($1 - 1))]}"; }
     log "BENCH_BALANCED_SITES: $D receiver addresses chosen so that their sites spread over the partitions"
