@@ -41,6 +41,11 @@
 #   WARMWIRE_SERVICE_JVM_OPTS  further JVM flags of each service, split at spaces, after the
 #                           defaults (-XX:TieredStopAtLevel=1: the C1 compiler only, README "JIT";
 #                           "-XX:TieredStopAtLevel=4" brings C2 back)
+#   WARMWIRE_SESSION_JVM_OPTS  further JVM flags of each tls-session-service instance, after
+#                           WARMWIRE_SERVICE_JVM_OPTS. Every instance sizes its event loops, JIT
+#                           and pools for the whole host; -XX:ActiveProcessorCount=1 for each of
+#                           three instances on two cores measured worse, not better
+#                           (BENCHMARKS.md, scale-out, 2026-12-07)
 #   WARMWIRE_CONFIG_DIR     a folder of <service>.properties files (e.g. tls-session-service.properties
 #                           with per-site limits, whose quoted keys no environment variable can
 #                           carry): a service that has one reads it on top of its packaged
@@ -62,6 +67,7 @@ export PEER_TLS_PORT=${WARMWIRE_PEER_TLS_PORT:-2525}
 export PEER_PLAIN_PORT=${WARMWIRE_PEER_PLAIN_PORT:-2526}
 HEAP=${WARMWIRE_SERVICE_HEAP:-256m}
 read -r -a JVM_OPTS <<<"${WARMWIRE_SERVICE_JVM_OPTS:-}"
+read -r -a SESSION_JVM_OPTS <<<"${WARMWIRE_SESSION_JVM_OPTS:-}"
 SESSION_INSTANCES=${WARMWIRE_SESSION_INSTANCES:-1}
 [[ $SESSION_INSTANCES =~ ^[1-9][0-9]?$ ]] || ww_die "WARMWIRE_SESSION_INSTANCES must be 1..99, not '$SESSION_INSTANCES'"
 SVC_DIR=$WW_STATE/services
@@ -140,6 +146,9 @@ start_service() {
     local extra=()
     if [[ -n ${WARMWIRE_CONFIG_DIR:-} && -f $WARMWIRE_CONFIG_DIR/$app.properties ]]; then
         extra=("-Dquarkus.config.locations=$WARMWIRE_CONFIG_DIR/$app.properties")
+    fi
+    if [[ $app == tls-session-service ]]; then
+        extra+=("${SESSION_JVM_OPTS[@]}")
     fi
     QUARKUS_HTTP_PORT=$port ww_start_java "$s" "$SVC_DIR/$s.pid" "$SVC_DIR/$s.log" \
         "-Xmx$HEAP" -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:+ExitOnOutOfMemoryError "${JVM_OPTS[@]}" "${extra[@]}" \
