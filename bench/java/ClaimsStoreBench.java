@@ -33,6 +33,15 @@ public final class ClaimsStoreBench {
         return Long.parseLong(f[11]) + Long.parseLong(f[12]);
     }
 
+    /** {@code n} claims of new random client ids, as intake writes them: id:<id> -> the record's topic/partition/offset. */
+    static Map<String, String> newClaims(int n, long firstOffset) {
+        Map<String, String> e = new HashMap<>();
+        for (int j = 0; j < n; j++) {
+            e.put("id:" + UUID.randomUUID(), "mail.submit/" + (j % 12) + "/" + (firstOffset + j));
+        }
+        return e;
+    }
+
     public static void main(String[] a) throws Exception {
         ConfigurationBuilder b = new ConfigurationBuilder();
         b.addServer().host("127.0.0.1").port(Integer.parseInt(a[0])).security().authentication().username(a[1]).password(a[2]);
@@ -46,11 +55,7 @@ public final class ClaimsStoreBench {
                     : m.administration().getOrCreateCache(a[3], new StringConfiguration(a[4]));
             long t0 = System.nanoTime();
             for (long i = 0; i < prefill; i += 2000) {
-                Map<String, String> e = new HashMap<>();
-                for (int j = 0; j < 2000; j++) {
-                    e.put("id:" + UUID.randomUUID(), "mail.submit/" + (j % 12) + "/" + (i + j));
-                }
-                c.putAll(e, 7, TimeUnit.DAYS);
+                c.putAll(newClaims(2000, i), 7, TimeUnit.DAYS);
             }
             if (prefill > 0) {
                 System.out.printf("%s: prefilled %d claims in %.1f s%n", a[3], prefill, (System.nanoTime() - t0) / 1e9);
@@ -60,10 +65,7 @@ public final class ClaimsStoreBench {
                 long cpu0 = cpuTicks(pid);
                 long w0 = System.nanoTime();
                 for (int i = 0; i < batches; i++) {
-                    Map<String, String> e = new HashMap<>();
-                    for (int j = 0; j < size; j++) {
-                        e.put("id:" + UUID.randomUUID(), "mail.submit/" + (j % 12) + "/" + j);
-                    }
+                    Map<String, String> e = newClaims(size, (long) i * size);
                     if (!c.getAll(e.keySet()).isEmpty()) {
                         throw new IllegalStateException("a new random id was found claimed");
                     }
