@@ -43,9 +43,10 @@
 #                           "-XX:TieredStopAtLevel=4" brings C2 back)
 #   WARMWIRE_SESSION_JVM_OPTS  further JVM flags of each tls-session-service instance, after
 #                           WARMWIRE_SERVICE_JVM_OPTS. Every instance sizes its event loops, JIT
-#                           and pools for the whole host; -XX:ActiveProcessorCount=1 for each of
-#                           three instances on two cores measured worse, not better
-#                           (BENCHMARKS.md, scale-out, 2026-12-07)
+#                           and pools for the whole host. For each of three instances on two
+#                           cores, -XX:ActiveProcessorCount=1 measured worse and one event loop
+#                           (-Dquarkus.vertx.event-loops-pool-size=1) no better (BENCHMARKS.md,
+#                           scale-out, 2026-12-07)
 #   WARMWIRE_CONFIG_DIR     a folder of <service>.properties files (e.g. tls-session-service.properties
 #                           with per-site limits, whose quoted keys no environment variable can
 #                           carry): a service that has one reads it on top of its packaged
