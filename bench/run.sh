@@ -710,6 +710,7 @@ start_mesh
         "services started $(date -r "$STATE/services/tls-session-service.pid" -Is 2>/dev/null)"
     echo "postfix $(postconf -d mail_version 2>/dev/null | sed 's/.*= //'), $(java -version 2>&1 | head -1)"
     echo "environment: WARMWIRE_SESSION_INSTANCES=${WARMWIRE_SESSION_INSTANCES:-1} BENCH_BALANCED_SITES=${BENCH_BALANCED_SITES:-0}" \
+        "WARMWIRE_ROUTING_POLL_LINGER=${WARMWIRE_ROUTING_POLL_LINGER:-}" \
         "WARMWIRE_SERVICE_JVM_OPTS='${WARMWIRE_SERVICE_JVM_OPTS:-}' WARMWIRE_SESSION_JVM_OPTS='${WARMWIRE_SESSION_JVM_OPTS:-}' WARMWIRE_KAFKA_JVM_OPTS='${WARMWIRE_KAFKA_JVM_OPTS:-}' WARMWIRE_INFINISPAN_JVM_OPTS='${WARMWIRE_INFINISPAN_JVM_OPTS:-}'"
 } >"$OUT.machine.txt"
 case $MODE in

@@ -291,6 +291,16 @@ public interface DeliveryConfig {
         @WithDefault("100ms")
         java.time.Duration commitInterval();
 
+        /**
+         * After a poll of mail.submit that brought submissions, the least time before the next
+         * poll (ExactlyOnceLoop's poll linger): each poll costs the same Infinispan calls and
+         * broker requests however few records it brings, so a steady trickle is taken a few
+         * sends at a time. A poll that found nothing is followed at once. 0 polls again at once.
+         */
+        @WithName("poll-linger")
+        @WithDefault("20ms")
+        java.time.Duration pollLinger();
+
         /** At a rebalance or a stop, how long the loop waits for the messages being routed before it lets them go. */
         @WithName("handoff-timeout")
         @WithDefault("30s")

@@ -128,13 +128,22 @@ public final class ExactlyOnceLoop<V, O> implements Runnable {
      * whole commits about as often whatever its size. Each transaction costs the broker a few
      * requests and a marker in every partition it touched, whatever its size: three members at
      * 100 ms made three times the transactions of one, for the same mail (BENCHMARKS.md). Idle
-     * commits keep their gap of a quarter {@code commitInterval}.
+     * commits keep their gap of a quarter {@code commitInterval}. With {@code pollLinger} above
+     * zero, a poll that brought records is followed by the next no sooner than that: a trickle of
+     * small sends is taken a few at a time instead of one poll (and one round of the work's
+     * per-poll calls) each; a poll that found nothing is followed at once, so the first record
+     * after a quiet spell waits for nothing.
      */
     public record Settings(String name, Collection<String> topics, Duration commitInterval, int commitBatch,
-                           Duration handoffTimeout, int metadataBytes, Duration commitIntervalMax) {
+                           Duration handoffTimeout, int metadataBytes, Duration commitIntervalMax, Duration pollLinger) {
         public Settings(String name, Collection<String> topics, Duration commitInterval, int commitBatch,
                         Duration handoffTimeout, int metadataBytes) {
             this(name, topics, commitInterval, commitBatch, handoffTimeout, metadataBytes, null);
+        }
+
+        public Settings(String name, Collection<String> topics, Duration commitInterval, int commitBatch,
+                        Duration handoffTimeout, int metadataBytes, Duration commitIntervalMax) {
+            this(name, topics, commitInterval, commitBatch, handoffTimeout, metadataBytes, commitIntervalMax, Duration.ZERO);
         }
     }
 
@@ -215,6 +224,8 @@ public final class ExactlyOnceLoop<V, O> implements Runnable {
     private long txnSeq;
     /** Polls that found records since the last commit (the DEBUG line of a commit says how many). */
     private int polls;
+    /** When the last poll that found records returned (System.nanoTime), or -1 after one that found none. */
+    private long recordsPolledAt = -1;
 
     /** A record that is done: its output, where it came from, and the assignment it was started under. */
     private record Finished<O>(long gen, TopicPartition partition, long offset, List<ProducerRecord<String, O>> out, long size,
@@ -318,8 +329,14 @@ public final class ExactlyOnceLoop<V, O> implements Runnable {
             commit();
         }
         flowControl();
+        long linger = lingerLeft();
+        if (linger > 0) { // the last poll brought records: let more come before the next (Settings.pollLinger)
+            collect(Math.max(1, TimeUnit.NANOSECONDS.toMillis(Math.min(linger, untilDue()) + 999_999)));
+            return;
+        }
         ConsumerRecords<String, V> records = consumer.poll(Duration.ofNanos(pollWait()));
         caughtUp = records.isEmpty();
+        recordsPolledAt = caughtUp ? -1 : System.nanoTime();
         if (!caughtUp) {
             polls++;
             handle(records);
@@ -444,6 +461,20 @@ public final class ExactlyOnceLoop<V, O> implements Runnable {
     /** The least time between two commits made because the loop was idle: a quarter of the commit interval. */
     private long idleGap() {
         return settings.commitInterval().toNanos() / 4;
+    }
+
+    /** How much longer the next poll waits after one that found records ({@link Settings#pollLinger}); 0: none. */
+    private long lingerLeft() {
+        Duration linger = settings.pollLinger();
+        if (recordsPolledAt < 0 || linger == null || linger.isZero() || stopping) {
+            return 0;
+        }
+        return recordsPolledAt + linger.toNanos() - System.nanoTime();
+    }
+
+    /** Nanoseconds until the waiting output is due by the busy interval (Long.MAX_VALUE: nothing waits). */
+    private long untilDue() {
+        return waiting.isEmpty() ? Long.MAX_VALUE : Math.max(0, waitingSince + intervalNanos - System.nanoTime());
     }
 
     /**

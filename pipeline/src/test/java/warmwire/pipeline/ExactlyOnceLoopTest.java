@@ -64,7 +64,10 @@ class ExactlyOnceLoopTest {
     }
 
     private ExactlyOnceLoop<String, String> loop(int maxInFlight, Duration handoff, Duration commitInterval) {
-        ExactlyOnceLoop.Settings s = new ExactlyOnceLoop.Settings("test-loop", List.of(IN), commitInterval, 1000, handoff, 4096);
+        return loop(new ExactlyOnceLoop.Settings("test-loop", List.of(IN), commitInterval, 1000, handoff, 4096), maxInFlight);
+    }
+
+    private ExactlyOnceLoop<String, String> loop(ExactlyOnceLoop.Settings s, int maxInFlight) {
         return new ExactlyOnceLoop<>(s, () -> consumer, () -> producer, (records, results) -> {
             for (ConsumerRecord<String, String> r : records) {
                 started.add(r.value());
@@ -179,6 +182,32 @@ class ExactlyOnceLoopTest {
         assign(List.of(P0, P1), List.of());
         fixed.step();
         assertEquals(100, fixed.commitIntervalMillis());
+    }
+
+    @Test
+    void afterAPollThatBroughtRecordsTheNextWaitsForThePollLingerAfterAnEmptyOneItDoesNot() throws Exception {
+        ExactlyOnceLoop<String, String> loop = loop(new ExactlyOnceLoop.Settings("test-loop", List.of(IN), Duration.ofSeconds(60),
+                1000, Duration.ofSeconds(5), 4096, null, Duration.ofMillis(300)), 100);
+        assign(List.of(P0), List.of(record(P0, 0, "a")));
+        loop.step();
+        assertEquals(List.of("a"), started);
+        consumer.addRecord(record(P0, 1, "b"));
+        long t0 = System.nanoTime();
+        loop.step();
+        assertEquals(List.of("a"), started, "b came within the linger of the poll that brought a: not polled yet");
+        assertTrue(System.nanoTime() - t0 >= Duration.ofMillis(250).toNanos(), "the step waited out the linger");
+        loop.step();
+        assertEquals(List.of("a", "b"), started, "the linger over: b is polled");
+        finish("a");
+        loop.step();
+        loop.step();
+        assertEquals(List.of(), output(), "waiting within the linger commits nothing early: b is in flight, the interval is 60 s");
+        loop.step(); // a poll that finds nothing: caught up
+        consumer.addRecord(record(P0, 2, "c"));
+        t0 = System.nanoTime();
+        loop.step();
+        assertEquals(List.of("a", "b", "c"), started, "after a poll that found nothing, the next record is taken at once");
+        assertTrue(System.nanoTime() - t0 < Duration.ofMillis(250).toNanos(), "no linger after an empty poll");
     }
 
     @Test

@@ -79,7 +79,7 @@ public class DispatchLoop {
         }
         int concurrency = Math.max(1, r.concurrency());
         ExactlyOnceLoop.Settings settings = new ExactlyOnceLoop.Settings("warmwire-route", List.of(Topics.SUBMIT, Topics.ROUTE),
-                r.commitInterval(), 2000, r.handoffTimeout(), 4096);
+                r.commitInterval(), 2000, r.handoffTimeout(), 4096, null, r.pollLinger());
         loop = new ExactlyOnceLoop<>(settings, () -> consumer(concurrency), () -> producer(r.transactionalId()), dispatcher,
                 new InFlightLimit(4 * concurrency, 64L * 1024 * 1024), null);
         ExactlyOnceLoop.Stats st = loop.stats();
