@@ -488,12 +488,11 @@ public final class ExactlyOnceLoop<V, O> implements Runnable {
         if (waiting.isEmpty() && !busy) {
             return 500 * ms;
         }
-        long now = System.nanoTime();
-        long untilDue = waiting.isEmpty() ? Long.MAX_VALUE : waitingSince + intervalNanos - now;
+        long untilDue = untilDue();
         if (busy) {
             return Math.max(ms, Math.min(5 * ms, untilDue));
         }
-        return Math.max(0, Math.min(committedAt + idleGap() - now, untilDue));
+        return Math.max(0, Math.min(committedAt + idleGap() - System.nanoTime(), untilDue));
     }
 
     /**
