@@ -27,6 +27,11 @@ DESCRIPTION
                            files (submit ... RATE SENTFILE, watch ... ARRIVALS): JSON with the
                            count, the rate the submissions really went out at, p50/p90/p99/p99.9/max ms.
     hops HOPS.json         the same percentiles per hop of BenchDriver hops' differences.
+    timeline SENT ARRIVALS MSGS [SLICE_MS]
+                           the latency over the phase: per SLICE_MS (500) of submission time, the
+                           count, p50/p99/max from submission to delivered event, and the p50 of
+                           each hop between the topics (MSGS: BenchDriver hops' per-message first
+                           timestamps, "id topic..." then "i ms...", -1 where absent). JSON list.
     summary RESULTS.json   prints the table and ratios.
 """
 import concurrent.futures
@@ -261,6 +266,40 @@ def hops(hops_file):
         print(json.dumps({hop: spread(d) for hop, d in json.load(f).items()}))
 
 
+def timeline(sent_file, arrivals_file, msgs_file, slice_ms="500"):
+    """Latency per slice of submission time: whether the tail is a start-up ramp, a queue that
+    grows through the phase (the rate above what the mesh sustains) or single stalls."""
+    sent, arrived = read_times(sent_file), read_times(arrivals_file)
+    width = int(slice_ms)
+    stamps, topics = {}, []
+    with open(msgs_file) as f:
+        for line in f:
+            cells = line.split()
+            if cells and cells[0] == "id":
+                topics = cells[1:]
+            elif len(cells) == len(topics) + 1:
+                stamps[int(cells[0])] = [int(c) for c in cells[1:]]
+    t0 = min(sent.values()) if sent else 0
+    slices = {}
+    for i, s in sent.items():
+        if i in arrived:
+            slices.setdefault((s - t0) // width, []).append(i)
+    out = []
+    for k in sorted(slices):
+        ids = slices[k]
+        row = {"from_s": k * width / 1000, **{key: val for key, val in spread(arrived[i] - sent[i] for i in ids).items()
+                                             if key in ("n", "p50_ms", "p99_ms", "max_ms")}}
+        steps = {}  # between the topics each message was seen on, in flow order (retries pass mail.route)
+        for i in ids:
+            seen = [(t, ms) for t, ms in zip(topics, stamps.get(i, [])) if ms > 0]
+            for (a, ma), (b, mb) in zip(seen, seen[1:]):
+                steps.setdefault(f"{a} -> {b}", []).append(mb - ma)
+        for hop, d in steps.items():
+            row[f"{hop} p50_ms"] = percentile(sorted(d), 50)
+        out.append(row)
+    print(json.dumps(out))
+
+
 def by_process(base, names, delivered):
     """CPU and JIT ms per delivered message, by process name (rounded), and the CPU of all of them
     (not rounded), from BASE.{cpu,jit}{1,2}.json (pids-cpu-each / pids-jit-each before and after a
@@ -365,8 +404,19 @@ def summary(path):
               f"max {l['max_ms']} ms, {l['delivered']} of {l['submitted']} delivered")
         for hop, h in lat.get("hops", {}).items():
             print(f"  {hop:<30} p50 {h['p50_ms']} ms, p99 {h['p99_ms']} ms, max {h['max_ms']} ms ({h['n']} messages)")
-        print(f"  [{'met' if l['p99_ms'] is not None and l['p99_ms'] <= 500 and l['delivered'] == l['submitted'] else 'MISSED'}]"
-              f" issue 12: p99 <= 500 ms at half the ceiling's rate")
+        if lat.get("timeline"):
+            hop_keys = [k for k in lat["timeline"][0] if k.endswith("p50_ms") and "->" in k]
+            print("  over the phase, per slice of submission time (ms; hops: p50):")
+            print("    from s      n    p50    p99    max  " + "  ".join(k[:-7] for k in hop_keys))
+            for row in lat["timeline"]:
+                print(f"    {row['from_s']:6.1f} {row['n']:6} {row['p50_ms']:6} {row['p99_ms']:6} {row['max_ms']:6}  "
+                      + "  ".join(f"{row.get(k, '-'):>{len(k) - 7}}" for k in hop_keys))
+        met = l['p99_ms'] is not None and l['p99_ms'] <= 500 and l['delivered'] == l['submitted']
+        if ceiling and l['submit_rate'] and abs(l['submit_rate'] / (ceiling / 2) - 1) <= 0.05:
+            print(f"  [{'met' if met else 'MISSED'}] issue 12: p99 <= 500 ms at half the ceiling's rate")
+        else:  # BENCH_RATE chose the rate: the target's verdict needs half the ceiling
+            print(f"  [{'under' if met else 'over'} 500 ms, not the target's verdict] the rate is "
+                  f"{fmt(l['submit_rate'] / ceiling if ceiling and l['submit_rate'] else None)} of the ceiling, not half")
     print()
 
 
@@ -374,4 +424,4 @@ if __name__ == "__main__":
     cmd, args = sys.argv[1], sys.argv[2:]
     {"inject": inject, "logwatch": logwatch, "logcount": logcount, "pf-cpu": pf_cpu,
      "pids-cpu": pids_cpu, "pids-cpu-each": pids_cpu_each, "pids-jit-each": pids_jit_each, "pids-hwm": pids_hwm, "latency": latency, "hops": hops,
-     "summary": summary}[cmd](*args)
+     "timeline": timeline, "summary": summary}[cmd](*args)
