@@ -343,6 +343,7 @@ def summary(path):
         ("after warm-up: connections/msg", "conn_per_msg_warm"),
         ("after warm-up: handshakes/msg", "hs_per_msg_warm"),
         ("peak RSS of sender MB", "peak_rss_mb"),
+        ("tls-session shards lost (paused too long)", "shards_lost"),
         ("latency ms p50/p99 (submit -> event)", "latency_txt"),
         ("mesh events: conn_use=1 / resumed", "mesh_view"),
     ]
