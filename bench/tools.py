@@ -406,17 +406,18 @@ def summary(path):
         for hop, h in lat.get("hops", {}).items():
             print(f"  {hop:<30} p50 {h['p50_ms']} ms, p99 {h['p99_ms']} ms, max {h['max_ms']} ms ({h['n']} messages)")
         if lat.get("timeline"):
-            hop_keys = [k for k in lat["timeline"][0] if k.endswith("p50_ms") and "->" in k]
+            # every hop any slice saw, in the order first seen (a retry's hop may appear late)
+            hop_keys = list(dict.fromkeys(k for row in lat["timeline"] for k in row if k.endswith("p50_ms") and "->" in k))
             print("  over the phase, per slice of submission time (ms; hops: p50):")
             print("    from s      n    p50    p99    max  " + "  ".join(k[:-7] for k in hop_keys))
             for row in lat["timeline"]:
                 print(f"    {row['from_s']:6.1f} {row['n']:6} {row['p50_ms']:6} {row['p99_ms']:6} {row['max_ms']:6}  "
                       + "  ".join(f"{row.get(k, '-'):>{len(k) - 7}}" for k in hop_keys))
-        met = l['p99_ms'] is not None and l['p99_ms'] <= 500 and l['delivered'] == l['submitted']
+        under = l['p99_ms'] is not None and l['p99_ms'] <= 500
         if ceiling and l['submit_rate'] and abs(l['submit_rate'] / (ceiling / 2) - 1) <= 0.05:
+            met = under and l['delivered'] == l['submitted']
             print(f"  [{'met' if met else 'MISSED'}] issue 12: p99 <= 500 ms at half the ceiling's rate")
         else:  # BENCH_RATE chose the rate: the target's verdict needs half the ceiling
-            under = l['p99_ms'] is not None and l['p99_ms'] <= 500
             print(f"  [p99 {'under' if under else 'over'} 500 ms, not the target's verdict] the rate is "
                   f"{fmt(l['submit_rate'] / ceiling if ceiling and l['submit_rate'] else None)} of the ceiling, not half"
                   + ("" if l['delivered'] == l['submitted'] else f"; {l['delivered']} of {l['submitted']} delivered"))
