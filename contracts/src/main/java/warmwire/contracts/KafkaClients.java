@@ -1,5 +1,6 @@
 package warmwire.contracts;
 
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -35,9 +36,9 @@ public final class KafkaClients {
      * service writes in transactions), records up to {@link Topics#MAX_RECORD_BYTES} and one
      * fetch of at most that much too (a backlog of large records - bodies ride in retry records
      * and outcomes - is read a few MiB at a time, never 50 MiB a poll: the services' heaps are
-     * 256 MiB), and a 10 s
-     * session timeout with heartbeats every 3 s as the services' channels have (a killed
-     * instance's partitions move after 10 s, not Kafka's default 45 s), and a fetch held
+     * 256 MiB), a {@link #SESSION_TIMEOUT} of 10 s with heartbeats every 3 s as the services'
+     * channels have (a killed instance's partitions move after 10 s, not Kafka's default 45 s;
+     * {@link #sessionTimeout} sets another), and a fetch held
      * {@link #IDLE_FETCH_WAIT_MS} when there is nothing to read. The caller adds its own poll size
      * and deserializers.
      */
@@ -50,10 +51,42 @@ public final class KafkaClients {
         p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         p.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, Topics.MAX_RECORD_BYTES);
         p.put(ConsumerConfig.FETCH_MAX_BYTES_CONFIG, Topics.MAX_RECORD_BYTES);
-        p.put(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, 10_000);
-        p.put(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, 3_000);
+        sessionTimeout(p, SESSION_TIMEOUT);
         p.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, IDLE_FETCH_WAIT_MS);
         return p;
+    }
+
+    /** A group consumer's session timeout unless its service configures another. */
+    public static final Duration SESSION_TIMEOUT = Duration.ofSeconds(10);
+    /** The broker's default bounds of a session timeout (group.min/max.session.timeout.ms); a join outside is refused. */
+    public static final Duration MIN_SESSION_TIMEOUT = Duration.ofSeconds(6);
+    public static final Duration MAX_SESSION_TIMEOUT = Duration.ofMinutes(30);
+    /** The heartbeat of a group consumer: every 3 s, or a third of a shorter session timeout. */
+    static final long MAX_HEARTBEAT_MS = 3_000;
+
+    /**
+     * Sets a group consumer's session timeout (how long the group waits for a member that has
+     * stopped heartbeating before its partitions go to others) and its heartbeat interval: every
+     * 3 s, or a third of the timeout when that is shorter, so that a member is dropped only after
+     * it has missed at least two. Throws when the timeout is outside the broker's default bounds
+     * ({@link #MIN_SESSION_TIMEOUT}..{@link #MAX_SESSION_TIMEOUT}): the broker would refuse the
+     * member's join, and the consumer would fail at every poll instead of at start.
+     */
+    public static Map<String, Object> sessionTimeout(Map<String, Object> p, Duration timeout) {
+        checkSessionTimeout("a group consumer's session timeout", timeout);
+        long ms = timeout.toMillis();
+        p.put(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, (int) ms);
+        p.put(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, (int) Math.min(MAX_HEARTBEAT_MS, ms / 3));
+        return p;
+    }
+
+    /** Throws an IllegalArgumentException naming {@code what} when {@code timeout} is outside the broker's default bounds. */
+    public static void checkSessionTimeout(String what, Duration timeout) {
+        if (timeout.compareTo(MIN_SESSION_TIMEOUT) < 0 || timeout.compareTo(MAX_SESSION_TIMEOUT) > 0) {
+            throw new IllegalArgumentException(what + " is " + timeout + ": it must lie from " + MIN_SESSION_TIMEOUT
+                    + " to " + MAX_SESSION_TIMEOUT + " (the broker's default group.min.session.timeout.ms and"
+                    + " group.max.session.timeout.ms), or the broker refuses the member");
+        }
     }
 
     /** The entries of {@code kafka} that say how to reach and talk to the cluster. */

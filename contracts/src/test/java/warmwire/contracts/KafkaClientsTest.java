@@ -1,6 +1,11 @@
 package warmwire.contracts;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Duration;
+import java.util.HashMap;
 
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -24,5 +29,24 @@ class KafkaClientsTest {
                 Map.entry("max.partition.fetch.bytes", Topics.MAX_RECORD_BYTES),
                 Map.entry("fetch.max.bytes", Topics.MAX_RECORD_BYTES), Map.entry("session.timeout.ms", 10_000),
                 Map.entry("heartbeat.interval.ms", 3_000), Map.entry("fetch.max.wait.ms", KafkaClients.IDLE_FETCH_WAIT_MS)), p);
+    }
+
+    @Test
+    void aLongerSessionTimeoutKeepsTheThreeSecondHeartbeatAndAShorterOneBeatsThricePerTimeout() {
+        Map<String, Object> p = KafkaClients.sessionTimeout(new HashMap<>(), Duration.ofSeconds(60));
+        assertEquals(Map.of("session.timeout.ms", 60_000, "heartbeat.interval.ms", 3_000), p);
+        p = KafkaClients.sessionTimeout(new HashMap<>(), Duration.ofSeconds(6));
+        assertEquals(Map.of("session.timeout.ms", 6_000, "heartbeat.interval.ms", 2_000), p);
+        p = KafkaClients.sessionTimeout(new HashMap<>(), Duration.ofMinutes(30));
+        assertEquals(Map.of("session.timeout.ms", 1_800_000, "heartbeat.interval.ms", 3_000), p);
+    }
+
+    @Test
+    void aSessionTimeoutTheBrokerWouldRefuseFailsAtOnceAndNamesTheSetting() {
+        IllegalArgumentException short_ = assertThrows(IllegalArgumentException.class,
+                () -> KafkaClients.checkSessionTimeout("warmwire.x", Duration.ofMillis(5_999)));
+        assertTrue(short_.getMessage().startsWith("warmwire.x is PT5.999S"), short_.getMessage());
+        assertThrows(IllegalArgumentException.class,
+                () -> KafkaClients.sessionTimeout(new HashMap<>(), Duration.ofMinutes(30).plusMillis(1)));
     }
 }

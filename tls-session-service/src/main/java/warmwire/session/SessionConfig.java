@@ -419,6 +419,16 @@ public interface SessionConfig {
         @WithDefault("30s")
         Duration handoffTimeout();
 
+        /**
+         * How long the group waits for an instance that has stopped heartbeating (killed, hung,
+         * or a restart still starting) before its shards go to the others: the delivery loop's
+         * session.timeout.ms. Longer keeps a slow restart's shards where they were (static
+         * membership), shorter moves a dead instance's shards sooner. 6 s to 30 min.
+         */
+        @WithName("group-session-timeout")
+        @WithDefault("10s")
+        Duration groupSessionTimeout();
+
         /** Publish this instance's shards and connection summary to the Infinispan cache warmwire-shards (false: unit tests). */
         @WithName("shard-map")
         @WithDefault("true")

@@ -53,7 +53,8 @@ import warmwire.pipeline.InFlightLimit;
  *   The consumer: group {@value #GROUP}, static member {@code warmwire.session.instance-id},
  *   cooperative sticky assignment (a rebalance moves only the partitions that change owner),
  *   read_committed, the connection settings of the {@code kafka.*} keys
- *   ({@link KafkaClients#groupConsumer}), fetch wait {@code warmwire.session.fetch-wait}.
+ *   ({@link KafkaClients#groupConsumer}), fetch wait {@code warmwire.session.fetch-wait}, session
+ *   timeout {@code warmwire.session.group-session-timeout} (checked at start).
  *   The producer: transactional id {@code warmwire-session-<instance id>} (a restarted instance
  *   aborts its predecessor's open transaction at once), acks=all, idempotent, plus
  *   {@code warmwire.outcome.producer.*}. At stop, fetching stops first; the connection cache
@@ -109,6 +110,7 @@ public class DeliveryLoopSetup {
         if (!s.deliver()) {
             return;
         }
+        KafkaClients.checkSessionTimeout("warmwire.session.group-session-timeout", s.groupSessionTimeout());
         String instance = InstanceId.of(config);
         LazyCache index = new LazyCache(FinalMarks.CACHE, () -> infinispan.get().getCache(FinalMarks.CACHE));
         records = new OutcomeRecords(outcomes.topic(), mapper.writer(), outcomes.publishDelivered(),
@@ -191,12 +193,20 @@ public class DeliveryLoopSetup {
     }
 
     private KafkaConsumer<String, byte[]> consumer(String instance) {
+        SessionConfig.Session s = config.session();
+        return new KafkaConsumer<>(consumerSettings(kafka, instance, s.fetchWait(), s.groupSessionTimeout()),
+                new StringDeserializer(), new ByteArrayDeserializer());
+    }
+
+    /** The delivery loop's consumer settings: {@code kafka}'s connection entries and the loop's own. */
+    static Map<String, Object> consumerSettings(Map<String, Object> kafka, String instance, java.time.Duration fetchWait,
+            java.time.Duration sessionTimeout) {
         Map<String, Object> p = KafkaClients.groupConsumer(kafka, GROUP, "warmwire-deliver-" + instance);
         p.put(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG, instance);
         p.put(ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG, CooperativeStickyAssignor.class.getName());
         p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 1000);
-        p.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, (int) config.session().fetchWait().toMillis());
-        return new KafkaConsumer<>(p, new StringDeserializer(), new ByteArrayDeserializer());
+        p.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, (int) fetchWait.toMillis());
+        return KafkaClients.sessionTimeout(p, sessionTimeout);
     }
 
     private KafkaProducer<String, byte[]> producer(String instance) {
