@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Duration;
 import java.util.HashMap;
-
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
