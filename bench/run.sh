@@ -28,7 +28,8 @@
 #       (intake and delivery overlap, so it is one figure); and where the time goes, per hop
 #       between the topics (producer timestamps, BenchDriver hops), over the whole phase and per
 #       half second of it (tools.py timeline: a start-up ramp, a queue that grows, single
-#       stalls). The verdict on issue 12's target is printed only at half the ceiling. The
+#       stalls), and the dispatch loop's commits (tools.py commits: how often, and how long the
+#       newest and oldest submission of each had waited). The verdict on issue 12's target is printed only at half the ceiling. The
 #       submitter starts and connects before the clock starts; the CPU of the submitter and the
 #       events watcher, which share the machine's cores with the mesh, is reported as "load CPU".
 #   idle    N (default 10000) sites, one message each, into the sink on 127.20.x.y; then counts the
@@ -473,6 +474,8 @@ latency_phase() {
         py hops "$OUT.$name.hops.raw.json" >"$OUT.$name.hops.json"
         py timeline "$sfile" "$afile" "$OUT.$name.hops.raw.json.msgs" >"$OUT.$name.timeline.json" ||
             log "[$name] WARNING: no timeline"
+        py commits "$OUT.$name.hops.raw.json.msgs" >"$OUT.$name.commits.json" ||
+            log "[$name] WARNING: no commits"
     else
         log "[$name] WARNING: hops failed"
     fi
@@ -487,6 +490,7 @@ names = dict(kv.split("=")[::-1] for kv in names.split())
 lat = json.load(open(base + ".latency.json"))
 hops = json.load(open(base + ".hops.json")) if os.path.exists(base + ".hops.json") else {}
 timeline = json.load(open(base + ".timeline.json")) if os.path.exists(base + ".timeline.json") else []
+commits = json.load(open(base + ".commits.json")) if os.path.exists(base + ".commits.json") else {}
 ev = json.load(open(wfile)) if os.path.exists(wfile) else {}
 sa, sb = json.loads(s0), json.loads(s1)
 tick = os.sysconf("SC_CLK_TCK")
@@ -500,7 +504,7 @@ r = {"name": name, "receiver": "sink", "delivered": delivered, "other": n - deli
      "receiver_cpu_ms": per(int(r2) - int(r1)),
      "connections": conns, "conn_per_msg": conns / n, "handshakes": hs, "resumed": res,
      "handshakes_txt": f"{hs - res}/{res}", "hs_per_msg": hs / n,
-     "latency": lat, "hops": hops, "timeline": timeline, "latency_txt": f"{lat['p50_ms']}/{lat['p99_ms']}",
+     "latency": lat, "hops": hops, "timeline": timeline, "commits": commits, "latency_txt": f"{lat['p50_ms']}/{lat['p99_ms']}",
      "events": {k: ev.get(k) for k in ("counts", "deferred_events", "conn_use_1", "tls_resumed", "timed_out", "samples")}}
 r["delivery_cpu_ms_per_msg_by_process"], r["jit_cpu_ms_per_msg_by_process"], r["sender_cpu_total_ms"] = \
     by_process(base, names, delivered)

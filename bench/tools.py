@@ -32,6 +32,11 @@ DESCRIPTION
                            count, p50/p99/max from submission to delivered event, and the p50 of
                            each hop between the topics (MSGS: BenchDriver hops' per-message first
                            timestamps, "id topic..." then "i ms...", -1 where absent). JSON list.
+    commits MSGS [GAP_MS]  the dispatch loop's transactions seen from MSGS: the jobs one transaction
+                           writes are sent together when it commits, so mail.deliver timestamps
+                           closer than GAP_MS (15) to the one before are one commit. JSON: the
+                           count, the time between commits, the records per commit, and per commit
+                           how long its newest and its oldest submission had waited (ms spreads).
     summary RESULTS.json   prints the table and ratios.
 """
 import concurrent.futures
@@ -300,6 +305,36 @@ def timeline(sent_file, arrivals_file, msgs_file, slice_ms="500"):
     print(json.dumps(out))
 
 
+def commits(msgs_file, gap_ms="15"):
+    """The dispatch loop's cadence from the per-message timestamps: how often it committed and how
+    old the submissions it carried were by then. A loop that takes each record at the first turn
+    after it came commits its newest submissions young; one that lags a turn commits none younger
+    than a turn."""
+    topics, pairs = [], []
+    with open(msgs_file) as f:
+        for line in f:
+            cells = line.split()
+            if cells and cells[0] == "id":
+                topics = cells[1:]
+            elif topics and len(cells) == len(topics) + 1 and "mail.submit" in topics and "mail.deliver" in topics:
+                sub, dlv = int(cells[1 + topics.index("mail.submit")]), int(cells[1 + topics.index("mail.deliver")])
+                if sub > 0 and dlv > 0:
+                    pairs.append((dlv, sub))
+    pairs.sort()
+    groups = []
+    for dlv, sub in pairs:
+        if groups and dlv - groups[-1]["last"] < int(gap_ms):
+            g = groups[-1]
+            g["last"], g["n"], g["newest"], g["oldest"] = dlv, g["n"] + 1, max(g["newest"], sub), min(g["oldest"], sub)
+        else:
+            groups.append({"at": dlv, "last": dlv, "n": 1, "newest": sub, "oldest": sub})
+    print(json.dumps({"commits": len(groups),
+                      "every": spread(b["at"] - a["at"] for a, b in zip(groups, groups[1:])),
+                      "records": spread(g["n"] for g in groups),
+                      "newest_waited": spread(g["at"] - g["newest"] for g in groups),
+                      "oldest_waited": spread(g["at"] - g["oldest"] for g in groups)}))
+
+
 def by_process(base, names, delivered):
     """CPU and JIT ms per delivered message, by process name (rounded), and the CPU of all of them
     (not rounded), from BASE.{cpu,jit}{1,2}.json (pids-cpu-each / pids-jit-each before and after a
@@ -405,6 +440,11 @@ def summary(path):
               f"max {l['max_ms']} ms, {l['delivered']} of {l['submitted']} delivered")
         for hop, h in lat.get("hops", {}).items():
             print(f"  {hop:<30} p50 {h['p50_ms']} ms, p99 {h['p99_ms']} ms, max {h['max_ms']} ms ({h['n']} messages)")
+        c = lat.get("commits") or {}
+        if c.get("commits"):
+            print(f"  dispatch commits: {c['commits']}, every p50 {c['every']['p50_ms']} ms, p50 {c['records']['p50_ms']} "
+                  f"records; at its commit the newest submission had waited p50 {c['newest_waited']['p50_ms']} ms "
+                  f"(max {c['newest_waited']['max_ms']}), the oldest p50 {c['oldest_waited']['p50_ms']} ms")
         if lat.get("timeline"):
             # every hop any slice saw, in the order first seen (a retry's hop may appear late)
             hop_keys = list(dict.fromkeys(k for row in lat["timeline"] for k in row if k.endswith("p50_ms") and "->" in k))
@@ -428,4 +468,4 @@ if __name__ == "__main__":
     cmd, args = sys.argv[1], sys.argv[2:]
     {"inject": inject, "logwatch": logwatch, "logcount": logcount, "pf-cpu": pf_cpu,
      "pids-cpu": pids_cpu, "pids-cpu-each": pids_cpu_each, "pids-jit-each": pids_jit_each, "pids-hwm": pids_hwm, "latency": latency, "hops": hops,
-     "timeline": timeline, "summary": summary}[cmd](*args)
+     "timeline": timeline, "commits": commits, "summary": summary}[cmd](*args)
