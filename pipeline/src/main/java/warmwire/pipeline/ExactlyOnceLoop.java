@@ -34,7 +34,9 @@ import org.jboss.logging.Logger;
  * DESCRIPTION
  *   One thread, one plain Kafka consumer (read_committed, no auto commit) and one
  *   transactional producer. Step by step:
- *     1. poll; records an earlier owner of their partition finished ({@link CommitPoints}) are
+ *     1. poll (twice when the consumer's buffer may predate the turn's records, so that each
+ *        record is taken at the first turn after it came: {@link #poll}); records an earlier
+ *        owner of their partition finished ({@link CommitPoints}) are
  *        skipped; the others go to the {@link Work} at once, a poll's worth in one call (batch
  *        lookups stay batch lookups), so a slow record never holds back the ones behind it;
  *     2. the work reports each record's output records when it is done, from any thread
@@ -70,6 +72,14 @@ import org.jboss.logging.Logger;
 public final class ExactlyOnceLoop<V, O> implements Runnable {
     private static final Logger LOG = Logger.getLogger(ExactlyOnceLoop.class);
     private static final long PAUSE_MS = 1000;
+    /** A buffer older than this may hold a fetch made before the turn's records came ({@link #poll}). */
+    static final long FRESH_AFTER_MS = 10;
+    /**
+     * How long the second poll of {@link #poll} waits at most for the fetch the first one sent. It
+     * returns as soon as that fetch brings records; a busy broker on 2 cores took more than 10 ms
+     * to answer (BENCHMARKS.md, 2026-12-08).
+     */
+    static final long FRESH_WAIT_MS = 50;
 
     /** What the hop does with its records. */
     public interface Work<V, O> {
@@ -334,22 +344,70 @@ public final class ExactlyOnceLoop<V, O> implements Runnable {
             collect(Math.max(1, TimeUnit.NANOSECONDS.toMillis(Math.min(linger, untilDue()) + 999_999)));
             return;
         }
-        ConsumerRecords<String, V> records = consumer.poll(Duration.ofNanos(pollWait()));
+        List<ConsumerRecord<String, V>> records = poll();
         caughtUp = records.isEmpty();
         recordsPolledAt = caughtUp ? -1 : System.nanoTime();
         if (!caughtUp) {
             polls++;
             handle(records);
         }
-        for (TopicPartition tp : records.partitions()) {
-            if (points.owns(tp)) {
+        Set<TopicPartition> polled = new HashSet<>();
+        for (ConsumerRecord<String, V> r : records) {
+            TopicPartition tp = new TopicPartition(r.topic(), r.partition());
+            if (polled.add(tp) && points.owns(tp)) {
                 points.position(tp, consumer.position(tp));
             }
         }
     }
 
-    private void handle(ConsumerRecords<String, V> records) {
-        List<ConsumerRecord<String, V>> todo = new ArrayList<>(records.count());
+    /**
+     * A poll's records, up to date. The consumer fetches ahead: a poll that returns records sends
+     * the next fetch at once, and the broker answers it as soon as anything is there, with the
+     * few milliseconds' worth that came meanwhile. What arrives after that waits at the broker
+     * until the consumer's next fetch, which it sends only when a poll has taken that buffer. So
+     * after a linger or a long turn, a single poll returns the old buffer, and the turn's records
+     * wait for the turn after: each record waited one to two turns before its poll instead of at
+     * most one (the intake hop's freshest record was 130-250 ms old at its commit, BENCHMARKS.md).
+     * When the last poll that brought records is {@link #FRESH_AFTER_MS} old or more, the buffer
+     * is taken without waiting, and a second poll waits up to {@link #FRESH_WAIT_MS} for the
+     * fetch that the first one sent: one more fetch a turn, and every record is taken at the
+     * first turn after it came.
+     */
+    private List<ConsumerRecord<String, V>> poll() {
+        boolean stale = recordsPolledAt >= 0
+                && System.nanoTime() - recordsPolledAt >= TimeUnit.MILLISECONDS.toNanos(FRESH_AFTER_MS);
+        if (!stale) {
+            return list(consumer.poll(Duration.ofNanos(pollWait())));
+        }
+        ConsumerRecords<String, V> buffered = consumer.poll(Duration.ZERO);
+        if (buffered.isEmpty()) { // nothing buffered: the fetch outstanding brings what is new
+            return list(consumer.poll(Duration.ofNanos(pollWait())));
+        }
+        Map<TopicPartition, Long> gens = new HashMap<>();
+        buffered.partitions().forEach(tp -> gens.put(tp, assignment.get(tp)));
+        ConsumerRecords<String, V> fresh = consumer.poll(Duration.ofMillis(FRESH_WAIT_MS));
+        List<ConsumerRecord<String, V>> all = new ArrayList<>(buffered.count() + fresh.count());
+        for (ConsumerRecord<String, V> r : buffered) { // a partition's buffered records come before its fresh ones
+            TopicPartition tp = new TopicPartition(r.topic(), r.partition());
+            Long gen = gens.get(tp);
+            // the second poll rebalanced: a partition given away, or taken anew (its position went
+            // back to its commit point), is read again from there; the first poll's copy is dropped
+            if (gen != null && gen.equals(assignment.get(tp))) {
+                all.add(r);
+            }
+        }
+        fresh.forEach(all::add);
+        return all;
+    }
+
+    private static <V> List<ConsumerRecord<String, V>> list(ConsumerRecords<String, V> records) {
+        List<ConsumerRecord<String, V>> all = new ArrayList<>(records.count());
+        records.forEach(all::add);
+        return all;
+    }
+
+    private void handle(List<ConsumerRecord<String, V>> records) {
+        List<ConsumerRecord<String, V>> todo = new ArrayList<>(records.size());
         // the assignment each record was started under, by partition: the callback keeps no
         // record, so a job's record (and its value) lives only as long as the work keeps it
         Map<TopicPartition, Long> gens = new HashMap<>();

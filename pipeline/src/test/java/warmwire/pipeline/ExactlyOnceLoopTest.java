@@ -53,6 +53,8 @@ class ExactlyOnceLoopTest {
     /** Records started and not finished, by value. */
     private final Map<String, Runnable> running = new ConcurrentHashMap<>();
     private final List<String> started = new CopyOnWriteArrayList<>();
+    /** The size of each call to the work (one per turn that took records). */
+    private final List<Integer> batches = new CopyOnWriteArrayList<>();
     private final List<String> calls = new CopyOnWriteArrayList<>();
 
     private ExactlyOnceLoop<String, String> loop(int maxInFlight) {
@@ -69,6 +71,7 @@ class ExactlyOnceLoopTest {
 
     private ExactlyOnceLoop<String, String> loop(ExactlyOnceLoop.Settings s, int maxInFlight) {
         return new ExactlyOnceLoop<>(s, () -> consumer, () -> producer, (records, results) -> {
+            batches.add(records.size());
             for (ConsumerRecord<String, String> r : records) {
                 started.add(r.value());
                 running.put(r.value(), () -> results.finished(r, List.of(new ProducerRecord<>(OUT, r.key(), "done " + r.value()))));
@@ -208,6 +211,43 @@ class ExactlyOnceLoopTest {
         loop.step();
         assertEquals(List.of("a", "b", "c"), started, "after a poll that found nothing, the next record is taken at once");
         assertTrue(System.nanoTime() - t0 < Duration.ofMillis(250).toNanos(), "no linger after an empty poll");
+    }
+
+    @Test
+    void afterALingerOneTurnTakesTheConsumersBufferAndWhatCameSinceIt() throws Exception {
+        ExactlyOnceLoop<String, String> loop = loop(new ExactlyOnceLoop.Settings("test-loop", List.of(IN), Duration.ofSeconds(60),
+                1000, Duration.ofSeconds(5), 4096, null, Duration.ofMillis(50)), 100);
+        assign(List.of(P0), List.of(record(P0, 0, "a")));
+        loop.step();
+        consumer.addRecord(record(P0, 1, "b")); // what the fetch sent with a's poll brought: buffered
+        consumer.schedulePollTask(() -> { }); // the first poll after the linger takes the buffer...
+        consumer.schedulePollTask(() -> consumer.addRecord(record(P0, 2, "c"))); // ...its fetch brings c
+        loop.step(); // the linger
+        loop.step();
+        assertEquals(List.of("a", "b", "c"), started, "c came during the linger: taken in the same turn as the buffer");
+        assertEquals(List.of(1, 2), batches, "b and c go to the work in one call");
+    }
+
+    @Test
+    void aRebalanceDuringTheSecondPollDropsTheFirstPollsRecordsOfThePartitionsItMoved() throws Exception {
+        ExactlyOnceLoop<String, String> loop = loop(new ExactlyOnceLoop.Settings("test-loop", List.of(IN), Duration.ofSeconds(60),
+                1000, Duration.ofSeconds(5), 4096, null, Duration.ofMillis(50)), 100);
+        assign(List.of(P0, P1), List.of(record(P0, 0, "a"), record(P1, 0, "x")));
+        loop.step();
+        finish("a");
+        finish("x");
+        consumer.addRecord(record(P0, 1, "b")); // buffered before the rebalance
+        consumer.addRecord(record(P1, 1, "y"));
+        consumer.schedulePollTask(() -> { });
+        consumer.schedulePollTask(() -> { // the second poll: every partition revoked and assigned again (eager)
+            consumer.rebalance(List.of());
+            consumer.rebalance(List.of(P0, P1));
+        });
+        loop.step(); // the linger
+        loop.step();
+        assertTrue(calls.contains("assigned 2") && calls.indexOf("assigned 2") != calls.lastIndexOf("assigned 2"), calls.toString());
+        assertEquals(Set.of("a", "x"), Set.copyOf(started),
+                "b and y were taken before their partitions were assigned anew: read again from the commit points, not started twice");
     }
 
     @Test
