@@ -367,11 +367,14 @@ public final class ExactlyOnceLoop<V, O> implements Runnable {
      * until the consumer's next fetch, which it sends only when a poll has taken that buffer. So
      * after a linger or a long turn, a single poll returns the old buffer, and the turn's records
      * wait for the turn after: each record waited one to two turns before its poll instead of at
-     * most one (the intake hop's freshest record was 130-250 ms old at its commit, BENCHMARKS.md).
+     * most one (the newest submission of a dispatch commit had waited 1.3 to 2 commit intervals,
+     * BENCHMARKS.md 2026-12-08).
      * When the last poll that brought records is {@link #FRESH_AFTER_MS} old or more, the buffer
      * is taken without waiting, and a second poll waits up to {@link #FRESH_WAIT_MS} for the
      * fetch that the first one sent: one more fetch a turn, and every record is taken at the
-     * first turn after it came.
+     * first turn after it came. A rebalance inside the second poll drops the first poll's records
+     * of the partitions it moved (given away, or revoked and assigned again): their next owner,
+     * this member or another, reads them again from their commit points.
      */
     private List<ConsumerRecord<String, V>> poll() {
         boolean stale = recordsPolledAt >= 0

@@ -69,6 +69,12 @@ class ExactlyOnceLoopTest {
         return loop(new ExactlyOnceLoop.Settings("test-loop", List.of(IN), commitInterval, 1000, handoff, 4096), maxInFlight);
     }
 
+    /** A loop with a poll linger, a 60 s busy interval and room for 100 records in flight. */
+    private ExactlyOnceLoop<String, String> lingering(Duration linger) {
+        return loop(new ExactlyOnceLoop.Settings("test-loop", List.of(IN), Duration.ofSeconds(60), 1000, Duration.ofSeconds(5),
+                4096, null, linger), 100);
+    }
+
     private ExactlyOnceLoop<String, String> loop(ExactlyOnceLoop.Settings s, int maxInFlight) {
         return new ExactlyOnceLoop<>(s, () -> consumer, () -> producer, (records, results) -> {
             batches.add(records.size());
@@ -189,8 +195,7 @@ class ExactlyOnceLoopTest {
 
     @Test
     void afterAPollThatBroughtRecordsTheNextWaitsForThePollLingerAfterAnEmptyOneItDoesNot() throws Exception {
-        ExactlyOnceLoop<String, String> loop = loop(new ExactlyOnceLoop.Settings("test-loop", List.of(IN), Duration.ofSeconds(60),
-                1000, Duration.ofSeconds(5), 4096, null, Duration.ofMillis(300)), 100);
+        ExactlyOnceLoop<String, String> loop = lingering(Duration.ofMillis(300));
         assign(List.of(P0), List.of(record(P0, 0, "a")));
         loop.step();
         assertEquals(List.of("a"), started);
@@ -215,8 +220,7 @@ class ExactlyOnceLoopTest {
 
     @Test
     void afterALingerOneTurnTakesTheConsumersBufferAndWhatCameSinceIt() throws Exception {
-        ExactlyOnceLoop<String, String> loop = loop(new ExactlyOnceLoop.Settings("test-loop", List.of(IN), Duration.ofSeconds(60),
-                1000, Duration.ofSeconds(5), 4096, null, Duration.ofMillis(50)), 100);
+        ExactlyOnceLoop<String, String> loop = lingering(Duration.ofMillis(50));
         assign(List.of(P0), List.of(record(P0, 0, "a")));
         loop.step();
         consumer.addRecord(record(P0, 1, "b")); // what the fetch sent with a's poll brought: buffered
@@ -230,8 +234,7 @@ class ExactlyOnceLoopTest {
 
     @Test
     void aRebalanceDuringTheSecondPollDropsTheFirstPollsRecordsOfThePartitionsItMoved() throws Exception {
-        ExactlyOnceLoop<String, String> loop = loop(new ExactlyOnceLoop.Settings("test-loop", List.of(IN), Duration.ofSeconds(60),
-                1000, Duration.ofSeconds(5), 4096, null, Duration.ofMillis(50)), 100);
+        ExactlyOnceLoop<String, String> loop = lingering(Duration.ofMillis(50));
         assign(List.of(P0, P1), List.of(record(P0, 0, "a"), record(P1, 0, "x")));
         loop.step();
         finish("a");
