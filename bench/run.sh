@@ -29,9 +29,10 @@
 #       between the topics (producer timestamps, BenchDriver hops), over the whole phase and per
 #       half second of it (tools.py timeline: a start-up ramp, a queue that grows, single
 #       stalls), and the dispatch loop's commits (tools.py commits: how often, and how long the
-#       newest and oldest submission of each had waited). The verdict on issue 12's target is printed only at half the ceiling. The
-#       submitter starts and connects before the clock starts; the CPU of the submitter and the
-#       events watcher, which share the machine's cores with the mesh, is reported as "load CPU".
+#       newest and oldest submission of each had waited). The verdict on issue 12's target is
+#       printed only at half the ceiling. The submitter starts and connects before the clock
+#       starts; the CPU of the submitter and the events watcher, which share the machine's
+#       cores with the mesh, is reported as "load CPU".
 #   idle    N (default 10000) sites, one message each, into the sink on 127.20.x.y; then counts the
 #       connections the tls-session-service keeps open and reports its heap (jcmd GC.run +
 #       GC.heap_info) and RSS. Exits 3 "PENDING" when connections are not kept (no connection cache).

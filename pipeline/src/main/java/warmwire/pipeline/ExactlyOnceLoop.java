@@ -73,13 +73,13 @@ public final class ExactlyOnceLoop<V, O> implements Runnable {
     private static final Logger LOG = Logger.getLogger(ExactlyOnceLoop.class);
     private static final long PAUSE_MS = 1000;
     /** A buffer older than this may hold a fetch made before the turn's records came ({@link #poll}). */
-    static final long FRESH_AFTER_MS = 10;
+    private static final long FRESH_AFTER_MS = 10;
     /**
      * How long the second poll of {@link #poll} waits at most for the fetch the first one sent. It
      * returns as soon as that fetch brings records; a busy broker on 2 cores took more than 10 ms
      * to answer (BENCHMARKS.md, 2026-12-08).
      */
-    static final long FRESH_WAIT_MS = 50;
+    private static final long FRESH_WAIT_MS = 50;
 
     /** What the hop does with its records. */
     public interface Work<V, O> {
@@ -344,17 +344,15 @@ public final class ExactlyOnceLoop<V, O> implements Runnable {
             collect(Math.max(1, TimeUnit.NANOSECONDS.toMillis(Math.min(linger, untilDue()) + 999_999)));
             return;
         }
-        List<ConsumerRecord<String, V>> records = poll();
+        ConsumerRecords<String, V> records = poll();
         caughtUp = records.isEmpty();
         recordsPolledAt = caughtUp ? -1 : System.nanoTime();
         if (!caughtUp) {
             polls++;
             handle(records);
         }
-        Set<TopicPartition> polled = new HashSet<>();
-        for (ConsumerRecord<String, V> r : records) {
-            TopicPartition tp = new TopicPartition(r.topic(), r.partition());
-            if (polled.add(tp) && points.owns(tp)) {
+        for (TopicPartition tp : records.partitions()) {
+            if (points.owns(tp)) {
                 points.position(tp, consumer.position(tp));
             }
         }
@@ -376,41 +374,38 @@ public final class ExactlyOnceLoop<V, O> implements Runnable {
      * of the partitions it moved (given away, or revoked and assigned again): their next owner,
      * this member or another, reads them again from their commit points.
      */
-    private List<ConsumerRecord<String, V>> poll() {
+    private ConsumerRecords<String, V> poll() {
         boolean stale = recordsPolledAt >= 0
                 && System.nanoTime() - recordsPolledAt >= TimeUnit.MILLISECONDS.toNanos(FRESH_AFTER_MS);
         if (!stale) {
-            return list(consumer.poll(Duration.ofNanos(pollWait())));
+            return consumer.poll(Duration.ofNanos(pollWait()));
         }
         ConsumerRecords<String, V> buffered = consumer.poll(Duration.ZERO);
         if (buffered.isEmpty()) { // nothing buffered: the fetch outstanding brings what is new
-            return list(consumer.poll(Duration.ofNanos(pollWait())));
+            return consumer.poll(Duration.ofNanos(pollWait()));
         }
         Map<TopicPartition, Long> gens = new HashMap<>();
         buffered.partitions().forEach(tp -> gens.put(tp, assignment.get(tp)));
         ConsumerRecords<String, V> fresh = consumer.poll(Duration.ofMillis(FRESH_WAIT_MS));
-        List<ConsumerRecord<String, V>> all = new ArrayList<>(buffered.count() + fresh.count());
-        for (ConsumerRecord<String, V> r : buffered) { // a partition's buffered records come before its fresh ones
-            TopicPartition tp = new TopicPartition(r.topic(), r.partition());
-            Long gen = gens.get(tp);
+        Map<TopicPartition, List<ConsumerRecord<String, V>>> all = new HashMap<>();
+        gens.forEach((tp, gen) -> {
             // the second poll rebalanced: a partition given away, or taken anew (its position went
             // back to its commit point), is read again from there; the first poll's copy is dropped
             if (gen != null && gen.equals(assignment.get(tp))) {
-                all.add(r);
+                all.put(tp, new ArrayList<>(buffered.records(tp)));
             }
+        });
+        for (TopicPartition tp : fresh.partitions()) { // a partition's fresh records after its buffered ones
+            all.computeIfAbsent(tp, p -> new ArrayList<>()).addAll(fresh.records(tp));
         }
-        fresh.forEach(all::add);
-        return all;
+        Map<TopicPartition, OffsetAndMetadata> next = new HashMap<>(buffered.nextOffsets());
+        next.putAll(fresh.nextOffsets());
+        next.keySet().retainAll(all.keySet());
+        return new ConsumerRecords<>(all, next);
     }
 
-    private static <V> List<ConsumerRecord<String, V>> list(ConsumerRecords<String, V> records) {
-        List<ConsumerRecord<String, V>> all = new ArrayList<>(records.count());
-        records.forEach(all::add);
-        return all;
-    }
-
-    private void handle(List<ConsumerRecord<String, V>> records) {
-        List<ConsumerRecord<String, V>> todo = new ArrayList<>(records.size());
+    private void handle(ConsumerRecords<String, V> records) {
+        List<ConsumerRecord<String, V>> todo = new ArrayList<>(records.count());
         // the assignment each record was started under, by partition: the callback keeps no
         // record, so a job's record (and its value) lives only as long as the work keeps it
         Map<TopicPartition, Long> gens = new HashMap<>();
